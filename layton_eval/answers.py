@@ -1,0 +1,176 @@
+"""Tolerant extraction of the JSON objects models and judges are asked to return.
+
+Model output is free text that *should* be one JSON object. It often comes wrapped in a code
+fence, after a sentence of prose, inside ``<think>`` blocks, or slightly damaged (trailing
+commas, single quotes, Python literals, a missing closing brace). :func:`extract_json_object`
+repairs what can be repaired and returns ``None`` otherwise; callers keep the raw text and mark
+the output invalid: nothing is dropped, nothing raises.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import typing as t
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+__all__ = [
+    "ANSWER_SCHEMA",
+    "VERDICT_SCHEMA",
+    "Answer",
+    "Verdict",
+    "extract_json_object",
+    "parse_answer",
+    "parse_verdict",
+]
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+class Answer(BaseModel):
+    """What a participant model must return."""
+
+    model_config = ConfigDict(extra="ignore")
+    answer: str
+    justification: str = ""
+
+    @field_validator("answer", "justification", mode="before")
+    @classmethod
+    def _to_text(cls, value: t.Any, info: ValidationInfo) -> t.Any:
+        if value is None:
+            return None if info.field_name == "answer" else ""
+        if isinstance(value, int | float | bool):
+            return str(value)
+        if isinstance(value, list | dict):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty answer")
+        return value
+
+
+class Verdict(BaseModel):
+    """What a judge must return."""
+
+    model_config = ConfigDict(extra="ignore")
+    is_answer_correct: bool
+    is_justification_correct: bool
+
+    @property
+    def both_correct(self) -> bool:
+        return self.is_answer_correct and self.is_justification_correct
+
+    @field_validator("is_answer_correct", "is_justification_correct", mode="before")
+    @classmethod
+    def _to_bool(cls, value: t.Any) -> t.Any:
+        if isinstance(value, str) and value.strip().lower() in {"true", "yes", "correct"}:
+            return True
+        if isinstance(value, str) and value.strip().lower() in {"false", "no", "incorrect"}:
+            return False
+        return value
+
+
+def _schema_of(model: type[BaseModel], order: list[str]) -> dict[str, t.Any]:
+    props = {name: {"type": "boolean" if model is Verdict else "string"} for name in order}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": order,
+        "additionalProperties": False,
+    }
+
+
+#: JSON schema sent to participant models (justification first, so it is written first).
+ANSWER_SCHEMA: dict[str, t.Any] = _schema_of(Answer, ["justification", "answer"])
+#: JSON schema sent to judges.
+VERDICT_SCHEMA: dict[str, t.Any] = _schema_of(
+    Verdict, ["is_answer_correct", "is_justification_correct"]
+)
+
+
+def _candidates(text: str) -> t.Iterator[str]:
+    """Pieces of ``text`` that may hold the object, most likely first."""
+    cleaned = _THINK.sub("", text).strip()
+    yield cleaned
+    for match in _FENCE.finditer(cleaned):
+        yield match.group(1).strip()
+    start = cleaned.find("{")
+    if start != -1:
+        end = cleaned.rfind("}")
+        yield cleaned[start : end + 1] if end > start else cleaned[start:]
+        # a prose sentence may contain a brace before the real object: try the last object too
+        last = cleaned.rfind("{", 0, end if end > start else len(cleaned))
+        if last > start:
+            yield cleaned[last : end + 1]
+
+
+def _loads_lenient(piece: str) -> t.Any:
+    """``json.loads`` with a few repairs for common damage; raises ``ValueError``."""
+    try:
+        return json.loads(piece)
+    except json.JSONDecodeError:
+        pass
+    repaired = _TRAILING_COMMA.sub(r"\1", piece)
+    if repaired.count("{") > repaired.count("}"):
+        repaired = repaired.rstrip().rstrip(",")
+        if repaired.count('"') % 2 == 1:
+            repaired += '"'
+        repaired += "}" * (repaired.count("{") - repaired.count("}"))
+    try:
+        return json.loads(repaired, strict=False)
+    except json.JSONDecodeError:
+        pass
+    try:  # single quotes, True/False/None
+        return ast.literal_eval(repaired)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        pass
+    pythonish = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", repaired))
+    pythonish = re.sub(r"\bnull\b", "None", pythonish)
+    try:
+        return ast.literal_eval(pythonish)
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+        raise ValueError("not a JSON object") from exc
+
+
+def extract_json_object(text: str | None) -> dict[str, t.Any] | None:
+    """The first JSON object that can be read out of ``text``, or ``None``."""
+    if not text or not text.strip():
+        return None
+    for piece in _candidates(text):
+        if not piece.startswith("{"):
+            continue
+        try:
+            value = _loads_lenient(piece)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _parse[M: BaseModel](model: type[M], text: str | None) -> M | None:
+    obj = extract_json_object(text)
+    if obj is None:
+        return None
+    try:
+        return model.model_validate(obj)
+    except ValidationError:
+        return None
+
+
+def parse_answer(text: str | None) -> Answer | None:
+    """The participant's ``{answer, justification}``, or ``None`` if it cannot be read."""
+    return _parse(Answer, text)
+
+
+def parse_verdict(text: str | None) -> Verdict | None:
+    """A judge's ``{is_answer_correct, is_justification_correct}``, or ``None``."""
+    return _parse(Verdict, text)

@@ -1,0 +1,1 @@
+"""Rich cards and tables: the only place that draws (commands pick a card or --json)."""

@@ -1,0 +1,70 @@
+"""Card of ``layton prepare``."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from layton_eval.benchmark import PrepareResult
+
+__all__ = ["fields_table", "next_step", "prepare_card"]
+
+
+def fields_table(rows: list[tuple[str, RenderableType | str]]) -> Table:
+    """Two-column key/value table used by every card."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def next_step(command: str) -> Text:
+    return Text.assemble(("Next: ", "bold"), (command, "bold green"))
+
+
+def usd(value: float | None) -> str:
+    return "unknown (model not in the price table)" if value is None else f"${value:,.2f}"
+
+
+def prepare_card(result: PrepareResult) -> Panel:
+    riddles = f"{result.riddles}"
+    if result.with_images:
+        riddles += f" ({result.with_images} with pictures)"
+    if result.without_gold:
+        riddles += f", {result.without_gold} without a gold answer"
+    model = f"{result.provider or '?'} / {result.model or '?'}"
+    if not (result.provider and result.model):
+        model += "  (set at send with --provider/--model)"
+    cost = usd(result.estimated_cost_usd)
+    if result.estimated_cost_usd is not None:
+        cost += (
+            f"  (batch prices of {result.prices_as_of}; "
+            f"~{result.assumed_output_tokens:,} output tokens assumed)"
+        )
+    dataset = result.dataset.location + (
+        f" @ {result.dataset.revision}" if result.dataset.revision else ""
+    )
+    table = fields_table(
+        [
+            ("Run", result.run),
+            ("Split", str(result.split)),
+            ("Riddles", riddles),
+            ("Hints", str(result.hints)),
+            ("Model", model),
+            ("Input tokens", f"~{result.input_tokens:,} (estimate)"),
+            ("Estimated cost", cost),
+            ("Dataset", f"{dataset}  sha256 {result.dataset.sha256[:12]}"),
+            ("Prompts", f"{result.prompts.source}  sha256 {result.prompts.sha256[:12]}"),
+            ("Files", "\n".join(result.files.values())),
+        ]
+    )
+    return Panel(
+        Group(table, Text(), next_step(result.next_command)),
+        title="[bold]layton prepare[/bold]",
+        border_style="cyan",
+        expand=False,
+    )

@@ -1,0 +1,120 @@
+"""The ``layton`` command: a thin Typer layer over the domain modules.
+
+Errors reach the user here and only here: :class:`LaytonGroup` turns a
+:class:`~layton_eval.errors.LaytonError` or a click usage error into one line on stderr and an
+exit code (2 for bad usage, 1 for failures). Other exceptions are bugs: one line too, with the
+traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import typing as t
+
+import typer
+from typer.core import TyperGroup
+
+from layton_eval import __version__
+from layton_eval.commands import prepare as prepare_cmd
+from layton_eval.errors import LaytonError
+
+__all__ = ["app", "main"]
+
+
+class LaytonGroup(TyperGroup):
+    """Typer group whose errors are one line on stderr."""
+
+    def main(self, *args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: D102
+        standalone = kwargs.pop("standalone_mode", True)
+        raw_args = kwargs.get("args", args[0] if args else None)
+        argv = list(raw_args) if raw_args is not None else sys.argv[1:]
+        debug = "--debug" in argv
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except typer.Abort:
+            _error_line("aborted")
+            code = 1
+        except typer.TyperException as exc:  # usage errors: bad option values, missing options
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `layton`: show the help
+                sys.stdout.write(exc.format_message() + "\n")
+                code = 0
+            else:
+                _error_line(exc.format_message() + _usage_hint(exc))
+                code = exc.exit_code
+        except LaytonError as exc:
+            if debug:
+                traceback.print_exc()
+            _error_line(str(exc))
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            _error_line("interrupted")
+            code = 130
+        except Exception as exc:  # a bug: say so, in one line unless --debug
+            if debug:
+                traceback.print_exc()
+            _error_line(
+                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+            )
+            code = 1
+        if not standalone:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_hint(exc: typer.TyperException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    if exc.exit_code == 2 and ctx is not None:
+        return f" (see '{ctx.command_path} --help')"
+    return ""
+
+
+def _error_line(message: str) -> None:
+    one_line = " ".join(message.split())
+    sys.stderr.write(f"Error: {one_line}\n")
+    sys.stderr.flush()
+
+
+app = typer.Typer(
+    cls=LaytonGroup,
+    name="layton",
+    help="Evaluate an LLM or VLM on layton-eval through the providers' Batch APIs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"layton {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: t.Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: t.Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
+    ] = False,
+) -> None:
+    """Evaluate an LLM or VLM on layton-eval through the providers' Batch APIs.
+
+    Typical flow: prepare -> send -> status -> fetch -> jury -> fetch -> score.
+    """
+
+
+app.command("prepare")(prepare_cmd.prepare)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

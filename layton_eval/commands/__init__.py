@@ -1,0 +1,1 @@
+"""Typer command functions: parse options, call the domain, hand the result to a card."""

@@ -1,0 +1,91 @@
+"""Option types shared by several commands, defined once."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from pathlib import Path
+
+import typer
+
+from layton_eval.choices import DatasetSource, Split
+from layton_eval.errors import UsageError
+
+__all__ = [
+    "DataDirOpt",
+    "DatasetOpt",
+    "ForceOpt",
+    "JsonOpt",
+    "RevisionOpt",
+    "RunArg",
+    "complete_provider",
+    "complete_run",
+    "parse_params",
+]
+
+
+def complete_run(incomplete: str) -> list[str]:
+    """Shell completion of run names (reads only folder names)."""
+    from layton_eval.runs import complete_run_names
+    from layton_eval.settings import get_settings
+
+    return complete_run_names(get_settings().runs_dir, incomplete)
+
+
+def complete_provider(incomplete: str) -> list[str]:
+    from layton_eval.settings import API_KEY_VARS
+
+    return [name for name in API_KEY_VARS if name.startswith(incomplete)]
+
+
+def parse_params(pairs: list[str] | None) -> dict[str, t.Any]:
+    """``key=value`` pairs; each value is read as JSON when it parses (numbers, booleans...)."""
+    params: dict[str, t.Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param expects key=value, got {pair!r}")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params
+
+
+RunArg = t.Annotated[
+    str | None,
+    typer.Argument(
+        help="Run name (default: the latest suitable run).",
+        autocompletion=complete_run,
+        show_default=False,
+    ),
+]
+SplitOpt = t.Annotated[Split, typer.Option("--split", help="Sub-benchmark: llm or vlm.")]
+JsonOpt = t.Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout instead of the card.")
+]
+ForceOpt = t.Annotated[bool, typer.Option("--force", help="Replace what already exists.")]
+DataDirOpt = t.Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder holding layton_eval_{split}.jsonl / ppi_{split}.jsonl "
+        "(default: LAYTON_DATA_DIR, else the Hugging Face Hub).",
+        show_default=False,
+    ),
+]
+DatasetOpt = t.Annotated[
+    DatasetSource | None,
+    typer.Option(
+        "--dataset",
+        help="'hub' for the Hugging Face dataset, 'sample' for the small offline sample bundled "
+        "with layton.",
+        show_default=False,
+    ),
+]
+RevisionOpt = t.Annotated[
+    str | None,
+    typer.Option(
+        "--revision", help="Hub dataset revision (branch, tag or commit).", show_default=False
+    ),
+]

@@ -1,0 +1,31 @@
+"""Small helpers for CLI tests."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+from typer.testing import CliRunner
+
+from layton_eval.cli import app
+
+
+def invoke(*args: str, input: str | None = None) -> t.Any:
+    """Run ``layton ARGS`` in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def invoke_json(*args: str) -> t.Any:
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, result.stderr or result.output
+    return json.loads(result.stdout)
+
+
+def assert_one_line_error(result: t.Any, *, code: int, contains: str = "") -> None:
+    """A failure is one ``Error:`` line on stderr, a non-zero exit and no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), lines
+    assert "Traceback" not in result.output + result.stderr
+    assert contains.lower() in lines[0].lower(), lines[0]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from layton_eval.answers import extract_json_object, parse_answer, parse_verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"justification": "j", "answer": "42"}',
+        'Here you go:\n```json\n{"justification": "j", "answer": "42"}\n```',
+        '<think>maybe {x}</think>{"justification": "j", "answer": "42"}',
+        '{"justification": "j", "answer": "42",}',  # trailing comma
+        "{'justification': 'j', 'answer': '42'}",  # single quotes
+        '{"justification": "j", "answer": 42}',  # number
+        '{"justification": "j", "answer": "42"',  # missing brace
+    ],
+)
+def test_answer_survives_common_damage(text):
+    answer = parse_answer(text)
+    assert answer is not None and answer.answer == "42" and answer.justification == "j"
+
+
+@pytest.mark.parametrize("text", [None, "", "I think it is 42.", "[1, 2]", '{"answer": null,'])
+def test_unreadable_answers_give_none(text):
+    assert parse_answer(text) is None
+
+
+def test_verdicts_accept_json_and_python_booleans():
+    v = parse_verdict('{"is_answer_correct": true, "is_justification_correct": False}')
+    assert v is not None and v.is_answer_correct and not v.both_correct
+    assert parse_verdict('{"is_answer_correct": "maybe", "is_justification_correct": true}') is None
+    assert extract_json_object("no object here") is None

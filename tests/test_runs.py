@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from layton_eval.errors import RunError, UsageError
+from layton_eval.neutral import NeutralRequest, TextPart
+from layton_eval.runs import (
+    BatchRecord,
+    DatasetRef,
+    PromptsRef,
+    RunManifest,
+    RunState,
+    RunStore,
+    atomic_write_bytes,
+    check_name,
+    sanitize_name,
+)
+
+
+def _manifest(name: str, **kw) -> RunManifest:
+    fields = dict(
+        name=name, split="llm", hints=0,
+        dataset=DatasetRef(source="sample", location="package", sha256="0" * 64, riddles=1,
+                           with_images=0),
+        prompts=PromptsRef(source="builtin", sha256="1" * 64), ids=["A-1"],
+    )
+    return RunManifest(**(fields | kw))
+
+
+def _requests() -> list[NeutralRequest]:
+    return [NeutralRequest(custom_id="A-1", system="s", parts=[TextPart(text="q")],
+                           schema_name="x", json_schema={})]
+
+
+def test_create_load_list_latest(tmp_path: Path):
+    store = RunStore(tmp_path)
+    store.create(_manifest("first"), _requests())
+    store.create(_manifest("second"), _requests())
+    assert store.names() == ["first", "second"]
+    assert store.resolve(None).name == "second"
+    run = store.load("first")
+    assert run.manifest.state is RunState.prepared
+    assert [r.custom_id for r in run.requests()] == ["A-1"]
+    with pytest.raises(RunError, match="no run named 'nope'"):
+        store.load("nope")
+
+
+def test_existing_run_is_not_replaced_without_force(tmp_path: Path):
+    store = RunStore(tmp_path)
+    store.create(_manifest("r"), _requests())
+    before = (tmp_path / "r" / "run.json").read_bytes()
+    with pytest.raises(RunError, match="--force"):
+        store.create(_manifest("r", hints=3), _requests())
+    assert (tmp_path / "r" / "run.json").read_bytes() == before
+    store.create(_manifest("r", hints=3), _requests(), force=True)
+    assert store.load("r").manifest.hints == 3
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_force_never_orphans_batches_in_flight(tmp_path: Path):
+    store = RunStore(tmp_path)
+    run = store.create(_manifest("r"), _requests())
+    with run.lock():
+        run.manifest.batches.append(BatchRecord(provider="openai", model="m", endpoint="/e",
+                                                custom_ids=["A-1"], request_count=1, bytes=10))
+        run.save()
+    assert store.load("r").manifest.state is RunState.submitting
+    with pytest.raises(RunError, match="orphan"):
+        store.create(_manifest("r"), _requests(), force=True)
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", ".hidden", "", "a..b", "x" * 200])
+def test_unsafe_names_are_refused(bad):
+    with pytest.raises(UsageError):
+        check_name(bad)
+
+
+def test_sanitize_name_makes_safe_names():
+    assert sanitize_name("benchmark_together_meta-llama/Llama 3_llm_hints_0") == (
+        "benchmark_together_meta-llama-Llama-3_llm_hints_0"
+    )
+    assert check_name(sanitize_name("../../etc/passwd")) == "etc-passwd"
+
+
+def _hold_lock(path: str, ready, release) -> None:
+    store = RunStore(Path(path))
+    with store.load("r").lock():
+        ready.set()
+        release.wait(10)
+
+
+def test_lock_excludes_a_second_process(tmp_path: Path):
+    store = RunStore(tmp_path)
+    store.create(_manifest("r"), _requests())
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    proc.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(RunError, match="another layton process"), store.load("r").lock():
+            pass
+    finally:
+        release.set()
+        proc.join(10)
+    with store.load("r").lock():  # free again
+        pass
+
+
+def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypatch):
+    target = tmp_path / "f.json"
+    target.write_bytes(b"old")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        atomic_write_bytes(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]

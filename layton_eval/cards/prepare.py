@@ -9,7 +9,7 @@ from rich.text import Text
 
 from layton_eval.benchmark import PrepareResult
 
-__all__ = ["fields_table", "next_step", "prepare_card"]
+__all__ = ["estimate", "fields_table", "next_step", "prepare_card", "usd"]
 
 
 def fields_table(rows: list[tuple[str, RenderableType | str]]) -> Table:
@@ -30,6 +30,15 @@ def usd(value: float | None) -> str:
     return "unknown (model not in the price table)" if value is None else f"${value:,.2f}"
 
 
+def estimate(cost: float | None, prices_as_of: str, output_tokens: int) -> str:
+    """An estimated cost with the assumptions it rests on."""
+    if cost is None:
+        return usd(None)
+    return (
+        f"{usd(cost)}  (batch prices of {prices_as_of}; ~{output_tokens:,} output tokens assumed)"
+    )
+
+
 def prepare_card(result: PrepareResult) -> Panel:
     riddles = f"{result.riddles}"
     if result.with_images:
@@ -39,12 +48,7 @@ def prepare_card(result: PrepareResult) -> Panel:
     model = f"{result.provider or '?'} / {result.model or '?'}"
     if not (result.provider and result.model):
         model += "  (set at send with --provider/--model)"
-    cost = usd(result.estimated_cost_usd)
-    if result.estimated_cost_usd is not None:
-        cost += (
-            f"  (batch prices of {result.prices_as_of}; "
-            f"~{result.assumed_output_tokens:,} output tokens assumed)"
-        )
+    cost = estimate(result.estimated_cost_usd, result.prices_as_of, result.assumed_output_tokens)
     dataset = result.dataset.location + (
         f" @ {result.dataset.revision}" if result.dataset.revision else ""
     )

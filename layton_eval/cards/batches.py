@@ -1,0 +1,182 @@
+"""Cards of ``layton send``, ``status`` and ``fetch``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from layton_eval.batches import FetchResult, ReconcileResult, RunStatus, SendResult
+from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
+from layton_eval.runs import RunManifest
+
+__all__ = ["fetch_card", "reconcile_card", "runs_table", "send_card", "status_card"]
+
+_STATE_STYLE = {
+    "prepared": "white",
+    "submitting": "bold red",
+    "running": "yellow",
+    "finished": "cyan",
+    "fetched": "green",
+}
+
+
+def _age(when: dt.datetime | None) -> str:
+    if when is None:
+        return "-"
+    seconds = int((dt.datetime.now(dt.UTC) - when).total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def send_card(result: SendResult) -> Panel:
+    plan = result.plan
+    cost = estimate(plan.estimated_cost_usd, plan.prices_as_of, plan.assumed_output_tokens)
+    rows = [
+        ("Run", plan.run),
+        ("Provider", f"{plan.provider} / {plan.model}"),
+        ("Endpoint", plan.endpoint),
+        (
+            "Requests",
+            f"{plan.requests:,}"
+            + ("  (retry of failed riddles)" if plan.purpose == "retry" else ""),
+        ),
+        ("Size", f"{plan.bytes / 1e6:,.2f} MB in {len(plan.batches)} batch(es)"),
+        ("Input tokens", f"~{plan.input_tokens:,} (estimate)"),
+        ("Estimated cost", cost),
+        ("Window", plan.completion_window),
+    ]
+    if result.dry_run:
+        rows.append(("Dry run", "nothing was sent"))
+    else:
+        rows.append(("Batch ids", "\n".join(result.batch_ids)))
+    title = "layton send --dry-run" if result.dry_run else "layton send"
+    return Panel(
+        Group(fields_table(rows), Text(), next_step(result.next_command)),
+        title=f"[bold]{title}[/bold]",
+        border_style="yellow" if result.dry_run else "green",
+        expand=False,
+    )
+
+
+def _batches_table(statuses: list[RunStatus]) -> Table:
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for column in (
+        "run",
+        "batch",
+        "provider / model",
+        "status",
+        "done",
+        "failed",
+        "age",
+        "fetched",
+    ):
+        table.add_column(column, no_wrap=column != "provider / model")
+    for status in statuses:
+        label = status.run if status.kind == "benchmark" else f"  {status.run}"
+        if not status.batches:
+            table.add_row(label, "-", "-", str(status.state), "-", "-", "-", "-")
+        for batch in status.batches:
+            shown = batch.status or str(batch.phase)
+            style = "red" if batch.state in ("failed", "expired", "cancelled") else None
+            table.add_row(
+                label,
+                batch.batch_id or "(unknown)",
+                f"{batch.provider} / {batch.model}",
+                Text(shown, style=style or ""),
+                f"{batch.completed}/{batch.total}",
+                str(batch.failed),
+                _age(batch.submitted_at),
+                "yes" if batch.fetched else "no",
+            )
+    return table
+
+
+def status_card(statuses: list[RunStatus]) -> Panel:
+    main = statuses[0]
+    parts: list = [
+        Text.assemble(("State: ", "bold"), (str(main.state), _STATE_STYLE.get(main.state, ""))),
+        _batches_table(statuses),
+    ]
+    errors = [b.error for s in statuses for b in s.batches if b.error]
+    if errors:
+        parts.append(Text("Errors: " + "; ".join(errors), style="red"))
+    if main.next_command:
+        parts += [Text(), next_step(main.next_command)]
+    return Panel(Group(*parts), title=f"[bold]layton status {main.run}[/bold]", expand=False)
+
+
+def runs_table(manifests: list[RunManifest]) -> Table:
+    table = Table(title="Runs", header_style="bold")
+    for column in (
+        "run",
+        "split",
+        "hints",
+        "provider / model",
+        "riddles",
+        "batches",
+        "state",
+        "created",
+    ):
+        table.add_column(column)
+    for m in manifests:
+        state = m.derived_state()
+        table.add_row(
+            m.name,
+            str(m.split),
+            str(m.hints),
+            f"{m.provider or '?'} / {m.model or '?'}",
+            str(len(m.ids)),
+            str(len(m.live_batches)),
+            Text(str(state), style=_STATE_STYLE.get(state, "")),
+            m.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    return table
+
+
+def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
+    rows = [
+        ("Run", result.run),
+        ("Riddles", f"{result.total}"),
+        ("Valid", Text(f"{result.ok}", style="green")),
+        ("Unreadable", Text(f"{result.invalid}", style="yellow" if result.invalid else "")),
+        ("Failed", Text(f"{result.failed}", style="red" if result.failed else "")),
+    ]
+    if result.missing:
+        rows.append(("Not fetched yet", str(result.missing)))
+    tokens = f"{result.input_tokens:,} in / {result.output_tokens:,} out"
+    if result.reasoning_tokens:
+        tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
+    rows += [
+        ("Tokens", tokens),
+        (
+            "Cost",
+            usd(result.cost_usd)
+            + (f"  (batch prices of {result.prices_as_of})" if result.cost_usd is not None else ""),
+        ),
+        ("Fetched batches", ", ".join(result.fetched_batches) or "none new"),
+    ]
+    if result.waiting_batches:
+        rows.append(("Still running", ", ".join(result.waiting_batches)))
+    rows.append(("Files", "\n".join(result.files.values())))
+    parts: list = [fields_table(rows)]
+    if result.next_command:
+        parts += [Text(), next_step(result.next_command)]
+    return Panel(Group(*parts), title=f"[bold]{title}[/bold]", border_style="green", expand=False)
+
+
+def reconcile_card(result: ReconcileResult) -> Panel:
+    rows = [
+        ("Run", result.run),
+        ("Found at the provider", ", ".join(result.found) or "none"),
+        ("Never created", str(len(result.not_submitted))),
+    ]
+    for intent, candidates in result.ambiguous.items():
+        rows.append((f"Ambiguous {intent[:8]}", ", ".join(candidates)))
+    return Panel(fields_table(rows), title="[bold]layton status --reconcile[/bold]", expand=False)

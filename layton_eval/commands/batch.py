@@ -1,0 +1,245 @@
+"""``layton send``, ``layton status`` and ``layton fetch``: the batch lifecycle of a run."""
+
+from __future__ import annotations
+
+import typing as t
+
+import typer
+
+from layton_eval.commands.options import JsonOpt, RunArg, complete_provider
+
+if t.TYPE_CHECKING:
+    from layton_eval.runs import Run, RunManifest
+    from layton_eval.settings import Settings
+
+IntervalOpt = t.Annotated[
+    float,
+    typer.Option("--interval", min=1.0, help="Seconds between polls while waiting."),
+]
+
+
+def _is_benchmark(manifest: RunManifest) -> bool:
+    return manifest.kind == "benchmark"
+
+
+def _has_batches(manifest: RunManifest) -> bool:
+    return manifest.kind == "benchmark" and bool(manifest.live_batches)
+
+
+def _store_run(name: str | None, accept: t.Callable[[RunManifest], bool]) -> tuple[Run, Settings]:
+    from layton_eval.runs import RunStore
+    from layton_eval.settings import get_settings
+
+    settings = get_settings()
+    return RunStore(settings.runs_dir).resolve(name, accept=accept), settings
+
+
+def _family(run: Run) -> list[Run]:
+    """The run and its judge child runs (same batch lifecycle)."""
+    return [run, *run.children()]
+
+
+def send(
+    run_name: RunArg = None,
+    provider: t.Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            help="Provider, when not set at prepare.",
+            autocompletion=complete_provider,
+            show_default=False,
+        ),
+    ] = None,
+    model: t.Annotated[
+        str | None,
+        typer.Option("--model", help="Model, when not set at prepare.", show_default=False),
+    ] = None,
+    dry_run: t.Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show batches, size and estimated cost; send nothing."),
+    ] = False,
+    wait: t.Annotated[
+        bool, typer.Option("--wait", help="Stay attached until the batches finish, then fetch.")
+    ] = False,
+    interval: IntervalOpt = 30.0,
+    completion_window: t.Annotated[
+        str, typer.Option("--completion-window", help="Batch completion window.")
+    ] = "24h",
+    retry_failed: t.Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Resend only riddles without a valid prediction, as a new batch of the run.",
+        ),
+    ] = False,
+    force: t.Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Submit even though the run already has batches (they are paid twice).",
+        ),
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
+    from layton_eval.batches import send_run
+    from layton_eval.console import emit_json, out_console
+
+    run, settings = _store_run(run_name, _is_benchmark)
+    result = send_run(
+        run,
+        settings=settings,
+        provider=provider,
+        model=model,
+        completion_window=completion_window,
+        dry_run=dry_run,
+        force=force,
+        retry_failed=retry_failed,
+    )
+    if json_ and not wait:
+        emit_json(result)
+        return
+    if not json_:
+        from layton_eval.cards.batches import send_card
+
+        out_console().print(send_card(result))
+    if wait and not dry_run:
+        wait_then_fetch([run], settings, interval=interval, json_=json_)
+
+
+def wait_then_fetch(runs: list[Run], settings: Settings, *, interval: float, json_: bool) -> None:
+    from rich.live import Live
+
+    from layton_eval.batches import wait_run
+    from layton_eval.cards.batches import status_card
+    from layton_eval.console import err_console
+
+    with Live(console=err_console(), transient=True, auto_refresh=False) as live:
+        wait_run(
+            runs,
+            settings=settings,
+            interval=interval,
+            on_poll=lambda statuses: live.update(status_card(statuses), refresh=True),
+        )
+    _fetch_and_show(runs[0], settings, json_=json_)
+
+
+def status(
+    run_name: RunArg = None,
+    all_: t.Annotated[
+        bool, typer.Option("--all", help="Table of every run and its state.")
+    ] = False,
+    watch: t.Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            min=1.0,
+            help="Poll again every N seconds until every batch is finished.",
+            show_default=False,
+        ),
+    ] = None,
+    reconcile: t.Annotated[
+        bool,
+        typer.Option(
+            "--reconcile",
+            help="After an interrupted send: find in the provider's batch list which batches "
+            "were accepted, and record them.",
+        ),
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Poll a run's batches once (and its judges' batches) and show where they stand."""
+    from layton_eval.console import emit_json, out_console
+
+    if all_:
+        from layton_eval.runs import RunStore
+        from layton_eval.settings import get_settings
+
+        manifests = RunStore(get_settings().runs_dir).manifests()
+        if json_:
+            emit_json(
+                [
+                    {
+                        "run": m.name,
+                        "state": m.derived_state(),
+                        "split": m.split,
+                        "provider": m.provider,
+                        "model": m.model,
+                        "batches": len(m.live_batches),
+                    }
+                    for m in manifests
+                ]
+            )
+            return
+        from layton_eval.cards.batches import runs_table
+
+        out_console().print(runs_table(manifests))
+        return
+    run, settings = _store_run(run_name, _is_benchmark)
+    if reconcile:
+        _reconcile(run, settings, json_=json_)
+        return
+    from layton_eval.batches import poll_run
+
+    if watch is not None:
+        from rich.live import Live
+
+        from layton_eval.batches import wait_run
+        from layton_eval.cards.batches import status_card
+
+        with Live(console=out_console(), auto_refresh=False) as live:
+            statuses = wait_run(
+                _family(run),
+                settings=settings,
+                interval=watch,
+                on_poll=lambda s: live.update(status_card(s), refresh=True),
+            )
+    else:
+        statuses = [poll_run(r, settings=settings) for r in _family(run)]
+        if not json_:
+            from layton_eval.cards.batches import status_card
+
+            out_console().print(status_card(statuses))
+    if json_:
+        emit_json(statuses)
+
+
+def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
+    from layton_eval.batches import reconcile_run
+    from layton_eval.console import emit_json, out_console
+
+    results = [reconcile_run(r, settings=settings) for r in _family(run)]
+    if json_:
+        emit_json(results)
+        return
+    from layton_eval.cards.batches import reconcile_card
+
+    for result in results:
+        out_console().print(reconcile_card(result))
+
+
+def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
+    from layton_eval.collect import fetch_family
+    from layton_eval.console import emit_json, out_console
+
+    fetched = fetch_family(run, settings=settings)
+    if json_:
+        emit_json(fetched)
+        return
+    from layton_eval.cards.batches import fetch_card
+
+    console = out_console()
+    if fetched.run is not None:
+        console.print(fetch_card(fetched.run))
+    for judge in fetched.judges:
+        console.print(fetch_card(judge, title=f"judge {judge.run}"))
+    if fetched.jury is not None:
+        from layton_eval.cards.jury import jury_card
+
+        console.print(jury_card(fetched.jury))
+
+
+def fetch(run_name: RunArg = None, json_: JsonOpt = False) -> None:
+    """Download the results of finished batches: predictions (and judges' verdicts)."""
+    run, settings = _store_run(run_name, _has_batches)
+    _fetch_and_show(run, settings, json_=json_)

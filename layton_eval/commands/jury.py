@@ -1,0 +1,95 @@
+"""``layton jury``: send a fetched run to its panel of three judges."""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+import typer
+
+from layton_eval.commands.options import DataDirOpt, JsonOpt, RunArg
+
+
+def jury(
+    run_name: RunArg = None,
+    jury_config: t.Annotated[
+        Path | None,
+        typer.Option(
+            "--jury-config",
+            help="JSON or TOML file naming the judge pool, the panel and the substitute "
+            "(default: layton-eval's jury).",
+            show_default=False,
+        ),
+    ] = None,
+    allow_self_judging: t.Annotated[
+        bool,
+        typer.Option(
+            "--allow-self-judging", help="Let a judge of the evaluated model's provider sit."
+        ),
+    ] = False,
+    retry_missing: t.Annotated[
+        bool,
+        typer.Option(
+            "--retry-missing", help="Resend only riddles lacking a valid verdict from some judge."
+        ),
+    ] = False,
+    dry_run: t.Annotated[
+        bool, typer.Option("--dry-run", help="Show the panel, requests and cost; send nothing.")
+    ] = False,
+    wait: t.Annotated[
+        bool, typer.Option("--wait", help="Stay attached until the judges finish, then fetch.")
+    ] = False,
+    interval: t.Annotated[
+        float, typer.Option("--interval", min=1.0, help="Seconds between polls while waiting.")
+    ] = 30.0,
+    completion_window: t.Annotated[
+        str, typer.Option("--completion-window", help="Batch completion window.")
+    ] = "24h",
+    data_dir: DataDirOpt = None,
+    prompts_dir: t.Annotated[
+        Path | None,
+        typer.Option(
+            "--prompts-dir",
+            help="Judge prompt folder (default: the one the run was prepared with).",
+            show_default=False,
+        ),
+    ] = None,
+    force: t.Annotated[
+        bool, typer.Option("--force", help="Send the jury again even if judges were sent.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
+    from layton_eval.console import emit_json, out_console
+    from layton_eval.jury import load_jury_config, start_jury
+    from layton_eval.runs import RunState, RunStore
+    from layton_eval.settings import get_settings
+
+    settings = get_settings()
+    run = RunStore(settings.runs_dir).resolve(
+        run_name,
+        accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
+    )
+    result = start_jury(
+        run,
+        settings=settings,
+        config=load_jury_config(jury_config),
+        allow_self_judging=allow_self_judging,
+        dry_run=dry_run,
+        force=force,
+        retry_missing=retry_missing,
+        completion_window=completion_window,
+        data_dir=data_dir,
+        prompts_dir=prompts_dir,
+    )
+    if json_ and not wait:
+        emit_json(result)
+        return
+    if not json_:
+        from layton_eval.cards.jury import jury_start_card
+
+        out_console().print(jury_start_card(result))
+    if wait and not dry_run:
+        from layton_eval.commands.batch import wait_then_fetch
+
+        wait_then_fetch([run, *run.children()], settings, interval=interval, json_=json_)

@@ -36,7 +36,7 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     answer: str
-    justification: str = ""
+    justification: str
 
     @field_validator("answer", "justification", mode="before")
     @classmethod

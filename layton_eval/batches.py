@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import ssl
 import typing as t
 
 from pydantic import BaseModel, Field
@@ -60,11 +62,17 @@ OUTPUTS = "outputs.jsonl"
 ASSUMED_OUTPUT_TOKENS = 1_000
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
 def default_client_factory() -> httpx.AsyncClient:
-    """A fresh HTTP client per call, as batchling's adapters expect."""
+    """A fresh HTTP client per call, as batchling's adapters expect (one shared SSL context:
+    building a context costs ~35 ms, a client per HTTP call would pay it every time)."""
     import httpx
 
-    return httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=15.0))
+    return httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=15.0), verify=_ssl_context())
 
 
 # ------------------------------------------------------------------------------------ models

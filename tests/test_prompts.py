@@ -59,7 +59,7 @@ def test_judge_request_has_all_hints_reference_and_participant():
 
 def test_judge_request_without_gold_uses_what_exists():
     riddle = RIDDLE.model_copy(update={"answer": None, "justification": None})
-    texts = _texts(judge_request(riddle, Answer(answer="x"), load_prompts()))
+    texts = _texts(judge_request(riddle, Answer(answer="x", justification="y"), load_prompts()))
     assert not any(t.startswith("Riddle answer") for t in texts)
     assert "Riddle solution: Sol." in texts
 

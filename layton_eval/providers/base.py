@@ -1,0 +1,758 @@
+"""The provider interface: neutral requests in, native batch calls out.
+
+A :class:`Provider` knows one provider's Batch API through batchling's adapter for it (a small
+subclass with the defect fixes lives in each provider module). It turns a
+:class:`~layton_eval.neutral.NeutralRequest` into the native JSON body, submits a batch, polls it
+into a :class:`BatchSnapshot`, downloads its results (output *and* error files) as
+:class:`RawResult` objects and parses each into a :class:`~layton_eval.neutral.ModelOutput`.
+
+Errors are translated here, at the boundary: an HTTP error status becomes
+:class:`~layton_eval.errors.ProviderHTTPError`, a network failure or an unexpected answer becomes
+:class:`~layton_eval.errors.BatchError` (:class:`~layton_eval.errors.SubmitError` during a
+submission, whose outcome is then unknown). ``poll``, ``results`` and ``list_batches`` retry
+transient failures (429, 5xx, network); ``submit`` never retries, since a retry could create a
+second paid batch.
+
+This module stays cheap to import: httpx is imported inside the methods that use it and
+batchling only in the provider modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import typing as t
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from urllib.parse import urlencode, urlsplit
+
+from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError, UsageError
+from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
+
+if t.TYPE_CHECKING:
+    import httpx
+
+    ClientFactory = Callable[[], httpx.AsyncClient]
+
+__all__ = [
+    "CUSTOM_ID_PATTERN",
+    "BatchSnapshot",
+    "BatchState",
+    "MetadataPayloadMixin",
+    "Provider",
+    "RawResult",
+    "RemoteBatch",
+    "error_text",
+    "malformed_result",
+    "merge_params",
+    "merge_results",
+    "parse_time",
+    "strict_schema",
+    "strip_think",
+    "raw_result",
+    "with_json_instruction",
+]
+
+#: What every provider accepts as a request id (Anthropic's rule, the strictest).
+CUSTOM_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_BATCH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
+_TRANSIENT = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+_MALFORMED = 502
+
+
+class BatchState(StrEnum):
+    """A batch's state, the same words for every provider."""
+
+    pending = "pending"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+@dataclass(frozen=True)
+class BatchSnapshot:
+    """One poll of a batch: native status, normalized state and progress counts."""
+
+    status: str
+    state: BatchState
+    terminal: bool
+    completed: int
+    failed: int
+    total: int
+    output_file_id: str | None
+    error_file_id: str | None
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """One decoded result line: HTTP-like status and the parsed native body (or error)."""
+
+    status_code: int
+    body: t.Any
+
+
+@dataclass(frozen=True)
+class RemoteBatch:
+    """A batch as the provider lists it, to reconcile after a crash."""
+
+    batch_id: str
+    created_at: datetime | None
+    request_count: int | None
+    status: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _PendingRequest:
+    """What batchling's adapters read from a request (see providers.md §1)."""
+
+    custom_id: str
+    params: dict[str, t.Any]
+
+
+class MetadataPayloadMixin:
+    """Sends layton's metadata instead of batchling's fixed ``{"description": ...}``.
+
+    Mixed into the OpenAI-shaped adapters (openai, groq, doubleword, together, mistral) whose
+    create-batch payload has a ``metadata`` field; ``list_batches`` reads it back.
+    """
+
+    layton_metadata: dict[str, str] | None = None
+
+    async def build_file_based_batch_payload(self, **kwargs: t.Any) -> dict[str, t.Any]:
+        payload: dict[str, t.Any] = await super().build_file_based_batch_payload(**kwargs)  # type: ignore[misc]
+        if self.layton_metadata:
+            payload["metadata"] = dict(self.layton_metadata)
+        else:
+            payload.pop("metadata", None)
+        return payload
+
+
+class Provider(ABC):
+    """One provider's Batch API behind the same interface.
+
+    Subclasses declare the class attributes, build native bodies, parse native responses and
+    create their batchling adapter; the batch lifecycle (validation, submit, poll, results,
+    listing, retries and error translation) is shared and tuned through small hooks.
+
+    Parameters
+    ----------
+    sleep:
+        Coroutine used to wait between retries (tests pass a fast one).
+    retry_delays:
+        Seconds to wait before each retry; its length is the number of retries.
+    """
+
+    name: t.ClassVar[str]
+    api_key_var: t.ClassVar[str]
+    base_url: t.ClassVar[str]
+    max_requests_per_batch: t.ClassVar[int]
+    max_bytes_per_batch: t.ClassVar[int]
+    completion_windows: t.ClassVar[tuple[str, ...]] = ("24h",)
+    supports_listing: t.ClassVar[bool] = True
+    structured_output: t.ClassVar[bool]
+    #: Native status -> normalized state; unknown statuses count as running.
+    states: t.ClassVar[Mapping[str, BatchState]] = {}
+    #: Terminal statuses batchling does not know about.
+    extra_terminal_statuses: t.ClassVar[frozenset[str]] = frozenset()
+    #: Bytes a batch line adds around its body (ids, method, url, JSON punctuation).
+    line_overhead: t.ClassVar[int] = 200
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[t.Any]] | None = None,
+        retry_delays: Sequence[float] = (1.0, 2.0, 4.0),
+    ) -> None:
+        self.sleep = sleep or asyncio.sleep
+        self.retry_delays = tuple(retry_delays)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} provider {self.name!r}>"
+
+    # ----------------------------------------------------------------- what subclasses provide
+
+    @abstractmethod
+    def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        """The native JSON body of one request."""
+
+    @abstractmethod
+    def parse_response(self, result: RawResult) -> ModelOutput:
+        """The visible text, usage, finish reason or error of one result."""
+
+    @abstractmethod
+    def _new_adapter(self) -> t.Any:
+        """A fresh batchling adapter (the module's fixed subclass)."""
+
+    def endpoint(self, model: str) -> str:
+        """Path of the generation endpoint whose calls are batched."""
+        return "/v1/chat/completions"
+
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        """Headers that authenticate a call; built at call time, never stored."""
+        return {"Authorization": f"Bearer {api_key}"}
+
+    def queue_model(self, model: str) -> str:
+        """The model id batchling puts in the queue key (and some create calls)."""
+        return model
+
+    # ----------------------------------------------------------------------------- validation
+
+    def request_size(self, body: dict[str, t.Any]) -> int:
+        """Bytes this request adds to the batch file (an upper bound, for splitting)."""
+        return len(json.dumps(body).encode("utf-8")) + self.line_overhead
+
+    def validate_custom_id(self, custom_id: str) -> None:
+        """Reject ids the provider would refuse (``^[A-Za-z0-9_-]{1,64}$``)."""
+        if not isinstance(custom_id, str) or not CUSTOM_ID_PATTERN.fullmatch(custom_id):
+            raise BatchError(
+                f"request id {custom_id!r} is not accepted by batch APIs: use 1-64 letters, "
+                "digits, '_' or '-'",
+                provider=self.name,
+            )
+
+    def validate_completion_window(self, window: str) -> None:
+        """Reject a completion window the provider does not offer."""
+        if window not in self.completion_windows:
+            allowed = ", ".join(self.completion_windows)
+            raise UsageError(
+                f"{self.name} does not offer completion window {window!r}; use one of: {allowed}"
+            )
+
+    def _validate_items(
+        self, items: Sequence[tuple[str, dict[str, t.Any]]], metadata: Mapping[str, str] | None
+    ) -> None:
+        if not items:
+            raise BatchError("nothing to submit: the batch has no requests", provider=self.name)
+        seen: set[str] = set()
+        for custom_id, _ in items:
+            self.validate_custom_id(custom_id)
+            if custom_id in seen:
+                raise BatchError(
+                    f"request id {custom_id!r} appears twice in one batch", provider=self.name
+                )
+            seen.add(custom_id)
+        if len(items) > self.max_requests_per_batch:
+            raise BatchError(
+                f"{len(items)} requests exceed {self.name}'s limit of "
+                f"{self.max_requests_per_batch} per batch; split them into several batches",
+                provider=self.name,
+            )
+        size = sum(self.request_size(body) for _, body in items)
+        if size > self.max_bytes_per_batch:
+            raise BatchError(
+                f"the batch is {size / 1e6:.1f} MB, over {self.name}'s limit of "
+                f"{self.max_bytes_per_batch / 1e6:.0f} MB; split it into several batches",
+                provider=self.name,
+            )
+        for key, value in (metadata or {}).items():
+            if not isinstance(value, str) or len(key) > 64 or len(value) > 512:
+                raise BatchError(
+                    f"batch metadata {key!r} must be a string of at most 512 characters "
+                    "under a key of at most 64",
+                    provider=self.name,
+                )
+        if metadata and len(metadata) > 16:
+            raise BatchError("batch metadata takes at most 16 keys", provider=self.name)
+
+    # -------------------------------------------------------------------------------- submit
+
+    async def submit(
+        self,
+        items: Sequence[tuple[str, dict[str, t.Any]]],
+        *,
+        model: str,
+        api_key: str,
+        completion_window: str,
+        client_factory: ClientFactory,
+        metadata: dict[str, str] | None = None,
+    ) -> str:
+        """Create one batch of ``(custom_id, native body)`` items; returns the batch id.
+
+        Everything is validated before the first HTTP call. Never retried: when the outcome is
+        unknown (network failure, odd answer) a :class:`SubmitError` says so.
+        """
+        import httpx
+
+        self.validate_completion_window(completion_window)
+        self._validate_items(items, metadata)
+        endpoint = self.endpoint(model)
+        headers = self.auth_headers(api_key)
+        pending = [
+            _PendingRequest(
+                custom_id=custom_id,
+                params={
+                    "method": "POST",
+                    "url": self.base_url,
+                    "endpoint": endpoint,
+                    "headers": headers,
+                    "body": json.dumps(body).encode("utf-8"),
+                },
+            )
+            for custom_id, body in items
+        ]
+        adapter = self._new_adapter()
+        adapter.layton_metadata = dict(metadata) if metadata else None
+        try:
+            submission = await adapter.process_batch(
+                requests=pending,
+                client_factory=client_factory,
+                queue_key=(self.name, endpoint, self.queue_model(model)),
+                completion_window=completion_window,
+            )
+        except httpx.HTTPStatusError as exc:
+            error = self._http_error(exc.response, api_key=api_key)
+            if error.status_code >= 500:  # the create call may have gone through
+                error.args = (f"{error}; the batch may or may not exist",)
+            raise error from exc
+        except httpx.HTTPError as exc:
+            raise SubmitError(
+                f"{self.name}: {type(exc).__name__} while submitting; the batch may or may not "
+                "exist: check the provider's batch list before submitting again",
+                provider=self.name,
+            ) from exc
+        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            detail = _short(redact(str(exc), api_key))
+            raise SubmitError(
+                f"{self.name} gave an unexpected answer while submitting "
+                f"({type(exc).__name__}: {detail}); the batch may or may not exist",
+                provider=self.name,
+            ) from exc
+        return str(submission.batch_id)
+
+    # ---------------------------------------------------------------------------------- poll
+
+    async def poll(
+        self, batch_id: str, *, api_key: str, total: int, client_factory: ClientFactory
+    ) -> BatchSnapshot:
+        """Where the batch stands now."""
+        self._check_batch_id(batch_id)
+        adapter = self._new_adapter()
+        base_url, headers = self._target(adapter, api_key)
+        spec = adapter.build_poll_request_spec(
+            base_url=base_url, api_headers=headers, batch_id=batch_id
+        )
+        response = await self._execute(
+            spec, base_url, client_factory, api_key=api_key, batch_id=batch_id
+        )
+        payload = self._json(response, batch_id=batch_id)
+        try:
+            snap = await adapter.parse_poll_response(payload=payload, requests_count=total)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise BatchError(
+                f"{self.name} answered a poll with an unexpected shape ({type(exc).__name__})",
+                provider=self.name,
+                batch_id=batch_id,
+            ) from exc
+        # batchling's own test (`status in StrEnum`) raises TypeError on Python 3.11: compare
+        # with the set of values instead (providers.md §11.1).
+        terminal_values = {s.value for s in adapter.batch_terminal_states}
+        terminal = snap.status in terminal_values | self.extra_terminal_statuses
+        completed, failed, count = self._progress(payload, snap, total)
+        output_file_id, error_file_id = self._files(payload, snap)
+        return BatchSnapshot(
+            status=snap.status,
+            state=self._state(snap.status, payload, terminal),
+            terminal=terminal,
+            completed=completed,
+            failed=failed,
+            total=count,
+            output_file_id=output_file_id,
+            error_file_id=error_file_id,
+        )
+
+    def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
+        if status in self.states:
+            return self.states[status]
+        return BatchState.pending if status == "created" else BatchState.running
+
+    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+        """``(completed, failed, total)``; by default batchling's count and the known total."""
+        return snap.progress_completed, 0, total
+
+    def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
+        return snap.output_file_id or None, snap.error_file_id or None
+
+    # ------------------------------------------------------------------------------- results
+
+    async def results(
+        self,
+        batch_id: str,
+        snapshot: BatchSnapshot,
+        *,
+        api_key: str,
+        client_factory: ClientFactory,
+    ) -> dict[str, RawResult]:
+        """Every result line of a finished batch, by custom id (output and error files merged)."""
+        self._check_batch_id(batch_id)
+        adapter = self._new_adapter()
+        base_url, headers = self._target(adapter, api_key)
+        merged: dict[str, RawResult] = {}
+        for locator in self._result_locators(batch_id, snapshot):
+            spec = adapter.build_results_request_spec(
+                base_url=base_url, api_headers=headers, file_id=locator, batch_id=batch_id
+            )
+            response = await self._execute(
+                spec, base_url, client_factory, api_key=api_key, batch_id=batch_id
+            )
+            merge_results(merged, self._decode(adapter, batch_id, response.text))
+        return merged
+
+    def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
+        # batchling defect (providers.md §11.3): its result locator is the output file, or the
+        # error file only when there is no output file, so failed requests vanish whenever one
+        # request succeeded. Download both files and merge them.
+        locators = [snapshot.output_file_id, snapshot.error_file_id]
+        return [loc for i, loc in enumerate(locators) if loc and loc not in locators[:i]]
+
+    def _decode(self, adapter: t.Any, batch_id: str, content: str) -> dict[str, RawResult]:
+        """Decode JSONL results one line at a time (batchling decodes the whole file at once).
+
+        batchling defect (providers.md §11.7): one malformed line raises for the whole file.
+        Here a bad line becomes an error result when its id can be read, and is skipped
+        otherwise.
+        """
+        decoded: dict[str, RawResult] = {}
+        for line in content.splitlines():
+            if not line.strip():
+                continue
+            try:
+                responses = adapter.decode_results_content(batch_id=batch_id, content=line)
+            except Exception:  # any bad line must not lose the other results
+                custom_id = _salvage_id(line, adapter.custom_id_field_name)
+                if custom_id is not None:
+                    decoded[custom_id] = malformed_result()
+                continue
+            for custom_id, response in responses.items():
+                decoded[custom_id] = raw_result(response)
+        return decoded
+
+    # ---------------------------------------------------------------------------------- list
+
+    async def list_batches(
+        self, *, api_key: str, client_factory: ClientFactory, limit: int = 100
+    ) -> list[RemoteBatch]:
+        """The provider's most recent batches (newest first where the API sorts them)."""
+        if not self.supports_listing:
+            raise BatchError(f"{self.name} cannot list batches", provider=self.name)
+        adapter = self._new_adapter()
+        base_url, headers = self._target(adapter, api_key)
+        found: list[RemoteBatch] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        while len(found) < limit:
+            path, params = self._list_request(limit - len(found), cursor)
+            url = base_url + path + (f"?{urlencode(params)}" if params else "")
+            response = await self._send(
+                "GET", url, headers, client_factory, api_key=api_key, doing="listing batches"
+            )
+            try:
+                items, cursor = self._parse_list(self._json(response), cursor)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise BatchError(
+                    f"{self.name} answered the batch list with an unexpected shape",
+                    provider=self.name,
+                ) from exc
+            found.extend(items)
+            if not items or not cursor or cursor in seen:
+                break
+            seen.add(cursor)
+        return found[:limit]
+
+    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
+        raise BatchError(f"{self.name} cannot list batches", provider=self.name)
+
+    def _parse_list(
+        self, payload: t.Any, cursor: str | None
+    ) -> tuple[list[RemoteBatch], str | None]:
+        raise BatchError(f"{self.name} cannot list batches", provider=self.name)
+
+    # ---------------------------------------------------------------------------------- HTTP
+
+    def _target(self, adapter: t.Any, api_key: str) -> tuple[str, dict[str, str]]:
+        """Base URL and API headers the way batchling derives them after a submission."""
+        context = adapter.build_resume_context(
+            host=self.base_url, headers=self.auth_headers(api_key)
+        )
+        return context.base_url, context.api_headers
+
+    def _check_batch_id(self, batch_id: str) -> None:
+        if not isinstance(batch_id, str) or not _BATCH_ID_PATTERN.fullmatch(batch_id):
+            raise BatchError(
+                f"{batch_id!r} is not a valid {self.name} batch id", provider=self.name
+            )
+
+    async def _execute(
+        self,
+        spec: t.Any,
+        base_url: str,
+        client_factory: ClientFactory,
+        *,
+        api_key: str,
+        batch_id: str,
+    ) -> httpx.Response:
+        return await self._send(
+            spec.method,
+            base_url + spec.path,
+            spec.headers,
+            client_factory,
+            api_key=api_key,
+            batch_id=batch_id,
+            doing="polling" if spec.path.rstrip("/").endswith(batch_id) else "fetching results",
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        client_factory: ClientFactory,
+        *,
+        api_key: str,
+        batch_id: str | None = None,
+        doing: str,
+    ) -> httpx.Response:
+        """One read-only call, retried on 429, 5xx and network errors with backoff.
+
+        Decoded batch responses have no ``.request``; this is only used on real responses,
+        and 401/403/404 stop at once.
+        """
+        import httpx
+
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                async with client_factory() as client:
+                    response = await client.request(method, url, headers=dict(headers))
+                response.raise_for_status()
+                return response
+            except httpx.HTTPStatusError as exc:
+                code = exc.response.status_code
+                if code not in _TRANSIENT or attempt >= len(self.retry_delays):
+                    error = self._http_error(exc.response, api_key=api_key, batch_id=batch_id)
+                    raise error from exc
+                retry_after = _retry_after(exc.response)
+            except httpx.TransportError as exc:
+                if attempt >= len(self.retry_delays):
+                    host = urlsplit(url).hostname
+                    raise BatchError(
+                        f"{self.name}: could not reach {host} while {doing} "
+                        f"({type(exc).__name__}); check the network and try again",
+                        provider=self.name,
+                        batch_id=batch_id,
+                    ) from exc
+            delay = self.retry_delays[attempt]
+            await self.sleep(max(delay, min(retry_after or 0.0, 60.0)))
+            attempt += 1
+
+    def _http_error(
+        self, response: httpx.Response, *, api_key: str, batch_id: str | None = None
+    ) -> ProviderHTTPError:
+        """``<provider> answered <code>: <provider's message>`` plus what to do; no headers."""
+        code = response.status_code
+        try:
+            body: t.Any = response.json()
+        except ValueError:
+            body = response.text
+        detail = _short(redact(error_text(body) if body else response.reason_phrase, api_key))
+        message = f"{self.name} answered {code}: {detail}"
+        if code in (401, 403) or self._is_auth_error(code, body):
+            message += f" (check {self.api_key_var})"
+        elif code == 404:
+            message += " (unknown batch or file id?)"
+        elif code == 429:
+            message += " (rate limited: wait and try again)"
+        return ProviderHTTPError(message, status_code=code, provider=self.name, batch_id=batch_id)
+
+    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
+        """Providers that answer a bad key with another status override this."""
+        return False
+
+    def _json(self, response: httpx.Response, *, batch_id: str | None = None) -> t.Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BatchError(
+                f"{self.name} answered with something that is not JSON",
+                provider=self.name,
+                batch_id=batch_id,
+            ) from exc
+
+
+# --------------------------------------------------------------------------------- helpers
+
+
+def raw_result(response: httpx.Response) -> RawResult:
+    """A batchling-decoded response as a :class:`RawResult`.
+
+    batchling defect (providers.md §11.8): these responses have no ``.request``, so
+    ``raise_for_status()`` raises RuntimeError; only ``status_code`` and the body are read.
+    """
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = {"error": {"message": _short(response.content.decode("utf-8", "replace"))}}
+    return RawResult(status_code=response.status_code, body=body)
+
+
+def malformed_result() -> RawResult:
+    """The result kept for a result line that could not be decoded."""
+    return RawResult(
+        status_code=_MALFORMED,
+        body={
+            "error": {
+                "type": "malformed_result",
+                "message": "the provider returned a result line that could not be decoded",
+            }
+        },
+    )
+
+
+def _salvage_id(line: str, field: str) -> str | None:
+    match = re.search(rf'"{re.escape(field)}"\s*:\s*"((?:[^"\\]|\\.)*)"', line)
+    if match is None:
+        return None
+    try:
+        return str(json.loads(f'"{match.group(1)}"'))
+    except ValueError:
+        return None
+
+
+def merge_results(merged: dict[str, RawResult], new: Mapping[str, RawResult]) -> None:
+    """Add results; an error line never replaces a success for the same id."""
+    for custom_id, result in new.items():
+        previous = merged.get(custom_id)
+        if previous is not None and previous.status_code < 400 <= result.status_code:
+            continue
+        merged[custom_id] = result
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_MASKED_KEY = re.compile(r"\S*\*{3,}\S*")
+
+
+def redact(text: str, api_key: str | None) -> str:
+    """Remove the API key, and masked echoes of it (``sk-ab***yz``), from a message."""
+    if api_key:
+        text = text.replace(api_key, "[redacted]")
+    return _MASKED_KEY.sub("[redacted]", text)
+
+
+def error_text(body: t.Any) -> str:
+    """The most useful one-line message of a provider error body (any provider's shape)."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict) and inner:
+            return error_text(inner)
+        message = body.get("message") or body.get("detail") or (inner if inner else None)
+        kind = body.get("type") or body.get("status") or body.get("code")
+        if message:
+            message = message if isinstance(message, str) else json.dumps(message)
+            if kind and kind != "error" and str(kind) not in message:
+                return f"{kind}: {message}"
+            return message
+    return _short(json.dumps(body, default=str))
+
+
+def with_json_instruction(system: str, schema: Mapping[str, t.Any]) -> str:
+    """The system prompt plus an instruction to answer with JSON matching ``schema``."""
+    instruction = (
+        "Reply with a single JSON object and nothing else (no prose, no code fence). "
+        "It must match this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
+    )
+    return f"{system.rstrip()}\n\n{instruction}" if system.strip() else instruction
+
+
+def strict_schema(schema: Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """A copy of ``schema`` valid for strict structured outputs.
+
+    Every object gets ``additionalProperties: false`` and lists all its properties as required
+    (OpenAI's strict mode demands both), recursively.
+    """
+
+    def fix(node: t.Any) -> t.Any:
+        if isinstance(node, list):
+            return [fix(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: fix(value) for key, value in node.items()}
+        if out.get("type") == "object" or "properties" in out:
+            properties = out.get("properties") or {}
+            out["properties"] = properties
+            out["required"] = list(properties)
+            out["additionalProperties"] = False
+        return out
+
+    return t.cast(dict[str, t.Any], fix(dict(schema)))
+
+
+def merge_params(body: dict[str, t.Any], params: Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """``params`` applied last: nested dicts merge key by key, ``None`` removes a key."""
+    for key, value in params.items():
+        if value is None:
+            body.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(body.get(key), dict):
+            merge_params(body[key], value)
+        else:
+            body[key] = value
+    return body
+
+
+_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+
+
+def strip_think(text: str) -> str:
+    """Remove ``<think>...</think>`` blocks (and an unclosed leading one)."""
+    text = _THINK_BLOCK.sub("", text)
+    lowered = text.lower()
+    if "<think>" in lowered:
+        text = text[: lowered.index("<think>")]
+    elif "</think>" in lowered:  # opening tag swallowed by the chat template
+        text = text[lowered.rindex("</think>") + len("</think>") :]
+    return text.strip()
+
+
+def parse_time(value: t.Any) -> datetime | None:
+    """A timestamp from Unix seconds or an RFC 3339 string; ``None`` when unreadable."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def as_int(value: t.Any) -> int:
+    """An int from a JSON number or numeric string (Google sends int64 as strings); else 0."""
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,36 @@
+"""Doubleword's OpenAI-compatible Batch API (open-weight models, 1h or 24h windows)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from batchling.providers.doubleword import DoublewordProvider
+
+from layton_eval.providers.base import MetadataPayloadMixin
+from layton_eval.providers.openai import OpenAI
+
+__all__ = ["Doubleword"]
+
+
+class _DoublewordAdapter(MetadataPayloadMixin, DoublewordProvider):
+    """batchling's Doubleword adapter, sending layton's batch metadata."""
+
+
+class Doubleword(OpenAI):
+    """Doubleword chat completions through ``/v1/batches``.
+
+    The served open-weight models honour a JSON schema through guided decoding, but not all
+    of them reliably, so the schema is also spelled out in the system prompt.
+    """
+
+    name = "doubleword"
+    api_key_var = "DOUBLEWORD_API_KEY"
+    base_url = "https://api.doubleword.ai"
+    max_requests_per_batch = 50_000
+    max_bytes_per_batch = 200_000_000
+    completion_windows = ("1h", "24h")
+    structured_output = False
+    max_tokens_field = "max_tokens"
+
+    def _new_adapter(self) -> t.Any:
+        return _DoublewordAdapter()

@@ -1,0 +1,252 @@
+"""Gemini's Batch API on Google AI Studio (file input, long-running operations)."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import httpx
+from batchling.providers.gemini import GeminiProvider
+
+from layton_eval.errors import UsageError
+from layton_eval.neutral import (
+    ContentPart,
+    GenerationOptions,
+    ImagePart,
+    ModelOutput,
+    NeutralRequest,
+    Usage,
+)
+from layton_eval.providers.base import (
+    BatchSnapshot,
+    BatchState,
+    Provider,
+    RawResult,
+    RemoteBatch,
+    as_int,
+    error_text,
+    merge_params,
+    parse_time,
+)
+
+__all__ = ["Gemini"]
+
+SUCCEEDED = "BATCH_STATE_SUCCEEDED"
+
+# google.rpc.Code -> HTTP status (per-request errors carry either kind of code).
+_GRPC_STATUS = {1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400,
+                10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401}  # fmt: skip
+
+
+def _http_status(code: t.Any) -> int:
+    number = as_int(code)
+    if 400 <= number <= 599:
+        return number
+    return _GRPC_STATUS.get(number, 500)
+
+
+def display_name(metadata: dict[str, str] | None) -> str:
+    """The batch display name: layton's metadata as compact JSON, read back by listing."""
+    if not metadata:
+        return "layton"
+    return json.dumps(metadata, separators=(",", ":"), sort_keys=True)
+
+
+def _metadata_from(name: t.Any) -> dict[str, str]:
+    try:
+        value = json.loads(name) if isinstance(name, str) else None
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): str(item) for key, item in value.items()}
+
+
+class _GeminiAdapter(GeminiProvider):
+    """batchling's Gemini adapter with its progress, error-locator and status fixes."""
+
+    layton_metadata: dict[str, str] | None = None
+
+    def get_progress_from_poll(
+        self, *, payload: dict[str, t.Any], requests_count: int
+    ) -> tuple[int, float]:
+        # batchling defect (providers.md §11.5): it reads a top-level `batchStats`, but the
+        # real Operation nests it in `metadata`, so progress always read 0.
+        stats = (payload.get("metadata") or {}).get("batchStats") or payload.get("batchStats")
+        completed = as_int((stats or {}).get("successfulRequestCount"))
+        percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
+        return completed, percent
+
+    async def get_output_file_id_from_poll_response(self, *, payload: dict[str, t.Any]) -> str:
+        response = payload.get("response") or {}
+        output = (payload.get("metadata") or {}).get("output") or {}
+        return str(response.get("responsesFile") or output.get("responsesFile") or "")
+
+    async def get_error_file_id_from_poll_response(self, *, payload: dict[str, t.Any]) -> str:
+        # batchling defect (providers.md §11.5): the Operation's `error` is an object, not a
+        # file; batchling str()-ed it into the results path of a failed batch.
+        return ""
+
+    async def build_file_based_batch_payload(self, **kwargs: t.Any) -> dict[str, t.Any]:
+        payload: dict[str, t.Any] = await super().build_file_based_batch_payload(**kwargs)
+        payload["batch"]["display_name"] = display_name(self.layton_metadata)
+        return payload
+
+    def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
+        # batchling defect (providers.md §11.5): per-request errors were always 500 because
+        # Google puts the code in `code` (gRPC or HTTP), not `status_code`.
+        error = result_item.get("error")
+        if not result_item.get("response") and isinstance(error, dict):
+            return httpx.Response(_http_status(error.get("code")), json=error)
+        return super().from_batch_result(result_item)
+
+
+class Gemini(Provider):
+    """Gemini ``generateContent`` through ``models/{model}:batchGenerateContent``."""
+
+    name = "gemini"
+    api_key_var = "GEMINI_API_KEY"
+    base_url = "https://generativelanguage.googleapis.com"
+    max_requests_per_batch = 100_000
+    max_bytes_per_batch = 2_000_000_000
+    completion_windows = ("24h",)
+    supports_listing = True
+    structured_output = True
+    states = {
+        "BATCH_STATE_UNSPECIFIED": BatchState.pending,
+        "BATCH_STATE_PENDING": BatchState.pending,
+        "BATCH_STATE_RUNNING": BatchState.running,
+        SUCCEEDED: BatchState.completed,
+        "BATCH_STATE_FAILED": BatchState.failed,
+        "BATCH_STATE_CANCELLED": BatchState.cancelled,
+        "BATCH_STATE_EXPIRED": BatchState.expired,
+    }
+
+    def _new_adapter(self) -> t.Any:
+        return _GeminiAdapter()
+
+    def queue_model(self, model: str) -> str:
+        return model.removeprefix("models/")
+
+    def endpoint(self, model: str) -> str:
+        return f"/v1beta/models/{self.queue_model(model)}:generateContent"
+
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        return {"x-goog-api-key": api_key}
+
+    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
+        # Google answers a bad key with 400 INVALID_ARGUMENT / reason API_KEY_INVALID.
+        text = json.dumps(body) if not isinstance(body, str) else body
+        return status_code == 400 and ("API_KEY_INVALID" in text or "API key not valid" in text)
+
+    # ------------------------------------------------------------------------------ rendering
+
+    def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        config: dict[str, t.Any] = {
+            "responseMimeType": "application/json",
+            "responseJsonSchema": request.json_schema,
+        }
+        if options.max_tokens is not None:
+            config["maxOutputTokens"] = options.max_tokens
+        if options.temperature is not None:
+            config["temperature"] = options.temperature
+        if options.thinking_budget is not None:
+            config["thinkingConfig"] = {"thinkingBudget": options.thinking_budget}
+        elif options.reasoning_effort is not None:
+            if not self.queue_model(options.model).startswith("gemini-3"):
+                raise UsageError(
+                    "gemini models before gemini-3 take a thinking budget, not a reasoning effort"
+                )
+            config["thinkingConfig"] = {"thinkingLevel": options.reasoning_effort}
+        body: dict[str, t.Any] = {
+            "contents": [{"role": "user", "parts": [self._part(p) for p in request.parts]}],
+            "generationConfig": config,
+        }
+        if request.system.strip():
+            body["systemInstruction"] = {"parts": [{"text": request.system}]}
+        return merge_params(body, options.params)
+
+    def _part(self, part: ContentPart) -> dict[str, t.Any]:
+        if isinstance(part, ImagePart):
+            return {"inline_data": {"mime_type": part.media_type, "data": part.data}}
+        return {"text": part.text}
+
+    # -------------------------------------------------------------------------------- parsing
+
+    def parse_response(self, result: RawResult) -> ModelOutput:
+        body = result.body
+        if result.status_code >= 400 or not isinstance(body, dict):
+            return ModelOutput(error=error_text(body))
+        if "error" in body and "candidates" not in body:
+            return ModelOutput(error=error_text(body))
+        usage = _usage(body.get("usageMetadata"))
+        candidates = body.get("candidates") or []
+        if not candidates:
+            reason = (body.get("promptFeedback") or {}).get("blockReason")
+            error = f"prompt blocked: {reason}" if reason else "the response has no candidates"
+            return ModelOutput(usage=usage, error=error, finish_reason=reason)
+        candidate = candidates[0] or {}
+        parts = (candidate.get("content") or {}).get("parts") or []
+        text = "".join(
+            part.get("text", "")
+            for part in parts
+            if isinstance(part, dict) and not part.get("thought")
+        )
+        return ModelOutput(
+            text=text.strip(), usage=usage, finish_reason=candidate.get("finishReason")
+        )
+
+    # -------------------------------------------------------------------------------- polling
+
+    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+        stats = (payload.get("metadata") or {}).get("batchStats") or {}
+        failed = as_int(stats.get("failedRequestCount"))
+        return snap.progress_completed, failed, as_int(stats.get("requestCount")) or total
+
+    def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
+        # batchling defect (providers.md §11.5): a failed or cancelled batch gave a bogus
+        # locator (`None` or an error dict) and a garbage download path. Download only the
+        # responses file of a succeeded batch.
+        locator = snapshot.output_file_id or ""
+        if snapshot.status == SUCCEEDED and locator.startswith("files/"):
+            return [locator]
+        return []
+
+    # -------------------------------------------------------------------------------- listing
+
+    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
+        params: dict[str, t.Any] = {"pageSize": min(remaining, 100)}
+        if cursor:
+            params["pageToken"] = cursor
+        return "/v1beta/batches", params
+
+    def _parse_list(
+        self, payload: t.Any, cursor: str | None
+    ) -> tuple[list[RemoteBatch], str | None]:
+        rows = payload.get("operations") or payload.get("batches") or []
+        items = []
+        for item in rows:
+            meta = item.get("metadata") or item
+            stats = meta.get("batchStats") or {}
+            items.append(
+                RemoteBatch(
+                    batch_id=str(item.get("name") or meta["name"]).split("/")[-1],
+                    created_at=parse_time(meta.get("createTime")),
+                    request_count=as_int(stats.get("requestCount")) or None,
+                    status=str(meta.get("state", "")),
+                    metadata=_metadata_from(meta.get("displayName")),
+                )
+            )
+        return items, payload.get("nextPageToken") or None
+
+
+def _usage(metadata: t.Any) -> Usage:
+    """Gemini usage; output tokens include the thinking tokens (billed as output)."""
+    if not isinstance(metadata, dict):
+        return Usage()
+    thoughts = as_int(metadata.get("thoughtsTokenCount"))
+    return Usage(
+        input_tokens=as_int(metadata.get("promptTokenCount")),
+        output_tokens=as_int(metadata.get("candidatesTokenCount")) + thoughts,
+        reasoning_tokens=thoughts,
+    )

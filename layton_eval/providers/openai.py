@@ -1,0 +1,220 @@
+"""OpenAI's Batch API, and the chat-completions body the compatible providers share.
+
+groq, doubleword, together, xai and mistral subclass :class:`OpenAI` and change only what
+differs (paths, status words, token field, structured output, image part shape).
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from batchling.providers.openai import OpenAIProvider
+
+from layton_eval.errors import UsageError
+from layton_eval.neutral import (
+    ContentPart,
+    GenerationOptions,
+    ImagePart,
+    ModelOutput,
+    NeutralRequest,
+    TextPart,
+    Usage,
+)
+from layton_eval.providers.base import (
+    BatchState,
+    MetadataPayloadMixin,
+    Provider,
+    RawResult,
+    RemoteBatch,
+    as_int,
+    error_text,
+    merge_params,
+    parse_time,
+    strict_schema,
+    strip_think,
+    with_json_instruction,
+)
+
+__all__ = ["OpenAI", "chat_usage"]
+
+
+class _OpenAIAdapter(MetadataPayloadMixin, OpenAIProvider):
+    """batchling's OpenAI adapter, sending layton's batch metadata."""
+
+
+class OpenAI(Provider):
+    """OpenAI chat completions through ``/v1/batches``."""
+
+    name = "openai"
+    api_key_var = "OPENAI_API_KEY"
+    base_url = "https://api.openai.com"
+    max_requests_per_batch = 50_000
+    max_bytes_per_batch = 200_000_000
+    completion_windows = ("24h",)
+    supports_listing = True
+    structured_output = True
+    states = {
+        "validating": BatchState.pending,
+        "in_progress": BatchState.running,
+        "finalizing": BatchState.running,
+        "cancelling": BatchState.running,
+        "completed": BatchState.completed,
+        "failed": BatchState.failed,
+        "cancelled": BatchState.cancelled,
+        "expired": BatchState.expired,
+    }
+    #: Body field of the output token limit.
+    max_tokens_field: t.ClassVar[str] = "max_completion_tokens"
+    #: Path of the batch list (``list_batches``).
+    list_path: t.ClassVar[str] = "/v1/batches"
+
+    def _new_adapter(self) -> t.Any:
+        return _OpenAIAdapter()
+
+    # ------------------------------------------------------------------------------ rendering
+
+    def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        system = request.system
+        if not self.structured_output:
+            system = with_json_instruction(system, request.json_schema)
+        body: dict[str, t.Any] = {
+            "model": options.model,
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": self._user_content(request.parts)},
+            ],
+        }
+        if options.max_tokens is not None:
+            body[self.max_tokens_field] = options.max_tokens
+        if options.temperature is not None:
+            body["temperature"] = options.temperature
+        self._apply_reasoning(body, options)
+        response_format = self.response_format(request)
+        if response_format is not None:
+            body["response_format"] = response_format
+        return merge_params(body, options.params)
+
+    def _user_content(self, parts: list[ContentPart]) -> str | list[dict[str, t.Any]]:
+        # One text part goes as a plain string: every compatible server accepts that.
+        if len(parts) == 1 and isinstance(parts[0], TextPart):
+            return parts[0].text
+        return [self._part(part) for part in parts]
+
+    def _part(self, part: ContentPart) -> dict[str, t.Any]:
+        if isinstance(part, ImagePart):
+            return {"type": "image_url", "image_url": {"url": part.data_url}}
+        return {"type": "text", "text": part.text}
+
+    def _apply_reasoning(self, body: dict[str, t.Any], options: GenerationOptions) -> None:
+        if options.thinking_budget is not None:
+            raise UsageError(
+                f"{self.name} takes a reasoning effort, not a thinking budget "
+                "(or pass native fields as params)"
+            )
+        if options.reasoning_effort is not None:
+            body["reasoning_effort"] = options.reasoning_effort
+
+    def response_format(self, request: NeutralRequest) -> dict[str, t.Any] | None:
+        """The ``response_format`` enforcing the answer schema."""
+        return {
+            "type": "json_schema",
+            "json_schema": {
+                "name": schema_name(request.schema_name),
+                "strict": True,
+                "schema": strict_schema(request.json_schema),
+            },
+        }
+
+    # -------------------------------------------------------------------------------- parsing
+
+    def parse_response(self, result: RawResult) -> ModelOutput:
+        body = result.body
+        if result.status_code >= 400 or not isinstance(body, dict):
+            return ModelOutput(error=error_text(body))
+        choices = body.get("choices")
+        if not choices or not isinstance(choices, list):
+            return ModelOutput(
+                error=error_text(body) if "error" in body else "the response has no choices",
+                usage=chat_usage(body.get("usage")),
+            )
+        choice = choices[0] or {}
+        message = choice.get("message") or {}
+        # `reasoning` / `reasoning_content` fields are never read: only the visible content.
+        text = strip_think(self._content_text(message.get("content")))
+        error = None
+        if not text and message.get("refusal"):
+            error = f"refusal: {message['refusal']}"
+        return ModelOutput(
+            text=text,
+            usage=chat_usage(body.get("usage")),
+            finish_reason=choice.get("finish_reason"),
+            error=error,
+        )
+
+    def _content_text(self, content: t.Any) -> str:
+        if isinstance(content, str):
+            return content
+        if isinstance(content, list):  # content chunks: keep text, skip thinking/reasoning
+            return "".join(
+                chunk.get("text", "")
+                for chunk in content
+                if isinstance(chunk, dict) and chunk.get("type", "text") == "text"
+            )
+        return ""
+
+    # -------------------------------------------------------------------------------- polling
+
+    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+        counts = payload.get("request_counts") or {}
+        return (
+            as_int(counts.get("completed")),
+            as_int(counts.get("failed")),
+            as_int(counts.get("total")) or total,
+        )
+
+    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
+        params: dict[str, t.Any] = {"limit": min(remaining, 100)}
+        if cursor:
+            params["after"] = cursor
+        return self.list_path, params
+
+    def _parse_list(
+        self, payload: t.Any, cursor: str | None
+    ) -> tuple[list[RemoteBatch], str | None]:
+        items = [
+            RemoteBatch(
+                batch_id=str(item["id"]),
+                created_at=parse_time(item.get("created_at")),
+                request_count=(item.get("request_counts") or {}).get("total"),
+                status=str(item.get("status", "")),
+                metadata=string_dict(item.get("metadata")),
+            )
+            for item in payload.get("data") or []
+        ]
+        cursor = payload.get("last_id") if payload.get("has_more") else None
+        return items, cursor
+
+
+def chat_usage(usage: t.Any) -> Usage:
+    """Chat-completions usage; output tokens include reasoning tokens."""
+    if not isinstance(usage, dict):
+        return Usage()
+    details = usage.get("completion_tokens_details") or {}
+    return Usage(
+        input_tokens=as_int(usage.get("prompt_tokens")),
+        output_tokens=as_int(usage.get("completion_tokens")),
+        reasoning_tokens=as_int(details.get("reasoning_tokens")),
+    )
+
+
+def schema_name(name: str) -> str:
+    """A ``json_schema.name`` the APIs accept (``^[A-Za-z0-9_-]{1,64}$``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "answer"
+
+
+def string_dict(value: t.Any) -> dict[str, str]:
+    """Batch metadata as ``dict[str, str]`` (empty when absent)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): str(item) for key, item in value.items()}

@@ -1,0 +1,237 @@
+"""xAI's Batch API: a batch container filled with requests, results read page by page."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
+
+import httpx
+from batchling.providers.xai import XaiProvider
+
+from layton_eval.errors import BatchError, SubmitError
+from layton_eval.providers.base import (
+    BatchSnapshot,
+    BatchState,
+    RawResult,
+    as_int,
+    malformed_result,
+    merge_results,
+    raw_result,
+)
+from layton_eval.providers.openai import OpenAI
+
+if t.TYPE_CHECKING:
+    from layton_eval.providers.base import ClientFactory
+
+__all__ = ["XAI"]
+
+#: xAI refuses an add-requests call above 25 MB; stay under it with room for the wrapper.
+MAX_ADD_BYTES = 24_000_000
+
+
+class _XaiAdapter(XaiProvider):
+    """batchling's xAI adapter with its status, progress, chunking and result fixes."""
+
+    layton_metadata: dict[str, str] | None = None
+    max_add_bytes: int = MAX_ADD_BYTES
+
+    async def _create_batch_container(
+        self, *, base_url: str, api_headers: dict[str, str], client_factory: t.Any
+    ) -> str:
+        name = (
+            json.dumps(self.layton_metadata, sort_keys=True) if self.layton_metadata else "layton"
+        )
+        async with client_factory() as client:
+            response = await client.post(
+                url=f"{base_url}{self.file_upload_endpoint}",
+                headers=api_headers,
+                json={"name": name},
+            )
+            response.raise_for_status()
+            return str(response.json()["batch_id"])
+
+    async def _add_requests_to_batch(
+        self, *, batch_id: str, jsonl_lines: list[dict[str, t.Any]], **kwargs: t.Any
+    ) -> None:
+        # batchling defect (providers.md §11.6): it sends every request in one call, which xAI
+        # refuses above 25 MB. Send chunks that each stay under `max_add_bytes`.
+        added = 0
+        for chunk in _chunks(jsonl_lines, self.max_add_bytes):
+            try:
+                await super()._add_requests_to_batch(batch_id=batch_id, jsonl_lines=chunk, **kwargs)
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                if not added:
+                    raise  # an empty container costs nothing: report the error as it is
+                raise SubmitError(
+                    f"xai batch {batch_id} holds only {added} of {len(jsonl_lines)} requests: "
+                    f"adding the rest failed ({type(exc).__name__}); cancel it in the xAI "
+                    "console before submitting again",
+                    provider="xai",
+                    batch_id=batch_id,
+                ) from exc
+            added += len(chunk)
+
+    def extract_batch_status(self, *, payload: dict[str, t.Any]) -> str:
+        # batchling defect (providers.md §11.6): it reads `num_completed` (not an xAI field)
+        # and calls a batch whose requests are not counted yet `ended`. Use the real counters.
+        state = payload.get("state") or {}
+        done = as_int(state.get("num_success")) + as_int(state.get("num_error"))
+        if as_int(state.get("num_pending")) > 0:
+            return "running" if done else "pending"
+        if as_int(state.get("num_requests")) == 0:
+            return "pending"
+        return "ended"
+
+    def get_progress_from_poll(
+        self, *, payload: dict[str, t.Any], requests_count: int
+    ) -> tuple[int, float]:
+        # batchling defect (providers.md §11.6): it reads `state.success`; xAI says num_success.
+        completed = as_int((payload.get("state") or {}).get("num_success"))
+        percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
+        return completed, percent
+
+    def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
+        # batchling defect (providers.md §11.6): success bodies stay wrapped in
+        # `chat_get_completion`; unwrap them into the plain chat.completion.
+        response = result_item.get("response")
+        if isinstance(response, dict) and isinstance(response.get("chat_get_completion"), dict):
+            return httpx.Response(200, json=response["chat_get_completion"])
+        return super().from_batch_result(result_item)
+
+
+def _chunks(lines: Sequence[dict[str, t.Any]], limit: int) -> list[list[dict[str, t.Any]]]:
+    chunks: list[list[dict[str, t.Any]]] = []
+    current: list[dict[str, t.Any]] = []
+    size = len('{"batch_requests": []}')
+    for line in lines:
+        line_size = len(json.dumps(line).encode("utf-8")) + 2
+        if current and size + line_size > limit:
+            chunks.append(current)
+            current, size = [], len('{"batch_requests": []}')
+        current.append(line)
+        size += line_size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+class XAI(OpenAI):
+    """Grok chat completions through xAI's batch containers."""
+
+    name = "xai"
+    api_key_var = "XAI_API_KEY"
+    base_url = "https://api.x.ai"
+    max_requests_per_batch = 100_000
+    max_bytes_per_batch = 200_000_000
+    completion_windows = ("24h",)
+    supports_listing = False
+    structured_output = True
+    max_tokens_field = "max_tokens"
+    states = {
+        "pending": BatchState.pending,
+        "running": BatchState.running,
+        "ended": BatchState.completed,
+    }
+    #: Largest add-requests call (tests lower it to exercise chunking).
+    max_add_bytes: int = MAX_ADD_BYTES
+
+    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
+        # xAI answers a wrong key with 400 "Incorrect API key provided".
+        return status_code == 400 and "API key" in json.dumps(body)
+
+    def _new_adapter(self) -> t.Any:
+        adapter = _XaiAdapter()
+        adapter.max_add_bytes = self.max_add_bytes
+        return adapter
+
+    def _validate_items(
+        self, items: Sequence[tuple[str, dict[str, t.Any]]], metadata: Mapping[str, str] | None
+    ) -> None:
+        super()._validate_items(items, metadata)
+        for custom_id, body in items:
+            if self.request_size(body) > self.max_add_bytes:
+                raise BatchError(
+                    f"request {custom_id!r} is larger than xAI's 25 MB per call", provider=self.name
+                )
+
+    def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
+        state = payload.get("state") or {}
+        if (
+            status == "ended"
+            and as_int(state.get("num_cancelled"))
+            and not (as_int(state.get("num_success")) + as_int(state.get("num_error")))
+        ):
+            return BatchState.cancelled
+        return super()._state(status, payload, terminal)
+
+    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+        state = payload.get("state") or {}
+        return (
+            snap.progress_completed,
+            as_int(state.get("num_error")),
+            as_int(state.get("num_requests")) or total,
+        )
+
+    def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
+        return None, None  # results are read by batch id
+
+    async def results(
+        self,
+        batch_id: str,
+        snapshot: BatchSnapshot,
+        *,
+        api_key: str,
+        client_factory: ClientFactory,
+    ) -> dict[str, RawResult]:
+        self._check_batch_id(batch_id)
+        adapter = self._new_adapter()
+        base_url, headers = self._target(adapter, api_key)
+        spec = adapter.build_results_request_spec(
+            base_url=base_url, api_headers=headers, file_id=None, batch_id=batch_id
+        )
+        merged: dict[str, RawResult] = {}
+        token: str | None = None
+        seen: set[str] = set()
+        # batchling defect (providers.md §11.6): it reads only the first page of results and
+        # ignores `pagination_token`. Follow it to the last page.
+        while True:
+            query = f"?{urlencode({'pagination_token': token})}" if token else ""
+            response = await self._send(
+                spec.method,
+                base_url + spec.path + query,
+                spec.headers,
+                client_factory,
+                api_key=api_key,
+                batch_id=batch_id,
+                doing="fetching results",
+            )
+            page = self._json(response, batch_id=batch_id)
+            if not isinstance(page, dict):
+                break
+            merge_results(merged, self._decode_page(adapter, batch_id, page))
+            token = page.get("pagination_token") or None
+            if not token or token in seen or not page.get("results"):
+                break
+            seen.add(token)
+        return merged
+
+    def _decode_page(
+        self, adapter: t.Any, batch_id: str, page: dict[str, t.Any]
+    ) -> dict[str, RawResult]:
+        """Decode one page item by item, so that one bad item does not lose the page."""
+        decoded: dict[str, RawResult] = {}
+        for item in page.get("results") or []:
+            try:
+                responses = adapter.decode_results_content(
+                    batch_id=batch_id, content=json.dumps({"results": [item]})
+                )
+            except Exception:  # any bad item must not lose the other results
+                custom_id = item.get("batch_request_id") if isinstance(item, dict) else None
+                if isinstance(custom_id, str):
+                    decoded[custom_id] = malformed_result()
+                continue
+            for custom_id, response in responses.items():
+                decoded[custom_id] = raw_result(response)
+        return decoded

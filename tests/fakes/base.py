@@ -1,0 +1,311 @@
+"""What every provider emulator shares: scripting, counters, auth gate, realistic bodies.
+
+An emulator mounts respx routes on the provider's real host, so batchling's real adapter code
+runs end to end against it. Scripting is done through attributes that tests may change
+between calls:
+
+- ``polls_until_done``: the poll that first reports the batch finished (1 = the first poll);
+- ``outcome``: ``"completed"``, ``"failed"`` (whole batch), ``"expired"`` or ``"cancelled"``;
+- ``succeed_before_end``: with expired/cancelled, how many requests finished before;
+- ``errors``: ``{custom_id: message}`` or ``{custom_id: (status, message)}`` per-request errors;
+- ``malformed_output``: ids whose model text is not JSON;
+- ``broken_lines``: ids whose result line is cut in half (invalid JSON, id still readable);
+- ``junk_lines``: how many undecodable lines without an id to add to the results;
+- ``fail_next``: how the next calls fail, one entry per call: a status, ``"transport"``
+  (connection refused), ``"timeout"`` (read timeout), ``"html"`` (a 200 page that is not
+  JSON) or ``None`` (answer normally);
+- ``responder(custom_id, native_body) -> str``: the model's text (default: answer JSON).
+
+Counters: ``uploaded_bytes``, ``batches_created``, ``polls``, ``requests_seen`` (ids in
+submission order), ``bodies`` (id -> native body), ``texts`` (id -> emitted text), ``calls``.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import ssl
+import time
+import typing as t
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import respx
+
+TEST_KEY = "test-key-0123456789abcdef"
+MALFORMED_TEXT = 'I think the answer is {"answer": "unterminated'
+
+Responder = Callable[[str, dict[str, t.Any]], str]
+
+_SSL_CONTEXT = ssl.create_default_context()
+
+
+def client_factory() -> httpx.AsyncClient:
+    """A client for the emulators, sharing one SSL context (a new one costs ~35 ms)."""
+    return httpx.AsyncClient(verify=_SSL_CONTEXT)
+
+
+def default_responder(custom_id: str, body: dict[str, t.Any]) -> str:
+    """The model's default answer: the JSON object the riddle prompts ask for."""
+    return json.dumps({"answer": f"answer-{custom_id}", "justification": "emulated reasoning"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one request: ``ok`` (with text), ``error``, ``expired``, ``cancelled``."""
+
+    kind: str
+    text: str = ""
+    status: int = 0
+    message: str = ""
+
+
+@dataclass
+class FakeBatch:
+    """One emulated batch and its scripted life."""
+
+    id: str
+    requests: list[tuple[str, dict[str, t.Any]]]
+    created_at: int
+    metadata: dict[str, t.Any] = field(default_factory=dict)
+    model: str = ""
+    polls: int = 0
+    final: str | None = None  # outcome once finished
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    extra: dict[str, t.Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.requests)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for outcome in self.outcomes.values() if outcome.kind == kind)
+
+
+class Emulator:
+    """Base class of the provider emulators (see the module docstring)."""
+
+    name: t.ClassVar[str]
+    host: t.ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        key: str = TEST_KEY,
+        polls_until_done: int = 2,
+        outcome: str = "completed",
+        succeed_before_end: int = 0,
+        errors: dict[str, t.Any] | None = None,
+        malformed_output: t.Iterable[str] = (),
+        broken_lines: t.Iterable[str] = (),
+        junk_lines: int = 0,
+        fail_next: t.Iterable[int | str | None] = (),
+        responder: Responder | None = None,
+    ) -> None:
+        self.key = key
+        self.polls_until_done = polls_until_done
+        self.outcome = outcome
+        self.succeed_before_end = succeed_before_end
+        self.errors = dict(errors or {})
+        self.malformed_output = set(malformed_output)
+        self.broken_lines = set(broken_lines)
+        self.junk_lines = junk_lines
+        self.fail_next = list(fail_next)
+        self.responder = responder or default_responder
+        # counters
+        self.uploaded_bytes = 0
+        self.batches_created = 0
+        self.polls = 0
+        self.requests_seen: list[str] = []
+        self.bodies: dict[str, dict[str, t.Any]] = {}
+        self.texts: dict[str, str] = {}
+        self.calls: list[str] = []
+        # state
+        self.batches: dict[str, FakeBatch] = {}
+        self.files: dict[str, bytes] = {}
+        self._ids = itertools.count(1)
+        self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        self.install(self.router)
+
+    # ------------------------------------------------------------------------- context use
+
+    def __enter__(self) -> t.Self:
+        self.router.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: t.Any) -> None:
+        self.router.__exit__(*exc_info)
+
+    # --------------------------------------------------------------------- family specifics
+
+    def install(self, router: respx.MockRouter) -> None:
+        """Mount the provider's routes on ``router``."""
+        raise NotImplementedError
+
+    def authorized(self, request: httpx.Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {self.key}"
+
+    def auth_error(self) -> httpx.Response:
+        return httpx.Response(401, json={"error": {"message": "Invalid API key"}})
+
+    def server_error(self, status: int) -> httpx.Response:
+        return httpx.Response(status, json={"error": {"message": "emulated server error"}})
+
+    def not_found(self, what: str) -> httpx.Response:
+        return httpx.Response(404, json={"error": {"message": f"No such {what}"}})
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def route(self, method: str, path_regex: str) -> respx.Route:
+        return self.router.route(method=method, host=self.host, path__regex=path_regex)
+
+    def gate(self, request: httpx.Request) -> httpx.Response | None:
+        """Count the call, play scripted failures, check the key; a response stops the call."""
+        self.calls.append(f"{request.method} {request.url.path}")
+        failure = self.fail_next.pop(0) if self.fail_next else None
+        if failure == "transport":
+            raise httpx.ConnectError("emulated connection failure", request=request)
+        if failure == "timeout":
+            raise httpx.ReadTimeout("emulated read timeout", request=request)
+        if failure == "html":
+            return httpx.Response(200, text="<html>Service under maintenance</html>")
+        if failure is not None:
+            return self.server_error(int(failure))
+        if not self.authorized(request):
+            return self.auth_error()
+        return None
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):04d}{uuid.uuid4().hex[:8]}"
+
+    def register(
+        self,
+        batch_id: str,
+        requests: list[tuple[str, dict[str, t.Any]]],
+        *,
+        metadata: dict[str, t.Any] | None = None,
+        model: str = "",
+    ) -> FakeBatch:
+        batch = FakeBatch(
+            id=batch_id,
+            requests=requests,
+            created_at=int(time.time()),
+            metadata=dict(metadata or {}),
+            model=model,
+        )
+        self.batches[batch_id] = batch
+        self.batches_created += 1
+        for custom_id, body in requests:
+            self.requests_seen.append(custom_id)
+            self.bodies[custom_id] = body
+        return batch
+
+    def advance(self, batch: FakeBatch) -> None:
+        """One poll: the batch finishes on poll number ``polls_until_done``."""
+        batch.polls += 1
+        self.polls += 1
+        if batch.final is None and batch.polls >= self.polls_until_done:
+            self.finish(batch)
+
+    def finish(self, batch: FakeBatch) -> None:
+        batch.final = self.outcome
+        if self.outcome == "failed":
+            return
+        for index, (custom_id, body) in enumerate(batch.requests):
+            if self.outcome in ("expired", "cancelled") and index >= self.succeed_before_end:
+                batch.outcomes[custom_id] = Outcome(self.outcome)
+                continue
+            if custom_id in self.errors:
+                status, message = _error_spec(self.errors[custom_id])
+                batch.outcomes[custom_id] = Outcome("error", status=status, message=message)
+                continue
+            if custom_id in self.malformed_output:
+                text = MALFORMED_TEXT
+            else:
+                text = self.responder(custom_id, body)
+            self.texts[custom_id] = text
+            batch.outcomes[custom_id] = Outcome("ok", text=text)
+
+    def progress(self, batch: FakeBatch) -> tuple[int, int]:
+        """``(succeeded, failed)`` so far: half done while running, all once finished."""
+        if batch.final is None:
+            return (batch.total // 2 if batch.polls else 0), 0
+        done = batch.count("ok")
+        return done, batch.total - done if batch.final != "failed" else 0
+
+    def result_lines(
+        self, batch: FakeBatch, lines: list[tuple[str, dict[str, t.Any]]]
+    ) -> list[str]:
+        """Serialize ``(custom_id, line)`` pairs, breaking the scripted ones."""
+        out = []
+        for custom_id, line in lines:
+            text = json.dumps(line)
+            if custom_id in self.broken_lines:
+                cut = text.index(json.dumps(custom_id)) + len(json.dumps(custom_id)) + 12
+                text = text[:cut]
+            out.append(text)
+        out.extend("<<not json: emulated junk>>" for _ in range(self.junk_lines))
+        return out
+
+
+def _error_spec(spec: t.Any) -> tuple[int, str]:
+    if isinstance(spec, tuple):
+        return int(spec[0]), str(spec[1])
+    return 400, str(spec)
+
+
+def tokens(value: t.Any) -> int:
+    """A plausible token count for a body or a text."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return max(1, len(text) // 4)
+
+
+def chat_completion(
+    model: str, text: str, body: dict[str, t.Any], *, reasoning: str | None = None
+) -> dict[str, t.Any]:
+    """An OpenAI-style ``chat.completion`` object."""
+    reasoning_tokens = tokens(reasoning) if reasoning else 0
+    message: dict[str, t.Any] = {"role": "assistant", "content": text, "refusal": None}
+    if reasoning:
+        message["reasoning"] = reasoning
+    completion = tokens(text) + reasoning_tokens
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": tokens(body.get("messages", body)),
+            "completion_tokens": completion,
+            "total_tokens": tokens(body.get("messages", body)) + completion,
+            "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
+        },
+        "system_fingerprint": "fp_emulated",
+    }
+
+
+def multipart_fields(request: httpx.Request) -> dict[str, bytes]:
+    """The fields of a multipart/form-data request body, by name."""
+    content_type = request.headers.get("content-type", "")
+    raw = f"Content-Type: {content_type}\r\n\r\n".encode() + request.content
+    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        fields[str(name)] = payload
+    return fields
+
+
+def masked(key: str) -> str:
+    """How OpenAI-style APIs echo a wrong key (``tes*********cdef``)."""
+    return f"{key[:3]}{'*' * max(3, len(key) - 7)}{key[-4:]}"
+
+
+def jsonl_lines(content: bytes) -> list[dict[str, t.Any]]:
+    return [json.loads(line) for line in content.decode("utf-8").splitlines() if line.strip()]

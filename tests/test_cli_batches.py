@@ -1,0 +1,203 @@
+"""Journeys prepare -> send -> status -> fetch through the provider emulators."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from layton_eval.settings import get_settings
+from tests.fakes import TEST_KEY, emulate
+from tests.helpers import assert_one_line_error, invoke, invoke_json
+
+KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
+            "gemini": "GEMINI_API_KEY", "mistral": "MISTRAL_API_KEY",
+            "together": "TOGETHER_API_KEY", "groq": "GROQ_API_KEY"}
+MODELS = {"openai": "gpt-5.1", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-pro",
+          "mistral": "mistral-medium-2508", "together": "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+          "groq": "llama-3.3-70b-versatile"}
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in KEY_VARS.values():
+        monkeypatch.setenv(var, TEST_KEY)
+    get_settings.cache_clear()
+
+
+def _prepare(provider: str, *extra: str, split: str = "llm", name: str = "run") -> dict:
+    return invoke_json("prepare", "--split", split, "--hints", "1", "--dataset", "sample",
+                       "--provider", provider, "--model", MODELS[provider], "--name", name,
+                       *extra)
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _all_files_text(root: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("provider", list(KEY_VARS))
+def test_round_trip_each_provider(provider: str, keys, runs_dir: Path):
+    doc = _prepare(provider)
+    with emulate(provider) as fake:
+        sent = invoke_json("send", "run")
+        assert len(sent["batch_ids"]) == 1 and fake.batches_created == 1
+        status = invoke_json("status", "run")
+        assert status[0]["state"] in ("running", "finished")
+        fetched = invoke_json("fetch", "run")
+        if fetched["run"]["waiting_batches"]:  # finished on the second poll
+            fetched = invoke_json("fetch", "run")
+    result = fetched["run"]
+    assert result["ok"] == doc["riddles"] and result["failed"] == 0
+    predictions = _rows(runs_dir / "run" / "predictions.jsonl")
+    assert [p["id"] for p in predictions] == fake.requests_seen
+    assert all(p["answer"] == f"answer-{p['id']}" for p in predictions)
+    interchange = runs_dir / "run" / f"benchmark_{provider}_{MODELS[provider].replace('/', '-')}_llm_hints_1.jsonl"
+    lines = _rows(interchange)
+    assert len(lines) == doc["riddles"]
+    assert json.loads(lines[0]["answer"])["answer"] == f"answer-{lines[0]['custom_id']}"
+    assert TEST_KEY not in _all_files_text(runs_dir)
+
+
+@pytest.mark.parametrize("split", ["llm", "vlm"])
+def test_real_data_round_trip(split: str, keys, runs_dir: Path, shared_data: Path):
+    invoke_json("prepare", "--split", split, "--hints", "0", "--data-dir", str(shared_data),
+                "--provider", "openai", "--model", "gpt-5.1", "--name", "real")
+    with emulate("openai", polls_until_done=1) as fake:
+        invoke_json("send", "real")
+        fetched = invoke_json("fetch", "real")["run"]
+    expected = 186 if split == "llm" else 317
+    assert fetched["ok"] == expected == len(_rows(runs_dir / "real" / "predictions.jsonl"))
+    if split == "vlm":
+        first = next(iter(fake.bodies.values()))
+        parts = first["messages"][1]["content"]
+        assert any(p["type"] == "image_url" for p in parts)
+
+
+def test_dry_run_sends_nothing_and_shows_cost(keys, runs_dir: Path):
+    _prepare("openai")
+    with emulate("openai") as fake:
+        doc = invoke_json("send", "run", "--dry-run")
+    assert fake.calls == [] and doc["dry_run"] is True
+    assert doc["plan"]["requests"] == 8 and doc["plan"]["bytes"] > 0
+    assert doc["plan"]["estimated_cost_usd"] > 0
+    assert json.loads((runs_dir / "run" / "run.json").read_text())["batches"] == []
+
+
+def test_duplicate_send_is_refused(keys, runs_dir: Path):
+    _prepare("openai")
+    with emulate("openai") as fake:
+        invoke_json("send", "run")
+        assert_one_line_error(invoke("send", "run"), code=1, contains="already has batches")
+        assert fake.batches_created == 1
+
+
+def test_missing_key_names_the_variable(runs_dir: Path):
+    _prepare("anthropic")
+    with emulate("anthropic") as fake:
+        result = invoke("send", "run")
+    assert_one_line_error(result, code=1, contains="ANTHROPIC_API_KEY")
+    assert fake.calls == []
+    assert json.loads((runs_dir / "run" / "run.json").read_text())["batches"] == []
+
+
+def test_provider_401_is_one_line_and_nothing_is_pending(monkeypatch, runs_dir: Path):
+    monkeypatch.setenv("MISTRAL_API_KEY", "wrong-key-999")
+    get_settings.cache_clear()
+    _prepare("mistral")
+    with emulate("mistral"):
+        result = invoke("send", "run")
+    assert_one_line_error(result, code=1, contains="401")
+    assert "wrong-key-999" not in result.stderr
+    manifest = json.loads((runs_dir / "run" / "run.json").read_text())
+    assert manifest["batches"][0]["phase"] == "rejected" and manifest["state"] == "prepared"
+    assert "wrong-key-999" not in _all_files_text(runs_dir)
+
+
+def test_crash_between_submission_and_recording_is_reconciled(keys, runs_dir: Path, monkeypatch):
+    from layton_eval import runs
+
+    _prepare("openai")
+    original = runs.Run.save
+    calls = {"n": 0}
+
+    def crash_after_intent(self):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the save that would record the batch id
+            raise KeyboardInterrupt
+        original(self)
+
+    with emulate("openai") as fake:
+        monkeypatch.setattr(runs.Run, "save", crash_after_intent)
+        invoke("send", "run")
+        monkeypatch.setattr(runs.Run, "save", original)
+        assert fake.batches_created == 1
+        assert json.loads((runs_dir / "run" / "run.json").read_text())["state"] == "submitting"
+        again = invoke("send", "run")
+        assert_one_line_error(again, code=1, contains="--reconcile")
+        assert fake.batches_created == 1  # not resubmitted blindly
+        found = invoke_json("status", "run", "--reconcile")
+        assert found[0]["found"] == list(fake.batches)
+        manifest = json.loads((runs_dir / "run" / "run.json").read_text())
+        assert manifest["batches"][0]["batch_id"] == next(iter(fake.batches))
+        fetched = invoke_json("fetch", "run")
+        if fetched["run"]["waiting_batches"]:
+            fetched = invoke_json("fetch", "run")
+    assert fetched["run"]["ok"] == 8
+
+
+def test_failures_then_retry_failed(keys, runs_dir: Path):
+    doc = _prepare("openai")
+    ids = [json.loads(l)["custom_id"] for l in
+           (runs_dir / "run" / "requests.jsonl").read_text().splitlines()]
+    bad, unreadable = ids[0], ids[1]
+    with emulate("openai", polls_until_done=1, errors={bad: (500, "server exploded")},
+                 malformed_output=[unreadable]) as fake:
+        invoke_json("send", "run")
+        first = invoke_json("fetch", "run")["run"]
+        assert (first["ok"], first["failed"], first["invalid"]) == (doc["riddles"] - 2, 1, 1)
+        preds = {p["id"]: p for p in _rows(runs_dir / "run" / "predictions.jsonl")}
+        assert "server exploded" in preds[bad]["error"] and not preds[bad]["valid"]
+        assert preds[unreadable]["raw_text"] and not preds[unreadable]["valid"]
+        fake.errors.clear()
+        fake.malformed_output.clear()
+        retry = invoke_json("send", "run", "--retry-failed")
+        assert sorted(retry["plan"]["batches"][0]["custom_ids"]) == sorted([bad, unreadable])
+        assert fake.requests_seen[-2:] == [i for i in ids if i in (bad, unreadable)]
+        second = invoke_json("fetch", "run")["run"]
+        again = invoke_json("fetch", "run")["run"]  # idempotent
+    assert second["ok"] == doc["riddles"] == again["ok"]
+    assert len(_rows(runs_dir / "run" / "predictions.jsonl")) == doc["riddles"]
+    assert_one_line_error(invoke("send", "run", "--retry-failed"), code=1, contains="nothing to retry")
+
+
+def test_expired_batch_keeps_the_error(keys, runs_dir: Path):
+    _prepare("anthropic")
+    with emulate("anthropic", polls_until_done=1, outcome="expired", succeed_before_end=3):
+        invoke_json("send", "run")
+        fetched = invoke_json("fetch", "run")["run"]
+    assert fetched["ok"] == 3 and fetched["failed"] == 5
+    preds = [p for p in _rows(runs_dir / "run" / "predictions.jsonl") if p["error"]]
+    assert len(preds) == 5 and all(p["error"] for p in preds)
+
+
+def test_status_all_and_unknown_run(keys, runs_dir: Path):
+    _prepare("openai", name="one")
+    table = invoke_json("status", "--all")
+    assert [r["run"] for r in table] == ["one"] and table[0]["state"] == "prepared"
+    assert_one_line_error(invoke("status", "nope"), code=1, contains="no run named")
+    assert_one_line_error(invoke("fetch", "nope"), code=1, contains="no run named")
+
+
+def test_send_without_model_needs_provider_and_model(keys, runs_dir: Path):
+    invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample", "--name", "bare")
+    assert_one_line_error(invoke("send", "bare"), code=2, contains="--provider")
+    with emulate("gemini") as fake:
+        doc = invoke_json("send", "bare", "--provider", "gemini", "--model", "gemini-2.5-flash")
+    assert doc["plan"]["provider"] == "gemini" and fake.batches_created == 1
+    manifest = json.loads((runs_dir / "bare" / "run.json").read_text())
+    assert manifest["provider"] == "gemini" and manifest["model"] == "gemini-2.5-flash"

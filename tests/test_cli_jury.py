@@ -1,0 +1,192 @@
+"""Journeys prepare -> send -> fetch -> jury -> fetch (-> score) through the emulators."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+
+from layton_eval.jury import DEFAULT_JURY, JuryConfig, choose_panel, fleiss_kappa
+from layton_eval.errors import JuryError
+from layton_eval.settings import get_settings
+from tests.fakes import TEST_KEY, emulate
+from tests.helpers import assert_one_line_error, invoke, invoke_json
+
+PROVIDERS = ("openai", "anthropic", "gemini", "mistral")
+MODELS = {"openai": "gpt-5-mini", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash",
+          "mistral": "mistral-medium-2508"}
+
+
+def responder(custom_id: str, body: dict) -> str:
+    """Answers for riddle requests; verdicts (varied per riddle and judge) for judge requests."""
+    text = json.dumps(body)
+    if "Participant answer" not in text:
+        return json.dumps({"justification": "because", "answer": f"answer-{custom_id}"})
+    seed = zlib.crc32((custom_id + text[:40]).encode())
+    return json.dumps({"is_answer_correct": seed % 3 != 0, "is_justification_correct": seed % 5 != 0})
+
+
+@contextmanager
+def all_providers(**options):
+    with ExitStack() as stack:
+        yield {name: stack.enter_context(emulate(name, responder=responder, **options))
+               for name in PROVIDERS}
+
+
+@pytest.fixture
+def keys(monkeypatch):
+    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY"):
+        monkeypatch.setenv(var, TEST_KEY)
+    get_settings.cache_clear()
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _fetched_run(provider: str, fakes, *, errors=None) -> dict:
+    invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
+                "--provider", provider, "--model", MODELS[provider], "--name", "run")
+    fakes[provider].errors = dict(errors or {})
+    invoke_json("send", "run")
+    invoke_json("fetch", "run")
+    fakes[provider].errors = {}
+    return invoke_json("fetch", "run")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_jury_journey(provider, keys, runs_dir: Path):
+    with all_providers(polls_until_done=1) as fakes:
+        ids = None
+        first = _fetched_run(provider, fakes)
+        assert first["run"]["ok"] == 8
+        started = invoke_json("jury", "run")
+        panel = [j["provider"] for j in started["panel"]]
+        expected = ["openai", "gemini", "anthropic"]
+        if provider in expected:
+            expected[expected.index(provider)] = "mistral"
+        assert panel == expected
+        assert provider not in panel
+        assert fakes[provider].batches_created == 1  # only the evaluated model's own batch
+        for judge in panel:
+            assert fakes[judge].batches_created >= 1
+        fetched = invoke_json("fetch", "run")
+    assert len(fetched["judges"]) == 3
+    summary = fetched["jury"]
+    assert summary["missing"] == {} and summary["next_command"] == "layton score run"
+    files = sorted((runs_dir / "run" / "jury").glob("judge_*.jsonl"))
+    assert len(files) == 3
+    for path in files:
+        assert path.name.startswith(f"judge_{provider}_{MODELS[provider]}_llm_hints_0_by_")
+        lines = _rows(path)
+        assert len(lines) == 8
+        ids = [line["custom_id"] for line in lines]
+    jury = _rows(runs_dir / "run" / "jury.jsonl")
+    assert [row["id"] for row in jury] == ids
+    assert all(row["jury"]["both_correct"] in (0, 1 / 3, 2 / 3, 1) for row in jury)
+
+
+def test_failed_predictions_are_incorrect_and_not_judged(keys, runs_dir: Path):
+    with all_providers(polls_until_done=1) as fakes:
+        invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
+                    "--provider", "openai", "--model", "gpt-5-mini", "--name", "run")
+        ids = [json.loads(l)["custom_id"] for l in
+               (runs_dir / "run" / "requests.jsonl").read_text().splitlines()]
+        fakes["openai"].errors = {ids[0]: (500, "boom")}
+        fakes["openai"].malformed_output = {ids[1]}
+        invoke_json("send", "run")
+        invoke_json("fetch", "run")
+        started = invoke_json("jury", "run")
+        assert started["judged"] == 6 and sorted(started["not_judged"]) == sorted(ids[:2])
+        for judge in ("gemini", "anthropic", "mistral"):
+            assert ids[0] not in fakes[judge].requests_seen
+            assert ids[1] not in fakes[judge].requests_seen
+        fetched = invoke_json("fetch", "run")
+    assert fetched["jury"]["not_judged"] == 2
+    for path in (runs_dir / "run" / "jury").glob("judge_*.jsonl"):
+        lines = {l["custom_id"]: json.loads(l["answer"]) for l in _rows(path)}
+        assert len(lines) == 8
+        assert lines[ids[0]] == {"is_answer_correct": False, "is_justification_correct": False}
+    jury = {row["id"]: row for row in _rows(runs_dir / "run" / "jury.jsonl")}
+    assert jury[ids[0]]["judged"] is False and jury[ids[0]]["jury"]["both_correct"] == 0
+
+
+def test_retry_missing_sends_only_what_is_missing(keys, runs_dir: Path):
+    with all_providers(polls_until_done=1) as fakes:
+        _fetched_run("openai", fakes)
+        ids = [json.loads(l)["custom_id"] for l in
+               (runs_dir / "run" / "requests.jsonl").read_text().splitlines()]
+        fakes["gemini"].errors = {ids[2]: (500, "overloaded")}
+        fakes["mistral"].malformed_output = {ids[3]}
+        invoke_json("jury", "run")
+        fetched = invoke_json("fetch", "run")
+        missing = fetched["jury"]["missing"]
+        assert missing == {ids[2]: ["gemini_gemini-3-pro-preview"],
+                           ids[3]: ["mistral_mistral-large-2512"]}
+        assert fetched["jury"]["next_command"] == "layton jury run --retry-missing"
+        assert_one_line_error(invoke("score", "run"), code=1, contains=ids[2])
+        fakes["gemini"].errors = {}
+        fakes["mistral"].malformed_output = set()
+        seen = {name: len(fake.requests_seen) for name, fake in fakes.items()}
+        retried = invoke_json("jury", "run", "--retry-missing")
+        assert [j["judge"]["provider"] for j in retried["judges"]] == ["gemini", "mistral"]
+        assert fakes["gemini"].requests_seen[seen["gemini"]:] == [ids[2]]
+        assert fakes["mistral"].requests_seen[seen["mistral"]:] == [ids[3]]
+        assert len(fakes["anthropic"].requests_seen) == seen["anthropic"]
+        final = invoke_json("fetch", "run")
+    assert final["jury"]["missing"] == {}
+
+
+def test_jury_refuses_before_fetch_and_twice(keys, runs_dir: Path):
+    with all_providers(polls_until_done=3) as fakes:
+        invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
+                    "--provider", "openai", "--model", "gpt-5-mini", "--name", "run")
+        invoke_json("send", "run")
+        assert_one_line_error(invoke("jury", "run"), code=1, contains="fetch")
+        for _ in range(3):
+            invoke_json("fetch", "run")
+        dry = invoke_json("jury", "run", "--dry-run")
+        assert dry["dry_run"] and all(f.batches_created == 0 for n, f in fakes.items() if n != "openai")
+        assert dry["estimated_cost_usd"] > 0
+        invoke_json("jury", "run")
+        assert_one_line_error(invoke("jury", "run"), code=1, contains="already has judge batches")
+
+
+def test_panel_rules():
+    assert [j.provider for j in choose_panel(DEFAULT_JURY, "together")] == [
+        "openai", "gemini", "anthropic"]
+    assert [j.provider for j in choose_panel(DEFAULT_JURY, "mistral")] == [
+        "openai", "gemini", "anthropic"]
+    custom = JuryConfig(judges=DEFAULT_JURY.judges, panel=[j.key for j in DEFAULT_JURY.judges[:3]])
+    with pytest.raises(JuryError, match="allow-self-judging"):
+        choose_panel(custom, "openai")
+    assert [j.provider for j in choose_panel(custom, "openai", allow_self_judging=True)][0] == "openai"
+
+
+def test_jury_config_file(tmp_path: Path, keys, runs_dir: Path):
+    config = tmp_path / "jury.toml"
+    config.write_text(
+        'panel = ["a", "b", "c"]\nsubstitute = "d"\n'
+        '[[judges]]\nkey = "a"\nprovider = "openai"\nmodel = "gpt-5-mini"\n'
+        '[[judges]]\nkey = "b"\nprovider = "gemini"\nmodel = "gemini-2.5-flash"\n'
+        '[[judges]]\nkey = "c"\nprovider = "anthropic"\nmodel = "claude-haiku-4-5"\nmax_tokens = 2000\n'
+        '[[judges]]\nkey = "d"\nprovider = "mistral"\nmodel = "mistral-small-2506"\n'
+    )
+    with all_providers(polls_until_done=1) as fakes:
+        _fetched_run("gemini", fakes)
+        dry = invoke_json("jury", "run", "--jury-config", str(config), "--dry-run")
+    assert [j["key"] for j in dry["panel"]] == ["a", "d", "c"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"judges": [], "panel": ["zz"]}')
+    assert_one_line_error(invoke("jury", "run", "--jury-config", str(bad)), code=1,
+                          contains="unknown judge")
+
+
+def test_fleiss_kappa_known_values():
+    assert fleiss_kappa([[True, True, True], [False, False, False]]) == pytest.approx(1.0)
+    # three raters, four items: classic small example
+    ratings = [[True, True, False], [True, False, False], [True, True, True], [False, False, False]]
+    assert fleiss_kappa(ratings) == pytest.approx(1 / 3)

@@ -32,8 +32,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as runs:
         os.environ["OPENAI_API_KEY"] = TEST_KEY
         settings = Settings(LAYTON_RUNS_DIR=runs)
-        prepare_run(settings=settings, split="vlm", hints=2, provider="openai", model="gpt-5.1",
-                    data_dir=DATA, name="bench")
+        prepare_run(
+            settings=settings,
+            split="vlm",
+            hints=2,
+            provider="openai",
+            model="gpt-5.1",
+            data_dir=DATA,
+            name="bench",
+        )
         run = RunStore(Path(runs)).load("bench")
         plan, _ = plan_send(run, provider="openai", model="gpt-5.1")
         with emulate("openai", polls_until_done=1) as fake:
@@ -48,18 +55,23 @@ def main() -> None:
         assert result.ok == 317, result
         rows = len((Path(runs) / "bench" / "outputs.jsonl").read_text().splitlines())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "requests": plan.requests,
-        "send_s": round(sent - start, 3),
-        "fetch_s": round(done - sent, 3),
-        "total_s": round(done - start, 3),
-        "peak_traced_mb": round(peak / 1e6, 1),
-        "max_rss_mb": round(rss, 1),
-        "uploaded_bytes": fake.uploaded_bytes,
-        "sum_request_bytes": plan.bytes,
-        "upload_over_requests": round(fake.uploaded_bytes / plan.bytes, 4),
-        "output_rows": rows,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "requests": plan.requests,
+                "send_s": round(sent - start, 3),
+                "fetch_s": round(done - sent, 3),
+                "total_s": round(done - start, 3),
+                "peak_traced_mb": round(peak / 1e6, 1),
+                "max_rss_mb": round(rss, 1),
+                "uploaded_bytes": fake.uploaded_bytes,
+                "sum_request_bytes": plan.bytes,
+                "upload_over_requests": round(fake.uploaded_bytes / plan.bytes, 4),
+                "output_rows": rows,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

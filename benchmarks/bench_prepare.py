@@ -24,21 +24,39 @@ def main() -> None:
     if not (DATA / "layton_eval_vlm.jsonl").is_file():
         sys.exit(f"no data at {DATA}")
     walls = []
-    for i in range(3):
+    for _ in range(3):
         with tempfile.TemporaryDirectory() as runs:
             env = os.environ | {"LAYTON_RUNS_DIR": runs}
             start = time.perf_counter()
             subprocess.run(
-                [str(LAYTON), "prepare", "--split", "vlm", "--hints", "2", "--data-dir",
-                 str(DATA), "--provider", "openai", "--model", "gpt-5.1", "--json"],
-                check=True, env=env, stdout=subprocess.DEVNULL,
+                [
+                    str(LAYTON),
+                    "prepare",
+                    "--split",
+                    "vlm",
+                    "--hints",
+                    "2",
+                    "--data-dir",
+                    str(DATA),
+                    "--provider",
+                    "openai",
+                    "--model",
+                    "gpt-5.1",
+                    "--json",
+                ],
+                check=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
             )
             walls.append(time.perf_counter() - start)
             size = sum(p.stat().st_size for p in Path(runs).rglob("*") if p.is_file())
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"prepare vlm (317 riddles, pictures, hints 2): wall median {statistics.median(walls):.2f} s "
-          f"(min {min(walls):.2f}, max {max(walls):.2f}); peak RSS {peak_mb:.0f} MB; "
-          f"run folder {size / 1e6:.1f} MB")
+    print(
+        "prepare vlm (317 riddles, pictures, hints 2): "
+        f"wall median {statistics.median(walls):.2f} s "
+        f"(min {min(walls):.2f}, max {max(walls):.2f}); peak RSS {peak_mb:.0f} MB; "
+        f"run folder {size / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

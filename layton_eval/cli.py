@@ -16,7 +16,10 @@ import typer
 from typer.core import TyperGroup
 
 from layton_eval import __version__
+from layton_eval.commands import batch as batch_cmd
+from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
+from layton_eval.commands import score as score_cmd
 from layton_eval.errors import LaytonError
 
 __all__ = ["app", "main"]
@@ -113,6 +116,12 @@ def _root(
 
 
 app.command("prepare")(prepare_cmd.prepare)
+app.command("send")(batch_cmd.send)
+app.command("status")(batch_cmd.status)
+app.command("fetch")(batch_cmd.fetch)
+app.command("jury")(jury_cmd.jury)
+app.command("score")(score_cmd.score)
+app.command("leaderboard")(score_cmd.leaderboard)
 
 
 def main() -> None:

@@ -12,7 +12,13 @@ from layton_eval.errors import DatasetError
 __all__ = ["download_dataset_file"]
 
 
-def download_dataset_file(repo_id: str, filename: str, *, revision: str | None = None) -> Path:
+def download_dataset_file(
+    repo_id: str,
+    filename: str,
+    *,
+    revision: str | None = None,
+    offline_hint: str = "or --dataset sample for the bundled sample",
+) -> Path:
     """Local path of ``filename`` from the Hub dataset ``repo_id`` (downloaded once, then cached).
 
     Raises :class:`DatasetError` naming the offline alternatives when the Hub cannot be reached.
@@ -46,8 +52,8 @@ def download_dataset_file(repo_id: str, filename: str, *, revision: str | None =
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as exc:
         raise DatasetError(
             f"cannot download {where} from the Hugging Face Hub ({type(exc).__name__}); "
-            "use --data-dir DIR (or LAYTON_DATA_DIR) with a local copy, "
-            "or --dataset sample for the bundled sample"
+            "use --data-dir DIR (or LAYTON_DATA_DIR) with a local copy"
+            + (f", {offline_hint}" if offline_hint else "")
         ) from exc
 
 

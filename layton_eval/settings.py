@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     dataset_repo: str = Field(default="rvienne/layton-eval", alias="LAYTON_DATASET_REPO")
     calibration_repo: str = Field(default="rvienne/layton-eval-ppi", alias="LAYTON_PPI_REPO")
     revision: str | None = Field(default=None, alias="LAYTON_REVISION")
+    calibration_revision: str | None = Field(default=None, alias="LAYTON_PPI_REVISION")
     default_provider: str | None = Field(default=None, alias="LAYTON_PROVIDER")
     default_model: str | None = Field(default=None, alias="LAYTON_MODEL")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -29,3 +30,13 @@ def assert_one_line_error(result: t.Any, *, code: int, contains: str = "") -> No
     assert lines[0].startswith("Error: "), lines
     assert "Traceback" not in result.output + result.stderr
     assert contains.lower() in lines[0].lower(), lines[0]
+
+
+def rows(path: Path) -> list[dict]:
+    """The JSON objects of a JSONL file."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def request_ids(run_dir: Path) -> list[str]:
+    """Riddle ids of a run's requests, in order."""
+    return [row["custom_id"] for row in rows(run_dir / "requests.jsonl")]

@@ -9,14 +9,24 @@ import pytest
 
 from layton_eval.settings import get_settings
 from tests.fakes import TEST_KEY, emulate
-from tests.helpers import assert_one_line_error, invoke, invoke_json
+from tests.helpers import assert_one_line_error, invoke, invoke_json, request_ids, rows
 
-KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
-            "gemini": "GEMINI_API_KEY", "mistral": "MISTRAL_API_KEY",
-            "together": "TOGETHER_API_KEY", "groq": "GROQ_API_KEY"}
-MODELS = {"openai": "gpt-5.1", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-pro",
-          "mistral": "mistral-medium-2508", "together": "meta-llama/Llama-3.3-70B-Instruct-Turbo",
-          "groq": "llama-3.3-70b-versatile"}
+KEY_VARS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "together": "TOGETHER_API_KEY",
+    "groq": "GROQ_API_KEY",
+}
+MODELS = {
+    "openai": "gpt-5.1",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-pro",
+    "mistral": "mistral-medium-2508",
+    "together": "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+    "groq": "llama-3.3-70b-versatile",
+}
 
 
 @pytest.fixture
@@ -27,13 +37,22 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _prepare(provider: str, *extra: str, split: str = "llm", name: str = "run") -> dict:
-    return invoke_json("prepare", "--split", split, "--hints", "1", "--dataset", "sample",
-                       "--provider", provider, "--model", MODELS[provider], "--name", name,
-                       *extra)
-
-
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return invoke_json(
+        "prepare",
+        "--split",
+        split,
+        "--hints",
+        "1",
+        "--dataset",
+        "sample",
+        "--provider",
+        provider,
+        "--model",
+        MODELS[provider],
+        "--name",
+        name,
+        *extra,
+    )
 
 
 def _all_files_text(root: Path) -> str:
@@ -53,11 +72,15 @@ def test_round_trip_each_provider(provider: str, keys, runs_dir: Path):
             fetched = invoke_json("fetch", "run")
     result = fetched["run"]
     assert result["ok"] == doc["riddles"] and result["failed"] == 0
-    predictions = _rows(runs_dir / "run" / "predictions.jsonl")
+    predictions = rows(runs_dir / "run" / "predictions.jsonl")
     assert [p["id"] for p in predictions] == fake.requests_seen
     assert all(p["answer"] == f"answer-{p['id']}" for p in predictions)
-    interchange = runs_dir / "run" / f"benchmark_{provider}_{MODELS[provider].replace('/', '-')}_llm_hints_1.jsonl"
-    lines = _rows(interchange)
+    interchange = (
+        runs_dir
+        / "run"
+        / f"benchmark_{provider}_{MODELS[provider].replace('/', '-')}_llm_hints_1.jsonl"
+    )
+    lines = rows(interchange)
     assert len(lines) == doc["riddles"]
     assert json.loads(lines[0]["answer"])["answer"] == f"answer-{lines[0]['custom_id']}"
     assert TEST_KEY not in _all_files_text(runs_dir)
@@ -65,13 +88,26 @@ def test_round_trip_each_provider(provider: str, keys, runs_dir: Path):
 
 @pytest.mark.parametrize("split", ["llm", "vlm"])
 def test_real_data_round_trip(split: str, keys, runs_dir: Path, shared_data: Path):
-    invoke_json("prepare", "--split", split, "--hints", "0", "--data-dir", str(shared_data),
-                "--provider", "openai", "--model", "gpt-5.1", "--name", "real")
+    invoke_json(
+        "prepare",
+        "--split",
+        split,
+        "--hints",
+        "0",
+        "--data-dir",
+        str(shared_data),
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-5.1",
+        "--name",
+        "real",
+    )
     with emulate("openai", polls_until_done=1) as fake:
         invoke_json("send", "real")
         fetched = invoke_json("fetch", "real")["run"]
     expected = 186 if split == "llm" else 317
-    assert fetched["ok"] == expected == len(_rows(runs_dir / "real" / "predictions.jsonl"))
+    assert fetched["ok"] == expected == len(rows(runs_dir / "real" / "predictions.jsonl"))
     if split == "vlm":
         first = next(iter(fake.bodies.values()))
         parts = first["messages"][1]["content"]
@@ -152,15 +188,18 @@ def test_crash_between_submission_and_recording_is_reconciled(keys, runs_dir: Pa
 
 def test_failures_then_retry_failed(keys, runs_dir: Path):
     doc = _prepare("openai")
-    ids = [json.loads(l)["custom_id"] for l in
-           (runs_dir / "run" / "requests.jsonl").read_text().splitlines()]
+    ids = request_ids(runs_dir / "run")
     bad, unreadable = ids[0], ids[1]
-    with emulate("openai", polls_until_done=1, errors={bad: (500, "server exploded")},
-                 malformed_output=[unreadable]) as fake:
+    with emulate(
+        "openai",
+        polls_until_done=1,
+        errors={bad: (500, "server exploded")},
+        malformed_output=[unreadable],
+    ) as fake:
         invoke_json("send", "run")
         first = invoke_json("fetch", "run")["run"]
         assert (first["ok"], first["failed"], first["invalid"]) == (doc["riddles"] - 2, 1, 1)
-        preds = {p["id"]: p for p in _rows(runs_dir / "run" / "predictions.jsonl")}
+        preds = {p["id"]: p for p in rows(runs_dir / "run" / "predictions.jsonl")}
         assert "server exploded" in preds[bad]["error"] and not preds[bad]["valid"]
         assert preds[unreadable]["raw_text"] and not preds[unreadable]["valid"]
         fake.errors.clear()
@@ -171,8 +210,10 @@ def test_failures_then_retry_failed(keys, runs_dir: Path):
         second = invoke_json("fetch", "run")["run"]
         again = invoke_json("fetch", "run")["run"]  # idempotent
     assert second["ok"] == doc["riddles"] == again["ok"]
-    assert len(_rows(runs_dir / "run" / "predictions.jsonl")) == doc["riddles"]
-    assert_one_line_error(invoke("send", "run", "--retry-failed"), code=1, contains="nothing to retry")
+    assert len(rows(runs_dir / "run" / "predictions.jsonl")) == doc["riddles"]
+    assert_one_line_error(
+        invoke("send", "run", "--retry-failed"), code=1, contains="nothing to retry"
+    )
 
 
 def test_expired_batch_keeps_the_error(keys, runs_dir: Path):
@@ -181,7 +222,7 @@ def test_expired_batch_keeps_the_error(keys, runs_dir: Path):
         invoke_json("send", "run")
         fetched = invoke_json("fetch", "run")["run"]
     assert fetched["ok"] == 3 and fetched["failed"] == 5
-    preds = [p for p in _rows(runs_dir / "run" / "predictions.jsonl") if p["error"]]
+    preds = [p for p in rows(runs_dir / "run" / "predictions.jsonl") if p["error"]]
     assert len(preds) == 5 and all(p["error"] for p in preds)
 
 
@@ -194,10 +235,40 @@ def test_status_all_and_unknown_run(keys, runs_dir: Path):
 
 
 def test_send_without_model_needs_provider_and_model(keys, runs_dir: Path):
-    invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample", "--name", "bare")
+    invoke_json(
+        "prepare", "--split", "llm", "--hints", "0", "--dataset", "sample", "--name", "bare"
+    )
     assert_one_line_error(invoke("send", "bare"), code=2, contains="--provider")
     with emulate("gemini") as fake:
         doc = invoke_json("send", "bare", "--provider", "gemini", "--model", "gemini-2.5-flash")
     assert doc["plan"]["provider"] == "gemini" and fake.batches_created == 1
     manifest = json.loads((runs_dir / "bare" / "run.json").read_text())
     assert manifest["provider"] == "gemini" and manifest["model"] == "gemini-2.5-flash"
+
+
+def test_send_wait_fetches_when_done(keys, runs_dir: Path, monkeypatch):
+    import time
+
+    naps: list[float] = []
+    monkeypatch.setattr(time, "sleep", naps.append)
+    _prepare("gemini")
+    with emulate("gemini", polls_until_done=3):
+        result = invoke("send", "run", "--wait", "--interval", "5")
+    assert result.exit_code == 0, result.stderr
+    assert "layton fetch" in result.stdout and "Valid" in result.stdout
+    assert naps == [5.0, 5.0]
+    assert len(rows(runs_dir / "run" / "predictions.jsonl")) == 8
+
+
+def test_status_watch_until_finished(keys, runs_dir: Path, monkeypatch):
+    import time
+
+    naps: list[float] = []
+    monkeypatch.setattr(time, "sleep", naps.append)
+    _prepare("mistral")
+    with emulate("mistral", polls_until_done=2):
+        invoke_json("send", "run")
+        statuses = invoke_json("status", "run", "--watch", "2")
+    assert naps == [2.0]
+    assert statuses[0]["state"] == "finished"
+    assert statuses[0]["batches"][0]["terminal"] is True

@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from layton_eval.jury import DEFAULT_JURY, JuryConfig, choose_panel, fleiss_kappa
 from layton_eval.errors import JuryError
+from layton_eval.jury import DEFAULT_JURY, JuryConfig, choose_panel, fleiss_kappa
 from layton_eval.settings import get_settings
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY, emulate
-from tests.helpers import assert_one_line_error, invoke, invoke_json
+from tests.helpers import assert_one_line_error, invoke, invoke_json, request_ids, rows
 
 PROVIDERS = ("openai", "anthropic", "gemini", "mistral")
-MODELS = {"openai": "gpt-5-mini", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash",
-          "mistral": "mistral-medium-2508"}
+MODELS = {
+    "openai": "gpt-5-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-flash",
+    "mistral": "mistral-medium-2508",
+}
 
 
 def responder(custom_id: str, body: dict) -> str:
@@ -26,30 +31,45 @@ def responder(custom_id: str, body: dict) -> str:
     if "Participant answer" not in text:
         return json.dumps({"justification": "because", "answer": f"answer-{custom_id}"})
     seed = zlib.crc32((custom_id + text[:40]).encode())
-    return json.dumps({"is_answer_correct": seed % 3 != 0, "is_justification_correct": seed % 5 != 0})
+    return json.dumps(
+        {"is_answer_correct": seed % 3 != 0, "is_justification_correct": seed % 5 != 0}
+    )
 
 
 @contextmanager
 def all_providers(**options):
     with ExitStack() as stack:
-        yield {name: stack.enter_context(emulate(name, responder=responder, **options))
-               for name in PROVIDERS}
+        yield {
+            name: stack.enter_context(emulate(name, responder=responder, **options))
+            for name in PROVIDERS
+        }
 
 
 @pytest.fixture
 def keys(monkeypatch):
     for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY"):
         monkeypatch.setenv(var, TEST_KEY)
+    if (SHARED_DATA / "ppi_llm.jsonl").is_file():  # calibration data for `layton score`
+        monkeypatch.setenv("LAYTON_DATA_DIR", str(SHARED_DATA))
     get_settings.cache_clear()
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _fetched_run(provider: str, fakes, *, errors=None) -> dict:
-    invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
-                "--provider", provider, "--model", MODELS[provider], "--name", "run")
+def _fetched_run(provider: str, fakes, *, errors=None, real: bool = False) -> dict:
+    source = ["--data-dir", str(SHARED_DATA)] if real else ["--dataset", "sample"]
+    invoke_json(
+        "prepare",
+        "--split",
+        "llm",
+        "--hints",
+        "0",
+        *source,
+        "--provider",
+        provider,
+        "--model",
+        MODELS[provider],
+        "--name",
+        "run",
+    )
     fakes[provider].errors = dict(errors or {})
     invoke_json("send", "run")
     invoke_json("fetch", "run")
@@ -59,10 +79,12 @@ def _fetched_run(provider: str, fakes, *, errors=None) -> dict:
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_jury_journey(provider, keys, runs_dir: Path):
+    real = (SHARED_DATA / "ppi_llm.jsonl").is_file()  # real riddles can be scored
+    riddles = 186 if real else 8
     with all_providers(polls_until_done=1) as fakes:
         ids = None
-        first = _fetched_run(provider, fakes)
-        assert first["run"]["ok"] == 8
+        first = _fetched_run(provider, fakes, real=real)
+        assert first["run"]["ok"] == riddles
         started = invoke_json("jury", "run")
         panel = [j["provider"] for j in started["panel"]]
         expected = ["openai", "gemini", "anthropic"]
@@ -81,20 +103,40 @@ def test_jury_journey(provider, keys, runs_dir: Path):
     assert len(files) == 3
     for path in files:
         assert path.name.startswith(f"judge_{provider}_{MODELS[provider]}_llm_hints_0_by_")
-        lines = _rows(path)
-        assert len(lines) == 8
+        lines = rows(path)
+        assert len(lines) == riddles
         ids = [line["custom_id"] for line in lines]
-    jury = _rows(runs_dir / "run" / "jury.jsonl")
+    jury = rows(runs_dir / "run" / "jury.jsonl")
     assert [row["id"] for row in jury] == ids
     assert all(row["jury"]["both_correct"] in (0, 1 / 3, 2 / 3, 1) for row in jury)
+    if real:
+        by_run = invoke_json("score", "run", "--iterations", "2000")
+        by_files = invoke_json("score", "--judge-files", *map(str, files), "--iterations", "2000")
+        for key in ("score", "ci95", "lower", "upper", "jury_mean", "n"):
+            assert by_run[key] == by_files[key]
+        assert by_run["provider"] == provider and by_run["foreign_ids"] is False
+        assert by_run["n"] == riddles
+        assert json.loads((runs_dir / "run" / "score.json").read_text())["score"] == by_run["score"]
 
 
 def test_failed_predictions_are_incorrect_and_not_judged(keys, runs_dir: Path):
     with all_providers(polls_until_done=1) as fakes:
-        invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
-                    "--provider", "openai", "--model", "gpt-5-mini", "--name", "run")
-        ids = [json.loads(l)["custom_id"] for l in
-               (runs_dir / "run" / "requests.jsonl").read_text().splitlines()]
+        invoke_json(
+            "prepare",
+            "--split",
+            "llm",
+            "--hints",
+            "0",
+            "--dataset",
+            "sample",
+            "--provider",
+            "openai",
+            "--model",
+            "gpt-5-mini",
+            "--name",
+            "run",
+        )
+        ids = request_ids(runs_dir / "run")
         fakes["openai"].errors = {ids[0]: (500, "boom")}
         fakes["openai"].malformed_output = {ids[1]}
         invoke_json("send", "run")
@@ -107,49 +149,69 @@ def test_failed_predictions_are_incorrect_and_not_judged(keys, runs_dir: Path):
         fetched = invoke_json("fetch", "run")
     assert fetched["jury"]["not_judged"] == 2
     for path in (runs_dir / "run" / "jury").glob("judge_*.jsonl"):
-        lines = {l["custom_id"]: json.loads(l["answer"]) for l in _rows(path)}
+        lines = {row["custom_id"]: json.loads(row["answer"]) for row in rows(path)}
         assert len(lines) == 8
         assert lines[ids[0]] == {"is_answer_correct": False, "is_justification_correct": False}
-    jury = {row["id"]: row for row in _rows(runs_dir / "run" / "jury.jsonl")}
+    jury = {row["id"]: row for row in rows(runs_dir / "run" / "jury.jsonl")}
     assert jury[ids[0]]["judged"] is False and jury[ids[0]]["jury"]["both_correct"] == 0
 
 
+@needs_shared_data
 def test_retry_missing_sends_only_what_is_missing(keys, runs_dir: Path):
     with all_providers(polls_until_done=1) as fakes:
         _fetched_run("openai", fakes)
-        ids = [json.loads(l)["custom_id"] for l in
-               (runs_dir / "run" / "requests.jsonl").read_text().splitlines()]
+        ids = request_ids(runs_dir / "run")
         fakes["gemini"].errors = {ids[2]: (500, "overloaded")}
         fakes["mistral"].malformed_output = {ids[3]}
         invoke_json("jury", "run")
         fetched = invoke_json("fetch", "run")
         missing = fetched["jury"]["missing"]
-        assert missing == {ids[2]: ["gemini_gemini-3-pro-preview"],
-                           ids[3]: ["mistral_mistral-large-2512"]}
+        assert missing == {
+            ids[2]: ["gemini_gemini-3-pro-preview"],
+            ids[3]: ["mistral_mistral-large-2512"],
+        }
         assert fetched["jury"]["next_command"] == "layton jury run --retry-missing"
         assert_one_line_error(invoke("score", "run"), code=1, contains=ids[2])
         fakes["gemini"].errors = {}
         fakes["mistral"].malformed_output = set()
         seen = {name: len(fake.requests_seen) for name, fake in fakes.items()}
         retried = invoke_json("jury", "run", "--retry-missing")
-        assert [j["judge"]["provider"] for j in retried["judges"]] == ["gemini", "mistral"]
-        assert fakes["gemini"].requests_seen[seen["gemini"]:] == [ids[2]]
-        assert fakes["mistral"].requests_seen[seen["mistral"]:] == [ids[3]]
+        assert sorted(j["judge"]["provider"] for j in retried["judges"]) == ["gemini", "mistral"]
+        assert fakes["gemini"].requests_seen[seen["gemini"] :] == [ids[2]]
+        assert fakes["mistral"].requests_seen[seen["mistral"] :] == [ids[3]]
         assert len(fakes["anthropic"].requests_seen) == seen["anthropic"]
         final = invoke_json("fetch", "run")
     assert final["jury"]["missing"] == {}
+    scored = invoke_json("score", "run", "--iterations", "500")
+    assert scored["n"] == 8 and scored["foreign_ids"] is True  # sample riddles: illustrative
+    assert 0 <= scored["score"] <= 100
 
 
 def test_jury_refuses_before_fetch_and_twice(keys, runs_dir: Path):
     with all_providers(polls_until_done=3) as fakes:
-        invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
-                    "--provider", "openai", "--model", "gpt-5-mini", "--name", "run")
+        invoke_json(
+            "prepare",
+            "--split",
+            "llm",
+            "--hints",
+            "0",
+            "--dataset",
+            "sample",
+            "--provider",
+            "openai",
+            "--model",
+            "gpt-5-mini",
+            "--name",
+            "run",
+        )
         invoke_json("send", "run")
         assert_one_line_error(invoke("jury", "run"), code=1, contains="fetch")
         for _ in range(3):
             invoke_json("fetch", "run")
         dry = invoke_json("jury", "run", "--dry-run")
-        assert dry["dry_run"] and all(f.batches_created == 0 for n, f in fakes.items() if n != "openai")
+        assert dry["dry_run"] and all(
+            f.batches_created == 0 for n, f in fakes.items() if n != "openai"
+        )
         assert dry["estimated_cost_usd"] > 0
         invoke_json("jury", "run")
         assert_one_line_error(invoke("jury", "run"), code=1, contains="already has judge batches")
@@ -157,13 +219,21 @@ def test_jury_refuses_before_fetch_and_twice(keys, runs_dir: Path):
 
 def test_panel_rules():
     assert [j.provider for j in choose_panel(DEFAULT_JURY, "together")] == [
-        "openai", "gemini", "anthropic"]
+        "openai",
+        "gemini",
+        "anthropic",
+    ]
     assert [j.provider for j in choose_panel(DEFAULT_JURY, "mistral")] == [
-        "openai", "gemini", "anthropic"]
+        "openai",
+        "gemini",
+        "anthropic",
+    ]
     custom = JuryConfig(judges=DEFAULT_JURY.judges, panel=[j.key for j in DEFAULT_JURY.judges[:3]])
     with pytest.raises(JuryError, match="allow-self-judging"):
         choose_panel(custom, "openai")
-    assert [j.provider for j in choose_panel(custom, "openai", allow_self_judging=True)][0] == "openai"
+    assert [j.provider for j in choose_panel(custom, "openai", allow_self_judging=True)][
+        0
+    ] == "openai"
 
 
 def test_jury_config_file(tmp_path: Path, keys, runs_dir: Path):
@@ -172,7 +242,8 @@ def test_jury_config_file(tmp_path: Path, keys, runs_dir: Path):
         'panel = ["a", "b", "c"]\nsubstitute = "d"\n'
         '[[judges]]\nkey = "a"\nprovider = "openai"\nmodel = "gpt-5-mini"\n'
         '[[judges]]\nkey = "b"\nprovider = "gemini"\nmodel = "gemini-2.5-flash"\n'
-        '[[judges]]\nkey = "c"\nprovider = "anthropic"\nmodel = "claude-haiku-4-5"\nmax_tokens = 2000\n'
+        '[[judges]]\nkey = "c"\nprovider = "anthropic"\nmodel = "claude-haiku-4-5"\n'
+        "max_tokens = 2000\n"
         '[[judges]]\nkey = "d"\nprovider = "mistral"\nmodel = "mistral-small-2506"\n'
     )
     with all_providers(polls_until_done=1) as fakes:
@@ -181,8 +252,9 @@ def test_jury_config_file(tmp_path: Path, keys, runs_dir: Path):
     assert [j["key"] for j in dry["panel"]] == ["a", "d", "c"]
     bad = tmp_path / "bad.json"
     bad.write_text('{"judges": [], "panel": ["zz"]}')
-    assert_one_line_error(invoke("jury", "run", "--jury-config", str(bad)), code=1,
-                          contains="unknown judge")
+    assert_one_line_error(
+        invoke("jury", "run", "--jury-config", str(bad)), code=1, contains="unknown judge"
+    )
 
 
 def test_fleiss_kappa_known_values():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from layton_eval.prompts import PROMPT_FILES
-from tests.helpers import assert_one_line_error, invoke, invoke_json
+from tests.helpers import assert_one_line_error, invoke, invoke_json, rows
 
 
 def _requests(runs_dir: Path, name: str) -> list[dict]:
@@ -28,25 +28,69 @@ def test_quickstart_prepare_on_the_sample(runs_dir: Path):
 
 
 def test_prepare_json_and_default_name(runs_dir: Path):
-    doc = invoke_json("prepare", "--split", "vlm", "--hints", "1", "--dataset", "sample",
-                      "--provider", "openai", "--model", "gpt-5.1")
+    doc = invoke_json(
+        "prepare",
+        "--split",
+        "vlm",
+        "--hints",
+        "1",
+        "--dataset",
+        "sample",
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-5.1",
+    )
     assert doc["run"] == "benchmark_openai_gpt-5.1_vlm_hints_1"
     assert doc["with_images"] == doc["riddles"] and doc["estimated_cost_usd"] > 0
     assert doc["next_command"] == "layton send benchmark_openai_gpt-5.1_vlm_hints_1"
 
 
 def test_subset_options_and_generation_options(runs_dir: Path):
-    doc = invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
-                      "--limit", "2", "--name", "trial", "--max-tokens", "900",
-                      "--reasoning-effort", "high", "--param", "seed=7", "--param", "top_p=0.5")
+    doc = invoke_json(
+        "prepare",
+        "--split",
+        "llm",
+        "--hints",
+        "0",
+        "--dataset",
+        "sample",
+        "--limit",
+        "2",
+        "--name",
+        "trial",
+        "--max-tokens",
+        "900",
+        "--reasoning-effort",
+        "high",
+        "--param",
+        "seed=7",
+        "--param",
+        "top_p=0.5",
+    )
     assert doc["riddles"] == 2
     manifest = json.loads((runs_dir / "trial" / "run.json").read_text())
-    assert manifest["sampling"] == {"max_tokens": 900, "temperature": None,
-                                    "reasoning_effort": "high", "thinking_budget": None,
-                                    "params": {"seed": 7, "top_p": 0.5}}
+    assert manifest["sampling"] == {
+        "max_tokens": 900,
+        "temperature": None,
+        "reasoning_effort": "high",
+        "thinking_budget": None,
+        "params": {"seed": 7, "top_p": 0.5},
+    }
     first = _requests(runs_dir, "trial")[0]["custom_id"]
-    doc = invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
-                      "--ids", first, "--name", "one")
+    doc = invoke_json(
+        "prepare",
+        "--split",
+        "llm",
+        "--hints",
+        "0",
+        "--dataset",
+        "sample",
+        "--ids",
+        first,
+        "--name",
+        "one",
+    )
     assert doc["riddles"] == 1
 
 
@@ -57,14 +101,26 @@ def test_subset_options_and_generation_options(runs_dir: Path):
         (["--split", "llm", "--hints", "5"], 2, "--hints"),
         (["--split", "llm", "--hints", "-1"], 2, "--hints"),
         (["--split", "llm", "--hints", "1", "--data-dir", "/does/not/exist"], 1, "does not exist"),
-        (["--split", "llm", "--hints", "1", "--dataset", "sample", "--name", "../evil"], 2,
-         "invalid run name"),
-        (["--split", "llm", "--hints", "1", "--dataset", "sample", "--provider", "acme"], 2,
-         "unknown provider"),
-        (["--split", "llm", "--hints", "1", "--dataset", "sample", "--reasoning-effort", "max"],
-         2, "reasoning-effort"),
-        (["--split", "llm", "--hints", "1", "--dataset", "sample", "--param", "novalue"], 2,
-         "key=value"),
+        (
+            ["--split", "llm", "--hints", "1", "--dataset", "sample", "--name", "../evil"],
+            2,
+            "invalid run name",
+        ),
+        (
+            ["--split", "llm", "--hints", "1", "--dataset", "sample", "--provider", "acme"],
+            2,
+            "unknown provider",
+        ),
+        (
+            ["--split", "llm", "--hints", "1", "--dataset", "sample", "--reasoning-effort", "max"],
+            2,
+            "reasoning-effort",
+        ),
+        (
+            ["--split", "llm", "--hints", "1", "--dataset", "sample", "--param", "novalue"],
+            2,
+            "key=value",
+        ),
         (["--split", "llm", "--hints", "1"], 1, "--dataset sample"),  # Hub unreachable here
     ],
 )
@@ -94,8 +150,17 @@ def test_prompts_dir_is_recorded(tmp_path: Path, runs_dir: Path):
     for rel in PROMPT_FILES.values():
         (tmp_path / "p" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "p" / rel).write_text("Official prompt.\n")
-    doc = invoke_json("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
-                      "--prompts-dir", str(tmp_path / "p"))
+    doc = invoke_json(
+        "prepare",
+        "--split",
+        "llm",
+        "--hints",
+        "0",
+        "--dataset",
+        "sample",
+        "--prompts-dir",
+        str(tmp_path / "p"),
+    )
     assert doc["prompts"]["source"] == str((tmp_path / "p").resolve())
     assert _requests(runs_dir, doc["run"])[0]["system"] == "Official prompt.\n"
 
@@ -116,8 +181,19 @@ def test_run_name_completion(runs_dir: Path):
 
 
 def test_real_vlm_split_has_pictures_and_two_hints(shared_data: Path, runs_dir: Path):
-    doc = invoke_json("prepare", "--split", "vlm", "--hints", "2", "--data-dir", str(shared_data),
-                      "--provider", "openai", "--model", "gpt-5.1")
+    doc = invoke_json(
+        "prepare",
+        "--split",
+        "vlm",
+        "--hints",
+        "2",
+        "--data-dir",
+        str(shared_data),
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-5.1",
+    )
     assert doc["riddles"] == 317 and doc["with_images"] == 317
     requests = _requests(runs_dir, doc["run"])
     assert len(requests) == 317
@@ -131,8 +207,7 @@ def test_real_vlm_split_has_pictures_and_two_hints(shared_data: Path, runs_dir: 
 def test_real_llm_split_text_only_and_special_hints(shared_data: Path, runs_dir: Path):
     doc = invoke_json("prepare", "--split", "llm", "--hints", "4", "--data-dir", str(shared_data))
     assert doc["riddles"] == 186 and doc["with_images"] == 0
-    rows = {json.loads(l)["id"]: json.loads(l) for l in
-            (shared_data / "layton_eval_llm.jsonl").read_text().splitlines()}
+    by_id = {row["id"]: row for row in rows(shared_data / "layton_eval_llm.jsonl")}
     for request in _requests(runs_dir, doc["run"]):
         specials = [t for t in _texts(request) if t.startswith("Special hint: ")]
-        assert len(specials) == (1 if rows[request["custom_id"]]["special_hint"] else 0)
+        assert len(specials) == (1 if by_id[request["custom_id"]]["special_hint"] else 0)

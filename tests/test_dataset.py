@@ -8,7 +8,7 @@ import pytest
 from layton_eval.dataset import Riddle, Split, load_split, select_riddles
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.settings import Settings
-from tests.conftest import needs_shared_data, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 
 
 def _settings(**kwargs) -> Settings:
@@ -27,8 +27,13 @@ def test_sample_splits_load_with_pictures_and_gaps():
 
 def test_hint_levels_reveal_hints_in_order():
     riddle = Riddle(
-        id="X-1", description="q", split="llm", first_hint="a", second_hint="b",
-        third_hint=None, special_hint="s",
+        id="X-1",
+        description="q",
+        split="llm",
+        first_hint="a",
+        second_hint="b",
+        third_hint=None,
+        special_hint="s",
     )
     assert riddle.hints(0) == []
     assert riddle.hints(2) == [("First hint", "a"), ("Second hint", "b")]
@@ -46,7 +51,9 @@ def test_data_dir_errors(tmp_path: Path):
 def test_malformed_line_names_file_line_and_field(tmp_path: Path):
     good = {"id": "A-1", "description": "q", "split": "llm"}
     bad = {"id": "A-2", "split": "llm"}  # no description
-    (tmp_path / "layton_eval_llm.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    (tmp_path / "layton_eval_llm.jsonl").write_text(
+        json.dumps(good) + "\n" + json.dumps(bad) + "\n"
+    )
     with pytest.raises(DatasetError) as info:
         load_split("llm", settings=_settings(), data_dir=tmp_path)
     assert "layton_eval_llm.jsonl:2" in str(info.value) and "description" in str(info.value)

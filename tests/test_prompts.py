@@ -11,8 +11,16 @@ from layton_eval.neutral import ImagePart, TextPart
 from layton_eval.prompts import PROMPT_FILES, benchmark_request, judge_request, load_prompts
 
 RIDDLE = Riddle(
-    id="T-1", description="How many?", split="vlm", img="aGVsbG8=", first_hint="h1",
-    second_hint="h2", third_hint="h3", special_hint="sp", solution="Sol.", answer="4",
+    id="T-1",
+    description="How many?",
+    split="vlm",
+    img="aGVsbG8=",
+    first_hint="h1",
+    second_hint="h2",
+    third_hint="h3",
+    special_hint="sp",
+    solution="Sol.",
+    answer="4",
     justification="Because.",
 )
 
@@ -46,15 +54,23 @@ def test_judge_request_has_all_hints_reference_and_participant():
     request = judge_request(RIDDLE, Answer(answer="4", justification="count"), load_prompts())
     texts = _texts(request)
     assert texts[:5] == [
-        "Riddle question: How many?", "First hint: h1", "Second hint: h2", "Third hint: h3",
+        "Riddle question: How many?",
+        "First hint: h1",
+        "Second hint: h2",
+        "Third hint: h3",
         "Special hint: sp",
     ]
     assert texts[5:] == [
-        "Riddle answer: 4", "Riddle solution: Sol.", "Suggested justification: Because.",
-        "Participant answer: 4", "Participant justification: count",
+        "Riddle answer: 4",
+        "Riddle solution: Sol.",
+        "Suggested justification: Because.",
+        "Participant answer: 4",
+        "Participant justification: count",
     ]
     assert request.has_image and set(request.json_schema["required"]) == {
-        "is_answer_correct", "is_justification_correct"}
+        "is_answer_correct",
+        "is_justification_correct",
+    }
 
 
 def test_judge_request_without_gold_uses_what_exists():

@@ -23,17 +23,24 @@ from layton_eval.runs import (
 
 def _manifest(name: str, **kw) -> RunManifest:
     fields = dict(
-        name=name, split="llm", hints=0,
-        dataset=DatasetRef(source="sample", location="package", sha256="0" * 64, riddles=1,
-                           with_images=0),
-        prompts=PromptsRef(source="builtin", sha256="1" * 64), ids=["A-1"],
+        name=name,
+        split="llm",
+        hints=0,
+        dataset=DatasetRef(
+            source="sample", location="package", sha256="0" * 64, riddles=1, with_images=0
+        ),
+        prompts=PromptsRef(source="builtin", sha256="1" * 64),
+        ids=["A-1"],
     )
     return RunManifest(**(fields | kw))
 
 
 def _requests() -> list[NeutralRequest]:
-    return [NeutralRequest(custom_id="A-1", system="s", parts=[TextPart(text="q")],
-                           schema_name="x", json_schema={})]
+    return [
+        NeutralRequest(
+            custom_id="A-1", system="s", parts=[TextPart(text="q")], schema_name="x", json_schema={}
+        )
+    ]
 
 
 def test_create_load_list_latest(tmp_path: Path):
@@ -65,8 +72,16 @@ def test_force_never_orphans_batches_in_flight(tmp_path: Path):
     store = RunStore(tmp_path)
     run = store.create(_manifest("r"), _requests())
     with run.lock():
-        run.manifest.batches.append(BatchRecord(provider="openai", model="m", endpoint="/e",
-                                                custom_ids=["A-1"], request_count=1, bytes=10))
+        run.manifest.batches.append(
+            BatchRecord(
+                provider="openai",
+                model="m",
+                endpoint="/e",
+                custom_ids=["A-1"],
+                request_count=1,
+                bytes=10,
+            )
+        )
         run.save()
     assert store.load("r").manifest.state is RunState.submitting
     with pytest.raises(RunError, match="orphan"):

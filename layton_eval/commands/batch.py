@@ -186,8 +186,10 @@ def status(
 
         from layton_eval.batches import wait_run
         from layton_eval.cards.batches import status_card
+        from layton_eval.console import err_console
 
-        with Live(console=out_console(), auto_refresh=False) as live:
+        console = err_console() if json_ else out_console()
+        with Live(console=console, auto_refresh=False, transient=json_) as live:
             statuses = wait_run(
                 _family(run),
                 settings=settings,

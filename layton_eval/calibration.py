@@ -1,0 +1,314 @@
+"""The human-labelled calibration set (``ppi_{split}.jsonl``): loading it, and the arrays it gives.
+
+One row per (model, riddle) prediction of the published leaderboard models, with each judge's
+verdicts in columns named ``{field}_{judge}`` and the human labels in ``human_*`` columns (null
+where no human looked). Two schemas exist in the wild (with and without ``n_hints``; old and new
+model names); judge columns are discovered from the column names, never hard-coded.
+
+The file comes from ``--data-dir`` / ``LAYTON_DATA_DIR`` when given, else from the Hub dataset
+``LAYTON_PPI_REPO`` (``rvienne/layton-eval-ppi``, cached by huggingface_hub).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import typing as t
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from layton_eval import scoring
+from layton_eval.choices import Field, Split
+from layton_eval.errors import DatasetError
+
+if t.TYPE_CHECKING:
+    from layton_eval.settings import Settings
+
+__all__ = [
+    "FIELDS",
+    "HUMAN_COLUMNS",
+    "SPLITS",
+    "CalibrationPool",
+    "CalibrationSet",
+    "ModelRows",
+    "calibration_path",
+    "load_calibration",
+    "read_calibration_file",
+]
+
+#: The verdict fields a score can be computed on (``both_correct`` is the published one).
+FIELDS: tuple[str, ...] = tuple(field.value for field in Field)
+#: The human label column that calibrates each field.
+HUMAN_COLUMNS: dict[str, str] = {
+    "both_correct": "human_both_correct",
+    "is_answer_correct": "human_answer_correct",
+    "is_justification_correct": "human_justification_correct",
+}
+#: The benchmark's splits.
+SPLITS: tuple[str, ...] = tuple(split.value for split in Split)
+
+_JUDGE_COLUMN = re.compile(rf"^({'|'.join(FIELDS)})_(.+)$")
+_REQUIRED_TEXT = ("riddle_id", "provider", "model")
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationPool:
+    """Labelled rows usable to calibrate one evaluated provider, for one field.
+
+    Attributes
+    ----------
+    yhat : ndarray of float, shape (m,)
+        Jury value of each row (mean of its judges' verdicts).
+    y : ndarray of float, shape (m,)
+        Human label of each row (0.0 or 1.0).
+    excluded_provider : str
+        The evaluated provider, whose rows are left out.
+    """
+
+    yhat: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    excluded_provider: str
+
+    def rows_per_bin(self) -> dict[float, int]:
+        """Number of rows per jury value (rounded as the scoring bins are)."""
+        if self.yhat.size == 0:
+            return {}
+        keys, counts = np.unique(scoring.bin_keys(self.yhat), return_counts=True)
+        return {float(k): int(c) for k, c in zip(keys, counts, strict=True)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelRows:
+    """One calibration model's predictions, used as the unlabelled set of the leaderboard.
+
+    Attributes
+    ----------
+    provider, model : str
+        Who made the predictions.
+    riddle_ids : tuple of str, length N
+    yhat : ndarray of float, shape (N,)
+        Jury value per riddle; NaN where no judge gave a verdict.
+    """
+
+    provider: str
+    model: str
+    riddle_ids: tuple[str, ...]
+    yhat: npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationSet:
+    """A parsed ``ppi_{split}.jsonl``, column by column.
+
+    Attributes
+    ----------
+    split : str
+        ``llm`` or ``vlm``.
+    source : str
+        Where the rows were read from (shown in errors and cards).
+    riddle_ids, providers, models : tuple of str, length R
+        Per row.
+    judges : tuple of str
+        Judge names discovered from the ``{field}_{judge}`` columns.
+    verdicts : dict of str to ndarray, shape (R, len(judges))
+        Per field: 1.0 / 0.0, NaN where the judge did not judge the row.
+    human : dict of str to ndarray, shape (R,)
+        Per field present in the file: the human label, NaN where no human looked.
+    """
+
+    split: str
+    source: str
+    riddle_ids: tuple[str, ...]
+    providers: tuple[str, ...]
+    models: tuple[str, ...]
+    judges: tuple[str, ...]
+    verdicts: dict[str, npt.NDArray[np.float64]]
+    human: dict[str, npt.NDArray[np.float64]]
+
+    def __len__(self) -> int:
+        return len(self.riddle_ids)
+
+    def jury_values(self, field: str) -> npt.NDArray[np.float64]:
+        """Jury value of every row for ``field``, shape (R,); NaN for a row without verdicts."""
+        return scoring.jury_values(self.verdicts[_check_field(field)])
+
+    def labels(self, field: str) -> npt.NDArray[np.float64]:
+        """Human label of every row for ``field``, shape (R,); NaN where unlabelled."""
+        column = HUMAN_COLUMNS[_check_field(field)]
+        if field not in self.human:
+            raise DatasetError(f"{self.source} has no {column} column: cannot calibrate {field}")
+        return self.human[field]
+
+    def pool(self, field: str, *, exclude_provider: str) -> CalibrationPool:
+        """Labelled rows (with a jury value) whose provider is not ``exclude_provider``."""
+        yhat = self.jury_values(field)
+        y = self.labels(field)
+        providers = np.asarray(self.providers, dtype=object)
+        keep = ~np.isnan(y) & ~np.isnan(yhat) & (providers != exclude_provider)
+        return CalibrationPool(yhat=yhat[keep], y=y[keep], excluded_provider=exclude_provider)
+
+    def model_keys(self) -> list[tuple[str, str]]:
+        """Every (provider, model) of the file, in order of first appearance."""
+        return list(dict.fromkeys(zip(self.providers, self.models, strict=True)))
+
+    def model_rows(self, provider: str, model: str, field: str) -> ModelRows:
+        """All rows (labelled or not) of one model: its unlabelled set on the leaderboard."""
+        yhat = self.jury_values(field)
+        index = [
+            i
+            for i, key in enumerate(zip(self.providers, self.models, strict=True))
+            if key == (provider, model)
+        ]
+        if not index:
+            raise DatasetError(f"{self.source} has no rows for {provider}/{model}")
+        riddle_ids = tuple(self.riddle_ids[i] for i in index)
+        if len(set(riddle_ids)) != len(riddle_ids):
+            twice = sorted({r for r in riddle_ids if riddle_ids.count(r) > 1})
+            raise DatasetError(
+                f"{self.source} has several rows for {provider}/{model} on riddle(s) "
+                + ", ".join(twice[:10])
+            )
+        return ModelRows(provider=provider, model=model, riddle_ids=riddle_ids, yhat=yhat[index])
+
+    def riddle_id_set(self) -> frozenset[str]:
+        """The riddle ids of this split."""
+        return frozenset(self.riddle_ids)
+
+
+def _check_field(field: str) -> str:
+    if field not in HUMAN_COLUMNS:
+        raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
+    return field
+
+
+def calibration_path(
+    split: str, *, data_dir: Path | None = None, settings: Settings | None = None
+) -> Path:
+    """Local path of ``ppi_{split}.jsonl``: in ``data_dir`` (or ``LAYTON_DATA_DIR``), else the Hub.
+
+    Raises
+    ------
+    DatasetError
+        If the file is not in the data directory, or the Hub cannot be reached.
+    """
+    if split not in SPLITS:
+        raise DatasetError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    filename = f"ppi_{split}.jsonl"
+    if data_dir is None:  # pydantic-settings is slow to import: only when needed
+        from layton_eval.settings import get_settings
+
+        settings = settings or get_settings()
+        if settings.data_dir is None:
+            from layton_eval.hub import download_dataset_file  # huggingface_hub: slow import
+
+            return download_dataset_file(
+                settings.calibration_repo,
+                filename,
+                revision=settings.calibration_revision,
+                offline_hint="",
+            )
+        data_dir = settings.data_dir
+    path = Path(data_dir).expanduser() / filename
+    if not path.is_file():
+        raise DatasetError(
+            f"{filename} not found in {data_dir}: point --data-dir (or LAYTON_DATA_DIR) at a "
+            "folder holding the calibration files (ppi_llm.jsonl, ppi_vlm.jsonl)"
+        )
+    return path
+
+
+def load_calibration(
+    split: str, *, data_dir: Path | None = None, settings: Settings | None = None
+) -> CalibrationSet:
+    """Find and parse the calibration set of ``split`` (see :func:`calibration_path`)."""
+    return read_calibration_file(
+        calibration_path(split, data_dir=data_dir, settings=settings), split
+    )
+
+
+def read_calibration_file(path: Path, split: str) -> CalibrationSet:
+    """Parse one ``ppi_*.jsonl`` file.
+
+    Raises
+    ------
+    DatasetError
+        On unreadable files, or a malformed line (naming file, line and field).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"cannot read {path}: {exc}") from exc
+    rows: list[tuple[int, dict[str, t.Any]]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path}, line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise DatasetError(f"{path}, line {number}: expected a JSON object")
+        rows.append((number, row))
+    if not rows:
+        raise DatasetError(f"{path} holds no rows")
+    return _columns(rows, path=path, split=split)
+
+
+def _columns(rows: list[tuple[int, dict[str, t.Any]]], *, path: Path, split: str) -> CalibrationSet:
+    keys: dict[str, None] = {}
+    for _, row in rows:
+        keys.update(dict.fromkeys(row))
+    judge_columns: dict[str, dict[str, str]] = {field: {} for field in FIELDS}
+    for key in keys:
+        match = _JUDGE_COLUMN.match(key)
+        if match:
+            judge_columns[match.group(1)][match.group(2)] = key
+    judges = tuple(dict.fromkeys(j for field in FIELDS for j in judge_columns[field]))
+    if not judges:
+        raise DatasetError(
+            f"{path} has no judge columns (expected names like both_correct_<judge>)"
+        )
+    text_columns: dict[str, list[str]] = {name: [] for name in _REQUIRED_TEXT}
+    verdicts = {field: np.full((len(rows), len(judges)), np.nan) for field in FIELDS}
+    human_fields = [f for f in FIELDS if HUMAN_COLUMNS[f] in keys]
+    human = {field: np.full(len(rows), np.nan) for field in human_fields}
+    for i, (number, row) in enumerate(rows):
+        for name in _REQUIRED_TEXT:
+            value = row.get(name)
+            if not isinstance(value, str) or not value:
+                raise DatasetError(
+                    f"{path}, line {number}, field {name!r}: expected a non-empty string, "
+                    f"got {value!r}"
+                )
+            text_columns[name].append(value)
+        for field in FIELDS:
+            for j, judge in enumerate(judges):
+                column = judge_columns[field].get(judge)
+                if column is not None:
+                    verdicts[field][i, j] = _bool_or_nan(row.get(column), path, number, column)
+        for field in human_fields:
+            column = HUMAN_COLUMNS[field]
+            human[field][i] = _bool_or_nan(row.get(column), path, number, column)
+    return CalibrationSet(
+        split=split,
+        source=str(path),
+        riddle_ids=tuple(text_columns["riddle_id"]),
+        providers=tuple(text_columns["provider"]),
+        models=tuple(text_columns["model"]),
+        judges=judges,
+        verdicts=verdicts,
+        human=human,
+    )
+
+
+def _bool_or_nan(value: t.Any, path: Path, number: int, column: str) -> float:
+    if value is None:
+        return np.nan
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    raise DatasetError(
+        f"{path}, line {number}, field {column!r}: expected true, false or null, got {value!r}"
+    )

@@ -1,0 +1,119 @@
+"""Cards of ``layton score`` and ``layton leaderboard``."""
+
+from __future__ import annotations
+
+import typing as t
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from layton_eval.cards.prepare import fields_table
+
+if t.TYPE_CHECKING:
+    from layton_eval.evaluation import LeaderboardRow, ScoreResult
+
+__all__ = ["leaderboard_table", "score_card"]
+
+_SHOW_IDS = 8
+
+
+def _ids(ids: list[str]) -> str:
+    more = len(ids) - _SHOW_IDS
+    return ", ".join(ids[:_SHOW_IDS]) + (f" and {more} more" if more > 0 else "")
+
+
+def _bins_table(result: ScoreResult) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="dim")
+    table.add_column("jury value", justify="right")
+    table.add_column("riddles", justify="right")
+    table.add_column("calibration rows", justify="right")
+    for row in result.bins:
+        table.add_row(row.label, str(row.riddles), str(row.calibration_rows))
+    return table
+
+
+def score_card(result: ScoreResult) -> Panel:
+    """The score, its interval and everything needed to reproduce it."""
+    headline = Text.assemble(
+        ("Score ", "bold"),
+        (f"{result.score:.1f}", "bold green"),
+        (f" ± {result.ci95:.1f}", "green"),
+        ("  (percentage points, human-calibrated PPI++)", "dim"),
+    )
+    who = result.provider + (f" / {result.model}" if result.model else "")
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("Model", who),
+        (
+            "Split",
+            result.split + (f", {result.n_hints} hints" if result.n_hints is not None else ""),
+        ),
+        ("95% interval", f"[{result.lower:.1f}, {result.upper:.1f}]"),
+        ("Jury mean", f"{result.jury_mean:.1f} (raw, uncalibrated)"),
+        ("Riddles", str(result.n)),
+        ("Field", result.field),
+        ("Judges", ", ".join(result.judges) if result.judges else "-"),
+        ("Iterations", f"{result.iterations:,}"),
+        ("Seed", str(result.seed)),
+        (
+            "Calibration",
+            f"{result.calibration_rows} labelled rows from other providers than {result.provider}",
+        ),
+        ("Per jury bin", _bins_table(result)),
+    ]
+    if result.dropped:
+        rows.append(
+            ("Left out", f"{len(result.dropped)} without any verdict: {_ids(result.dropped)}")
+        )
+    if result.partial:
+        rows.append(
+            ("Partial", f"{len(result.partial)} scored from fewer verdicts: {_ids(result.partial)}")
+        )
+    if result.foreign_ids:
+        rows.append(
+            (
+                "Note",
+                Text(
+                    "not the benchmark's riddles (sample): this number only exercises the pipeline",
+                    style="yellow",
+                ),
+            )
+        )
+    return Panel(
+        Group(headline, Text(), fields_table(rows)),
+        title="[bold]layton score[/bold]",
+        border_style="cyan",
+        expand=False,
+    )
+
+
+def leaderboard_table(
+    rows: list[LeaderboardRow], *, split: str, field: str, iterations: int, seed: int
+) -> Table:
+    """The ranked models; rows added with ``--add`` are marked and bold."""
+    table = Table(
+        title=f"layton-eval leaderboard · {split} · {field}",
+        caption=f"stratified-bootstrap PPI++, {iterations:,} iterations, seed {seed}; "
+        "score and 95% CI (±) in percentage points",
+        caption_style="dim",
+        header_style="bold cyan",
+    )
+    table.add_column("Rank", justify="right")
+    table.add_column("Model", overflow="fold")
+    table.add_column("Score", justify="right")
+    table.add_column("95% CI (±)", justify="right")
+    table.add_column("Rank spread", justify="center")
+    table.add_column("Provider")
+    for row in rows:
+        model = f"{row.model} (yours)" if row.is_yours else row.model
+        table.add_row(
+            str(row.rank),
+            model,
+            f"{row.score:.1f}",
+            f"{row.ci95:.1f}",
+            row.rank_spread,
+            row.provider,
+            style="bold yellow" if row.is_yours else None,
+        )
+    return table

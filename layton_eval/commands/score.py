@@ -1,0 +1,198 @@
+"""``layton score`` and ``layton leaderboard``: calibrated scores with a 95% interval.
+
+Import-light on purpose (``layton --help`` must stay fast): numpy and the domain modules are
+imported inside the command bodies.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import typer
+
+from layton_eval.choices import Field, Split
+from layton_eval.commands.options import DataDirOpt, JsonOpt, SplitOpt, complete_provider
+
+__all__ = ["DEFAULT_ITERATIONS", "DEFAULT_SEED", "leaderboard", "score"]
+
+#: Bootstrap iterations of the published leaderboard.
+DEFAULT_ITERATIONS = 10_000
+#: Fixed default seed, so that a score is reproducible (it is reported with the score).
+DEFAULT_SEED = 20251126
+
+FieldOpt = t.Annotated[
+    Field,
+    typer.Option(
+        "--field",
+        help="Verdict field to score: both_correct (published), is_answer_correct or "
+        "is_justification_correct.",
+    ),
+]
+IterationsOpt = t.Annotated[int, typer.Option("--iterations", min=1, help="Bootstrap iterations.")]
+SeedOpt = t.Annotated[
+    int, typer.Option("--seed", help="Seed of the bootstrap (fixed by default: reproducible).")
+]
+
+
+def score(
+    targets: t.Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="RUN",
+            help="Run to score. After --judge-files, further arguments are more judge files, "
+            "so '--judge-files F1 F2 F3' works.",
+            show_default=False,
+        ),
+    ] = None,
+    judge_files: t.Annotated[
+        list[str] | None,
+        typer.Option(
+            "--judge-files",
+            "-j",
+            help="Your judge files, one per judge (repeatable; globs such as "
+            "'out/judge_*.jsonl' are expanded).",
+            show_default=False,
+        ),
+    ] = None,
+    provider: t.Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            help="Provider of the evaluated model; its rows are left out of the calibration "
+            "set (default: from the judge file names).",
+            autocompletion=complete_provider,
+            show_default=False,
+        ),
+    ] = None,
+    split: t.Annotated[
+        Split | None,
+        typer.Option(
+            "--split", help="llm or vlm (default: from the judge file names).", show_default=False
+        ),
+    ] = None,
+    field: FieldOpt = Field.both_correct,
+    iterations: IterationsOpt = DEFAULT_ITERATIONS,
+    seed: SeedOpt = DEFAULT_SEED,
+    allow_judges: t.Annotated[
+        int,
+        typer.Option(
+            "--allow-judges",
+            min=1,
+            metavar="N",
+            help="Number of judge files expected (3 is the published panel).",
+        ),
+    ] = 3,
+    allow_missing: t.Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing",
+            help="Score riddles from the verdicts they have instead of stopping on a missing "
+            "or unreadable verdict.",
+        ),
+    ] = False,
+    data_dir: DataDirOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Human-calibrated score (PPI++) with its 95% interval, from a run or your judge files."""
+    from layton_eval.errors import UsageError
+
+    positional = list(targets or [])
+    if judge_files is None:
+        if len(positional) > 1:
+            raise UsageError(f"one run at a time, got {len(positional)}: {' '.join(positional)}")
+        if provider or split:
+            raise UsageError("--provider and --split go with --judge-files; a run knows its own")
+        result = _score_run(
+            positional[0] if positional else None,
+            field=field.value,
+            iterations=iterations,
+            seed=seed,
+            judges=allow_judges,
+            allow_missing=allow_missing,
+            data_dir=data_dir,
+        )
+    else:
+        from layton_eval.evaluation import score_judge_files
+        from layton_eval.verdicts import expand_judge_paths
+
+        result = score_judge_files(
+            expand_judge_paths([*judge_files, *positional]),
+            provider=provider,
+            split=split.value if split else None,
+            field=field.value,
+            iterations=iterations,
+            seed=seed,
+            judges=allow_judges,
+            allow_missing=allow_missing,
+            data_dir=data_dir,
+        )
+    if json_:
+        from layton_eval.console import emit_json
+
+        emit_json(result)
+        return
+    from layton_eval.cards.score import score_card
+    from layton_eval.console import out_console
+
+    out_console().print(score_card(result))
+
+
+def _score_run(name: str | None, **options: t.Any) -> t.Any:
+    """Score a run from its judge files and keep the result as ``score.json`` in the run."""
+    from layton_eval.evaluation import score_run
+    from layton_eval.runs import RunStore, atomic_write_bytes
+    from layton_eval.settings import get_settings
+
+    store = RunStore(get_settings().runs_dir)
+    run = store.resolve(
+        name, accept=lambda m: m.kind == "benchmark" and (store.path(m.name) / "jury").is_dir()
+    )
+    result = score_run(run, **options)
+    with run.lock():
+        atomic_write_bytes(run.file("score.json"), result.model_dump_json(indent=2).encode())
+    return result
+
+
+def leaderboard(
+    split: SplitOpt,
+    field: FieldOpt = Field.both_correct,
+    iterations: IterationsOpt = DEFAULT_ITERATIONS,
+    seed: SeedOpt = DEFAULT_SEED,
+    add: t.Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add",
+            metavar="RUN",
+            help="Place your scored run among the models (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
+    from layton_eval.calibration import load_calibration
+    from layton_eval.evaluation import build_leaderboard, load_run_table
+
+    extra = [load_run_table(name) for name in add or []]
+    rows = build_leaderboard(
+        split.value,
+        field=field.value,
+        iterations=iterations,
+        seed=seed,
+        calibration=load_calibration(split.value, data_dir=data_dir),
+        extra=extra,
+    )
+    if json_:
+        from layton_eval.console import emit_json
+
+        emit_json(rows)
+        return
+    from layton_eval.cards.score import leaderboard_table
+    from layton_eval.console import out_console
+
+    out_console().print(
+        leaderboard_table(
+            rows, split=split.value, field=field.value, iterations=iterations, seed=seed
+        )
+    )

@@ -1,0 +1,215 @@
+"""``layton score --judge-files`` and ``layton leaderboard`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from layton_eval.answers import Verdict
+from layton_eval.calibration import FIELDS
+from layton_eval.choices import Field
+from layton_eval.commands.score import DEFAULT_ITERATIONS, DEFAULT_SEED
+from layton_eval.verdicts import JudgeRecord, judge_file_name, write_judge_file
+from tests.helpers import assert_one_line_error, invoke, invoke_json
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "layton-data"
+pytestmark = pytest.mark.skipif(
+    not (DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {DATA}"
+)
+JUDGE_PROVIDERS = {
+    "mistral-large-2512": "mistral",
+    "claude-opus-4-5-20251101": "anthropic",
+    "gpt-5.1-2025-11-13": "openai",
+    "gemini-3-pro-preview": "gemini",
+}
+
+
+def write_model_judge_files(split: str, provider: str, model: str, folder: Path) -> list[Path]:
+    """One judge file per judge of a calibration model, in the interchange format."""
+    raw = [json.loads(line) for line in (DATA / f"ppi_{split}.jsonl").read_text().splitlines()]
+    rows = [r for r in raw if (r["provider"], r["model"]) == (provider, model)]
+    judges = [k.removeprefix("both_correct_") for k in rows[0] if k.startswith("both_correct_")]
+    paths = []
+    for judge in judges:
+        if rows[0][f"both_correct_{judge}"] is None:
+            continue  # this judge did not judge this provider
+        records = [
+            JudgeRecord.from_verdict(
+                r["riddle_id"],
+                Verdict(
+                    is_answer_correct=r[f"is_answer_correct_{judge}"],
+                    is_justification_correct=r[f"is_justification_correct_{judge}"],
+                ),
+                model=judge,
+            )
+            for r in rows
+        ]
+        name = judge_file_name(
+            provider=provider,
+            model=model,
+            split=split,
+            n_hints=0,
+            judge_provider=JUDGE_PROVIDERS[judge],
+            judge_model=judge,
+        )
+        paths.append(write_judge_file(folder / "my_judges" / name, records))
+    return paths
+
+
+def _rewrite(path: Path, edit) -> None:
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(line) + "\n" for line in edit(lines)))
+
+
+def test_cli_defaults_match_the_domain_vocabulary():
+    assert tuple(f.value for f in Field) == FIELDS
+    assert DEFAULT_ITERATIONS == 10_000 and isinstance(DEFAULT_SEED, int)
+
+
+def test_bring_your_own_equals_the_leaderboard_row(tmp_path: Path):
+    paths = write_model_judge_files("llm", "openai", "gpt-5.2-2025-12-11-high", tmp_path)
+    assert len(paths) == 3
+    mine = invoke_json("score", "--judge-files", str(tmp_path / "my_judges" / "judge_*.jsonl"),
+                       "--data-dir", str(DATA))  # fmt: skip
+    board = invoke_json("leaderboard", "--split", "llm", "--data-dir", str(DATA))
+    row = next(r for r in board if r["model"] == "gpt-5.2-2025-12-11-high")
+    for key in ["score", "ci95", "lower", "upper", "jury_mean", "n"]:
+        assert mine[key] == row[key], key
+    assert (mine["score"], mine["ci95"]) == (80.4, 0.3)  # the published numbers
+    assert mine["provider"] == "openai" and mine["split"] == "llm"  # from the file names
+    assert mine["model"] == "gpt-5.2-2025-12-11-high" and mine["n_hints"] == 0
+    assert mine["iterations"] == DEFAULT_ITERATIONS and mine["seed"] == DEFAULT_SEED
+    assert mine["field"] == "both_correct" and len(mine["judges"]) == 3
+    assert sum(b["riddles"] for b in mine["bins"]) == 186
+    assert mine["calibration_rows"] == sum(b["calibration_rows"] for b in mine["bins"])
+
+
+@pytest.mark.parametrize("field", ["is_answer_correct", "is_justification_correct"])
+def test_agreement_holds_for_other_fields_and_the_vlm_split(tmp_path: Path, field: str):
+    model = "claude-opus-4-5_thinking_32k"  # an '_' in the model name
+    paths = write_model_judge_files("vlm", "anthropic", model, tmp_path)
+    common = ["--field", field, "--iterations", "400", "--seed", "3", "--data-dir", str(DATA)]
+    mine = invoke_json("score", "--judge-files", *map(str, paths), *common)
+    board = invoke_json("leaderboard", "--split", "vlm", *common)
+    row = next(r for r in board if r["model"] == model)
+    assert (mine["score"], mine["ci95"], mine["lower"]) == (row["score"], row["ci95"], row["lower"])
+    assert mine["split"] == "vlm" and mine["field"] == field
+
+
+def test_options_override_file_names_and_seed_changes_nothing_else(tmp_path: Path):
+    paths = write_model_judge_files("llm", "mistral", "mistral-large-2512", tmp_path)
+    renamed = []
+    for i, path in enumerate(paths):
+        renamed.append(path.rename(path.with_name(f"judge_results_{i}.jsonl")))
+    args = ["score", "-j", str(renamed[0]), "-j", str(renamed[1]), "-j", str(renamed[2]),
+            "--iterations", "300", "--data-dir", str(DATA)]  # fmt: skip
+    assert_one_line_error(invoke(*args), code=2, contains="--provider")
+    assert_one_line_error(invoke(*args, "--provider", "mistral"), code=2, contains="--split")
+    first = invoke_json(*args, "--provider", "mistral", "--split", "llm")
+    again = invoke_json(*args, "--provider", "mistral", "--split", "llm")
+    assert first == again and first["model"] is None
+    other = invoke_json(*args, "--provider", "mistral", "--split", "llm", "--seed", "1")
+    assert other["seed"] == 1 and other["n"] == first["n"]
+
+
+def test_score_card_shows_the_numbers(tmp_path: Path):
+    paths = write_model_judge_files("llm", "gemini", "gemini-3-pro-high", tmp_path)
+    result = invoke("score", "--judge-files", *map(str, paths), "--iterations", "500",
+                    "--data-dir", str(DATA))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    for text in ["Score", "±", "95% interval", "Jury mean", "186", "both_correct", "500",
+                 str(DEFAULT_SEED), "gemini", "llm", "2/3", "calibration rows"]:  # fmt: skip
+        assert text in result.stdout, text
+
+
+def test_leaderboard_table_and_json(tmp_path: Path):
+    result = invoke("leaderboard", "--split", "llm", "--iterations", "200", "--data-dir", str(DATA))
+    assert result.exit_code == 0, result.stderr
+    assert "mistral-large-2512" in result.stdout and "<-->" in result.stdout
+    rows = invoke_json("leaderboard", "--split", "vlm", "--iterations", "200",
+                       "--field", "is_answer_correct", "--data-dir", str(DATA))  # fmt: skip
+    assert len(rows) == 7 and [r["rank"] for r in rows] == sorted(r["rank"] for r in rows)
+    assert {"rank", "model", "provider", "score", "ci95", "rank_spread"} <= set(rows[0])
+    assert all(0 <= r["score"] <= 100 and not r["is_yours"] for r in rows)
+
+
+# --- errors: one line on stderr, a non-zero exit, no traceback ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["leaderboard", "--split", "xlm"], 2, "--split"),
+        (["leaderboard", "--split", "llm", "--field", "correct"], 2, "--field"),
+        (["leaderboard", "--split", "llm", "--iterations", "0"], 2, "--iterations"),
+        (["leaderboard"], 2, "--split"),
+        (["score", "--judge-files", "x.jsonl", "--split", "xlm"], 2, "--split"),
+        (["score", "--judge-files", "x.jsonl", "--field", "nope"], 2, "--field"),
+        (["score", "--judge-files", "/no/such/judge.jsonl"], 2, "not found"),
+        (["score", "--judge-files", "/no/such/judge_*.jsonl"], 2, "no judge file matches"),
+        (["score", "my-run"], 1, "no run named"),
+        (["score", "run-a", "run-b"], 2, "one run at a time"),
+        (["leaderboard", "--split", "llm", "--add", "my-run"], 1, "my-run"),
+        (["leaderboard", "--split", "llm", "--data-dir", "/no/such/dir"], 1, "not found"),
+    ],
+)
+def test_usage_errors(args, code, fragment):
+    assert_one_line_error(invoke(*args), code=code, contains=fragment)
+
+
+def test_wrong_number_of_judges(tmp_path: Path):
+    paths = write_model_judge_files("llm", "mistral", "mistral-large-2512", tmp_path)
+    two = ["score", "--judge-files", str(paths[0]), str(paths[1]), "--data-dir", str(DATA),
+           "--iterations", "100"]  # fmt: skip
+    assert_one_line_error(invoke(*two), code=2, contains="--allow-judges 2")
+    # two judges give jury values of 1/2, which no calibration row has: named, never a crash
+    assert_one_line_error(invoke(*two, "--allow-judges", "2"), code=1, contains="(1/2)")
+
+
+def test_missing_and_unreadable_verdicts_are_named(tmp_path: Path):
+    paths = write_model_judge_files("llm", "openai", "gpt-5.1-2025-11-13-high", tmp_path)
+    per_judge = [[json.loads(line) for line in p.read_text().splitlines()] for p in paths]
+    # riddles where the other two judges agree: their 2-verdict jury value is 0 or 1
+    agreed = [a["custom_id"] for a, b in zip(per_judge[1], per_judge[2], strict=True)
+              if a["answer"] == b["answer"]]  # fmt: skip
+    gone, broken = agreed[0], agreed[1]
+
+    def damage(rows: list[dict]) -> list[dict]:
+        for row in rows:
+            if row["custom_id"] == broken:
+                row["answer"] = "the judge wrote prose"
+        return [row for row in rows if row["custom_id"] != gone]
+
+    _rewrite(paths[0], damage)
+    args = ["score", "--judge-files", *map(str, paths), "--data-dir", str(DATA),
+            "--iterations", "100"]  # fmt: skip
+    result = invoke(*args)
+    assert_one_line_error(result, code=1, contains="--allow-missing")
+    assert gone in result.stderr and broken in result.stderr
+    partial = invoke_json(*args, "--allow-missing")
+    assert partial["n"] == 186 and sorted(partial["partial"]) == sorted([gone, broken])
+    assert partial["dropped"] == []
+
+
+def test_riddles_of_another_split_are_refused(tmp_path: Path):
+    paths = write_model_judge_files("llm", "openai", "gpt-5.1-2025-11-13-high", tmp_path)
+    result = invoke("score", "--judge-files", *map(str, paths), "--split", "vlm",
+                    "--data-dir", str(DATA))  # fmt: skip
+    assert_one_line_error(result, code=1, contains="not in the vlm split")
+
+
+def test_malformed_judge_line_is_one_line(tmp_path: Path):
+    paths = write_model_judge_files("llm", "openai", "gpt-5.1-2025-11-13-high", tmp_path)
+    paths[1].write_text(paths[1].read_text() + "{oops\n")
+    result = invoke("score", "--judge-files", *map(str, paths), "--data-dir", str(DATA))
+    assert_one_line_error(result, code=1, contains="line 187")
+
+
+def test_judge_files_of_two_models_are_refused(tmp_path: Path):
+    first = write_model_judge_files("llm", "openai", "gpt-5.1-2025-11-13-high", tmp_path / "a")
+    second = write_model_judge_files("llm", "openai", "gpt-5.2-2025-12-11-high", tmp_path / "b")
+    result = invoke("score", "--judge-files", str(first[0]), str(first[1]), str(second[2]),
+                    "--data-dir", str(DATA))  # fmt: skip
+    assert_one_line_error(result, code=2, contains="disagree on the evaluated model")

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from layton_eval.answers import parse_answer, parse_verdict
 from layton_eval.errors import BatchError, ProviderHTTPError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest, Usage
-from layton_eval.pricing import PRICES_AS_OF, batch_price, estimate_input_tokens
+from layton_eval.pricing import PRICES_AS_OF, batch_price, estimate_cost
 from layton_eval.runs import BatchPhase, BatchRecord, Run, RunState, atomic_write_jsonl, now
 from layton_eval.runs import read_jsonl as _read_jsonl
 from layton_eval.settings import Settings, require_api_key
@@ -58,8 +58,6 @@ __all__ = [
 
 ClientFactory = t.Callable[[], "httpx.AsyncClient"]
 OUTPUTS = "outputs.jsonl"
-#: Output tokens per request assumed by estimates made before anything ran.
-ASSUMED_OUTPUT_TOKENS = 1_000
 
 
 @functools.cache
@@ -313,9 +311,7 @@ def plan_requests(
         impl.validate_custom_id(custom_id)
     sizes = [impl.request_size(body) for _, body in items]
     groups = _chunks(items, sizes, impl)
-    input_tokens = sum(estimate_input_tokens(request) for request in requests)
-    output_tokens = ASSUMED_OUTPUT_TOKENS * len(requests)
-    price = batch_price(provider, options.model)
+    cost = estimate_cost(provider, options.model, requests)
     plan = SendPlan(
         run=label,
         provider=provider,
@@ -333,9 +329,9 @@ def plan_requests(
         ],
         requests=len(items),
         bytes=sum(sizes),
-        input_tokens=input_tokens,
-        assumed_output_tokens=output_tokens,
-        estimated_cost_usd=price.cost(input_tokens, output_tokens) if price else None,
+        input_tokens=cost.input_tokens,
+        assumed_output_tokens=cost.output_tokens,
+        estimated_cost_usd=cost.usd,
     )
     return plan, [[items[i] for i in group] for group in groups]
 

@@ -6,14 +6,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from layton_eval.dataset import DatasetSource, Split, load_split, select_riddles
-from layton_eval.errors import UsageError
+from layton_eval.dataset import DatasetSource, LoadedSplit, Split, load_split, select_riddles
+from layton_eval.errors import DatasetError, UsageError
 from layton_eval.neutral import SamplingOptions
-from layton_eval.pricing import PRICES_AS_OF, batch_price, estimate_input_tokens
+from layton_eval.pricing import PRICES_AS_OF, estimate_cost
 from layton_eval.prompts import benchmark_request, load_prompts
 from layton_eval.runs import (
     DatasetRef,
     PromptsRef,
+    Run,
     RunManifest,
     RunStore,
     check_replaceable,
@@ -21,10 +22,12 @@ from layton_eval.runs import (
 )
 from layton_eval.settings import API_KEY_VARS, Settings
 
-__all__ = ["ASSUMED_OUTPUT_TOKENS", "PrepareResult", "default_run_name", "prepare_run"]
-
-#: Output tokens per answer assumed by cost estimates made before anything ran.
-ASSUMED_OUTPUT_TOKENS = 1_000
+__all__ = [
+    "PrepareResult",
+    "default_run_name",
+    "load_run_dataset",
+    "prepare_run",
+]
 
 
 class PrepareResult(BaseModel):
@@ -110,9 +113,7 @@ def prepare_run(
         ids=[riddle.id for riddle in riddles],
     )
     run = store.create(manifest, requests, force=force)
-    input_tokens = sum(estimate_input_tokens(request) for request in requests)
-    output_tokens = ASSUMED_OUTPUT_TOKENS * len(requests)
-    price = batch_price(provider, model)
+    cost = estimate_cost(provider, model, requests)
     send = f"layton send {run_name}"
     if not (provider and model):
         send += " --provider PROVIDER --model MODEL"
@@ -126,12 +127,33 @@ def prepare_run(
         without_gold=sum(1 for riddle in riddles if not riddle.has_gold),
         provider=provider,
         model=model,
-        input_tokens=input_tokens,
-        assumed_output_tokens=output_tokens,
-        estimated_cost_usd=price.cost(input_tokens, output_tokens) if price else None,
+        input_tokens=cost.input_tokens,
+        assumed_output_tokens=cost.output_tokens,
+        estimated_cost_usd=cost.usd,
         prices_as_of=PRICES_AS_OF,
         dataset=dataset_ref,
         prompts=prompts_ref,
         files={"manifest": str(run.file("run.json")), "requests": str(run.file("requests.jsonl"))},
         next_command=send,
     )
+
+
+def load_run_dataset(run: Run, *, settings: Settings, data_dir: Path | None = None) -> LoadedSplit:
+    """The riddles a run was prepared from, checked against the recorded sha256."""
+    ref = run.manifest.dataset
+    if data_dir is not None:
+        loaded = load_split(run.manifest.split, settings=settings, data_dir=data_dir)
+    elif ref.source == "sample":
+        loaded = load_split(run.manifest.split, settings=settings, dataset="sample")
+    elif ref.source == "dir":
+        loaded = load_split(run.manifest.split, settings=settings, data_dir=Path(ref.location))
+    else:
+        loaded = load_split(
+            run.manifest.split, settings=settings, dataset="hub", revision=ref.revision
+        )
+    if loaded.sha256 != ref.sha256:
+        raise DatasetError(
+            f"the riddles changed since run {run.name} was prepared (sha256 {ref.sha256[:12]} "
+            f"then, {loaded.sha256[:12]} now); point --data-dir at the data it was prepared with"
+        )
+    return loaded

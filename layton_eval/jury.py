@@ -27,7 +27,7 @@ from layton_eval.batches import (
     retry_ids,
     send_run,
 )
-from layton_eval.dataset import LoadedSplit, load_split
+from layton_eval.benchmark import load_run_dataset
 from layton_eval.errors import ConfigError, JuryError, RunError
 from layton_eval.neutral import GenerationOptions, SamplingOptions
 from layton_eval.predictions import Prediction, load_predictions
@@ -196,26 +196,6 @@ class JuryStart(BaseModel):
     next_command: str
 
 
-def _reload_dataset(run: Run, settings: Settings, data_dir: Path | None) -> LoadedSplit:
-    ref = run.manifest.dataset
-    if data_dir is not None:
-        loaded = load_split(run.manifest.split, settings=settings, data_dir=data_dir)
-    elif ref.source == "sample":
-        loaded = load_split(run.manifest.split, settings=settings, dataset="sample")
-    elif ref.source == "dir":
-        loaded = load_split(run.manifest.split, settings=settings, data_dir=Path(ref.location))
-    else:
-        loaded = load_split(
-            run.manifest.split, settings=settings, dataset="hub", revision=ref.revision
-        )
-    if loaded.sha256 != ref.sha256:
-        raise JuryError(
-            f"the riddles changed since run {run.name} was prepared (sha256 {ref.sha256[:12]} "
-            f"then, {loaded.sha256[:12]} now); judge with the same data (--data-dir)"
-        )
-    return loaded
-
-
 def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str]) -> RunManifest:
     parent = run.manifest
     return RunManifest(
@@ -278,7 +258,7 @@ def start_jury(
             )
         if not judged:
             raise JuryError(f"run {run.name} has no valid prediction to judge")
-        loaded = _reload_dataset(run, settings, data_dir)
+        loaded = load_run_dataset(run, settings=settings, data_dir=data_dir)
         riddles = loaded.by_id
         without_gold = [cid for cid in judged if not riddles[cid].has_gold]
         source = manifest.prompts.source

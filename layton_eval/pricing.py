@@ -15,15 +15,20 @@ from dataclasses import dataclass
 from layton_eval.neutral import ImagePart, NeutralRequest, TextPart, Usage
 
 __all__ = [
+    "ASSUMED_OUTPUT_TOKENS",
+    "Estimate",
     "PRICES",
     "PRICES_AS_OF",
     "Price",
     "batch_price",
+    "estimate_cost",
     "estimate_input_tokens",
     "jpeg_size",
 ]
 
 PRICES_AS_OF = "2025-12-01"
+#: Output tokens per request assumed by estimates made before anything ran.
+ASSUMED_OUTPUT_TOKENS = 1_000
 
 
 @dataclass(frozen=True)
@@ -129,3 +134,24 @@ def estimate_input_tokens(request: NeutralRequest) -> int:
         else:
             tokens += _image_tokens(part)
     return tokens + chars // 4 + 16
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Tokens and cost expected for a set of requests, before anything ran."""
+
+    input_tokens: int
+    output_tokens: int
+    usd: float | None  # None when the model is not in the price table
+
+
+def estimate_cost(
+    provider: str | None, model: str | None, requests: list[NeutralRequest]
+) -> Estimate:
+    """Estimated tokens of ``requests`` and their cost at batch prices."""
+    input_tokens = sum(estimate_input_tokens(request) for request in requests)
+    output_tokens = ASSUMED_OUTPUT_TOKENS * len(requests)
+    price = batch_price(provider, model)
+    return Estimate(
+        input_tokens, output_tokens, price.cost(input_tokens, output_tokens) if price else None
+    )

@@ -19,7 +19,6 @@ import glob
 import json
 import os
 import re
-import tempfile
 import typing as t
 from pathlib import Path
 
@@ -236,34 +235,24 @@ def _read_line(line: str, path: Path, number: int) -> tuple[str, Verdict | None,
 
 
 def write_judge_file(path: str | os.PathLike[str], records: t.Iterable[JudgeRecord]) -> Path:
-    """Write a judge file atomically (temporary file in the same folder, then ``os.replace``).
+    """Write a judge file atomically (one JSON line per record, in order).
 
     Parameters
     ----------
     path : path-like
         Destination; its folder is created if needed.
     records : iterable of JudgeRecord
-        One per riddle, written in order.
+        One per riddle.
 
     Returns
     -------
     Path
         ``path``.
     """
+    from layton_eval.runs import atomic_write_jsonl
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for record in records:
-                line = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
-                handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    atomic_write_jsonl(path, (record.model_dump(mode="json") for record in records))
     return path
 
 

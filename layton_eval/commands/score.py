@@ -97,20 +97,20 @@ def score(
     from layton_eval.errors import UsageError
 
     positional = list(targets or [])
+    options: dict[str, t.Any] = {
+        "field": field.value,
+        "iterations": iterations,
+        "seed": seed,
+        "judges": allow_judges,
+        "allow_missing": allow_missing,
+        "data_dir": data_dir,
+    }
     if judge_files is None:
         if len(positional) > 1:
             raise UsageError(f"one run at a time, got {len(positional)}: {' '.join(positional)}")
         if provider or split:
             raise UsageError("--provider and --split go with --judge-files; a run knows its own")
-        result = _score_run(
-            positional[0] if positional else None,
-            field=field.value,
-            iterations=iterations,
-            seed=seed,
-            judges=allow_judges,
-            allow_missing=allow_missing,
-            data_dir=data_dir,
-        )
+        result = _score_run(positional[0] if positional else None, **options)
     else:
         from layton_eval.evaluation import score_judge_files
         from layton_eval.verdicts import expand_judge_paths
@@ -119,12 +119,7 @@ def score(
             expand_judge_paths([*judge_files, *positional]),
             provider=provider,
             split=split.value if split else None,
-            field=field.value,
-            iterations=iterations,
-            seed=seed,
-            judges=allow_judges,
-            allow_missing=allow_missing,
-            data_dir=data_dir,
+            **options,
         )
     if json_:
         from layton_eval.console import emit_json

@@ -386,16 +386,3 @@ class RunStore:
         if not candidates:
             raise RunError(f"no suitable run in {self.root}; create one with 'layton prepare'")
         return self.load(candidates[-1].name)
-
-
-def complete_run_names(root: Path, incomplete: str) -> list[str]:
-    """Run names starting with ``incomplete`` (cheap: no manifest parsing), for shell completion."""
-    if not root.is_dir():
-        return []
-    return sorted(
-        child.name
-        for child in root.iterdir()
-        if child.name.startswith(incomplete)
-        and not child.name.startswith(".")
-        and (child / MANIFEST).is_file()
-    )

@@ -262,3 +262,18 @@ def test_fleiss_kappa_known_values():
     # three raters, four items: classic small example
     ratings = [[True, True, False], [True, False, False], [True, True, True], [False, False, False]]
     assert fleiss_kappa(ratings) == pytest.approx(1 / 3)
+
+
+@needs_shared_data
+def test_leaderboard_places_a_scored_run(keys, runs_dir: Path):
+    with all_providers(polls_until_done=1) as fakes:
+        _fetched_run("openai", fakes, real=True)
+        invoke_json("jury", "run")
+        invoke_json("fetch", "run")
+    args = ["--iterations", "1000", "--seed", "7"]
+    board = invoke_json("leaderboard", "--split", "llm", "--add", "run", *args)
+    mine = [row for row in board if row["is_yours"]]
+    assert len(mine) == 1 and len(board) == 10
+    scored = invoke_json("score", "run", *args)
+    assert (mine[0]["score"], mine[0]["ci95"]) == (scored["score"], scored["ci95"])
+    assert [row["rank"] for row in board] == sorted(row["rank"] for row in board)

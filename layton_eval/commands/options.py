@@ -25,17 +25,32 @@ __all__ = [
 
 
 def complete_run(incomplete: str) -> list[str]:
-    """Shell completion of run names (reads only folder names)."""
-    from layton_eval.runs import complete_run_names
-    from layton_eval.settings import get_settings
+    """Shell completion of run names: folder names only, and no pydantic import (TAB must be
+    instant), so the runs folder is read the way the settings read it: environment, then
+    ``.env``, then ``./runs``."""
+    import os
 
-    return complete_run_names(get_settings().runs_dir, incomplete)
+    root = os.environ.get("LAYTON_RUNS_DIR")
+    if not root:
+        from dotenv import dotenv_values
+
+        root = dotenv_values(".env").get("LAYTON_RUNS_DIR") or "runs"
+    folder = Path(root).expanduser()
+    if not folder.is_dir():
+        return []
+    return sorted(
+        child.name
+        for child in folder.iterdir()
+        if child.name.startswith(incomplete)
+        and not child.name.startswith(".")
+        and (child / "run.json").is_file()
+    )
 
 
 def complete_provider(incomplete: str) -> list[str]:
-    from layton_eval.settings import API_KEY_VARS
+    from layton_eval.providers import NAMES
 
-    return [name for name in API_KEY_VARS if name.startswith(incomplete)]
+    return [name for name in NAMES if name.startswith(incomplete)]
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, t.Any]:

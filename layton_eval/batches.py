@@ -376,6 +376,12 @@ def send_run(
     if retry_failed:
         _check_can_send(run, force=force, retry_failed=True)
         ids = retry_ids(run)
+        if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
+            raise RunError(
+                f"run {run.name} has batches that were not fetched yet; "
+                f"'layton fetch {run.name}' first, then retry what failed",
+                run=run.name,
+            )
         if not ids:
             raise RunError(f"every riddle of run {run.name} has a valid output; nothing to retry")
     purpose = "retry" if retry_failed else "initial"

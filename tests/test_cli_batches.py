@@ -272,3 +272,16 @@ def test_status_watch_until_finished(keys, runs_dir: Path, monkeypatch):
     assert naps == [2.0]
     assert statuses[0]["state"] == "finished"
     assert statuses[0]["batches"][0]["terminal"] is True
+
+
+def test_interactive_send_asks_before_spending(keys, runs_dir: Path, monkeypatch):
+    monkeypatch.setattr("layton_eval.commands.batch.interactive", lambda: True)
+    _prepare("openai")
+    with emulate("openai") as fake:
+        refused = invoke("send", "run", input="n\n")
+        assert_one_line_error(refused, code=1, contains="cancelled")
+        assert "Estimated cost" in refused.stdout and fake.batches_created == 0
+        accepted = invoke("send", "run", input="y\n")
+        assert accepted.exit_code == 0 and fake.batches_created == 1
+        early = invoke("send", "run", "--retry-failed", "--yes")
+        assert_one_line_error(early, code=1, contains="fetch run' first")

@@ -97,3 +97,25 @@ def test_real_data_counts():
     vlm = load_split(Split.vlm, settings=_settings(), data_dir=SHARED_DATA)
     assert len(llm.riddles) == 186 and len(vlm.riddles) == 317
     assert sum(1 for r in llm.riddles if not r.has_gold) == 186 - 167
+
+
+def test_hub_download_is_cached_and_revision_recorded(tmp_path: Path, monkeypatch):
+    import huggingface_hub
+
+    snapshot = tmp_path / "hub" / "snapshots" / ("ab" * 20)
+    snapshot.mkdir(parents=True)
+    row = {"id": "H-1", "description": "q", "split": "llm"}
+    (snapshot / "layton_eval_llm.jsonl").write_text(json.dumps(row) + "\n")
+    calls = []
+
+    def fake_download(*, repo_id, filename, repo_type, revision, local_files_only):
+        calls.append((repo_id, filename, repo_type, revision))
+        return str(snapshot / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    loaded = load_split("llm", settings=_settings(LAYTON_REVISION="v1"))
+    assert calls == [("rvienne/layton-eval", "layton_eval_llm.jsonl", "dataset", "v1")]
+    assert loaded.source == "hub" and loaded.location == "rvienne/layton-eval@v1"
+    assert loaded.revision == "v1"
+    loaded = load_split("llm", settings=_settings())
+    assert loaded.revision == "ab" * 20  # the cached snapshot's commit

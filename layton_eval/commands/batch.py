@@ -6,7 +6,14 @@ import typing as t
 
 import typer
 
-from layton_eval.commands.options import JsonOpt, RunArg, complete_provider
+from layton_eval.commands.options import (
+    JsonOpt,
+    RunArg,
+    YesOpt,
+    complete_provider,
+    confirm_spending,
+    interactive,
+)
 
 if t.TYPE_CHECKING:
     from layton_eval.runs import Run, RunManifest
@@ -79,6 +86,7 @@ def send(
             help="Submit even though the run already has batches (they are paid twice).",
         ),
     ] = False,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
@@ -86,16 +94,23 @@ def send(
     from layton_eval.console import emit_json, out_console
 
     run, settings = _store_run(run_name, _is_benchmark)
-    result = send_run(
-        run,
-        settings=settings,
-        provider=provider,
-        model=model,
-        completion_window=completion_window,
-        dry_run=dry_run,
-        force=force,
-        retry_failed=retry_failed,
-    )
+    options = {
+        "settings": settings,
+        "provider": provider,
+        "model": model,
+        "completion_window": completion_window,
+        "force": force,
+        "retry_failed": retry_failed,
+    }
+    if not dry_run and not yes and not json_ and interactive():
+        from layton_eval.cards.batches import send_card
+
+        plan = send_run(run, dry_run=True, **options)
+        confirm_spending(
+            send_card(plan),
+            f"Submit {plan.plan.requests} requests to {plan.plan.provider}?",
+        )
+    result = send_run(run, dry_run=dry_run, **options)
     if json_ and not wait:
         emit_json(result)
         return

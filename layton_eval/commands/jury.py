@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.commands.options import DataDirOpt, JsonOpt, RunArg
+from layton_eval.commands.options import (
+    DataDirOpt,
+    JsonOpt,
+    RunArg,
+    YesOpt,
+    confirm_spending,
+    interactive,
+)
 
 
 def jury(
@@ -57,6 +64,7 @@ def jury(
     force: t.Annotated[
         bool, typer.Option("--force", help="Send the jury again even if judges were sent.")
     ] = False,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
@@ -70,18 +78,23 @@ def jury(
         run_name,
         accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
     )
-    result = start_jury(
-        run,
-        settings=settings,
-        config=load_jury_config(jury_config),
-        allow_self_judging=allow_self_judging,
-        dry_run=dry_run,
-        force=force,
-        retry_missing=retry_missing,
-        completion_window=completion_window,
-        data_dir=data_dir,
-        prompts_dir=prompts_dir,
-    )
+    options = {
+        "settings": settings,
+        "config": load_jury_config(jury_config),
+        "allow_self_judging": allow_self_judging,
+        "force": force,
+        "retry_missing": retry_missing,
+        "completion_window": completion_window,
+        "data_dir": data_dir,
+        "prompts_dir": prompts_dir,
+    }
+    if not dry_run and not yes and not json_ and interactive():
+        from layton_eval.cards.jury import jury_start_card
+
+        plan = start_jury(run, dry_run=True, **options)
+        requests = sum(item.send.plan.requests for item in plan.judges)
+        confirm_spending(jury_start_card(plan), f"Submit {requests} judge requests?")
+    result = start_jury(run, dry_run=dry_run, **options)
     if json_ and not wait:
         emit_json(result)
         return

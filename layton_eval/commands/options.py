@@ -67,6 +67,32 @@ def parse_params(pairs: list[str] | None) -> dict[str, t.Any]:
     return params
 
 
+def interactive() -> bool:
+    """Whether a person can answer a question (stdin and stdout are terminals)."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def confirm_spending(card: t.Any, question: str) -> None:
+    """Show what will be sent and what it should cost, and ask before spending money.
+
+    Only in an interactive terminal; scripts (and ``--yes``) go straight on.
+    """
+    from layton_eval.console import out_console
+    from layton_eval.errors import LaytonError
+
+    out_console().print(card)
+    if not typer.confirm(question, default=True):
+        raise LaytonError("cancelled: nothing was sent")
+
+
+YesOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--yes", "-y", help="Do not ask for confirmation before submitting (scripts never ask)."
+    ),
+]
 RunArg = t.Annotated[
     str | None,
     typer.Argument(

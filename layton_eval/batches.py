@@ -18,6 +18,7 @@ Judge child runs (``<run>/jury/<judge>/``) go through exactly the same functions
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import ssl
@@ -356,6 +357,23 @@ def _check_can_send(run: Run, *, force: bool, retry_failed: bool) -> None:
         )
 
 
+def _ids_to_send(run: Run, *, force: bool, retry_failed: bool) -> list[str] | None:
+    """Which requests this send covers (``None``: all of them), or why it must not happen."""
+    _check_can_send(run, force=force, retry_failed=retry_failed)
+    if not retry_failed:
+        return None
+    ids = retry_ids(run)
+    if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
+        raise RunError(
+            f"run {run.name} has batches that were not fetched yet; "
+            f"'layton fetch {run.name}' first, then retry what failed",
+            run=run.name,
+        )
+    if not ids:
+        raise RunError(f"every riddle of run {run.name} has a valid output; nothing to retry")
+    return ids
+
+
 def send_run(
     run: Run,
     *,
@@ -370,81 +388,89 @@ def send_run(
 ) -> SendResult:
     """Submit the run's requests (or, with ``retry_failed``, only those lacking a valid output)."""
     provider, model = _resolve_target(run, provider, model)
-    if not retry_failed:
-        _check_can_send(run, force=force, retry_failed=False)
-    ids: list[str] | None = None
-    if retry_failed:
-        _check_can_send(run, force=force, retry_failed=True)
-        ids = retry_ids(run)
-        if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
-            raise RunError(
-                f"run {run.name} has batches that were not fetched yet; "
-                f"'layton fetch {run.name}' first, then retry what failed",
-                run=run.name,
-            )
-        if not ids:
-            raise RunError(f"every riddle of run {run.name} has a valid output; nothing to retry")
-    purpose = "retry" if retry_failed else "initial"
+    ids = _ids_to_send(run, force=force, retry_failed=retry_failed)
     plan, groups = plan_send(
         run,
         provider=provider,
         model=model,
         completion_window=completion_window,
         ids=ids,
-        purpose=purpose,
+        purpose="retry" if retry_failed else "initial",
     )
-    next_command = f"layton status {run.name}"
     if dry_run:
         return SendResult(plan=plan, dry_run=True, next_command=f"layton send {run.name}")
-    impl = _provider(provider)
-    api_key = require_api_key(provider, settings)
-    factory = client_factory or default_client_factory
-    batch_ids: list[str] = []
+    submit = _Submitter(
+        impl=_provider(provider),
+        api_key=require_api_key(provider, settings),
+        factory=client_factory or default_client_factory,
+        plan=plan,
+    )
     with run.lock():
-        # re-check under the lock: another process may have sent in the meantime
-        if not retry_failed:
-            _check_can_send(run, force=force, retry_failed=False)
+        # check again under the lock: another process may have sent in the meantime
+        if _ids_to_send(run, force=force, retry_failed=retry_failed) != ids:
+            raise RunError(f"run {run.name} changed while sending; look at 'layton status'")
         run.manifest.provider, run.manifest.model = provider, model
-        for planned, items in zip(plan.batches, groups, strict=True):
-            record = BatchRecord(
-                provider=provider,
-                model=model,
-                endpoint=plan.endpoint,
-                custom_ids=planned.custom_ids,
-                request_count=planned.requests,
-                bytes=planned.bytes,
-                purpose=purpose,
-            )
-            run.manifest.batches.append(record)
-            run.save()  # the intent is on disk before the provider hears of it
-            metadata = {"layton_run": run.name[:64], "layton_intent": record.intent_id}
-            try:
-                batch_id = _run_async(
-                    impl.submit(
-                        items,
-                        model=model,
-                        api_key=api_key,
-                        completion_window=completion_window,
-                        client_factory=factory,
-                        metadata=metadata,
-                    )
+        for old in run.manifest.batches:
+            if force and old.phase is BatchPhase.submitting:
+                old.phase = BatchPhase.rejected  # the user chose to stop waiting for it
+                old.error = "outcome unknown; set aside by send --force"
+        batch_ids = [
+            submit(run, planned, items) for planned, items in zip(plan.batches, groups, strict=True)
+        ]
+    return SendResult(
+        plan=plan, dry_run=False, batch_ids=batch_ids, next_command=f"layton status {run.name}"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Submitter:
+    """Submits one planned batch of a run: intent on disk, submission, batch id on disk."""
+
+    impl: Provider
+    api_key: str
+    factory: ClientFactory
+    plan: SendPlan
+
+    def __call__(
+        self, run: Run, planned: PlannedBatch, items: list[tuple[str, dict[str, t.Any]]]
+    ) -> str:
+        plan = self.plan
+        record = BatchRecord(
+            provider=plan.provider,
+            model=plan.model,
+            endpoint=plan.endpoint,
+            custom_ids=planned.custom_ids,
+            request_count=planned.requests,
+            bytes=planned.bytes,
+            purpose=plan.purpose,
+        )
+        run.manifest.batches.append(record)
+        run.save()  # the intent is on disk before the provider hears of it
+        try:
+            batch_id = _run_async(
+                self.impl.submit(
+                    items,
+                    model=plan.model,
+                    api_key=self.api_key,
+                    completion_window=plan.completion_window,
+                    client_factory=self.factory,
+                    metadata={"layton_run": run.name[:64], "layton_intent": record.intent_id},
                 )
-            except ProviderHTTPError as exc:
-                if 400 <= exc.status_code < 500 and exc.status_code not in (408, 409, 429):
-                    record.phase = BatchPhase.rejected  # refused: nothing created, nothing owed
-                record.error = str(exc)
-                run.save()
-                raise
-            except BatchError as exc:
-                record.error = str(exc)
-                run.save()
-                raise
-            record.batch_id = batch_id
-            record.phase = BatchPhase.submitted
-            record.submitted_at = now()
+            )
+        except BatchError as exc:
+            refused = isinstance(exc, ProviderHTTPError) and (
+                400 <= exc.status_code < 500 and exc.status_code not in (408, 409, 429)
+            )
+            if refused:
+                record.phase = BatchPhase.rejected  # refused: nothing created, nothing owed
+            record.error = str(exc)
             run.save()
-            batch_ids.append(batch_id)
-    return SendResult(plan=plan, dry_run=False, batch_ids=batch_ids, next_command=next_command)
+            raise
+        record.batch_id = batch_id
+        record.phase = BatchPhase.submitted
+        record.submitted_at = now()
+        run.save()
+        return batch_id
 
 
 # ------------------------------------------------------------------------------------- poll
@@ -691,6 +717,13 @@ def reconcile_run(
         result = ReconcileResult(run=run.name, found=[], not_submitted=[], ambiguous={})
         for record in unknown:
             impl = _provider(record.provider)
+            if not impl.supports_listing:
+                raise BatchError(
+                    f"{record.provider} cannot list batches, so layton cannot tell whether the "
+                    f"interrupted submission of run {run.name} was accepted: check the "
+                    f"provider's console, then 'layton send {run.name} --force' if it was not",
+                    provider=record.provider,
+                )
             api_key = require_api_key(record.provider, settings)
             remote = _run_async(impl.list_batches(api_key=api_key, client_factory=factory))
             candidates = [i for i in _match(record, remote) if i not in known_ids]

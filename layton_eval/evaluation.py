@@ -28,14 +28,17 @@ from layton_eval.errors import RunError, ScoreError, UsageError
 from layton_eval.verdicts import JudgeFileName, JuryTable, read_judge_file
 
 if t.TYPE_CHECKING:
+    from layton_eval.dataset import LoadedSplit
     from layton_eval.runs import Run
 
 __all__ = [
     "BinSummary",
+    "CategoryResult",
     "LeaderboardRow",
     "RunVerdicts",
     "ScoreResult",
     "build_leaderboard",
+    "category_means",
     "load_run_table",
     "resolve_target",
     "score_judge_files",
@@ -44,6 +47,8 @@ __all__ = [
 ]
 
 _SHOW_IDS = 10
+#: Category shown for riddles whose category is unknown (absent from the dataset, or null).
+UNKNOWN_CATEGORY = "(unknown)"
 
 
 class BinSummary(BaseModel):
@@ -53,6 +58,14 @@ class BinSummary(BaseModel):
     label: str = Field(description="The jury value as a fraction, e.g. '2/3'.")
     riddles: int = Field(description="Riddles of the evaluated model in this bin (may be 0).")
     calibration_rows: int = Field(description="Human-labelled rows available in this bin.")
+
+
+class CategoryResult(BaseModel):
+    """Raw jury mean of one riddle category (the dataset's ``category`` field)."""
+
+    category: str
+    n: int = Field(description="Riddles of this category with a jury value.")
+    jury_mean: float = Field(description="Mean jury value of these riddles (points).")
 
 
 class ScoreResult(BaseModel):
@@ -84,6 +97,11 @@ class ScoreResult(BaseModel):
         default=False,
         description="The riddles are not the benchmark's (e.g. the bundled sample): the number "
         "only exercises the pipeline.",
+    )
+    categories: list[CategoryResult] = Field(
+        default_factory=list,
+        description="Jury mean per riddle category, most frequent first (empty when the "
+        "riddles could not be loaded).",
     )
 
 
@@ -167,7 +185,14 @@ def score_run(
     allow_missing: bool = False,
     data_dir: Path | None = None,
 ) -> ScoreResult:
-    """Score a run from its judge files, exactly as ``--judge-files`` would score them."""
+    """Score a run from its judge files, exactly as ``--judge-files`` would score them.
+
+    The per-category table uses the riddles the run was prepared from (none if they cannot be
+    loaded any more).
+    """
+    from layton_eval.benchmark import load_run_dataset
+    from layton_eval.settings import get_settings
+
     paths = run_judge_files(run)
     return score_judge_files(
         paths,
@@ -180,7 +205,49 @@ def score_run(
         allow_missing=allow_missing,
         data_dir=data_dir,
         foreign_ids=run.manifest.dataset.source == "sample",
+        categories=_categories_of(
+            lambda: load_run_dataset(run, settings=get_settings(), data_dir=data_dir)
+        ),
     )
+
+
+def _categories_of(load: t.Callable[[], LoadedSplit]) -> dict[str, str | None]:
+    """Riddle id -> category of the riddles ``load()`` returns; empty if they cannot be loaded."""
+    from layton_eval.errors import DatasetError
+
+    try:
+        return {riddle.id: riddle.category for riddle in load().riddles}
+    except DatasetError:
+        return {}
+
+
+def category_means(
+    riddle_ids: t.Sequence[str],
+    yhat: npt.ArrayLike,
+    categories: t.Mapping[str, str | None],
+) -> list[CategoryResult]:
+    """Raw jury mean per riddle category, most frequent category first (then by name).
+
+    Parameters
+    ----------
+    riddle_ids : sequence of str, length N
+    yhat : array_like, shape (N,)
+        Jury value per riddle; NaN values (no verdict) are left out.
+    categories : mapping of str to str or None
+        Riddle id -> category; riddles absent from it (or with a null category) are counted
+        under ``"(unknown)"``.
+    """
+    values = np.asarray(yhat, dtype=np.float64)
+    if values.shape != (len(riddle_ids),):
+        raise ValueError("riddle_ids and yhat must have the same length")
+    groups: dict[str, list[float]] = {}
+    for rid, value in zip(riddle_ids, values, strict=True):
+        if not np.isnan(value):
+            groups.setdefault(categories.get(rid) or UNKNOWN_CATEGORY, []).append(float(value))
+    return [
+        CategoryResult(category=name, n=len(group), jury_mean=100 * sum(group) / len(group))
+        for name, group in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]
 
 
 def _ids(ids: t.Sequence[str]) -> str:
@@ -426,10 +493,13 @@ def score_judge_files(
     allow_missing: bool = False,
     data_dir: Path | None = None,
     foreign_ids: bool = False,
+    categories: t.Mapping[str, str | None] | None = None,
 ) -> ScoreResult:
     """Score bring-your-own judge files (one per judge) against the split's calibration set.
 
     ``foreign_ids`` admits riddles that are not the benchmark's (the bundled sample).
+    ``categories`` (riddle id -> category) feeds the per-category table; by default it is read
+    from the split's riddles in ``data_dir`` / ``LAYTON_DATA_DIR`` when they are there.
 
     Raises
     ------
@@ -453,7 +523,7 @@ def score_judge_files(
     )
     table = JuryTable.from_judge_files(files)
     calibration = load_calibration(split, data_dir=data_dir)
-    return score_verdicts(
+    result = score_verdicts(
         table,
         provider=provider,
         split=split,
@@ -466,6 +536,21 @@ def score_judge_files(
         allow_missing=allow_missing,
         foreign_ids=foreign_ids,
     )
+    if categories is None:  # from a local data folder only: never wait for the Hub here
+        from layton_eval.dataset import load_split
+        from layton_eval.settings import get_settings
+
+        settings = get_settings()
+        local = data_dir or settings.data_dir
+        categories = (
+            _categories_of(lambda: load_split(split, settings=settings, data_dir=local))
+            if local
+            else {}
+        )
+    if not categories:
+        return result
+    by_category = category_means(table.riddle_ids, table.jury_values(field), categories)
+    return result.model_copy(update={"categories": by_category})
 
 
 def build_leaderboard(

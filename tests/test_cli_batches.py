@@ -285,3 +285,47 @@ def test_interactive_send_asks_before_spending(keys, runs_dir: Path, monkeypatch
         assert accepted.exit_code == 0 and fake.batches_created == 1
         early = invoke("send", "run", "--retry-failed", "--yes")
         assert_one_line_error(early, code=1, contains="fetch run' first")
+
+
+def test_xai_cannot_reconcile_and_force_sets_the_unknown_batch_aside(monkeypatch, runs_dir: Path):
+    from layton_eval import runs
+
+    monkeypatch.setenv("XAI_API_KEY", TEST_KEY)
+    get_settings.cache_clear()
+    invoke_json(
+        "prepare",
+        "--split",
+        "llm",
+        "--hints",
+        "0",
+        "--dataset",
+        "sample",
+        "--provider",
+        "xai",
+        "--model",
+        "grok-4-fast",
+        "--name",
+        "run",
+    )
+    original = runs.Run.save
+    calls = {"n": 0}
+
+    def crash_after_intent(self):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        original(self)
+
+    with emulate("xai", polls_until_done=1) as fake:
+        monkeypatch.setattr(runs.Run, "save", crash_after_intent)
+        invoke("send", "run")
+        monkeypatch.setattr(runs.Run, "save", original)
+        reconcile = invoke("status", "run", "--reconcile")
+        assert_one_line_error(reconcile, code=1, contains="cannot list batches")
+        invoke_json("send", "run", "--force")
+        assert fake.batches_created == 2
+        fetched = invoke_json("fetch", "run")["run"]
+    assert fetched["ok"] == 8
+    manifest = json.loads((runs_dir / "run" / "run.json").read_text())
+    assert [b["phase"] for b in manifest["batches"]] == ["rejected", "submitted"]
+    assert manifest["state"] == "fetched"

@@ -49,6 +49,8 @@ def prepare_card(result: PrepareResult) -> Panel:
     if not (result.provider and result.model):
         model += "  (set at send with --provider/--model)"
     cost = estimate(result.estimated_cost_usd, result.prices_as_of, result.assumed_output_tokens)
+    if not result.model:
+        cost = "unknown until a model is chosen"
     dataset = result.dataset.location + (
         f" @ {result.dataset.revision}" if result.dataset.revision else ""
     )

@@ -14,7 +14,7 @@ from layton_eval.cards.prepare import fields_table
 if t.TYPE_CHECKING:
     from layton_eval.evaluation import LeaderboardRow, ScoreResult
 
-__all__ = ["leaderboard_table", "score_card"]
+__all__ = ["category_table", "leaderboard_table", "score_card"]
 
 _SHOW_IDS = 8
 
@@ -86,6 +86,24 @@ def score_card(result: ScoreResult) -> Panel:
         border_style="cyan",
         expand=False,
     )
+
+
+def category_table(result: ScoreResult) -> Table | None:
+    """Raw jury mean and riddle count per category (``None`` when the riddles were unavailable)."""
+    if not result.categories:
+        return None
+    table = Table(
+        title=f"Per category · {result.field}",
+        caption="raw jury mean, uncalibrated",
+        caption_style="dim",
+        header_style="bold cyan",
+    )
+    table.add_column("Category")
+    table.add_column("Riddles", justify="right")
+    table.add_column("Jury mean", justify="right")
+    for row in result.categories:
+        table.add_row(row.category, str(row.n), f"{row.jury_mean:.1f}")
+    return table
 
 
 def leaderboard_table(

@@ -126,10 +126,13 @@ def score(
 
         emit_json(result)
         return
-    from layton_eval.cards.score import score_card
+    from layton_eval.cards.score import category_table, score_card
     from layton_eval.console import out_console
 
     out_console().print(score_card(result))
+    categories = category_table(result)
+    if categories is not None:
+        out_console().print(categories)
 
 
 def _score_run(name: str | None, **options: t.Any) -> t.Any:

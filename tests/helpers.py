@@ -40,3 +40,21 @@ def rows(path: Path) -> list[dict]:
 def request_ids(run_dir: Path) -> list[str]:
     """Riddle ids of a run's requests, in order."""
     return [row["custom_id"] for row in rows(run_dir / "requests.jsonl")]
+
+
+def prepare(
+    provider: str | None = None,
+    model: str | None = None,
+    *,
+    name: str = "run",
+    split: str = "llm",
+    hints: int = 0,
+    data_dir: Path | None = None,
+    extra: t.Sequence[str] = (),
+) -> dict:
+    """``layton prepare`` on the bundled sample (or ``data_dir``); returns its JSON."""
+    source = ["--data-dir", str(data_dir)] if data_dir else ["--dataset", "sample"]
+    target = ["--provider", provider, "--model", model] if provider and model else []
+    return invoke_json(
+        "prepare", "--split", split, "--hints", str(hints), *source, *target, "--name", name, *extra
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from layton_eval.settings import get_settings
 from tests.fakes import TEST_KEY, emulate
-from tests.helpers import assert_one_line_error, invoke, invoke_json, request_ids, rows
+from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare, request_ids, rows
 
 KEY_VARS = {
     "openai": "OPENAI_API_KEY",
@@ -36,23 +36,25 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
-def _prepare(provider: str, *extra: str, split: str = "llm", name: str = "run") -> dict:
-    return invoke_json(
-        "prepare",
-        "--split",
-        split,
-        "--hints",
-        "1",
-        "--dataset",
-        "sample",
-        "--provider",
-        provider,
-        "--model",
-        MODELS[provider],
-        "--name",
-        name,
-        *extra,
-    )
+def _prepare(provider: str, *, name: str = "run") -> dict:
+    return prepare(provider, MODELS[provider], name=name, hints=1)
+
+
+def _crash_on_second_save():
+    """``Run.save`` and a stand-in that dies (as a killed process) on its second call: the save
+    that would record the batch id, right after the provider accepted the batch."""
+    from layton_eval import runs
+
+    original = runs.Run.save
+    calls = {"n": 0}
+
+    def crash_after_intent(self):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        original(self)
+
+    return original, crash_after_intent
 
 
 def _all_files_text(root: Path) -> str:
@@ -88,21 +90,7 @@ def test_round_trip_each_provider(provider: str, keys, runs_dir: Path):
 
 @pytest.mark.parametrize("split", ["llm", "vlm"])
 def test_real_data_round_trip(split: str, keys, runs_dir: Path, shared_data: Path):
-    invoke_json(
-        "prepare",
-        "--split",
-        split,
-        "--hints",
-        "0",
-        "--data-dir",
-        str(shared_data),
-        "--provider",
-        "openai",
-        "--model",
-        "gpt-5.1",
-        "--name",
-        "real",
-    )
+    prepare("openai", "gpt-5.1", name="real", split=split, data_dir=shared_data)
     with emulate("openai", polls_until_done=1) as fake:
         invoke_json("send", "real")
         fetched = invoke_json("fetch", "real")["run"]
@@ -155,22 +143,12 @@ def test_provider_401_is_one_line_and_nothing_is_pending(monkeypatch, runs_dir: 
 
 
 def test_crash_between_submission_and_recording_is_reconciled(keys, runs_dir: Path, monkeypatch):
-    from layton_eval import runs
-
     _prepare("openai")
-    original = runs.Run.save
-    calls = {"n": 0}
-
-    def crash_after_intent(self):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the save that would record the batch id
-            raise KeyboardInterrupt
-        original(self)
-
+    original, crash_after_intent = _crash_on_second_save()
     with emulate("openai") as fake:
-        monkeypatch.setattr(runs.Run, "save", crash_after_intent)
+        monkeypatch.setattr("layton_eval.runs.Run.save", crash_after_intent)
         invoke("send", "run")
-        monkeypatch.setattr(runs.Run, "save", original)
+        monkeypatch.setattr("layton_eval.runs.Run.save", original)
         assert fake.batches_created == 1
         assert json.loads((runs_dir / "run" / "run.json").read_text())["state"] == "submitting"
         again = invoke("send", "run")
@@ -235,9 +213,7 @@ def test_status_all_and_unknown_run(keys, runs_dir: Path):
 
 
 def test_send_without_model_needs_provider_and_model(keys, runs_dir: Path):
-    invoke_json(
-        "prepare", "--split", "llm", "--hints", "0", "--dataset", "sample", "--name", "bare"
-    )
+    prepare(name="bare")
     assert_one_line_error(invoke("send", "bare"), code=2, contains="--provider")
     with emulate("gemini") as fake:
         doc = invoke_json("send", "bare", "--provider", "gemini", "--model", "gemini-2.5-flash")
@@ -288,38 +264,14 @@ def test_interactive_send_asks_before_spending(keys, runs_dir: Path, monkeypatch
 
 
 def test_xai_cannot_reconcile_and_force_sets_the_unknown_batch_aside(monkeypatch, runs_dir: Path):
-    from layton_eval import runs
-
     monkeypatch.setenv("XAI_API_KEY", TEST_KEY)
     get_settings.cache_clear()
-    invoke_json(
-        "prepare",
-        "--split",
-        "llm",
-        "--hints",
-        "0",
-        "--dataset",
-        "sample",
-        "--provider",
-        "xai",
-        "--model",
-        "grok-4-fast",
-        "--name",
-        "run",
-    )
-    original = runs.Run.save
-    calls = {"n": 0}
-
-    def crash_after_intent(self):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        original(self)
-
+    prepare("xai", "grok-4-fast")
+    original, crash_after_intent = _crash_on_second_save()
     with emulate("xai", polls_until_done=1) as fake:
-        monkeypatch.setattr(runs.Run, "save", crash_after_intent)
+        monkeypatch.setattr("layton_eval.runs.Run.save", crash_after_intent)
         invoke("send", "run")
-        monkeypatch.setattr(runs.Run, "save", original)
+        monkeypatch.setattr("layton_eval.runs.Run.save", original)
         reconcile = invoke("status", "run", "--reconcile")
         assert_one_line_error(reconcile, code=1, contains="cannot list batches")
         invoke_json("send", "run", "--force")

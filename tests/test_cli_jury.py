@@ -14,7 +14,7 @@ from layton_eval.jury import DEFAULT_JURY, JuryConfig, choose_panel, fleiss_kapp
 from layton_eval.settings import get_settings
 from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY, emulate
-from tests.helpers import assert_one_line_error, invoke, invoke_json, request_ids, rows
+from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare, request_ids, rows
 
 PROVIDERS = ("openai", "anthropic", "gemini", "mistral")
 MODELS = {
@@ -55,21 +55,7 @@ def keys(monkeypatch):
 
 
 def _fetched_run(provider: str, fakes, *, errors=None, real: bool = False) -> dict:
-    source = ["--data-dir", str(SHARED_DATA)] if real else ["--dataset", "sample"]
-    invoke_json(
-        "prepare",
-        "--split",
-        "llm",
-        "--hints",
-        "0",
-        *source,
-        "--provider",
-        provider,
-        "--model",
-        MODELS[provider],
-        "--name",
-        "run",
-    )
+    prepare(provider, MODELS[provider], data_dir=SHARED_DATA if real else None)
     fakes[provider].errors = dict(errors or {})
     invoke_json("send", "run")
     invoke_json("fetch", "run")
@@ -121,21 +107,7 @@ def test_jury_journey(provider, keys, runs_dir: Path):
 
 def test_failed_predictions_are_incorrect_and_not_judged(keys, runs_dir: Path):
     with all_providers(polls_until_done=1) as fakes:
-        invoke_json(
-            "prepare",
-            "--split",
-            "llm",
-            "--hints",
-            "0",
-            "--dataset",
-            "sample",
-            "--provider",
-            "openai",
-            "--model",
-            "gpt-5-mini",
-            "--name",
-            "run",
-        )
+        prepare("openai", "gpt-5-mini")
         ids = request_ids(runs_dir / "run")
         fakes["openai"].errors = {ids[0]: (500, "boom")}
         fakes["openai"].malformed_output = {ids[1]}
@@ -189,21 +161,7 @@ def test_retry_missing_sends_only_what_is_missing(keys, runs_dir: Path):
 
 def test_jury_refuses_before_fetch_and_twice(keys, runs_dir: Path):
     with all_providers(polls_until_done=3) as fakes:
-        invoke_json(
-            "prepare",
-            "--split",
-            "llm",
-            "--hints",
-            "0",
-            "--dataset",
-            "sample",
-            "--provider",
-            "openai",
-            "--model",
-            "gpt-5-mini",
-            "--name",
-            "run",
-        )
+        prepare("openai", "gpt-5-mini")
         invoke_json("send", "run")
         assert_one_line_error(invoke("jury", "run"), code=1, contains="fetch")
         for _ in range(3):

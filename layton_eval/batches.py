@@ -48,6 +48,7 @@ __all__ = [
     "RunStatus",
     "SendPlan",
     "default_client_factory",
+    "family_next",
     "fetch_run",
     "load_outputs",
     "plan_requests",
@@ -539,6 +540,26 @@ def status_of(run: Run) -> RunStatus:
         batches=[_view(b) for b in manifest.batches],
         next_command=nexts.get(state),
     )
+
+
+def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
+    """``statuses`` (a run, then its judges) with the next command of the family as a whole."""
+    main, judges = statuses[0], statuses[1:]
+    if main.state is not RunState.fetched:
+        return statuses
+    states = {judge.state for judge in judges}
+    name = main.run
+    if not judges:
+        command = f"layton jury {name}"
+    elif RunState.submitting in states:
+        command = f"layton status {name} --reconcile"
+    elif RunState.running in states:
+        command = f"layton status {name} --watch 60"
+    elif RunState.finished in states or RunState.prepared in states:
+        command = f"layton fetch {name}"
+    else:
+        command = f"layton score {name}"
+    return [main.model_copy(update={"next_command": command}), *judges]
 
 
 def poll_run(

@@ -31,4 +31,5 @@ def fetch_family(run: Run, *, settings: Settings) -> FamilyFetch:
         result.judges.append(fetch_run(child, settings=settings))
     if result.judges:
         result.jury = collect_jury(run)
+        result.run.next_command = None  # the jury card says what comes next
     return result

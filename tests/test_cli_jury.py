@@ -81,7 +81,11 @@ def test_jury_journey(provider, keys, runs_dir: Path):
         assert fakes[provider].batches_created == 1  # only the evaluated model's own batch
         for judge in panel:
             assert fakes[judge].batches_created >= 1
+        family = invoke_json("status", "run")
+        assert [s["kind"] for s in family] == ["benchmark", "judge", "judge", "judge"]
+        assert family[0]["next_command"] == "layton fetch run"  # the judges are done
         fetched = invoke_json("fetch", "run")
+        assert invoke_json("status", "run")[0]["next_command"] == "layton score run"
     assert len(fetched["judges"]) == 3
     summary = fetched["jury"]
     assert summary["missing"] == {} and summary["next_command"] == "layton score run"

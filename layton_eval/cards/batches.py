@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich import box
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -66,30 +67,25 @@ def send_card(result: SendResult) -> Panel:
 
 
 def _batches_table(statuses: list[RunStatus]) -> Table:
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for column in (
-        "run",
-        "batch",
-        "provider / model",
-        "status",
-        "done",
-        "failed",
-        "age",
-        "fetched",
-    ):
-        table.add_column(column, no_wrap=column != "provider / model")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
+    table.add_column("who")
+    table.add_column("provider / model", overflow="fold")
+    table.add_column("batch", overflow="fold")
+    table.add_column("status", overflow="fold")
+    for column in ("done", "failed", "age", "fetched"):
+        table.add_column(column, justify="right" if column != "fetched" else "left", no_wrap=True)
     for status in statuses:
-        label = status.run if status.kind == "benchmark" else f"  {status.run}"
+        who = "model" if status.kind == "benchmark" else f"judge {status.run}"
         if not status.batches:
-            table.add_row(label, "-", "-", str(status.state), "-", "-", "-", "-")
+            table.add_row(who, "-", "-", str(status.state), "-", "-", "-", "-")
         for batch in status.batches:
             shown = batch.status or str(batch.phase)
-            style = "red" if batch.state in ("failed", "expired", "cancelled") else None
+            style = "red" if batch.state in ("failed", "expired", "cancelled") else ""
             table.add_row(
-                label,
-                batch.batch_id or "(unknown)",
+                who,
                 f"{batch.provider} / {batch.model}",
-                Text(shown, style=style or ""),
+                batch.batch_id or "(unknown)",
+                Text(shown, style=style),
                 f"{batch.completed}/{batch.total}",
                 str(batch.failed),
                 _age(batch.submitted_at),

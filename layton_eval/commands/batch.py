@@ -125,7 +125,7 @@ def send(
 def wait_then_fetch(runs: list[Run], settings: Settings, *, interval: float, json_: bool) -> None:
     from rich.live import Live
 
-    from layton_eval.batches import wait_run
+    from layton_eval.batches import family_next, wait_run
     from layton_eval.cards.batches import status_card
     from layton_eval.console import err_console
 
@@ -134,7 +134,7 @@ def wait_then_fetch(runs: list[Run], settings: Settings, *, interval: float, jso
             runs,
             settings=settings,
             interval=interval,
-            on_poll=lambda statuses: live.update(status_card(statuses), refresh=True),
+            on_poll=lambda statuses: live.update(status_card(family_next(statuses)), refresh=True),
         )
     _fetch_and_show(runs[0], settings, json_=json_)
 
@@ -194,7 +194,7 @@ def status(
     if reconcile:
         _reconcile(run, settings, json_=json_)
         return
-    from layton_eval.batches import poll_run
+    from layton_eval.batches import family_next, poll_run
 
     if watch is not None:
         from rich.live import Live
@@ -209,16 +209,16 @@ def status(
                 _family(run),
                 settings=settings,
                 interval=watch,
-                on_poll=lambda s: live.update(status_card(s), refresh=True),
+                on_poll=lambda s: live.update(status_card(family_next(s)), refresh=True),
             )
     else:
-        statuses = [poll_run(r, settings=settings) for r in _family(run)]
+        statuses = family_next([poll_run(r, settings=settings) for r in _family(run)])
         if not json_:
             from layton_eval.cards.batches import status_card
 
             out_console().print(status_card(statuses))
     if json_:
-        emit_json(statuses)
+        emit_json(family_next(statuses))
 
 
 def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:

@@ -594,7 +594,7 @@ def poll_run(
 def _record_for(
     custom_id: str, raw: RawResult | None, record: BatchRecord, impl: Provider, kind: str
 ) -> OutputRecord:
-    base = {
+    base: dict[str, t.Any] = {
         "id": custom_id,
         "batch_id": record.batch_id,
         "provider": record.provider,

@@ -19,6 +19,7 @@ from layton_eval import __version__
 from layton_eval.commands import batch as batch_cmd
 from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
+from layton_eval.commands import report as report_cmd
 from layton_eval.commands import score as score_cmd
 from layton_eval.errors import LaytonError
 
@@ -28,13 +29,26 @@ __all__ = ["app", "main"]
 class LaytonGroup(TyperGroup):
     """Typer group whose errors are one line on stderr."""
 
-    def main(self, *args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: D102
-        standalone = kwargs.pop("standalone_mode", True)
-        raw_args = kwargs.get("args", args[0] if args else None)
-        argv = list(raw_args) if raw_args is not None else sys.argv[1:]
+    def main(  # type: ignore[override]
+        self,
+        args: t.Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: t.Any,
+    ) -> t.Any:
+        """Run the command; errors become one line on stderr and an exit code."""
+        standalone = standalone_mode
+        argv = list(args) if args is not None else sys.argv[1:]
         debug = "--debug" in argv
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(
+                args=argv,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
         except typer.Exit as exc:
             code = exc.exit_code
         except typer.Abort:
@@ -122,6 +136,7 @@ app.command("fetch")(batch_cmd.fetch)
 app.command("jury")(jury_cmd.jury)
 app.command("score")(score_cmd.score)
 app.command("leaderboard")(score_cmd.leaderboard)
+app.command("report")(report_cmd.report)
 
 
 def main() -> None:

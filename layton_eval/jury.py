@@ -320,7 +320,7 @@ def start_jury(
 
 
 def _answer(prediction: Prediction) -> Answer:
-    return Answer(answer=prediction.answer, justification=prediction.justification or "")
+    return Answer(answer=prediction.answer or "", justification=prediction.justification or "")
 
 
 def _retry_missing(
@@ -484,10 +484,10 @@ def collect_jury(run: Run) -> JurySummary | None:
         absent = [key for key in keys if per.get(key) is None]
         if absent:
             missing[cid] = absent
-        present = {key: v for key, v in per.items() if v is not None}
+        given = {key: v for key, v in per.items() if v is not None}
         values = {
-            field: (sum(getattr(v, field) for v in present.values()) / len(present))
-            if present
+            field: (sum(getattr(v, field) for v in given.values()) / len(given))
+            if given
             else None
             for field in FIELDS
         }
@@ -503,7 +503,7 @@ def collect_jury(run: Run) -> JurySummary | None:
                 "verdicts": {key: (v.model_dump() if v else None) for key, v in per.items()},
                 "jury": values,
                 "agreed": len(
-                    {(v.is_answer_correct, v.is_justification_correct) for v in present.values()}
+                    {(v.is_answer_correct, v.is_justification_correct) for v in given.values()}
                 )
                 <= 1
                 and not absent,

@@ -349,8 +349,8 @@ def ppi_mean_pointestimates(
         var = np.var(np.concatenate([yhat, yhat_u]), ddof=1)
         lam = _power_tuning(cov, np.full_like(cov, 2.0 * (1.0 + n / big_n) * var))
         return lam * mean_u + mean_y - lam * mean_yhat
-    mean_yhat = yhat.mean(axis=1)
-    cov = (2.0 / n) * ((y - mean_y[:, None]) * (yhat - mean_yhat[:, None])).sum(axis=1)
+    means_yhat = yhat.mean(axis=1)
+    cov = (2.0 / n) * ((y - mean_y[:, None]) * (yhat - means_yhat[:, None])).sum(axis=1)
     # sample variance (ddof=1) of [Yhat_b, Yhat_u] for every b, without concatenating
     mean_all = (yhat.sum(axis=1) + yhat_u.sum()) / total
     squares = ((yhat - mean_all[:, None]) ** 2).sum(axis=1)

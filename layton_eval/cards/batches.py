@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rich import box
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -137,7 +137,7 @@ def runs_table(manifests: list[RunManifest]) -> Table:
 
 
 def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
-    rows = [
+    rows: list[tuple[str, RenderableType]] = [
         ("Run", result.run),
         ("Riddles", f"{result.total}"),
         ("Valid", Text(f"{result.ok}", style="green")),

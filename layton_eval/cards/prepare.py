@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -12,7 +14,7 @@ from layton_eval.benchmark import PrepareResult
 __all__ = ["estimate", "fields_table", "next_step", "prepare_card", "usd"]
 
 
-def fields_table(rows: list[tuple[str, RenderableType | str]]) -> Table:
+def fields_table(rows: Sequence[tuple[str, RenderableType]]) -> Table:
     """Two-column key/value table used by every card."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)

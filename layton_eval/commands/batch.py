@@ -94,7 +94,7 @@ def send(
     from layton_eval.console import emit_json, out_console
 
     run, settings = _store_run(run_name, _is_benchmark)
-    options = {
+    options: dict[str, t.Any] = {
         "settings": settings,
         "provider": provider,
         "model": model,

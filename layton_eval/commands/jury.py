@@ -78,7 +78,7 @@ def jury(
         run_name,
         accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
     )
-    options = {
+    options: dict[str, t.Any] = {
         "settings": settings,
         "config": load_jury_config(jury_config),
         "allow_self_judging": allow_self_judging,

@@ -127,7 +127,7 @@ def prepare(
     sampling = SamplingOptions(
         max_tokens=max_tokens,
         temperature=temperature,
-        reasoning_effort=reasoning_effort,
+        reasoning_effort=t.cast(ReasoningEffort | None, reasoning_effort),
         thinking_budget=thinking_budget,
         params=parse_params(param),
     )

@@ -74,7 +74,8 @@ class _AnthropicAdapter(AnthropicProvider):
             return httpx.Response(500, json={"type": "error", "error": error})
         if kind == "errored":
             error = result.get("error") or {}
-            inner = error.get("error") if isinstance(error.get("error"), dict) else error
+            nested = error.get("error")
+            inner: dict[str, t.Any] = nested if isinstance(nested, dict) else error
             status = _ERROR_STATUS.get(str(inner.get("type")), 500)
             return httpx.Response(status, json=error or {"error": "errored"})
         return super().from_batch_result(result_item)
@@ -92,7 +93,6 @@ class Anthropic(Provider):
     base_url = "https://api.anthropic.com"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 256_000_000
-    completion_windows = ("24h",)
     supports_listing = True
     structured_output = False
     states = {

@@ -109,7 +109,6 @@ class Gemini(Provider):
     base_url = "https://generativelanguage.googleapis.com"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 2_000_000_000
-    completion_windows = ("24h",)
     supports_listing = True
     structured_output = True
     states = {

@@ -51,7 +51,6 @@ class OpenAI(Provider):
     base_url = "https://api.openai.com"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000
-    completion_windows = ("24h",)
     supports_listing = True
     structured_output = True
     states = {

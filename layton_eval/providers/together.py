@@ -29,7 +29,6 @@ class Together(OpenAI):
     base_url = "https://api.together.xyz"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 100_000_000
-    completion_windows = ("24h",)
     structured_output = True
     max_tokens_field = "max_tokens"
     states = {

@@ -125,7 +125,6 @@ class XAI(OpenAI):
     base_url = "https://api.x.ai"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 200_000_000
-    completion_windows = ("24h",)
     supports_listing = False
     structured_output = True
     max_tokens_field = "max_tokens"

@@ -486,9 +486,7 @@ def collect_jury(run: Run) -> JurySummary | None:
             missing[cid] = absent
         given = {key: v for key, v in per.items() if v is not None}
         values = {
-            field: (sum(getattr(v, field) for v in given.values()) / len(given))
-            if given
-            else None
+            field: (sum(getattr(v, field) for v in given.values()) / len(given)) if given else None
             for field in FIELDS
         }
         if judged and not absent:

@@ -121,6 +121,11 @@ class LeaderboardRow(BaseModel):
     n: int
     jury_mean: float
     is_yours: bool = Field(default=False, description="Added with --add, not a calibration model.")
+    excluded: list[str] = Field(
+        default_factory=list,
+        description="Calibration models only: riddles left out because no labelled row of "
+        "another provider shares their jury value (possible on the non-default fields).",
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -576,11 +581,21 @@ def build_leaderboard(
     if calibration.split != split:
         raise ValueError(f"calibration set is for {calibration.split!r}, not {split!r}")
     scored: list[tuple[ScoreResult, bool]] = []
+    excluded: dict[tuple[str, str], list[str]] = {}
     for provider, model in calibration.model_keys():
         rows = calibration.model_rows(provider, model, field)
+        # A calibration model may hold a jury value that no other provider's labelled row has
+        # (on is_answer_correct, for example): leave those riddles out of *its* row and say so,
+        # rather than failing the whole leaderboard. Users' own runs stay strict.
+        pool = calibration.pool(field, exclude_provider=provider)
+        keep = ~scoring.uncovered_bins(rows.yhat, pool.yhat)
+        ids = [rid for rid, k in zip(rows.riddle_ids, keep, strict=True) if k]
+        excluded[(provider, model)] = [
+            rid for rid, k in zip(rows.riddle_ids, keep, strict=True) if not k
+        ]
         result = score_jury_values(
-            rows.riddle_ids,
-            rows.yhat,
+            ids,
+            rows.yhat[keep],
             provider=provider,
             field=field,
             iterations=iterations,
@@ -623,6 +638,7 @@ def build_leaderboard(
             n=result.n,
             jury_mean=result.jury_mean,
             is_yours=yours,
+            excluded=[] if yours else excluded.get((result.provider, result.model or ""), []),
         )
         for (result, yours), rank, b, w in zip(scored, ranks, best, worst, strict=True)
     ]

@@ -182,6 +182,12 @@ def leaderboard_table(rows: list[LeaderboardRow]) -> str:
     body = []
     for r in rows:
         mark = ' <span class="tag">your run</span>' if r.is_yours else ""
+        if r.excluded:
+            left_out = ", ".join(r.excluded)
+            mark += (
+                f' <span title="left out: no labelled row of another provider has their jury '
+                f'value: {escape(left_out)}">† {len(r.excluded)} left out</span>'
+            )
         body.append(
             f'<tr class="{"yours" if r.is_yours else ""}" data-model="{escape(r.model)}" '
             f'data-provider="{escape(r.provider)}" data-score="{r.score:.1f}" '

@@ -213,3 +213,21 @@ def test_judge_files_of_two_models_are_refused(tmp_path: Path):
     result = invoke("score", "--judge-files", str(first[0]), str(first[1]), str(second[2]),
                     "--data-dir", str(DATA))  # fmt: skip
     assert_one_line_error(result, code=2, contains="disagree on the evaluated model")
+
+
+def test_leaderboard_on_answer_field_leaves_out_uncovered_riddles():
+    rows = invoke_json(
+        "leaderboard",
+        "--split",
+        "llm",
+        "--field",
+        "is_answer_correct",
+        "--iterations",
+        "300",
+        "--data-dir",
+        str(DATA),
+    )
+    assert len(rows) == 9
+    opus = {r["model"]: r for r in rows}["claude-opus-4-5-20251101-thinking-32k"]
+    assert opus["excluded"] == ["105-864", "W12-1344"] and opus["n"] == 184
+    assert all(r["n"] + len(r["excluded"]) == 186 for r in rows)

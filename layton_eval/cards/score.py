@@ -110,10 +110,17 @@ def leaderboard_table(
     rows: list[LeaderboardRow], *, split: str, field: str, iterations: int, seed: int
 ) -> Table:
     """The ranked models; rows added with ``--add`` are marked and bold."""
+    caption = (
+        f"stratified-bootstrap PPI++, {iterations:,} iterations, seed {seed}; "
+        "score and 95% CI (±) in percentage points"
+    )
+    if any(row.excluded for row in rows):
+        caption += (
+            "\n† scored without riddles whose jury value no other provider's labelled row has"
+        )
     table = Table(
         title=f"layton-eval leaderboard · {split} · {field}",
-        caption=f"stratified-bootstrap PPI++, {iterations:,} iterations, seed {seed}; "
-        "score and 95% CI (±) in percentage points",
+        caption=caption,
         caption_style="dim",
         header_style="bold cyan",
     )
@@ -125,6 +132,8 @@ def leaderboard_table(
     table.add_column("Provider")
     for row in rows:
         model = f"{row.model} (yours)" if row.is_yours else row.model
+        if row.excluded:
+            model += f" † ({len(row.excluded)} left out)"
         table.add_row(
             str(row.rank),
             model,

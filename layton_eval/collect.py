@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from layton_eval.batches import FetchResult, fetch_run
+from layton_eval.batches import fetch_run
 from layton_eval.jury import JurySummary, collect_jury
 from layton_eval.predictions import write_predictions
+from layton_eval.results import FetchResult
 from layton_eval.runs import Run
 from layton_eval.settings import Settings
 

@@ -20,18 +20,13 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from layton_eval.answers import Answer, Verdict, parse_verdict
-from layton_eval.batches import (
-    SendResult,
-    load_outputs,
-    plan_requests,
-    retry_ids,
-    send_run,
-)
+from layton_eval.batches import SendResult, plan_requests, send_run
 from layton_eval.benchmark import load_run_dataset
 from layton_eval.errors import ConfigError, JuryError, RunError
 from layton_eval.neutral import GenerationOptions, SamplingOptions
 from layton_eval.predictions import Prediction, load_predictions
 from layton_eval.prompts import judge_request, load_prompts
+from layton_eval.results import load_outputs, retry_ids
 from layton_eval.runs import (
     JudgeRef,
     Run,

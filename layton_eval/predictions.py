@@ -14,8 +14,8 @@ import json
 from pydantic import BaseModel, Field
 
 from layton_eval.answers import parse_answer
-from layton_eval.batches import OutputRecord, load_outputs
 from layton_eval.neutral import Usage
+from layton_eval.results import OutputRecord, load_outputs
 from layton_eval.runs import Run, RunManifest, atomic_write_jsonl, read_jsonl
 
 __all__ = ["PREDICTIONS", "Prediction", "interchange_name", "load_predictions", "write_predictions"]

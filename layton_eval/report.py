@@ -321,7 +321,7 @@ def _config(run: Run) -> dict[str, str]:
 
 
 def _costs(run: Run) -> list[CostLine]:
-    from layton_eval.batches import load_outputs, summarize
+    from layton_eval.results import load_outputs, summarize
 
     lines = []
     for member in [run, *run.children()]:

@@ -10,8 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.batches import FetchResult, ReconcileResult, RunStatus, SendResult
+from layton_eval.batches import ReconcileResult, RunStatus, SendResult
 from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
+from layton_eval.results import FetchResult
 from layton_eval.runs import RunManifest
 
 __all__ = ["fetch_card", "reconcile_card", "runs_table", "send_card", "status_card"]

@@ -17,12 +17,9 @@ from layton_eval.providers import NAMES, PROVIDERS, get_provider, names
 from layton_eval.providers.base import (
     RawResult,
     error_text,
-    merge_params,
-    parse_time,
     redact,
-    strict_schema,
-    strip_think,
 )
+from layton_eval.providers.native import merge_params, parse_time, strict_schema, strip_think
 from layton_eval.settings import API_KEY_VARS
 
 SCHEMA = {

@@ -23,12 +23,9 @@ from layton_eval.providers.base import (
     Provider,
     RawResult,
     RemoteBatch,
-    as_int,
     error_text,
-    merge_params,
-    parse_time,
-    with_json_instruction,
 )
+from layton_eval.providers.native import as_int, merge_params, parse_time, with_json_instruction
 
 __all__ = ["Anthropic"]
 

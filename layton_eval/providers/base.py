@@ -26,7 +26,7 @@ import typing as t
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlencode, urlsplit
 
@@ -48,13 +48,8 @@ __all__ = [
     "RemoteBatch",
     "error_text",
     "malformed_result",
-    "merge_params",
     "merge_results",
-    "parse_time",
-    "strict_schema",
-    "strip_think",
     "raw_result",
-    "with_json_instruction",
 ]
 
 #: What every provider accepts as a request id (Anthropic's rule, the strictest).
@@ -672,87 +667,3 @@ def error_text(body: t.Any) -> str:
                 return f"{kind}: {message}"
             return message
     return _short(json.dumps(body, default=str))
-
-
-def with_json_instruction(system: str, schema: Mapping[str, t.Any]) -> str:
-    """The system prompt plus an instruction to answer with JSON matching ``schema``."""
-    instruction = (
-        "Reply with a single JSON object and nothing else (no prose, no code fence). "
-        "It must match this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
-    )
-    return f"{system.rstrip()}\n\n{instruction}" if system.strip() else instruction
-
-
-def strict_schema(schema: Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """A copy of ``schema`` valid for strict structured outputs.
-
-    Every object gets ``additionalProperties: false`` and lists all its properties as required
-    (OpenAI's strict mode demands both), recursively.
-    """
-
-    def fix(node: t.Any) -> t.Any:
-        if isinstance(node, list):
-            return [fix(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out = {key: fix(value) for key, value in node.items()}
-        if out.get("type") == "object" or "properties" in out:
-            properties = out.get("properties") or {}
-            out["properties"] = properties
-            out["required"] = list(properties)
-            out["additionalProperties"] = False
-        return out
-
-    return t.cast(dict[str, t.Any], fix(dict(schema)))
-
-
-def merge_params(body: dict[str, t.Any], params: Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """``params`` applied last: nested dicts merge key by key, ``None`` removes a key."""
-    for key, value in params.items():
-        if value is None:
-            body.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(body.get(key), dict):
-            merge_params(body[key], value)
-        else:
-            body[key] = value
-    return body
-
-
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-
-
-def strip_think(text: str) -> str:
-    """Remove ``<think>...</think>`` blocks (and an unclosed leading one)."""
-    text = _THINK_BLOCK.sub("", text)
-    lowered = text.lower()
-    if "<think>" in lowered:
-        text = text[: lowered.index("<think>")]
-    elif "</think>" in lowered:  # opening tag swallowed by the chat template
-        text = text[lowered.rindex("</think>") + len("</think>") :]
-    return text.strip()
-
-
-def parse_time(value: t.Any) -> datetime | None:
-    """A timestamp from Unix seconds or an RFC 3339 string; ``None`` when unreadable."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def as_int(value: t.Any) -> int:
-    """An int from a JSON number or numeric string (Google sends int64 as strings); else 0."""
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return 0

@@ -12,10 +12,8 @@ from layton_eval.providers.base import (
     BatchState,
     MetadataPayloadMixin,
     RemoteBatch,
-    as_int,
-    parse_time,
-    strict_schema,
 )
+from layton_eval.providers.native import as_int, parse_time, strict_schema
 from layton_eval.providers.openai import OpenAI, schema_name, string_dict
 
 __all__ = ["Mistral"]

@@ -27,8 +27,10 @@ from layton_eval.providers.base import (
     Provider,
     RawResult,
     RemoteBatch,
-    as_int,
     error_text,
+)
+from layton_eval.providers.native import (
+    as_int,
     merge_params,
     parse_time,
     strict_schema,

@@ -10,8 +10,8 @@ from layton_eval.providers.base import (
     BatchState,
     MetadataPayloadMixin,
     RemoteBatch,
-    parse_time,
 )
+from layton_eval.providers.native import parse_time
 from layton_eval.providers.openai import OpenAI
 
 __all__ = ["Together"]

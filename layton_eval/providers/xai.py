@@ -15,11 +15,11 @@ from layton_eval.providers.base import (
     BatchSnapshot,
     BatchState,
     RawResult,
-    as_int,
     malformed_result,
     merge_results,
     raw_result,
 )
+from layton_eval.providers.native import as_int
 from layton_eval.providers.openai import OpenAI
 
 if t.TYPE_CHECKING:

@@ -1,0 +1,38 @@
+"""The repository's own promises: CI runs the README's test command; docs name real commands."""
+
+from __future__ import annotations
+
+import re
+
+from layton_eval.cli import app
+from tests.conftest import REPO
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    return [line.removeprefix("    $ ") for line in text.splitlines() if line.startswith("    $ ")]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci_lines = (REPO / ".ci" / "run").read_text().splitlines()
+    ci_test = [line for line in ci_lines if "python -m pytest" in line]
+    assert len(ci_test) == 1
+    assert ci_test[0] in _readme_commands()
+
+
+def test_readme_quickstart_prepares_the_sample_offline():
+    first = _readme_commands()[0]
+    assert first.startswith("python3 -m venv .venv && ")
+    assert first.endswith("layton prepare --split llm --hints 2 --dataset sample")
+
+
+def test_every_command_the_readme_uses_exists():
+    registered = {command.name for command in app.registered_commands}
+    used = {
+        match.group(1)
+        for command in _readme_commands()
+        for match in re.finditer(r"\blayton (\w+)", command)
+    }
+    assert used <= registered, used - registered
+    headings = set(re.findall(r"^### `layton (\w+)`", (REPO / "README.md").read_text(), re.M))
+    assert headings == registered

@@ -264,6 +264,9 @@ def start_jury(
         if not dry_run:
             for judge in panel:  # every key before the first batch: no half-sent jury
                 require_api_key(judge.provider, settings)
+            with run.lock():  # jury.jsonl flags these riddles
+                run.manifest.notes["without_gold"] = without_gold
+                run.save()
         sends = []
         for judge in panel:
             if dry_run:
@@ -472,6 +475,7 @@ def collect_jury(run: Run) -> JurySummary | None:
             )
         )
     keys = [c.manifest.judge.key for c in children if c.manifest.judge]
+    without_gold = set(manifest.notes.get("without_gold", []))
     rows, missing, complete, jury_values = [], {}, [], []
     for cid in manifest.ids:
         judged = cid in predictions and predictions[cid].valid
@@ -493,6 +497,7 @@ def collect_jury(run: Run) -> JurySummary | None:
                 "id": cid,
                 "judged": judged,
                 "reason": None if judged else "prediction failed or unreadable: counted incorrect",
+                "without_gold": cid in without_gold,
                 "verdicts": {key: (v.model_dump() if v else None) for key, v in per.items()},
                 "jury": values,
                 "agreed": len(

@@ -99,6 +99,8 @@ def test_jury_journey(provider, keys, runs_dir: Path):
     jury = rows(runs_dir / "run" / "jury.jsonl")
     assert [row["id"] for row in jury] == ids
     assert all(row["jury"]["both_correct"] in (0, 1 / 3, 2 / 3, 1) for row in jury)
+    flagged = {row["id"] for row in jury if row["without_gold"]}
+    assert flagged and flagged == set(started["without_gold"])  # judged, and flagged
     if real:
         by_run = invoke_json("score", "run", "--iterations", "2000")
         by_files = invoke_json("score", "--judge-files", *map(str, files), "--iterations", "2000")

@@ -7,6 +7,7 @@ import datetime as dt
 from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -68,29 +69,36 @@ def send_card(result: SendResult) -> Panel:
 
 
 def _batches_table(statuses: list[RunStatus]) -> Table:
+    """One row per batch: who, batch id, state (+ failures, fetched), progress, age."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
-    table.add_column("who")
-    table.add_column("provider / model", overflow="fold")
-    table.add_column("batch", overflow="fold")
-    table.add_column("status", overflow="fold")
-    for column in ("done", "failed", "age", "fetched"):
-        table.add_column(column, justify="right" if column != "fetched" else "left", no_wrap=True)
+    table.add_column("who", no_wrap=True)
+    table.add_column("batch", overflow="fold", min_width=10)
+    table.add_column("state", overflow="fold", min_width=9)
+    table.add_column("progress", no_wrap=True)
+    table.add_column("done", justify="right", no_wrap=True)
+    table.add_column("age", justify="right", no_wrap=True)
     for status in statuses:
-        who = "model" if status.kind == "benchmark" else f"judge {status.run}"
+        who = "model" if status.kind == "benchmark" else f"judge {status.run.split('_')[0]}"
         if not status.batches:
-            table.add_row(who, "-", "-", str(status.state), "-", "-", "-", "-")
+            table.add_row(who, "-", str(status.state), "", "-", "-")
         for batch in status.batches:
-            shown = batch.status or str(batch.phase)
-            style = "red" if batch.state in ("failed", "expired", "cancelled") else ""
+            state = batch.state or str(batch.phase)
+            if batch.failed:
+                state += f", {batch.failed} failed"
+            if batch.fetched:
+                state += ", fetched"
+            bad = batch.state in ("failed", "expired", "cancelled") or batch.failed
             table.add_row(
                 who,
-                f"{batch.provider} / {batch.model}",
                 batch.batch_id or "(unknown)",
-                Text(shown, style=style),
+                Text(state, style="red" if bad else ""),
+                ProgressBar(
+                    total=max(batch.total, 1),
+                    completed=batch.total if batch.terminal else min(batch.completed, batch.total),
+                    width=10,
+                ),
                 f"{batch.completed}/{batch.total}",
-                str(batch.failed),
                 _age(batch.submitted_at),
-                "yes" if batch.fetched else "no",
             )
     return table
 

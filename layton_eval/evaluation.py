@@ -98,6 +98,10 @@ class ScoreResult(BaseModel):
         description="The riddles are not the benchmark's (e.g. the bundled sample): the number "
         "only exercises the pipeline.",
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Conditions that make the number less comparable to the published ones.",
+    )
     categories: list[CategoryResult] = Field(
         default_factory=list,
         description="Jury mean per riddle category, most frequent first (empty when the "
@@ -437,6 +441,18 @@ def score_verdicts(
         model=model,
     )
     partial = [rid for rid in missing if rid not in dropped]
+    warnings = []
+    if n_hints:
+        warnings.append(
+            f"scored with {n_hints} hint(s), but the human-labelled calibration set and the "
+            "published leaderboard use 0 hints"
+        )
+    own = [judge for judge in table.judges if judge.split("/")[0] == provider]
+    if own:
+        warnings.append(
+            f"judge(s) {', '.join(own)} share the evaluated provider {provider} "
+            "(the published jury never lets a provider judge its own model)"
+        )
     return result.model_copy(
         update={
             "judges": list(table.judges),
@@ -444,6 +460,7 @@ def score_verdicts(
             "dropped": dropped,
             "partial": partial,
             "foreign_ids": bool(unknown),
+            "warnings": warnings,
         }
     )
 

@@ -231,3 +231,18 @@ def test_leaderboard_on_answer_field_leaves_out_uncovered_riddles():
     opus = {r["model"]: r for r in rows}["claude-opus-4-5-20251101-thinking-32k"]
     assert opus["excluded"] == ["105-864", "W12-1344"] and opus["n"] == 184
     assert all(r["n"] + len(r["excluded"]) == 186 for r in rows)
+
+
+def test_warnings_for_hints_and_self_judging(tmp_path: Path):
+    paths = write_model_judge_files("llm", "mistral", "mistral-large-2512", tmp_path)
+    args = ["--iterations", "200", "--data-dir", str(DATA)]
+    clean = invoke_json("score", "-j", *map(str, paths), *args)
+    assert clean["warnings"] == []
+    hinted = [p.rename(p.with_name(p.name.replace("_hints_0_", "_hints_2_"))) for p in paths]
+    doc = invoke_json("score", "-j", *map(str, hinted), *args)
+    assert len(doc["warnings"]) == 1 and "2 hint(s)" in doc["warnings"][0]
+    # the same verdicts, claimed to be of an openai model: the openai judge judged its own
+    doc = invoke_json("score", "-j", *map(str, hinted), *args, "--provider", "openai")
+    assert any("share the evaluated provider openai" in w for w in doc["warnings"])
+    card = invoke("score", "-j", *map(str, hinted), *args, "--provider", "openai")
+    assert "Warning" in card.stdout

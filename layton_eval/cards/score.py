@@ -70,6 +70,8 @@ def score_card(result: ScoreResult) -> Panel:
         rows.append(
             ("Partial", f"{len(result.partial)} scored from fewer verdicts: {_ids(result.partial)}")
         )
+    for warning in result.warnings:
+        rows.append(("Warning", Text(warning, style="yellow")))
     if result.foreign_ids:
         rows.append(
             (

@@ -384,6 +384,7 @@ class JurySummary(BaseModel):
     pairwise_agreement: dict[str, float]
     fleiss_kappa: float | None
     missing: dict[str, list[str]]  # riddle id -> judge keys without a verdict
+    waiting: list[str] = Field(default_factory=list)  # judges whose batches are still out
     jury_mean: float | None  # raw (uncalibrated) mean of both_correct jury values
     files: dict[str, str]
     next_command: str
@@ -476,6 +477,11 @@ def collect_jury(run: Run) -> JurySummary | None:
         )
     keys = [c.manifest.judge.key for c in children if c.manifest.judge]
     without_gold = set(manifest.notes.get("without_gold", []))
+    waiting = [
+        c.manifest.judge.key
+        for c in children
+        if c.manifest.judge and any(not b.fetched_at for b in c.manifest.live_batches)
+    ]
     rows, missing, complete, jury_values = [], {}, [], []
     for cid in manifest.ids:
         judged = cid in predictions and predictions[cid].valid
@@ -526,7 +532,12 @@ def collect_jury(run: Run) -> JurySummary | None:
         missing=missing,
         jury_mean=sum(jury_values) / len(jury_values) if jury_values else None,
         files=files,
+        waiting=waiting,
         next_command=(
-            f"layton jury {run.name} --retry-missing" if missing else f"layton score {run.name}"
+            f"layton status {run.name} --watch 60"
+            if waiting
+            else f"layton jury {run.name} --retry-missing"
+            if missing
+            else f"layton score {run.name}"
         ),
     )

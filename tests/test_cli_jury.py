@@ -179,6 +179,9 @@ def test_jury_refuses_before_fetch_and_twice(keys, runs_dir: Path):
         assert dry["estimated_cost_usd"] > 0
         invoke_json("jury", "run")
         assert_one_line_error(invoke("jury", "run"), code=1, contains="already has judge batches")
+        early = invoke_json("fetch", "run")["jury"]  # the judges are still at work
+        assert len(early["waiting"]) == 3
+        assert early["next_command"] == "layton status run --watch 60"
 
 
 def test_panel_rules():

@@ -82,6 +82,7 @@ def jury_card(summary: JurySummary) -> Panel:
             + (f": {', '.join(list(summary.missing)[:8])}" if summary.missing else ""),
         ),
         ("Raw jury mean", _pct(summary.jury_mean) + "  (uncalibrated, both_correct)"),
+        *([("Still judging", ", ".join(summary.waiting))] if summary.waiting else []),
         ("Files", "\n".join(summary.files.values())),
     ]
     return Panel(

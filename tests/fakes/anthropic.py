@@ -81,28 +81,13 @@ class AnthropicEmulator(Emulator):
         batch = self.register(self.new_id("msgbatch_"), requests, model=requests[0][1]["model"])
         return httpx.Response(200, json=self.batch_object(batch))
 
-    def get(self, request: httpx.Request, batch_id: str) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        batch = self.batches.get(batch_id)
-        if batch is None:
-            return self.not_found("batch")
-        self.advance(batch)
-        return httpx.Response(200, json=self.batch_object(batch))
-
-    def list_batches(self, request: httpx.Request) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        rows = [self.batch_object(batch) for batch in reversed(self.batches.values())]
-        return httpx.Response(
-            200,
-            json={
-                "data": rows,
-                "has_more": False,
-                "first_id": rows[0]["id"] if rows else None,
-                "last_id": rows[-1]["id"] if rows else None,
-            },
-        )
+    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
+        return {
+            "data": rows,
+            "has_more": False,
+            "first_id": rows[0]["id"] if rows else None,
+            "last_id": rows[-1]["id"] if rows else None,
+        }
 
     def results(self, request: httpx.Request, batch_id: str) -> httpx.Response:
         if (denied := self.gate(request)) is not None:

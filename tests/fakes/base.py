@@ -158,6 +158,30 @@ class Emulator:
     def not_found(self, what: str) -> httpx.Response:
         return httpx.Response(404, json={"error": {"message": f"No such {what}"}})
 
+    def batch_object(self, batch: FakeBatch) -> dict[str, t.Any]:
+        """The provider's JSON description of ``batch`` (what its poll endpoint answers)."""
+        raise NotImplementedError
+
+    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
+        """The provider's answer to its list-batches endpoint, for ``rows`` newest first."""
+        raise NotImplementedError
+
+    def get(self, request: httpx.Request, batch_id: str) -> httpx.Response:
+        """Poll: one step of the batch's scripted life, then its description."""
+        if (denied := self.gate(request)) is not None:
+            return denied
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return self.not_found("batch")
+        self.advance(batch)
+        return httpx.Response(200, json=self.batch_object(batch))
+
+    def list_batches(self, request: httpx.Request) -> httpx.Response:
+        if (denied := self.gate(request)) is not None:
+            return denied
+        rows = [self.batch_object(batch) for batch in reversed(self.batches.values())]
+        return httpx.Response(200, json=self.list_body(rows))
+
     # ------------------------------------------------------------------------------ helpers
 
     def route(self, method: str, path_regex: str) -> respx.Route:

@@ -123,22 +123,10 @@ class GeminiEmulator(Emulator):
         requests = [(line["key"], line["request"]) for line in jsonl_lines(self.files[file_name])]
         batch = self.register(self.new_id("b"), requests, model=model)
         batch.extra["display_name"] = batch_spec.get("display_name", "")
-        return httpx.Response(200, json=self.operation(batch))
+        return httpx.Response(200, json=self.batch_object(batch))
 
-    def get(self, request: httpx.Request, batch_id: str) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        batch = self.batches.get(batch_id)
-        if batch is None:
-            return self.not_found("batch")
-        self.advance(batch)
-        return httpx.Response(200, json=self.operation(batch))
-
-    def list_batches(self, request: httpx.Request) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        rows = [self.operation(batch) for batch in reversed(self.batches.values())]
-        return httpx.Response(200, json={"operations": rows})
+    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
+        return {"operations": rows}
 
     def download(self, request: httpx.Request, file_name: str) -> httpx.Response:
         if (denied := self.gate(request)) is not None:
@@ -185,7 +173,7 @@ class GeminiEmulator(Emulator):
             "responseId": self.new_id("resp"),
         }
 
-    def operation(self, batch: FakeBatch) -> dict[str, t.Any]:
+    def batch_object(self, batch: FakeBatch) -> dict[str, t.Any]:
         state = self.states[batch.final or ("running" if batch.polls else "pending")]
         succeeded, failed = self.progress(batch)
         metadata: dict[str, t.Any] = {

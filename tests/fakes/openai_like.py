@@ -124,21 +124,6 @@ class OpenAIEmulator(Emulator):
     def wrap_created(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         return obj
 
-    def get(self, request: httpx.Request, batch_id: str) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        batch = self.batches.get(batch_id)
-        if batch is None:
-            return self.not_found("batch")
-        self.advance(batch)
-        return httpx.Response(200, json=self.batch_object(batch))
-
-    def list_batches(self, request: httpx.Request) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        rows = [self.batch_object(batch) for batch in reversed(self.batches.values())]
-        return httpx.Response(200, json=self.list_body(rows))
-
     def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
         return {
             "object": "list",

@@ -96,15 +96,6 @@ class XAIEmulator(Emulator):
             self.bodies[item["batch_request_id"]] = body
         return httpx.Response(200, json={})
 
-    def get(self, request: httpx.Request, batch_id: str) -> httpx.Response:
-        if (denied := self.gate(request)) is not None:
-            return denied
-        batch = self.batches.get(batch_id)
-        if batch is None:
-            return self.not_found("batch")
-        self.advance(batch)
-        return httpx.Response(200, json=self.batch_object(batch))
-
     def results(self, request: httpx.Request, batch_id: str) -> httpx.Response:
         if (denied := self.gate(request)) is not None:
             return denied

@@ -13,6 +13,7 @@ import typing as t
 import zlib
 from fractions import Fraction
 from html import escape
+from pathlib import Path
 
 if t.TYPE_CHECKING:
     from layton_eval.evaluation import LeaderboardRow
@@ -382,7 +383,7 @@ def render_page(data: ReportData) -> str:
     subtitle = (
         f"{data.iterations:,} bootstrap iterations · seed {data.seed} · generated "
         f"{data.generated_at} by layton {data.layton_version} · calibration set "
-        f"{data.calibration_source}"
+        f"{escape(_source_label(data.calibration_source))}"
     )
     if data.categories_note or not data.category_counts:
         categories = f'<p class="note">{escape(data.categories_note or "No category.")}</p>'
@@ -489,3 +490,14 @@ _JS = """
   });
 })();
 """
+
+
+def _source_label(source: str) -> str:
+    """A short name for the calibration file: ``owner/name@commit`` for a Hub download (its
+    cache path holds ``datasets--owner--name/snapshots/<commit>/``), else the file name."""
+    parts = Path(source).parts
+    if "snapshots" in parts:
+        at = parts.index("snapshots")
+        repo = parts[at - 1].removeprefix("datasets--").replace("--", "/")
+        return f"{repo}@{parts[at + 1][:8]}" if at + 1 < len(parts) else repo
+    return f"{Path(source).name} (local copy)"

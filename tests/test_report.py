@@ -375,3 +375,11 @@ def test_score_judge_files_categories_need_local_riddles(runs: Path, tmp_path: P
     assert without["categories"] == [] and without["score"] == with_riddles["score"]
     card = invoke(*common[:-2], "--iterations", ITERATIONS, "--data-dir", str(only_calibration))
     assert card.exit_code == 0 and "Per category" not in card.stdout
+
+
+def test_calibration_source_is_named_without_local_paths():
+    from layton_eval.report_html import _source_label
+
+    cached = "/home/u/.cache/huggingface/hub/datasets--rvienne--layton-eval-ppi/snapshots/abcdef123456/ppi_llm.jsonl"  # noqa: E501
+    assert _source_label(cached) == "rvienne/layton-eval-ppi@abcdef12"
+    assert _source_label("/srv/data/ppi_vlm.jsonl") == "ppi_vlm.jsonl (local copy)"

@@ -644,15 +644,16 @@ def wait_run(
     import time
 
     pause = sleep or time.sleep
-    started = time.monotonic()
+    waited = 0.0  # time spent between polls (the polls themselves are short)
     while True:
         statuses = [poll_run(run, settings=settings, client_factory=client_factory) for run in runs]
         on_poll(statuses)
         if all(s.state not in (RunState.running, RunState.submitting) for s in statuses):
             return statuses
-        if timeout is not None and time.monotonic() - started > timeout:
+        if timeout is not None and waited + interval > timeout:
             raise BatchError(
-                f"batches still running after {timeout:.0f} s; come back later with "
-                f"'layton status {runs[0].name}'"
+                f"batches still running after {waited:.0f} s of waiting; they go on at the "
+                f"provider: come back later with 'layton status {runs[0].name}'"
             )
         pause(interval)
+        waited += interval

@@ -281,3 +281,17 @@ def test_xai_cannot_reconcile_and_force_sets_the_unknown_batch_aside(monkeypatch
     manifest = json.loads((runs_dir / "run" / "run.json").read_text())
     assert [b["phase"] for b in manifest["batches"]] == ["rejected", "submitted"]
     assert manifest["state"] == "fetched"
+
+
+def test_wait_gives_up_after_timeout_and_the_batch_goes_on(keys, runs_dir: Path, monkeypatch):
+    import time
+
+    naps: list[float] = []
+    monkeypatch.setattr(time, "sleep", naps.append)
+    _prepare("openai")
+    with emulate("openai", polls_until_done=10) as fake:
+        result = invoke("send", "run", "--wait", "--interval", "10", "--timeout", "25", "--yes")
+        assert_one_line_error(result, code=1, contains="come back later")
+        assert naps == [10.0, 10.0] and fake.batches_created == 1
+        status = invoke_json("status", "run")
+    assert status[0]["state"] == "running"

@@ -23,6 +23,15 @@ IntervalOpt = t.Annotated[
     float,
     typer.Option("--interval", min=1.0, help="Seconds between polls while waiting."),
 ]
+TimeoutOpt = t.Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=1.0,
+        help="Stop waiting after this many seconds (the batches go on; come back later).",
+        show_default=False,
+    ),
+]
 
 
 def _is_benchmark(manifest: RunManifest) -> bool:
@@ -69,6 +78,7 @@ def send(
         bool, typer.Option("--wait", help="Stay attached until the batches finish, then fetch.")
     ] = False,
     interval: IntervalOpt = 30.0,
+    timeout: TimeoutOpt = None,
     completion_window: t.Annotated[
         str, typer.Option("--completion-window", help="Batch completion window.")
     ] = "24h",
@@ -119,10 +129,13 @@ def send(
 
         out_console().print(send_card(result))
     if wait and not dry_run:
-        wait_then_fetch([run], settings, interval=interval, json_=json_)
+        wait_then_fetch([run], settings, interval=interval, timeout=timeout, json_=json_)
 
 
-def wait_then_fetch(runs: list[Run], settings: Settings, *, interval: float, json_: bool) -> None:
+def wait_then_fetch(
+    runs: list[Run], settings: Settings, *, interval: float, timeout: float | None, json_: bool
+) -> None:
+    """Poll until every batch of ``runs`` is finished (or ``timeout``), then fetch."""
     from rich.live import Live
 
     from layton_eval.batches import family_next, wait_run
@@ -134,6 +147,7 @@ def wait_then_fetch(runs: list[Run], settings: Settings, *, interval: float, jso
             runs,
             settings=settings,
             interval=interval,
+            timeout=timeout,
             on_poll=lambda statuses: live.update(status_card(family_next(statuses)), refresh=True),
         )
     _fetch_and_show(runs[0], settings, json_=json_)
@@ -153,6 +167,7 @@ def status(
             show_default=False,
         ),
     ] = None,
+    timeout: TimeoutOpt = None,
     reconcile: t.Annotated[
         bool,
         typer.Option(
@@ -209,6 +224,7 @@ def status(
                 _family(run),
                 settings=settings,
                 interval=watch,
+                timeout=timeout,
                 on_poll=lambda s: live.update(status_card(family_next(s)), refresh=True),
             )
     else:

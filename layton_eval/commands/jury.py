@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from layton_eval.commands.batch import TimeoutOpt
 from layton_eval.commands.options import (
     DataDirOpt,
     JsonOpt,
@@ -49,6 +50,7 @@ def jury(
     interval: t.Annotated[
         float, typer.Option("--interval", min=1.0, help="Seconds between polls while waiting.")
     ] = 30.0,
+    timeout: TimeoutOpt = None,
     completion_window: t.Annotated[
         str, typer.Option("--completion-window", help="Batch completion window.")
     ] = "24h",
@@ -105,4 +107,6 @@ def jury(
     if wait and not dry_run:
         from layton_eval.commands.batch import wait_then_fetch
 
-        wait_then_fetch([run, *run.children()], settings, interval=interval, json_=json_)
+        wait_then_fetch(
+            [run, *run.children()], settings, interval=interval, timeout=timeout, json_=json_
+        )

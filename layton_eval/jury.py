@@ -186,6 +186,7 @@ class JuryStart(BaseModel):
     not_judged: list[str]
     without_gold: list[str]
     judges: list[JudgeSend]
+    already_sent: list[str] = Field(default_factory=list)  # judges left alone, sent before
     estimated_cost_usd: float | None
     dry_run: bool
     next_command: str
@@ -243,14 +244,24 @@ def start_jury(
             run, panel, children, settings, dry_run, completion_window, client_factory
         )
         without_gold: list[str] = []
+        already_sent = []
     else:
-        existing = [key for key in children if children[key].manifest.live_batches]
-        if existing and not force:
+        # judges already sent are left alone (a jury interrupted by one judge's failure
+        # resumes with the others); --force sends every judge again
+        already_sent = [
+            judge.key
+            for judge in panel
+            if judge.key in children and children[judge.key].manifest.live_batches
+        ]
+        if already_sent and not force and len(already_sent) == len(panel):
             raise RunError(
-                f"run {run.name} already has judge batches ({', '.join(existing)}); follow them "
-                f"with 'layton status {run.name}', or use --retry-missing",
+                f"run {run.name} already has judge batches ({', '.join(already_sent)}); follow "
+                f"them with 'layton status {run.name}', or use --retry-missing",
                 run=run.name,
             )
+        if force:
+            already_sent = []
+        panel_to_send = [judge for judge in panel if judge.key not in already_sent]
         if not judged:
             raise JuryError(f"run {run.name} has no valid prediction to judge")
         loaded = load_run_dataset(run, settings=settings, data_dir=data_dir)
@@ -262,13 +273,13 @@ def start_jury(
             judge_request(riddles[cid], _answer(predictions[cid]), prompts) for cid in judged
         ]
         if not dry_run:
-            for judge in panel:  # every key before the first batch: no half-sent jury
+            for judge in panel_to_send:  # every key before the first batch: no half-sent jury
                 require_api_key(judge.provider, settings)
             with run.lock():  # jury.jsonl flags these riddles
                 run.manifest.notes["without_gold"] = without_gold
                 run.save()
         sends = []
-        for judge in panel:
+        for judge in panel_to_send:
             if dry_run:
                 plan, _ = plan_requests(
                     judge.key,
@@ -311,6 +322,7 @@ def start_jury(
         not_judged=not_judged,
         without_gold=without_gold,
         judges=sends,
+        already_sent=already_sent,
         estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
         dry_run=dry_run,
         next_command=f"layton jury {run.name}" if dry_run else f"layton status {run.name}",

@@ -244,3 +244,23 @@ def test_leaderboard_places_a_scored_run(keys, runs_dir: Path):
     scored = invoke_json("score", "run", *args)
     assert (mine[0]["score"], mine[0]["ci95"]) == (scored["score"], scored["ci95"])
     assert [row["rank"] for row in board] == sorted(row["rank"] for row in board)
+
+
+def test_jury_resumes_after_one_judge_is_refused(keys, runs_dir: Path, monkeypatch):
+    with all_providers(polls_until_done=1) as fakes:
+        _fetched_run("openai", fakes)
+        fakes["anthropic"].key = "another-key"  # our key is refused by this judge only
+        refused = invoke("jury", "run", "--yes")
+        assert_one_line_error(refused, code=1, contains="401")
+        assert fakes["mistral"].batches_created == fakes["gemini"].batches_created == 1
+        fakes["anthropic"].key = TEST_KEY
+        resumed = invoke_json("jury", "run")
+        assert [j["judge"]["provider"] for j in resumed["judges"]] == ["anthropic"]
+        assert sorted(resumed["already_sent"]) == [
+            "gemini_gemini-3-pro-preview",
+            "mistral_mistral-large-2512",
+        ]
+        assert fakes["mistral"].batches_created == fakes["gemini"].batches_created == 1
+        assert fakes["anthropic"].batches_created == 1
+        fetched = invoke_json("fetch", "run")
+    assert fetched["jury"]["missing"] == {} and len(fetched["judges"]) == 3

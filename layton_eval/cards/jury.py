@@ -45,6 +45,8 @@ def jury_start_card(result: JuryStart) -> Panel:
                 + (" ..." if len(result.without_gold) > 10 else ""),
             )
         )
+    if result.already_sent:
+        rows.append(("Already sent", ", ".join(result.already_sent) + "  (left alone)"))
     rows.append(("Estimated judging cost", usd(result.estimated_cost_usd) + "  (estimate)"))
     if result.dry_run:
         rows.append(("Dry run", "nothing was sent"))

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-import multiprocessing
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,27 +102,31 @@ def test_sanitize_name_makes_safe_names():
     assert check_name(sanitize_name("../../etc/passwd")) == "etc-passwd"
 
 
-def _hold_lock(path: str, ready, release) -> None:
-    store = RunStore(Path(path))
-    with store.load("r").lock():
-        ready.set()
-        release.wait(10)
+_HOLD_LOCK = """
+import sys
+from pathlib import Path
+from layton_eval.runs import RunStore
+with RunStore(Path(sys.argv[1])).load("r").lock():
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
 
 
 def test_lock_excludes_a_second_process(tmp_path: Path):
     store = RunStore(tmp_path)
     store.create(_manifest("r"), _requests())
-    ctx = multiprocessing.get_context("fork")
-    ready, release = ctx.Event(), ctx.Event()
-    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
-    proc.start()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert ready.wait(10)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(RunError, match="another layton process"), store.load("r").lock():
             pass
     finally:
-        release.set()
-        proc.join(10)
+        holder.communicate("\n", timeout=10)
     with store.load("r").lock():  # free again
         pass
 

@@ -430,6 +430,8 @@ def _view(record: BatchRecord) -> BatchView:
 def _apply_snapshot(record: BatchRecord, snap: BatchSnapshot) -> None:
     record.remote_status = snap.status
     record.remote_state = str(snap.state)
+    if snap.error:
+        record.error = snap.error
     record.terminal = snap.terminal
     record.completed = snap.completed
     record.failed = snap.failed

@@ -115,7 +115,10 @@ def output_record(
     }
     if raw is None:
         status = record.remote_status or "unknown"
-        return OutputRecord(**base, error=f"no result for this request (batch ended as {status})")
+        why = f": {record.error}" if record.error else ""
+        return OutputRecord(
+            **base, error=f"no result for this request (batch ended as {status}{why})"
+        )
     output: ModelOutput = impl.parse_response(raw)
     return OutputRecord(
         **base,

@@ -295,3 +295,33 @@ def test_wait_gives_up_after_timeout_and_the_batch_goes_on(keys, runs_dir: Path,
         assert naps == [10.0, 10.0] and fake.batches_created == 1
         status = invoke_json("status", "run")
     assert status[0]["state"] == "running"
+
+
+@pytest.mark.parametrize("provider", ["openai", "mistral", "gemini", "together"])
+def test_failed_batch_reason_reaches_predictions_and_status(provider, keys, runs_dir: Path):
+    _prepare(provider)
+    with emulate(provider, polls_until_done=1, outcome="failed"):
+        invoke_json("send", "run")
+        fetched = invoke_json("fetch", "run")["run"]
+        status = invoke("status", "run")
+    assert fetched["failed"] == 8
+    errors = {p["error"] for p in rows(runs_dir / "run" / "predictions.jsonl")}
+    assert len(errors) == 1 and "emulated" in errors.pop()
+    assert "Errors:" in status.stdout and "emulated" in status.stdout
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"errors": {"data": [{"message": "a"}, {"message": "b"}]}}, "a; b"),
+        ({"errors": [{"message": "timeout"}]}, "timeout"),
+        ({"error": {"code": 13, "message": "internal"}}, "internal"),
+        ({"error": "plain text"}, "plain text"),
+        ({"errors": None, "error": None}, None),
+        ({"status": "completed"}, None),
+    ],
+)
+def test_batch_error_shapes(payload, expected):
+    from layton_eval.providers.base import batch_error
+
+    assert batch_error(payload) == expected

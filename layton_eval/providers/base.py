@@ -42,6 +42,7 @@ __all__ = [
     "CUSTOM_ID_PATTERN",
     "BatchSnapshot",
     "BatchState",
+    "batch_error",
     "MetadataPayloadMixin",
     "Provider",
     "RawResult",
@@ -82,6 +83,7 @@ class BatchSnapshot:
     total: int
     output_file_id: str | None
     error_file_id: str | None
+    error: str | None = None  # the provider's batch-level error message, if it gave one
 
 
 @dataclass(frozen=True)
@@ -360,6 +362,7 @@ class Provider(ABC):
             total=count,
             output_file_id=output_file_id,
             error_file_id=error_file_id,
+            error=batch_error(payload),
         )
 
     def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
@@ -582,6 +585,27 @@ class Provider(ABC):
 
 
 # --------------------------------------------------------------------------------- helpers
+
+
+def batch_error(payload: t.Any) -> str | None:
+    """The batch-level error message of a poll answer, in the shapes providers use.
+
+    OpenAI-style ``errors: {"data": [{"message"}]}``, Mistral ``errors: [{"message"}]``,
+    Gemini's operation ``error: {"message"}``, Together ``error: "..."``.
+    """
+    if not isinstance(payload, dict):
+        return None
+    found: list[str] = []
+    for key in ("errors", "error"):
+        value = payload.get(key)
+        if isinstance(value, dict) and isinstance(value.get("data"), list):
+            value = value["data"]
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            message = item.get("message") if isinstance(item, dict) else item
+            if isinstance(message, str) and message.strip() and message not in found:
+                found.append(message.strip())
+    return _short("; ".join(found)) if found else None
 
 
 def raw_result(response: httpx.Response) -> RawResult:

@@ -12,7 +12,6 @@ The file comes from ``--data-dir`` / ``LAYTON_DATA_DIR`` when given, else from t
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import typing as t
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy.typing as npt
 from layton_eval import scoring
 from layton_eval.choices import Field, Split
 from layton_eval.errors import DatasetError
+from layton_eval.jsonl import json_objects
 
 if t.TYPE_CHECKING:
     from layton_eval.settings import Settings
@@ -241,17 +241,7 @@ def read_calibration_file(path: Path, split: str) -> CalibrationSet:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"cannot read {path}: {exc}") from exc
-    rows: list[tuple[int, dict[str, t.Any]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}, line {number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise DatasetError(f"{path}, line {number}: expected a JSON object")
-        rows.append((number, row))
+    rows = json_objects(text, lambda number: f"{path}, line {number}")
     if not rows:
         raise DatasetError(f"{path} holds no rows")
     return _columns(rows, path=path, split=split)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import typing as t
 from importlib import resources
 from pathlib import Path
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from layton_eval.choices import DatasetSource, Split
 from layton_eval.errors import DatasetError, UsageError
+from layton_eval.jsonl import json_objects
 
 if t.TYPE_CHECKING:
     from layton_eval.settings import Settings
@@ -143,15 +143,7 @@ def _parse(
 ) -> LoadedSplit:
     riddles: list[Riddle] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(data.decode("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{label}:{lineno}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(raw, dict):
-            raise DatasetError(f"{label}:{lineno}: expected a JSON object")
+    for lineno, raw in json_objects(data.decode("utf-8"), lambda n: f"{label}:{n}"):
         try:
             riddle = Riddle.model_validate(raw)
         except ValidationError as exc:

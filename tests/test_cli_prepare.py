@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from layton_eval.prompts import PROMPT_FILES
-from tests.helpers import assert_one_line_error, invoke, invoke_json, rows
+from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare, rows
 
 
 def _requests(runs_dir: Path, name: str) -> list[dict]:
@@ -47,27 +47,9 @@ def test_prepare_json_and_default_name(runs_dir: Path):
 
 
 def test_subset_options_and_generation_options(runs_dir: Path):
-    doc = invoke_json(
-        "prepare",
-        "--split",
-        "llm",
-        "--hints",
-        "0",
-        "--dataset",
-        "sample",
-        "--limit",
-        "2",
-        "--name",
-        "trial",
-        "--max-tokens",
-        "900",
-        "--reasoning-effort",
-        "high",
-        "--param",
-        "seed=7",
-        "--param",
-        "top_p=0.5",
-    )
+    options = ["--limit", "2", "--max-tokens", "900", "--reasoning-effort", "high"]
+    params = ["--param", "seed=7", "--param", "top_p=0.5"]
+    doc = prepare(name="trial", extra=[*options, *params])
     assert doc["riddles"] == 2
     manifest = json.loads((runs_dir / "trial" / "run.json").read_text())
     assert manifest["sampling"] == {
@@ -78,19 +60,7 @@ def test_subset_options_and_generation_options(runs_dir: Path):
         "params": {"seed": 7, "top_p": 0.5},
     }
     first = _requests(runs_dir, "trial")[0]["custom_id"]
-    doc = invoke_json(
-        "prepare",
-        "--split",
-        "llm",
-        "--hints",
-        "0",
-        "--dataset",
-        "sample",
-        "--ids",
-        first,
-        "--name",
-        "one",
-    )
+    doc = prepare(name="one", extra=["--ids", first])
     assert doc["riddles"] == 1
 
 

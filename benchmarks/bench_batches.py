@@ -23,9 +23,10 @@ DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "lay
 
 
 def main() -> None:
-    from layton_eval.batches import fetch_run, plan_send, send_run
-    from layton_eval.benchmark import prepare_run
-    from layton_eval.runs import RunStore
+    from layton_eval.batches.fetch import fetch_run
+    from layton_eval.batches.send import plan_send, send_run
+    from layton_eval.prepare import prepare_run
+    from layton_eval.runs.store import RunStore
     from layton_eval.settings import Settings
     from tests.fakes import TEST_KEY, emulate
 

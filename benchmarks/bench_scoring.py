@@ -56,8 +56,8 @@ def time_whole_leaderboard(data: Path, runs: int) -> tuple[list[float], float]:
 
 def time_in_process(data: Path, runs: int) -> float:
     """Median seconds of build_leaderboard alone (llm, 10,000 iterations), data loaded."""
-    from layton_eval.calibration import read_calibration_file
-    from layton_eval.evaluation import build_leaderboard
+    from layton_eval.score.calibration import read_calibration_file
+    from layton_eval.score.leaderboard import build_leaderboard
 
     calibration = read_calibration_file(data / "ppi_llm.jsonl", "llm")
     times = []
@@ -75,7 +75,7 @@ def _ppi_py():
 
 
 def _one_model(data: Path):
-    from layton_eval.calibration import read_calibration_file
+    from layton_eval.score.calibration import read_calibration_file
 
     calibration = read_calibration_file(data / "ppi_llm.jsonl", "llm")
     provider, model = calibration.model_keys()[-1]

@@ -23,7 +23,9 @@ __all__ = [
     "Verdict",
     "extract_json_object",
     "parse_answer",
+    "parse_output",
     "parse_verdict",
+    "strip_think",
 ]
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
@@ -94,6 +96,17 @@ ANSWER_SCHEMA: dict[str, t.Any] = _schema_of(Answer, ["justification", "answer"]
 VERDICT_SCHEMA: dict[str, t.Any] = _schema_of(
     Verdict, ["is_answer_correct", "is_justification_correct"]
 )
+
+
+def strip_think(text: str) -> str:
+    """Remove ``<think>...</think>`` blocks (and an unclosed leading one) from a model's text."""
+    text = _THINK.sub("", text)
+    lowered = text.lower()
+    if "<think>" in lowered:
+        text = text[: lowered.index("<think>")]
+    elif "</think>" in lowered:  # opening tag swallowed by the chat template
+        text = text[lowered.rindex("</think>") + len("</think>") :]
+    return text.strip()
 
 
 def _candidates(text: str) -> t.Iterator[str]:
@@ -174,3 +187,8 @@ def parse_answer(text: str | None) -> Answer | None:
 def parse_verdict(text: str | None) -> Verdict | None:
     """A judge's ``{is_answer_correct, is_justification_correct}``, or ``None``."""
     return _parse(Verdict, text)
+
+
+def parse_output(kind: str, text: str | None) -> Answer | Verdict | None:
+    """What a run of ``kind`` asked for: a judge's verdict, else a participant's answer."""
+    return parse_verdict(text) if kind == "judge" else parse_answer(text)

@@ -5,7 +5,23 @@ from __future__ import annotations
 import enum
 import typing as t
 
-__all__ = ["DatasetSource", "Field", "ReasoningEffort", "Split"]
+__all__ = [
+    "DEFAULT_ITERATIONS",
+    "DEFAULT_SEED",
+    "MAX_HINTS",
+    "DatasetSource",
+    "ReasoningEffort",
+    "RunKind",
+    "Split",
+    "VerdictField",
+]
+
+#: Highest hint level: 1-3 reveal the first three hints, 4 adds the special hint.
+MAX_HINTS = 4
+#: Bootstrap iterations of the published leaderboard.
+DEFAULT_ITERATIONS = 10_000
+#: Fixed default seed, so that a score is reproducible (it is reported with the score).
+DEFAULT_SEED = 20251126
 
 
 class Split(enum.StrEnum):
@@ -22,12 +38,15 @@ class DatasetSource(enum.StrEnum):
     sample = "sample"
 
 
-class Field(enum.StrEnum):
-    """The verdict field that is scored."""
+class VerdictField(enum.StrEnum):
+    """The verdict field that is scored (``both_correct`` is the published one)."""
 
     both_correct = "both_correct"
     is_answer_correct = "is_answer_correct"
     is_justification_correct = "is_justification_correct"
 
+
+#: What a run evaluates: a model on the riddles, or a judge on a model's answers.
+RunKind = t.Literal["benchmark", "judge"]
 
 ReasoningEffort = t.Literal["none", "minimal", "low", "medium", "high"]

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-#: Hint fields in the order hint levels 1..4 reveal them, with the label shown to models.
+#: Hint fields in the order hint levels 1..MAX_HINTS reveal them, with the label shown to models.
 HINT_FIELDS: tuple[tuple[str, str], ...] = (
     ("first_hint", "First hint"),
     ("second_hint", "Second hint"),

@@ -1,20 +1,32 @@
-"""Reading JSONL data files line by line, with errors that name the line."""
+"""Reading JSONL files line by line, with errors that name the file and the line.
+
+The one reader of the package: riddles, calibration rows, judge files and a run's own files all
+go through :func:`json_objects` (text already read) or :func:`read_jsonl` (a file).
+"""
 
 from __future__ import annotations
 
 import json
 import typing as t
+from pathlib import Path
 
-from layton_eval.errors import DatasetError
+from layton_eval.errors import DatasetError, LaytonError
 
-__all__ = ["json_objects"]
+__all__ = ["json_objects", "read_jsonl"]
 
 
-def json_objects(text: str, where: t.Callable[[int], str]) -> list[tuple[int, dict[str, t.Any]]]:
+def json_objects(
+    text: str,
+    where: t.Callable[[int], str],
+    *,
+    error: type[LaytonError] = DatasetError,
+    not_json: str = "not valid JSON ({msg})",
+    not_object: str = "expected a JSON object",
+) -> list[tuple[int, dict[str, t.Any]]]:
     """``(line number, object)`` for every non-blank line of ``text``.
 
-    ``where(n)`` names line ``n`` in the :class:`DatasetError` raised for a line that is not a
-    JSON object.
+    A line that is not a JSON object raises ``error`` with ``where(n)``, then ``not_json``
+    (``{msg}`` is the decoder's message) or ``not_object``.
     """
     rows: list[tuple[int, dict[str, t.Any]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -23,8 +35,15 @@ def json_objects(text: str, where: t.Callable[[int], str]) -> list[tuple[int, di
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DatasetError(f"{where(number)}: not valid JSON ({exc.msg})") from exc
+            raise error(f"{where(number)}: {not_json.replace('{msg}', exc.msg)}") from exc
         if not isinstance(row, dict):
-            raise DatasetError(f"{where(number)}: expected a JSON object")
+            raise error(f"{where(number)}: {not_object}")
         rows.append((number, row))
     return rows
+
+
+def read_jsonl(path: Path, *, error: type[LaytonError] = DatasetError) -> list[dict[str, t.Any]]:
+    """The objects of the JSONL file ``path``; a damaged line raises ``error`` naming it."""
+    text = path.read_text(encoding="utf-8")
+    rows = json_objects(text, lambda n: f"{path}:{n}", error=error, not_json="damaged line ({msg})")
+    return [row for _, row in rows]

@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from layton_eval.answers import ANSWER_SCHEMA, VERDICT_SCHEMA, Answer
-from layton_eval.dataset import HINT_FIELDS, Riddle, Split
+from layton_eval.choices import MAX_HINTS, Split
+from layton_eval.dataset import Riddle
 from layton_eval.errors import UsageError
 from layton_eval.neutral import ContentPart, ImagePart, NeutralRequest, TextPart
 
@@ -82,9 +83,13 @@ def _riddle_parts(riddle: Riddle, hint_level: int) -> list[ContentPart]:
 
 
 def benchmark_request(riddle: Riddle, hints: int, prompts: PromptSet) -> NeutralRequest:
-    """The request asking the evaluated model to solve ``riddle`` with ``hints`` hints (0-4)."""
-    if not 0 <= hints <= len(HINT_FIELDS):
-        raise UsageError(f"hints must be between 0 and {len(HINT_FIELDS)}, not {hints}")
+    """The request asking the evaluated model to solve ``riddle`` with ``hints`` hints.
+
+    This is where a hint level is checked (0 to :data:`~layton_eval.choices.MAX_HINTS`); the
+    CLI's ``--hints`` option says the same range.
+    """
+    if not 0 <= hints <= MAX_HINTS:
+        raise UsageError(f"--hints must be between 0 and {MAX_HINTS}, not {hints}")
     return NeutralRequest(
         custom_id=riddle.id,
         system=prompts.system("benchmark", riddle.split),
@@ -100,7 +105,7 @@ def judge_request(riddle: Riddle, answer: Answer, prompts: PromptSet) -> Neutral
     The judge sees every hint, then the reference material that exists (a riddle without a gold
     answer is judged with its solution text alone), then the participant's answer.
     """
-    parts = _riddle_parts(riddle, len(HINT_FIELDS))
+    parts = _riddle_parts(riddle, MAX_HINTS)
     reference = (
         ("Riddle answer", riddle.answer),
         ("Riddle solution", riddle.solution),

@@ -1,31 +1,29 @@
-"""Configuration from the environment and a ``.env`` file (pydantic-settings)."""
+"""Configuration from the environment and a ``.env`` file (pydantic-settings).
+
+The API key variables are not listed here: one per provider of
+:data:`layton_eval.providers.NAMES` (``OPENAI_API_KEY``...), added to :class:`Settings` when the
+module loads.
+"""
 
 from __future__ import annotations
 
 import functools
+import typing as t
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from layton_eval.errors import ConfigError
+from layton_eval.providers import NAMES, key_var
 
 __all__ = ["API_KEY_VARS", "Settings", "get_settings", "require_api_key"]
 
 #: Environment variable holding each provider's API key.
-API_KEY_VARS: dict[str, str] = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "gemini": "GEMINI_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "together": "TOGETHER_API_KEY",
-    "groq": "GROQ_API_KEY",
-    "xai": "XAI_API_KEY",
-    "doubleword": "DOUBLEWORD_API_KEY",
-}
+API_KEY_VARS: dict[str, str] = {name: key_var(name) for name in NAMES}
 
 
-class Settings(BaseSettings):
+class _Settings(BaseSettings):
     """Everything layton reads from the environment (or ``.env`` in the working directory)."""
 
     model_config = SettingsConfigDict(
@@ -45,14 +43,24 @@ class Settings(BaseSettings):
     default_provider: str | None = Field(default=None, alias="LAYTON_PROVIDER")
     default_model: str | None = Field(default=None, alias="LAYTON_MODEL")
 
-    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
-    anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
-    gemini_api_key: SecretStr | None = Field(default=None, alias="GEMINI_API_KEY")
-    mistral_api_key: SecretStr | None = Field(default=None, alias="MISTRAL_API_KEY")
-    together_api_key: SecretStr | None = Field(default=None, alias="TOGETHER_API_KEY")
-    groq_api_key: SecretStr | None = Field(default=None, alias="GROQ_API_KEY")
-    xai_api_key: SecretStr | None = Field(default=None, alias="XAI_API_KEY")
-    doubleword_api_key: SecretStr | None = Field(default=None, alias="DOUBLEWORD_API_KEY")
+    def api_key(self, provider: str) -> SecretStr | None:
+        """The API key of ``provider`` as read, or ``None``."""
+        value: SecretStr | None = getattr(self, API_KEY_VARS[provider].lower(), None)
+        return value
+
+
+if t.TYPE_CHECKING:
+    Settings = _Settings
+else:
+    Settings = create_model(
+        "Settings",
+        __base__=_Settings,
+        __doc__=_Settings.__doc__,
+        **{
+            var.lower(): (SecretStr | None, Field(default=None, alias=var))
+            for var in API_KEY_VARS.values()
+        },
+    )
 
 
 @functools.cache
@@ -66,8 +74,7 @@ def require_api_key(provider: str, settings: Settings | None = None) -> str:
     var = API_KEY_VARS.get(provider)
     if var is None:
         raise ConfigError(f"unknown provider {provider!r}")
-    settings = settings or get_settings()
-    secret: SecretStr | None = getattr(settings, var.lower())
+    secret = (settings or get_settings()).api_key(provider)
     if secret is None or not secret.get_secret_value().strip():
         raise ConfigError(f"{var} is not set: export it or add it to .env (see .env.example)")
     return secret.get_secret_value().strip()

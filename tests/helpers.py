@@ -58,3 +58,11 @@ def prepare(
     return invoke_json(
         "prepare", "--split", split, "--hints", str(hints), *source, *target, "--name", name, *extra
     )
+
+
+def write_judge_file(path: Path, records: t.Iterable[t.Any]) -> Path:
+    """Write a judge file (one JSON line per record) the way a user's own tool would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [record.model_dump_json() for record in records]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path

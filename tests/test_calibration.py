@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layton_eval import calibration as cal
+from layton_eval.score import calibration as cal
 from layton_eval.errors import DatasetError
 from layton_eval.settings import get_settings
 

@@ -43,7 +43,7 @@ def _prepare(provider: str, *, name: str = "run") -> dict:
 def _crash_on_second_save():
     """``Run.save`` and a stand-in that dies (as a killed process) on its second call: the save
     that would record the batch id, right after the provider accepted the batch."""
-    from layton_eval import runs
+    from layton_eval.runs import store as runs
 
     original = runs.Run.save
     calls = {"n": 0}
@@ -146,9 +146,9 @@ def test_crash_between_submission_and_recording_is_reconciled(keys, runs_dir: Pa
     _prepare("openai")
     original, crash_after_intent = _crash_on_second_save()
     with emulate("openai") as fake:
-        monkeypatch.setattr("layton_eval.runs.Run.save", crash_after_intent)
+        monkeypatch.setattr("layton_eval.runs.store.Run.save", crash_after_intent)
         invoke("send", "run")
-        monkeypatch.setattr("layton_eval.runs.Run.save", original)
+        monkeypatch.setattr("layton_eval.runs.store.Run.save", original)
         assert fake.batches_created == 1
         assert json.loads((runs_dir / "run" / "run.json").read_text())["state"] == "submitting"
         again = invoke("send", "run")
@@ -269,9 +269,9 @@ def test_xai_cannot_reconcile_and_force_sets_the_unknown_batch_aside(monkeypatch
     prepare("xai", "grok-4-fast")
     original, crash_after_intent = _crash_on_second_save()
     with emulate("xai", polls_until_done=1) as fake:
-        monkeypatch.setattr("layton_eval.runs.Run.save", crash_after_intent)
+        monkeypatch.setattr("layton_eval.runs.store.Run.save", crash_after_intent)
         invoke("send", "run")
-        monkeypatch.setattr("layton_eval.runs.Run.save", original)
+        monkeypatch.setattr("layton_eval.runs.store.Run.save", original)
         reconcile = invoke("status", "run", "--reconcile")
         assert_one_line_error(reconcile, code=1, contains="cannot list batches")
         invoke_json("send", "run", "--force")
@@ -322,6 +322,6 @@ def test_failed_batch_reason_reaches_predictions_and_status(provider, keys, runs
     ],
 )
 def test_batch_error_shapes(payload, expected):
-    from layton_eval.providers.base import batch_error
+    from layton_eval.providers._http import batch_error
 
     assert batch_error(payload) == expected

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from layton_eval.errors import JuryError
-from layton_eval.jury import DEFAULT_JURY, JuryConfig, choose_panel, fleiss_kappa
+from layton_eval.jury.panel import DEFAULT_JURY, JuryConfig, choose_panel
+from layton_eval.stats.agreement import fleiss_kappa
 from layton_eval.settings import get_settings
 from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY, emulate

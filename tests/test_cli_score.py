@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from layton_eval.answers import Verdict
-from layton_eval.calibration import FIELDS
-from layton_eval.choices import Field
-from layton_eval.commands.score import DEFAULT_ITERATIONS, DEFAULT_SEED
-from layton_eval.verdicts import JudgeRecord, judge_file_name, write_judge_file
+from layton_eval.score.calibration import FIELDS
+from layton_eval.choices import VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED
+from layton_eval.interchange import JudgeRecord, judge_file_name
+from tests.helpers import write_judge_file
 from tests.helpers import assert_one_line_error, invoke, invoke_json
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "layton-data"
@@ -64,7 +65,7 @@ def _rewrite(path: Path, edit) -> None:
 
 
 def test_cli_defaults_match_the_domain_vocabulary():
-    assert tuple(f.value for f in Field) == FIELDS
+    assert tuple(f.value for f in VerdictField) == FIELDS
     assert DEFAULT_ITERATIONS == 10_000 and isinstance(DEFAULT_SEED, int)
 
 

@@ -18,7 +18,9 @@ import pytest
 from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError, UsageError
 from layton_eval.neutral import GenerationOptions, ImagePart, NeutralRequest, TextPart
 from layton_eval.providers import NAMES, PROVIDERS, get_provider
-from layton_eval.providers.base import BatchSnapshot, BatchState, Provider, RawResult, raw_result
+from layton_eval.providers._results import raw_result
+from layton_eval.providers.base import Provider
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult
 from tests.fakes import EMULATORS, MALFORMED_TEXT, TEST_KEY, client_factory, emulate
 
 IDS = ("005-3", "W07-108", "A12-7")

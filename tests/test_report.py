@@ -15,9 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layton_eval.evaluation import UNKNOWN_CATEGORY, category_means
-from layton_eval.report import ReportData, build_report, render_html
-from layton_eval.runs import RunStore
+from layton_eval.score.score import UNKNOWN_CATEGORY, category_means
+from layton_eval.choices import Split
+from layton_eval.report.build import build_report
+from layton_eval.score.score import ScoreOptions
+from layton_eval.report.html import render_page as render_html
+from layton_eval.report.model import ReportData
+from layton_eval.runs.store import RunStore
 from layton_eval.settings import get_settings
 from tests.conftest import SHARED_DATA
 from tests.fakes import TEST_KEY, emulate
@@ -101,13 +105,10 @@ def report_data(
     settings = get_settings()
     store = RunStore(settings.runs_dir)
     return build_report(
-        split,
+        Split(split),
         [store.load(name) for name in names],
-        field="both_correct",
-        iterations=int(ITERATIONS),
-        seed=7,
+        options=ScoreOptions(iterations=int(ITERATIONS), seed=7, data_dir=data_dir),
         settings=settings,
-        data_dir=data_dir,
         images=images,
     )
 
@@ -378,7 +379,7 @@ def test_score_judge_files_categories_need_local_riddles(runs: Path, tmp_path: P
 
 
 def test_calibration_source_is_named_without_local_paths():
-    from layton_eval.report_html import _source_label
+    from layton_eval.report.html import _source_label
 
     cached = "/home/u/.cache/huggingface/hub/datasets--rvienne--layton-eval-ppi/snapshots/abcdef123456/ppi_llm.jsonl"  # noqa: E501
     assert _source_label(cached) == "rvienne/layton-eval-ppi@abcdef12"

@@ -9,17 +9,9 @@ import pytest
 
 from layton_eval.errors import RunError, UsageError
 from layton_eval.neutral import NeutralRequest, TextPart
-from layton_eval.runs import (
-    BatchRecord,
-    DatasetRef,
-    PromptsRef,
-    RunManifest,
-    RunState,
-    RunStore,
-    atomic_write_bytes,
-    check_name,
-    sanitize_name,
-)
+from layton_eval.runs.layout import check_name, sanitize_name
+from layton_eval.runs.manifest import BatchRecord, DatasetRef, PromptsRef, RunManifest, RunState
+from layton_eval.runs.store import RunStore, atomic_write_bytes
 
 
 def _manifest(name: str, **kw) -> RunManifest:
@@ -105,7 +97,7 @@ def test_sanitize_name_makes_safe_names():
 _HOLD_LOCK = """
 import sys
 from pathlib import Path
-from layton_eval.runs import RunStore
+from layton_eval.runs.store import RunStore
 with RunStore(Path(sys.argv[1])).load("r").lock():
     print("locked", flush=True)
     sys.stdin.readline()

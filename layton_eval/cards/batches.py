@@ -11,10 +11,12 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.batches import ReconcileResult, RunStatus, SendResult
+from layton_eval.batches.reconcile import ReconcileResult
+from layton_eval.batches.send import SendResult
+from layton_eval.batches.status import RunStatus
 from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
-from layton_eval.results import FetchResult
-from layton_eval.runs import RunManifest
+from layton_eval.runs.manifest import RunManifest
+from layton_eval.runs.outputs import FetchResult
 
 __all__ = ["fetch_card", "reconcile_card", "runs_table", "send_card", "status_card"]
 

@@ -8,7 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from layton_eval.cards.prepare import fields_table, next_step, usd
-from layton_eval.jury import JuryStart, JurySummary
+from layton_eval.jury.collect import JurySummary
+from layton_eval.jury.send import JuryStart
 
 __all__ = ["jury_card", "jury_start_card"]
 

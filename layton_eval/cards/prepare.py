@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.benchmark import PrepareResult
+from layton_eval.prepare import PrepareResult
 
 __all__ = ["estimate", "fields_table", "next_step", "prepare_card", "usd"]
 

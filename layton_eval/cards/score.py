@@ -12,7 +12,8 @@ from rich.text import Text
 from layton_eval.cards.prepare import fields_table
 
 if t.TYPE_CHECKING:
-    from layton_eval.evaluation import LeaderboardRow, ScoreResult
+    from layton_eval.score.leaderboard import LeaderboardRow
+    from layton_eval.score.score import ScoreResult
 
 __all__ = ["category_table", "leaderboard_table", "score_card"]
 

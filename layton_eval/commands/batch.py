@@ -16,7 +16,9 @@ from layton_eval.commands.options import (
 )
 
 if t.TYPE_CHECKING:
-    from layton_eval.runs import Run, RunManifest
+    from layton_eval.batches.status import RunStatus
+    from layton_eval.runs.manifest import RunManifest
+    from layton_eval.runs.store import Run
     from layton_eval.settings import Settings
 
 IntervalOpt = t.Annotated[
@@ -43,16 +45,11 @@ def _has_batches(manifest: RunManifest) -> bool:
 
 
 def _store_run(name: str | None, accept: t.Callable[[RunManifest], bool]) -> tuple[Run, Settings]:
-    from layton_eval.runs import RunStore
+    from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
 
     settings = get_settings()
     return RunStore(settings.runs_dir).resolve(name, accept=accept), settings
-
-
-def _family(run: Run) -> list[Run]:
-    """The run and its judge child runs (same batch lifecycle)."""
-    return [run, *run.children()]
 
 
 def send(
@@ -100,27 +97,26 @@ def send(
     json_: JsonOpt = False,
 ) -> None:
     """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
-    from layton_eval.batches import send_run
+    from layton_eval.batches.send import SendOptions, send_run
     from layton_eval.console import emit_json, out_console
 
     run, settings = _store_run(run_name, _is_benchmark)
-    options: dict[str, t.Any] = {
-        "settings": settings,
-        "provider": provider,
-        "model": model,
-        "completion_window": completion_window,
-        "force": force,
-        "retry_failed": retry_failed,
-    }
+    options = SendOptions(
+        provider=provider,
+        model=model,
+        completion_window=completion_window,
+        force=force,
+        retry_failed=retry_failed,
+    )
     if not dry_run and not yes and not json_ and interactive():
         from layton_eval.cards.batches import send_card
 
-        plan = send_run(run, dry_run=True, **options)
+        plan = send_run(run, options, settings=settings, dry_run=True)
         confirm_spending(
             send_card(plan),
             f"Submit {plan.plan.requests} requests to {plan.plan.provider}?",
         )
-    result = send_run(run, dry_run=dry_run, **options)
+    result = send_run(run, options, settings=settings, dry_run=dry_run)
     if json_ and not wait:
         emit_json(result)
         return
@@ -138,7 +134,7 @@ def wait_then_fetch(
     """Poll until every batch of ``runs`` is finished (or ``timeout``), then fetch."""
     from rich.live import Live
 
-    from layton_eval.batches import family_next, wait_run
+    from layton_eval.batches.status import family_next, wait_run
     from layton_eval.cards.batches import status_card
     from layton_eval.console import err_console
 
@@ -179,56 +175,20 @@ def status(
     json_: JsonOpt = False,
 ) -> None:
     """Poll a run's batches once (and its judges' batches) and show where they stand."""
+    from layton_eval.batches.status import family_next, poll_run
     from layton_eval.console import emit_json, out_console
 
     if all_:
-        from layton_eval.runs import RunStore
-        from layton_eval.settings import get_settings
-
-        manifests = RunStore(get_settings().runs_dir).manifests()
-        if json_:
-            emit_json(
-                [
-                    {
-                        "run": m.name,
-                        "state": m.derived_state(),
-                        "split": m.split,
-                        "provider": m.provider,
-                        "model": m.model,
-                        "batches": len(m.live_batches),
-                    }
-                    for m in manifests
-                ]
-            )
-            return
-        from layton_eval.cards.batches import runs_table
-
-        out_console().print(runs_table(manifests))
+        _all_runs(json_=json_)
         return
     run, settings = _store_run(run_name, _is_benchmark)
     if reconcile:
         _reconcile(run, settings, json_=json_)
         return
-    from layton_eval.batches import family_next, poll_run
-
     if watch is not None:
-        from rich.live import Live
-
-        from layton_eval.batches import wait_run
-        from layton_eval.cards.batches import status_card
-        from layton_eval.console import err_console
-
-        console = err_console() if json_ else out_console()
-        with Live(console=console, auto_refresh=False, transient=json_) as live:
-            statuses = wait_run(
-                _family(run),
-                settings=settings,
-                interval=watch,
-                timeout=timeout,
-                on_poll=lambda s: live.update(status_card(family_next(s)), refresh=True),
-            )
+        statuses = _watch(run, settings, interval=watch, timeout=timeout, json_=json_)
     else:
-        statuses = family_next([poll_run(r, settings=settings) for r in _family(run)])
+        statuses = family_next([poll_run(r, settings=settings) for r in run.family()])
         if not json_:
             from layton_eval.cards.batches import status_card
 
@@ -237,11 +197,57 @@ def status(
         emit_json(family_next(statuses))
 
 
+def _all_runs(*, json_: bool) -> None:
+    from layton_eval.console import emit_json, out_console
+    from layton_eval.runs.store import RunStore
+    from layton_eval.settings import get_settings
+
+    manifests = RunStore(get_settings().runs_dir).manifests()
+    if json_:
+        emit_json(
+            [
+                {
+                    "run": m.name,
+                    "state": m.derived_state(),
+                    "split": m.split,
+                    "provider": m.provider,
+                    "model": m.model,
+                    "batches": len(m.live_batches),
+                }
+                for m in manifests
+            ]
+        )
+        return
+    from layton_eval.cards.batches import runs_table
+
+    out_console().print(runs_table(manifests))
+
+
+def _watch(
+    run: Run, settings: Settings, *, interval: float, timeout: float | None, json_: bool
+) -> list[RunStatus]:
+    from rich.live import Live
+
+    from layton_eval.batches.status import family_next, wait_run
+    from layton_eval.cards.batches import status_card
+    from layton_eval.console import err_console, out_console
+
+    console = err_console() if json_ else out_console()
+    with Live(console=console, auto_refresh=False, transient=json_) as live:
+        return wait_run(
+            run.family(),
+            settings=settings,
+            interval=interval,
+            timeout=timeout,
+            on_poll=lambda s: live.update(status_card(family_next(s)), refresh=True),
+        )
+
+
 def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
-    from layton_eval.batches import reconcile_run
+    from layton_eval.batches.reconcile import reconcile_run
     from layton_eval.console import emit_json, out_console
 
-    results = [reconcile_run(r, settings=settings) for r in _family(run)]
+    results = [reconcile_run(r, settings=settings) for r in run.family()]
     if json_:
         emit_json(results)
         return
@@ -252,8 +258,8 @@ def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
 
 
 def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
-    from layton_eval.collect import fetch_family
     from layton_eval.console import emit_json, out_console
+    from layton_eval.family import fetch_family
 
     fetched = fetch_family(run, settings=settings)
     if json_:

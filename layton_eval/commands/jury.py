@@ -71,8 +71,10 @@ def jury(
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
     from layton_eval.console import emit_json, out_console
-    from layton_eval.jury import load_jury_config, start_jury
-    from layton_eval.runs import RunState, RunStore
+    from layton_eval.jury.panel import load_jury_config
+    from layton_eval.jury.send import JuryOptions, start_jury
+    from layton_eval.runs.manifest import RunState
+    from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
 
     settings = get_settings()
@@ -80,23 +82,22 @@ def jury(
         run_name,
         accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
     )
-    options: dict[str, t.Any] = {
-        "settings": settings,
-        "config": load_jury_config(jury_config),
-        "allow_self_judging": allow_self_judging,
-        "force": force,
-        "retry_missing": retry_missing,
-        "completion_window": completion_window,
-        "data_dir": data_dir,
-        "prompts_dir": prompts_dir,
-    }
+    options = JuryOptions(
+        config=load_jury_config(jury_config),
+        allow_self_judging=allow_self_judging,
+        force=force,
+        retry_missing=retry_missing,
+        completion_window=completion_window,
+        data_dir=data_dir,
+        prompts_dir=prompts_dir,
+    )
     if not dry_run and not yes and not json_ and interactive():
         from layton_eval.cards.jury import jury_start_card
 
-        plan = start_jury(run, dry_run=True, **options)
+        plan = start_jury(run, options, settings=settings, dry_run=True)
         requests = sum(item.send.plan.requests for item in plan.judges)
         confirm_spending(jury_start_card(plan), f"Submit {requests} judge requests?")
-    result = start_jury(run, dry_run=dry_run, **options)
+    result = start_jury(run, options, settings=settings, dry_run=dry_run)
     if json_ and not wait:
         emit_json(result)
         return
@@ -107,6 +108,4 @@ def jury(
     if wait and not dry_run:
         from layton_eval.commands.batch import wait_then_fetch
 
-        wait_then_fetch(
-            [run, *run.children()], settings, interval=interval, timeout=timeout, json_=json_
-        )
+        wait_then_fetch(run.family(), settings, interval=interval, timeout=timeout, json_=json_)

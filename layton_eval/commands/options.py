@@ -30,6 +30,8 @@ def complete_run(incomplete: str) -> list[str]:
     ``.env``, then ``./runs``."""
     import os
 
+    from layton_eval.runs.layout import MANIFEST
+
     root = os.environ.get("LAYTON_RUNS_DIR")
     if not root:
         from dotenv import dotenv_values
@@ -43,7 +45,7 @@ def complete_run(incomplete: str) -> list[str]:
         for child in folder.iterdir()
         if child.name.startswith(incomplete)
         and not child.name.startswith(".")
-        and (child / "run.json").is_file()
+        and (child / MANIFEST).is_file()
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import ReasoningEffort
+from layton_eval.choices import MAX_HINTS, ReasoningEffort
 from layton_eval.commands.options import (
     DataDirOpt,
     DatasetOpt,
@@ -23,7 +23,8 @@ from layton_eval.commands.options import (
 def prepare(
     split: SplitOpt,
     hints: t.Annotated[
-        int, typer.Option("--hints", min=0, max=4, help="Hints given to the model (0-4).")
+        int,
+        typer.Option("--hints", min=0, max=MAX_HINTS, help="Hints given to the model (0-4)."),
     ],
     provider: t.Annotated[
         str | None,
@@ -114,10 +115,10 @@ def prepare(
     json_: JsonOpt = False,
 ) -> None:
     """Write a run: one request per riddle, ready for 'layton send'."""
-    from layton_eval.benchmark import prepare_run
     from layton_eval.errors import UsageError
     from layton_eval.neutral import SamplingOptions
-    from layton_eval.runs import check_name
+    from layton_eval.prepare import PrepareOptions, prepare_run
+    from layton_eval.runs.layout import check_name
     from layton_eval.settings import get_settings
 
     if reasoning_effort is not None and reasoning_effort not in t.get_args(ReasoningEffort):
@@ -132,8 +133,7 @@ def prepare(
         params=parse_params(param),
     )
     wanted = [part.strip() for item in ids or [] for part in item.split(",") if part.strip()]
-    result = prepare_run(
-        settings=get_settings(),
+    options = PrepareOptions(
         split=split,
         hints=hints,
         provider=provider,
@@ -148,6 +148,7 @@ def prepare(
         prompts_dir=prompts_dir,
         force=force,
     )
+    result = prepare_run(options, settings=get_settings())
     if json_:
         from layton_eval.console import emit_json
 

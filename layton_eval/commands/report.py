@@ -11,15 +11,9 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import Field
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, VerdictField
 from layton_eval.commands.options import DataDirOpt, ForceOpt, JsonOpt, SplitOpt, complete_run
-from layton_eval.commands.score import (
-    DEFAULT_ITERATIONS,
-    DEFAULT_SEED,
-    FieldOpt,
-    IterationsOpt,
-    SeedOpt,
-)
+from layton_eval.commands.score import FieldOpt, IterationsOpt, SeedOpt
 
 __all__ = ["report"]
 
@@ -44,7 +38,7 @@ def report(
             show_default=False,
         ),
     ] = None,
-    field: FieldOpt = Field.both_correct,
+    field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     data_dir: DataDirOpt = None,
@@ -57,8 +51,10 @@ def report(
 ) -> None:
     """Write an offline HTML report: leaderboard chart, per-category results, your riddles."""
     from layton_eval.errors import UsageError
-    from layton_eval.report import build_report, render_html
-    from layton_eval.runs import RunStore, atomic_write_bytes
+    from layton_eval.report.build import build_report
+    from layton_eval.report.html import render_page
+    from layton_eval.runs.store import RunStore, atomic_write_bytes
+    from layton_eval.score.score import ScoreOptions
     from layton_eval.settings import get_settings
 
     path = out if out is not None else Path(f"layton-report-{split.value}.html")
@@ -69,16 +65,13 @@ def report(
     settings = get_settings()
     store = RunStore(settings.runs_dir)
     data = build_report(
-        split.value,
+        split,
         [store.load(name) for name in runs or []],
-        field=field.value,
-        iterations=iterations,
-        seed=seed,
+        options=ScoreOptions(field=field, iterations=iterations, seed=seed, data_dir=data_dir),
         settings=settings,
-        data_dir=data_dir,
         images=images,
     )
-    page = render_html(data).encode("utf-8")
+    page = render_page(data).encode("utf-8")
     atomic_write_bytes(path, page)
     summary: dict[str, t.Any] = {
         "path": str(path.resolve()),

@@ -10,18 +10,16 @@ import typing as t
 
 import typer
 
-from layton_eval.choices import Field, Split
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
 from layton_eval.commands.options import DataDirOpt, JsonOpt, SplitOpt, complete_provider
 
-__all__ = ["DEFAULT_ITERATIONS", "DEFAULT_SEED", "leaderboard", "score"]
+if t.TYPE_CHECKING:
+    from layton_eval.score.score import ScoreOptions, ScoreResult
 
-#: Bootstrap iterations of the published leaderboard.
-DEFAULT_ITERATIONS = 10_000
-#: Fixed default seed, so that a score is reproducible (it is reported with the score).
-DEFAULT_SEED = 20251126
+__all__ = ["FieldOpt", "IterationsOpt", "SeedOpt", "leaderboard", "score"]
 
 FieldOpt = t.Annotated[
-    Field,
+    VerdictField,
     typer.Option(
         "--field",
         help="Verdict field to score: both_correct (published), is_answer_correct or "
@@ -70,7 +68,7 @@ def score(
             "--split", help="llm or vlm (default: from the judge file names).", show_default=False
         ),
     ] = None,
-    field: FieldOpt = Field.both_correct,
+    field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     allow_judges: t.Annotated[
@@ -95,31 +93,32 @@ def score(
 ) -> None:
     """Human-calibrated score (PPI++) with its 95% interval, from a run or your judge files."""
     from layton_eval.errors import UsageError
+    from layton_eval.score.score import ScoreOptions
 
     positional = list(targets or [])
-    options: dict[str, t.Any] = {
-        "field": field.value,
-        "iterations": iterations,
-        "seed": seed,
-        "judges": allow_judges,
-        "allow_missing": allow_missing,
-        "data_dir": data_dir,
-    }
+    options = ScoreOptions(
+        field=field,
+        iterations=iterations,
+        seed=seed,
+        judges=allow_judges,
+        allow_missing=allow_missing,
+        data_dir=data_dir,
+    )
     if judge_files is None:
         if len(positional) > 1:
             raise UsageError(f"one run at a time, got {len(positional)}: {' '.join(positional)}")
         if provider or split:
             raise UsageError("--provider and --split go with --judge-files; a run knows its own")
-        result = _score_run(positional[0] if positional else None, **options)
+        result = _score_run(positional[0] if positional else None, options)
     else:
-        from layton_eval.evaluation import score_judge_files
-        from layton_eval.verdicts import expand_judge_paths
+        from layton_eval.score.judge_files import expand_judge_paths
+        from layton_eval.score.score import score_judge_files
 
         result = score_judge_files(
             expand_judge_paths([*judge_files, *positional]),
             provider=provider,
-            split=split.value if split else None,
-            **options,
+            split=split,
+            options=options,
         )
     if json_:
         from layton_eval.console import emit_json
@@ -135,25 +134,27 @@ def score(
         out_console().print(categories)
 
 
-def _score_run(name: str | None, **options: t.Any) -> t.Any:
+def _score_run(name: str | None, options: ScoreOptions) -> ScoreResult:
     """Score a run from its judge files and keep the result as ``score.json`` in the run."""
-    from layton_eval.evaluation import score_run
-    from layton_eval.runs import RunStore, atomic_write_bytes
+    from layton_eval.runs import layout
+    from layton_eval.runs.store import RunStore
+    from layton_eval.score.score import score_run
     from layton_eval.settings import get_settings
 
     store = RunStore(get_settings().runs_dir)
     run = store.resolve(
-        name, accept=lambda m: m.kind == "benchmark" and (store.path(m.name) / "jury").is_dir()
+        name,
+        accept=lambda m: m.kind == "benchmark" and (store.path(m.name) / layout.JURY_DIR).is_dir(),
     )
-    result = score_run(run, **options)
+    result = score_run(run, options)
     with run.lock():
-        atomic_write_bytes(run.file("score.json"), result.model_dump_json(indent=2).encode())
+        run.write_bytes(layout.SCORE, result.model_dump_json(indent=2).encode())
     return result
 
 
 def leaderboard(
     split: SplitOpt,
-    field: FieldOpt = Field.both_correct,
+    field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     add: t.Annotated[
@@ -169,16 +170,16 @@ def leaderboard(
     json_: JsonOpt = False,
 ) -> None:
     """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
-    from layton_eval.calibration import load_calibration
-    from layton_eval.evaluation import build_leaderboard, load_run_table
+    from layton_eval.score.calibration import load_calibration
+    from layton_eval.score.leaderboard import build_leaderboard, load_run_table
+    from layton_eval.score.score import ScoreOptions
 
     extra = [load_run_table(name) for name in add or []]
+    options = ScoreOptions(field=field, iterations=iterations, seed=seed, data_dir=data_dir)
     rows = build_leaderboard(
-        split.value,
-        field=field.value,
-        iterations=iterations,
-        seed=seed,
-        calibration=load_calibration(split.value, data_dir=data_dir),
+        split,
+        options=options,
+        calibration=load_calibration(split, data_dir=data_dir),
         extra=extra,
     )
     if json_:
@@ -190,7 +191,5 @@ def leaderboard(
     from layton_eval.console import out_console
 
     out_console().print(
-        leaderboard_table(
-            rows, split=split.value, field=field.value, iterations=iterations, seed=seed
-        )
+        leaderboard_table(rows, split=split, field=field, iterations=iterations, seed=seed)
     )

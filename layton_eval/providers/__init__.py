@@ -1,8 +1,10 @@
 """The provider registry: one module per provider, imported only when used.
 
-``NAMES`` (and :func:`names`) list the providers without importing anything heavy; batchling
-and httpx cost most of a second, so :func:`get_provider` imports one provider module on first
-use and ``PROVIDERS`` (built on first access) imports them all.
+:data:`NAMES` is the one list of providers in the package: settings, shell completion, the
+report's colours and the tests derive theirs from it. Each provider lives in
+``layton_eval.providers.<name>`` as the class named in :data:`_CLASSES`; batchling and httpx cost
+most of a second to import, so :func:`get_provider` imports one provider module on first use and
+``PROVIDERS`` (built on first access) imports them all.
 """
 
 from __future__ import annotations
@@ -15,22 +17,22 @@ from layton_eval.errors import UsageError
 if t.TYPE_CHECKING:
     from layton_eval.providers.base import Provider
 
-__all__ = ["NAMES", "PROVIDERS", "get_provider", "names"]
+__all__ = ["NAMES", "PROVIDERS", "get_provider", "key_var", "names"]
 
-#: Provider name -> "module:class" of its implementation.
-_REGISTRY: dict[str, str] = {
-    "openai": "layton_eval.providers.openai:OpenAI",
-    "anthropic": "layton_eval.providers.anthropic:Anthropic",
-    "gemini": "layton_eval.providers.gemini:Gemini",
-    "mistral": "layton_eval.providers.mistral:Mistral",
-    "together": "layton_eval.providers.together:Together",
-    "groq": "layton_eval.providers.groq:Groq",
-    "xai": "layton_eval.providers.xai:XAI",
-    "doubleword": "layton_eval.providers.doubleword:Doubleword",
+#: Provider name -> its class in ``layton_eval.providers.<name>``, in display order.
+_CLASSES: dict[str, str] = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "gemini": "Gemini",
+    "mistral": "Mistral",
+    "together": "Together",
+    "groq": "Groq",
+    "xai": "XAI",
+    "doubleword": "Doubleword",
 }
 
 #: Every provider name, in display order.
-NAMES: tuple[str, ...] = tuple(_REGISTRY)
+NAMES: tuple[str, ...] = tuple(_CLASSES)
 
 _instances: dict[str, Provider] = {}
 
@@ -40,15 +42,19 @@ def names() -> tuple[str, ...]:
     return NAMES
 
 
+def key_var(name: str) -> str:
+    """The environment variable holding ``name``'s API key (``OPENAI_API_KEY``...)."""
+    return f"{name.upper()}_API_KEY"
+
+
 def get_provider(name: str) -> Provider:
     """The provider called ``name``; :class:`UsageError` naming the known ones otherwise."""
-    if name not in _REGISTRY:
+    if name not in _CLASSES:
         known = ", ".join(NAMES)
         raise UsageError(f"unknown provider {name!r}; known providers: {known}")
     if name not in _instances:
-        module_name, class_name = _REGISTRY[name].split(":")
-        cls = getattr(importlib.import_module(module_name), class_name)
-        _instances[name] = cls()
+        module = importlib.import_module(f"layton_eval.providers.{name}")
+        _instances[name] = getattr(module, _CLASSES[name])()
     return _instances[name]
 
 

@@ -17,14 +17,9 @@ from layton_eval.neutral import (
     NeutralRequest,
     Usage,
 )
-from layton_eval.providers.base import (
-    BatchSnapshot,
-    BatchState,
-    Provider,
-    RawResult,
-    RemoteBatch,
-    error_text,
-)
+from layton_eval.providers._http import error_text
+from layton_eval.providers.base import Provider
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import as_int, merge_params, parse_time, with_json_instruction
 
 __all__ = ["Anthropic"]
@@ -86,7 +81,6 @@ class Anthropic(Provider):
     """
 
     name = "anthropic"
-    api_key_var = "ANTHROPIC_API_KEY"
     base_url = "https://api.anthropic.com"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 256_000_000

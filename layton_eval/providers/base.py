@@ -20,89 +20,31 @@ batchling only in the provider modules.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import typing as t
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError, UsageError
+from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
+from layton_eval.providers._http import HttpCalls, batch_error, redact, short
+from layton_eval.providers._limits import Limits
+from layton_eval.providers._results import decode_each, merge_results, salvage_id
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
 
 if t.TYPE_CHECKING:
     import httpx
 
-    ClientFactory = Callable[[], httpx.AsyncClient]
+#: Makes the HTTP client of one call (batchling's adapters open one per call).
+ClientFactory = Callable[[], "httpx.AsyncClient"]
 
-__all__ = [
-    "CUSTOM_ID_PATTERN",
-    "BatchSnapshot",
-    "BatchState",
-    "batch_error",
-    "MetadataPayloadMixin",
-    "Provider",
-    "RawResult",
-    "RemoteBatch",
-    "error_text",
-    "malformed_result",
-    "merge_results",
-    "raw_result",
-]
+__all__ = ["ClientFactory", "MetadataPayloadMixin", "Provider"]
 
-#: What every provider accepts as a request id (Anthropic's rule, the strictest).
-CUSTOM_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _BATCH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
-_TRANSIENT = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
-_MALFORMED = 502
-
-
-class BatchState(StrEnum):
-    """A batch's state, the same words for every provider."""
-
-    pending = "pending"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    cancelled = "cancelled"
-    expired = "expired"
-
-
-@dataclass(frozen=True)
-class BatchSnapshot:
-    """One poll of a batch: native status, normalized state and progress counts."""
-
-    status: str
-    state: BatchState
-    terminal: bool
-    completed: int
-    failed: int
-    total: int
-    output_file_id: str | None
-    error_file_id: str | None
-    error: str | None = None  # the provider's batch-level error message, if it gave one
-
-
-@dataclass(frozen=True)
-class RawResult:
-    """One decoded result line: HTTP-like status and the parsed native body (or error)."""
-
-    status_code: int
-    body: t.Any
-
-
-@dataclass(frozen=True)
-class RemoteBatch:
-    """A batch as the provider lists it, to reconcile after a crash."""
-
-    batch_id: str
-    created_at: datetime | None
-    request_count: int | None
-    status: str
-    metadata: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -131,7 +73,7 @@ class MetadataPayloadMixin:
         return payload
 
 
-class Provider(ABC):
+class Provider(Limits, HttpCalls, ABC):
     """One provider's Batch API behind the same interface.
 
     Subclasses declare the class attributes, build native bodies, parse native responses and
@@ -147,7 +89,6 @@ class Provider(ABC):
     """
 
     name: t.ClassVar[str]
-    api_key_var: t.ClassVar[str]
     base_url: t.ClassVar[str]
     max_requests_per_batch: t.ClassVar[int]
     max_bytes_per_batch: t.ClassVar[int]
@@ -198,65 +139,6 @@ class Provider(ABC):
     def queue_model(self, model: str) -> str:
         """The model id batchling puts in the queue key (and some create calls)."""
         return model
-
-    # ----------------------------------------------------------------------------- validation
-
-    def request_size(self, body: dict[str, t.Any]) -> int:
-        """Bytes this request adds to the batch file (an upper bound, for splitting)."""
-        return len(json.dumps(body).encode("utf-8")) + self.line_overhead
-
-    def validate_custom_id(self, custom_id: str) -> None:
-        """Reject ids the provider would refuse (``^[A-Za-z0-9_-]{1,64}$``)."""
-        if not isinstance(custom_id, str) or not CUSTOM_ID_PATTERN.fullmatch(custom_id):
-            raise BatchError(
-                f"request id {custom_id!r} is not accepted by batch APIs: use 1-64 letters, "
-                "digits, '_' or '-'",
-                provider=self.name,
-            )
-
-    def validate_completion_window(self, window: str) -> None:
-        """Reject a completion window the provider does not offer."""
-        if window not in self.completion_windows:
-            allowed = ", ".join(self.completion_windows)
-            raise UsageError(
-                f"{self.name} does not offer completion window {window!r}; use one of: {allowed}"
-            )
-
-    def _validate_items(
-        self, items: Sequence[tuple[str, dict[str, t.Any]]], metadata: Mapping[str, str] | None
-    ) -> None:
-        if not items:
-            raise BatchError("nothing to submit: the batch has no requests", provider=self.name)
-        seen: set[str] = set()
-        for custom_id, _ in items:
-            self.validate_custom_id(custom_id)
-            if custom_id in seen:
-                raise BatchError(
-                    f"request id {custom_id!r} appears twice in one batch", provider=self.name
-                )
-            seen.add(custom_id)
-        if len(items) > self.max_requests_per_batch:
-            raise BatchError(
-                f"{len(items)} requests exceed {self.name}'s limit of "
-                f"{self.max_requests_per_batch} per batch; split them into several batches",
-                provider=self.name,
-            )
-        size = sum(self.request_size(body) for _, body in items)
-        if size > self.max_bytes_per_batch:
-            raise BatchError(
-                f"the batch is {size / 1e6:.1f} MB, over {self.name}'s limit of "
-                f"{self.max_bytes_per_batch / 1e6:.0f} MB; split it into several batches",
-                provider=self.name,
-            )
-        for key, value in (metadata or {}).items():
-            if not isinstance(value, str) or len(key) > 64 or len(value) > 512:
-                raise BatchError(
-                    f"batch metadata {key!r} must be a string of at most 512 characters "
-                    "under a key of at most 64",
-                    provider=self.name,
-                )
-        if metadata and len(metadata) > 16:
-            raise BatchError("batch metadata takes at most 16 keys", provider=self.name)
 
     # -------------------------------------------------------------------------------- submit
 
@@ -315,7 +197,7 @@ class Provider(ABC):
                 provider=self.name,
             ) from exc
         except (ValueError, KeyError, TypeError, RuntimeError) as exc:
-            detail = _short(redact(str(exc), api_key))
+            detail = short(redact(str(exc), api_key))
             raise SubmitError(
                 f"{self.name} gave an unexpected answer while submitting "
                 f"({type(exc).__name__}: {detail}); the batch may or may not exist",
@@ -416,20 +298,12 @@ class Provider(ABC):
         Here a bad line becomes an error result when its id can be read, and is skipped
         otherwise.
         """
-        decoded: dict[str, RawResult] = {}
-        for line in content.splitlines():
-            if not line.strip():
-                continue
-            try:
-                responses = adapter.decode_results_content(batch_id=batch_id, content=line)
-            except Exception:  # any bad line must not lose the other results
-                custom_id = _salvage_id(line, adapter.custom_id_field_name)
-                if custom_id is not None:
-                    decoded[custom_id] = malformed_result()
-                continue
-            for custom_id, response in responses.items():
-                decoded[custom_id] = raw_result(response)
-        return decoded
+        field = adapter.custom_id_field_name
+        return decode_each(
+            lambda line: adapter.decode_results_content(batch_id=batch_id, content=line),
+            ((line, functools.partial(salvage_id, line, field)) for line in content.splitlines()
+             if line.strip()),
+        )  # fmt: skip
 
     # ---------------------------------------------------------------------------------- list
 
@@ -504,190 +378,3 @@ class Provider(ABC):
             batch_id=batch_id,
             doing="polling" if spec.path.rstrip("/").endswith(batch_id) else "fetching results",
         )
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        client_factory: ClientFactory,
-        *,
-        api_key: str,
-        batch_id: str | None = None,
-        doing: str,
-    ) -> httpx.Response:
-        """One read-only call, retried on 429, 5xx and network errors with backoff.
-
-        Decoded batch responses have no ``.request``; this is only used on real responses,
-        and 401/403/404 stop at once.
-        """
-        import httpx
-
-        attempt = 0
-        while True:
-            retry_after: float | None = None
-            try:
-                async with client_factory() as client:
-                    response = await client.request(method, url, headers=dict(headers))
-                response.raise_for_status()
-                return response
-            except httpx.HTTPStatusError as exc:
-                code = exc.response.status_code
-                if code not in _TRANSIENT or attempt >= len(self.retry_delays):
-                    error = self._http_error(exc.response, api_key=api_key, batch_id=batch_id)
-                    raise error from exc
-                retry_after = _retry_after(exc.response)
-            except httpx.TransportError as exc:
-                if attempt >= len(self.retry_delays):
-                    host = urlsplit(url).hostname
-                    raise BatchError(
-                        f"{self.name}: could not reach {host} while {doing} "
-                        f"({type(exc).__name__}); check the network and try again",
-                        provider=self.name,
-                        batch_id=batch_id,
-                    ) from exc
-            delay = self.retry_delays[attempt]
-            await self.sleep(max(delay, min(retry_after or 0.0, 60.0)))
-            attempt += 1
-
-    def _http_error(
-        self, response: httpx.Response, *, api_key: str, batch_id: str | None = None
-    ) -> ProviderHTTPError:
-        """``<provider> answered <code>: <provider's message>`` plus what to do; no headers."""
-        code = response.status_code
-        try:
-            body: t.Any = response.json()
-        except ValueError:
-            body = response.text
-        detail = _short(redact(error_text(body) if body else response.reason_phrase, api_key))
-        message = f"{self.name} answered {code}: {detail}"
-        if code in (401, 403) or self._is_auth_error(code, body):
-            message += f" (check {self.api_key_var})"
-        elif code == 404:
-            message += " (unknown batch or file id?)"
-        elif code == 429:
-            message += " (rate limited: wait and try again)"
-        return ProviderHTTPError(message, status_code=code, provider=self.name, batch_id=batch_id)
-
-    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
-        """Providers that answer a bad key with another status override this."""
-        return False
-
-    def _json(self, response: httpx.Response, *, batch_id: str | None = None) -> t.Any:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise BatchError(
-                f"{self.name} answered with something that is not JSON",
-                provider=self.name,
-                batch_id=batch_id,
-            ) from exc
-
-
-# --------------------------------------------------------------------------------- helpers
-
-
-def batch_error(payload: t.Any) -> str | None:
-    """The batch-level error message of a poll answer, in the shapes providers use.
-
-    OpenAI-style ``errors: {"data": [{"message"}]}``, Mistral ``errors: [{"message"}]``,
-    Gemini's operation ``error: {"message"}``, Together ``error: "..."``.
-    """
-    if not isinstance(payload, dict):
-        return None
-    found: list[str] = []
-    for key in ("errors", "error"):
-        value = payload.get(key)
-        if isinstance(value, dict) and isinstance(value.get("data"), list):
-            value = value["data"]
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            message = item.get("message") if isinstance(item, dict) else item
-            if isinstance(message, str) and message.strip() and message not in found:
-                found.append(message.strip())
-    return _short("; ".join(found)) if found else None
-
-
-def raw_result(response: httpx.Response) -> RawResult:
-    """A batchling-decoded response as a :class:`RawResult`.
-
-    batchling defect (providers.md §11.8): these responses have no ``.request``, so
-    ``raise_for_status()`` raises RuntimeError; only ``status_code`` and the body are read.
-    """
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = {"error": {"message": _short(response.content.decode("utf-8", "replace"))}}
-    return RawResult(status_code=response.status_code, body=body)
-
-
-def malformed_result() -> RawResult:
-    """The result kept for a result line that could not be decoded."""
-    return RawResult(
-        status_code=_MALFORMED,
-        body={
-            "error": {
-                "type": "malformed_result",
-                "message": "the provider returned a result line that could not be decoded",
-            }
-        },
-    )
-
-
-def _salvage_id(line: str, field: str) -> str | None:
-    match = re.search(rf'"{re.escape(field)}"\s*:\s*"((?:[^"\\]|\\.)*)"', line)
-    if match is None:
-        return None
-    try:
-        return str(json.loads(f'"{match.group(1)}"'))
-    except ValueError:
-        return None
-
-
-def merge_results(merged: dict[str, RawResult], new: Mapping[str, RawResult]) -> None:
-    """Add results; an error line never replaces a success for the same id."""
-    for custom_id, result in new.items():
-        previous = merged.get(custom_id)
-        if previous is not None and previous.status_code < 400 <= result.status_code:
-            continue
-        merged[custom_id] = result
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_MASKED_KEY = re.compile(r"\S*\*{3,}\S*")
-
-
-def redact(text: str, api_key: str | None) -> str:
-    """Remove the API key, and masked echoes of it (``sk-ab***yz``), from a message."""
-    if api_key:
-        text = text.replace(api_key, "[redacted]")
-    return _MASKED_KEY.sub("[redacted]", text)
-
-
-def error_text(body: t.Any) -> str:
-    """The most useful one-line message of a provider error body (any provider's shape)."""
-    if isinstance(body, str):
-        return body
-    if isinstance(body, dict):
-        inner = body.get("error")
-        if isinstance(inner, dict) and inner:
-            return error_text(inner)
-        message = body.get("message") or body.get("detail") or (inner if inner else None)
-        kind = body.get("type") or body.get("status") or body.get("code")
-        if message:
-            message = message if isinstance(message, str) else json.dumps(message)
-            if kind and kind != "error" and str(kind) not in message:
-                return f"{kind}: {message}"
-            return message
-    return _short(json.dumps(body, default=str))

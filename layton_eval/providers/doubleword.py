@@ -24,7 +24,6 @@ class Doubleword(OpenAI):
     """
 
     name = "doubleword"
-    api_key_var = "DOUBLEWORD_API_KEY"
     base_url = "https://api.doubleword.ai"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000

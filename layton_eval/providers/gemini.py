@@ -17,14 +17,9 @@ from layton_eval.neutral import (
     NeutralRequest,
     Usage,
 )
-from layton_eval.providers.base import (
-    BatchSnapshot,
-    BatchState,
-    Provider,
-    RawResult,
-    RemoteBatch,
-    error_text,
-)
+from layton_eval.providers._http import error_text
+from layton_eval.providers.base import Provider
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import as_int, merge_params, parse_time
 
 __all__ = ["Gemini"]
@@ -103,7 +98,6 @@ class Gemini(Provider):
     """Gemini ``generateContent`` through ``models/{model}:batchGenerateContent``."""
 
     name = "gemini"
-    api_key_var = "GEMINI_API_KEY"
     base_url = "https://generativelanguage.googleapis.com"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 2_000_000_000

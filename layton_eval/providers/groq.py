@@ -26,7 +26,6 @@ class Groq(OpenAI):
     """
 
     name = "groq"
-    api_key_var = "GROQ_API_KEY"
     base_url = "https://api.groq.com"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000

@@ -8,11 +8,8 @@ from batchling.providers.mistral import MistralProvider
 
 from layton_eval.errors import UsageError
 from layton_eval.neutral import ContentPart, GenerationOptions, ImagePart, NeutralRequest
-from layton_eval.providers.base import (
-    BatchState,
-    MetadataPayloadMixin,
-    RemoteBatch,
-)
+from layton_eval.providers.base import MetadataPayloadMixin
+from layton_eval.providers.batch_types import BatchState, RemoteBatch
 from layton_eval.providers.native import as_int, parse_time, strict_schema
 from layton_eval.providers.openai import OpenAI, schema_name, string_dict
 
@@ -29,7 +26,6 @@ class Mistral(OpenAI):
     """Mistral chat completions through ``/v1/batch/jobs``."""
 
     name = "mistral"
-    api_key_var = "MISTRAL_API_KEY"
     base_url = "https://api.mistral.ai"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 200_000_000

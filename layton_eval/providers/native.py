@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import typing as t
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -13,7 +12,6 @@ __all__ = [
     "merge_params",
     "parse_time",
     "strict_schema",
-    "strip_think",
     "with_json_instruction",
 ]
 
@@ -60,20 +58,6 @@ def merge_params(body: dict[str, t.Any], params: Mapping[str, t.Any]) -> dict[st
         else:
             body[key] = value
     return body
-
-
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-
-
-def strip_think(text: str) -> str:
-    """Remove ``<think>...</think>`` blocks (and an unclosed leading one)."""
-    text = _THINK_BLOCK.sub("", text)
-    lowered = text.lower()
-    if "<think>" in lowered:
-        text = text[: lowered.index("<think>")]
-    elif "</think>" in lowered:  # opening tag swallowed by the chat template
-        text = text[lowered.rindex("</think>") + len("</think>") :]
-    return text.strip()
 
 
 def parse_time(value: t.Any) -> datetime | None:

@@ -11,6 +11,7 @@ import typing as t
 
 from batchling.providers.openai import OpenAIProvider
 
+from layton_eval.answers import strip_think
 from layton_eval.errors import UsageError
 from layton_eval.neutral import (
     ContentPart,
@@ -21,20 +22,14 @@ from layton_eval.neutral import (
     TextPart,
     Usage,
 )
-from layton_eval.providers.base import (
-    BatchState,
-    MetadataPayloadMixin,
-    Provider,
-    RawResult,
-    RemoteBatch,
-    error_text,
-)
+from layton_eval.providers._http import error_text
+from layton_eval.providers.base import MetadataPayloadMixin, Provider
+from layton_eval.providers.batch_types import BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import (
     as_int,
     merge_params,
     parse_time,
     strict_schema,
-    strip_think,
     with_json_instruction,
 )
 
@@ -49,7 +44,6 @@ class OpenAI(Provider):
     """OpenAI chat completions through ``/v1/batches``."""
 
     name = "openai"
-    api_key_var = "OPENAI_API_KEY"
     base_url = "https://api.openai.com"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000

@@ -6,11 +6,8 @@ import typing as t
 
 from batchling.providers.together import TogetherProvider
 
-from layton_eval.providers.base import (
-    BatchState,
-    MetadataPayloadMixin,
-    RemoteBatch,
-)
+from layton_eval.providers.base import MetadataPayloadMixin
+from layton_eval.providers.batch_types import BatchState, RemoteBatch
 from layton_eval.providers.native import parse_time
 from layton_eval.providers.openai import OpenAI
 
@@ -25,7 +22,6 @@ class Together(OpenAI):
     """Together chat completions through ``/v1/batches``."""
 
     name = "together"
-    api_key_var = "TOGETHER_API_KEY"
     base_url = "https://api.together.xyz"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 100_000_000

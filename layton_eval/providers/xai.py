@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import typing as t
 from collections.abc import Mapping, Sequence
@@ -11,14 +12,8 @@ import httpx
 from batchling.providers.xai import XaiProvider
 
 from layton_eval.errors import BatchError, SubmitError
-from layton_eval.providers.base import (
-    BatchSnapshot,
-    BatchState,
-    RawResult,
-    malformed_result,
-    merge_results,
-    raw_result,
-)
+from layton_eval.providers._results import decode_each, merge_results
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult
 from layton_eval.providers.native import as_int
 from layton_eval.providers.openai import OpenAI
 
@@ -121,7 +116,6 @@ class XAI(OpenAI):
     """Grok chat completions through xAI's batch containers."""
 
     name = "xai"
-    api_key_var = "XAI_API_KEY"
     base_url = "https://api.x.ai"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 200_000_000
@@ -220,17 +214,16 @@ class XAI(OpenAI):
         self, adapter: t.Any, batch_id: str, page: dict[str, t.Any]
     ) -> dict[str, RawResult]:
         """Decode one page item by item, so that one bad item does not lose the page."""
-        decoded: dict[str, RawResult] = {}
-        for item in page.get("results") or []:
-            try:
-                responses = adapter.decode_results_content(
-                    batch_id=batch_id, content=json.dumps({"results": [item]})
-                )
-            except Exception:  # any bad item must not lose the other results
-                custom_id = item.get("batch_request_id") if isinstance(item, dict) else None
-                if isinstance(custom_id, str):
-                    decoded[custom_id] = malformed_result()
-                continue
-            for custom_id, response in responses.items():
-                decoded[custom_id] = raw_result(response)
-        return decoded
+
+        return decode_each(
+            lambda content: adapter.decode_results_content(batch_id=batch_id, content=content),
+            (
+                (json.dumps({"results": [item]}), functools.partial(_request_id, item))
+                for item in page.get("results") or []
+            ),
+        )
+
+
+def _request_id(item: t.Any) -> str | None:
+    custom_id = item.get("batch_request_id") if isinstance(item, dict) else None
+    return custom_id if isinstance(custom_id, str) else None

@@ -2,7 +2,8 @@
 
 Every fetched batch adds its results to ``outputs.jsonl``; for each request the best outcome seen
 so far is kept (a valid output over an unreadable one over a failed request), so fetching twice or
-fetching a retry batch never loses or duplicates a line.
+fetching a retry batch never loses or duplicates a line. Each output is parsed once, when its
+result arrives (:func:`output_record`); the parsed answer or verdict travels with the record.
 """
 
 from __future__ import annotations
@@ -10,28 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
-from layton_eval.answers import parse_answer, parse_verdict
+from layton_eval.answers import Answer, Verdict, parse_output
 from layton_eval.neutral import ModelOutput, Usage
 from layton_eval.pricing import PRICES_AS_OF, batch_price
-from layton_eval.runs import BatchRecord, Run, now, read_jsonl
+from layton_eval.runs import layout
+from layton_eval.runs.manifest import BatchRecord, now
 
 if t.TYPE_CHECKING:
     from layton_eval.providers.base import Provider, RawResult
+    from layton_eval.runs.store import Run
 
 __all__ = [
-    "OUTPUTS",
     "FetchResult",
     "OutputRecord",
     "load_outputs",
     "merge_outputs",
     "output_record",
     "retry_ids",
+    "save_batch_results",
+    "save_outputs",
     "summarize",
 ]
-
-OUTPUTS = "outputs.jsonl"
 
 
 class OutputRecord(BaseModel):
@@ -47,6 +49,8 @@ class OutputRecord(BaseModel):
     provider: str | None = None
     model: str | None = None
     fetched_at: dt.datetime = Field(default_factory=now)
+    #: What the text says, when it was parsed in this process (not written to disk).
+    _parsed: Answer | Verdict | None = PrivateAttr(default=None)
 
     @property
     def quality(self) -> int:
@@ -55,8 +59,18 @@ class OutputRecord(BaseModel):
             return 0
         return 2 if self.valid else 1
 
+    def parsed(self, kind: str) -> Answer | Verdict | None:
+        """The answer (or, for a judge, the verdict) the text holds; ``None`` if unreadable."""
+        if self.error:
+            return None
+        if self._parsed is None and self.valid:  # read from disk: parse it now
+            self._parsed = parse_output(kind, self.text)
+        return self._parsed
+
 
 class FetchResult(BaseModel):
+    """What fetching a run's batches gave, for the card and ``--json``."""
+
     run: str
     kind: str
     fetched_batches: list[str]
@@ -75,17 +89,25 @@ class FetchResult(BaseModel):
     next_command: str | None
 
 
-def _is_valid(kind: str, text: str) -> bool:
-    parsed = parse_verdict(text) if kind == "judge" else parse_answer(text)
-    return parsed is not None
-
-
 def load_outputs(run: Run) -> dict[str, OutputRecord]:
     """The run's merged outputs by request id (empty before the first fetch)."""
-    path = run.file(OUTPUTS)
-    if not path.is_file():
-        return {}
-    return {row["id"]: OutputRecord.model_validate(row) for row in read_jsonl(path)}
+    return {row["id"]: OutputRecord.model_validate(row) for row in run.read_jsonl(layout.OUTPUTS)}
+
+
+def save_outputs(run: Run, outputs: dict[str, OutputRecord]) -> None:
+    """Write ``outputs.jsonl`` in the run's riddle order."""
+    run.write_jsonl(layout.OUTPUTS, (outputs[cid] for cid in run.manifest.ids if cid in outputs))
+
+
+def save_batch_results(run: Run, batch_id: str, results: dict[str, RawResult]) -> None:
+    """Keep a batch's raw results as the provider sent them (decoded, one line per request)."""
+    run.write_jsonl(
+        layout.batch_results(batch_id),
+        (
+            {"custom_id": cid, "status_code": raw.status_code, "body": raw.body}
+            for cid, raw in results.items()
+        ),
+    )
 
 
 def retry_ids(run: Run) -> list[str]:
@@ -107,6 +129,7 @@ def retry_ids(run: Run) -> list[str]:
 def output_record(
     custom_id: str, raw: RawResult | None, record: BatchRecord, impl: Provider, kind: str
 ) -> OutputRecord:
+    """The outcome of one request of a fetched batch, its text parsed once here."""
     base: dict[str, t.Any] = {
         "id": custom_id,
         "batch_id": record.batch_id,
@@ -120,24 +143,28 @@ def output_record(
             **base, error=f"no result for this request (batch ended as {status}{why})"
         )
     output: ModelOutput = impl.parse_response(raw)
-    return OutputRecord(
+    parsed = parse_output(kind, output.text) if output.error is None else None
+    merged = OutputRecord(
         **base,
         text=output.text,
-        valid=output.error is None and _is_valid(kind, output.text),
+        valid=parsed is not None,
         usage=output.usage,
         finish_reason=output.finish_reason,
         error=output.error,
     )
+    merged._parsed = parsed
+    return merged
 
 
-def merge_outputs(
-    outputs: dict[str, OutputRecord], new: t.Iterable[OutputRecord]
-) -> dict[str, OutputRecord]:
+def merge_outputs(outputs: dict[str, OutputRecord], new: t.Iterable[OutputRecord]) -> set[str]:
+    """Merge ``new`` into ``outputs`` (the better outcome wins); the ids that changed."""
+    changed = set()
     for record in new:
         old = outputs.get(record.id)
         if old is None or record.quality >= old.quality:
             outputs[record.id] = record
-    return outputs
+            changed.add(record.id)
+    return changed
 
 
 def summarize(
@@ -146,8 +173,8 @@ def summarize(
     *,
     fetched: list[str],
     waiting: list[str],
-    files: dict[str, str] | None = None,
     next_command: str | None = None,
+    files: dict[str, str] | None = None,
 ) -> FetchResult:
     """Counts, tokens and cost of the run's outputs so far."""
     present = [outputs[cid] for cid in run.manifest.ids if cid in outputs]
@@ -157,8 +184,6 @@ def summarize(
         reasoning_tokens=sum(o.usage.reasoning_tokens for o in present),
     )
     price = batch_price(run.manifest.provider, run.manifest.model)
-    if next_command is None and not waiting:
-        next_command = f"layton jury {run.name}" if run.manifest.kind == "benchmark" else None
     return FetchResult(
         run=run.name,
         kind=run.manifest.kind,
@@ -173,6 +198,6 @@ def summarize(
         output_tokens=usage.output_tokens,
         reasoning_tokens=usage.reasoning_tokens,
         cost_usd=price.cost_of(usage) if price else None,
-        files=files or {"outputs": str(run.file(OUTPUTS))},
-        next_command=next_command if not waiting else f"layton status {run.name} --watch 60",
+        files=files or {"outputs": str(run.file(layout.OUTPUTS))},
+        next_command=next_command,
     )

@@ -1,4 +1,4 @@
-"""scoring.py: jury values, the stratified sampler, vectorised PPI++ and the published rounding."""
+"""ppi.py: jury values, the stratified sampler, vectorised PPI++ and the published rounding."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layton_eval import scoring
+from layton_eval.stats import intervals, ppi
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "layton-data"
 
@@ -25,29 +25,29 @@ def _ppi_py():
 
 def test_jury_values_mean_over_present_verdicts():
     verdicts = np.array([[1, 1, 0], [np.nan, 1, 1], [np.nan, np.nan, np.nan], [0, 0, 0]], float)
-    values = scoring.jury_values(verdicts)
+    values = ppi.jury_values(verdicts)
     assert values[0] == pytest.approx(2 / 3) and values[1] == 1.0 and values[3] == 0.0
     assert np.isnan(values[2])
-    assert scoring.jury_values(np.array([[True, False, False]]))[0] == pytest.approx(1 / 3)
+    assert ppi.jury_values(np.array([[True, False, False]]))[0] == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize("bad", [np.array([1.0, 0.0]), np.array([[0.5, 1.0]])])
 def test_jury_values_rejects_bad_input(bad):
     with pytest.raises(ValueError):
-        scoring.jury_values(bad)
+        ppi.jury_values(bad)
 
 
 def test_bins_compare_thirds_robustly():
-    keys = scoring.bin_keys([2 / 3, 4 / 6, np.mean([1, 1, 0]), 0.6666666666666667])
+    keys = ppi.bin_keys([2 / 3, 4 / 6, np.mean([1, 1, 0]), 0.6666666666666667])
     assert len(np.unique(keys)) == 1
     with pytest.raises(ValueError):
-        scoring.bin_keys([np.nan])
+        ppi.bin_keys([np.nan])
     with pytest.raises(ValueError):
-        scoring.bin_keys([1.5])
+        ppi.bin_keys([1.5])
 
 
 def test_uncovered_bins_flag_a_half_before_sampling():
-    mask = scoring.uncovered_bins([0.0, 0.5, 1 / 3, 1.0], [0.0, 1 / 3, 2 / 3, 1.0])
+    mask = ppi.uncovered_bins([0.0, 0.5, 1 / 3, 1.0], [0.0, 1 / 3, 2 / 3, 1.0])
     assert mask.tolist() == [False, True, False, False]
 
 
@@ -64,13 +64,13 @@ def test_sampler_keeps_strata_and_shape():
     rng = np.random.default_rng(1)
     _, yhat_pool = _pool(rng)
     yhat_u = rng.choice([0.0, 1 / 3, 2 / 3, 1.0], size=57)
-    index = scoring.stratified_bootstrap_indices(
+    index = ppi.stratified_bootstrap_indices(
         yhat_u, yhat_pool, iterations=200, rng=np.random.default_rng(7)
     )
     assert index.shape == (200, 57)
-    sampled = np.sort(scoring.bin_keys(yhat_pool[index].ravel()).reshape(200, 57), axis=1)
-    assert (sampled == np.sort(scoring.bin_keys(yhat_u))[None, :]).all()
-    again = scoring.stratified_bootstrap_indices(
+    sampled = np.sort(ppi.bin_keys(yhat_pool[index].ravel()).reshape(200, 57), axis=1)
+    assert (sampled == np.sort(ppi.bin_keys(yhat_u))[None, :]).all()
+    again = ppi.stratified_bootstrap_indices(
         yhat_u, yhat_pool, iterations=200, rng=np.random.default_rng(7)
     )
     assert (index == again).all()
@@ -96,7 +96,7 @@ def test_sampler_validates_with_valueerror(kwargs, message):
     }
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
-        scoring.stratified_bootstrap_indices(
+        ppi.stratified_bootstrap_indices(
             args["yhat_unlabeled"],
             args["yhat_pool"],
             iterations=args["iterations"],
@@ -109,14 +109,14 @@ def test_sampler_validates_with_valueerror(kwargs, message):
 
 def _assert_matches_ppi_py(y_pool, yhat_pool, yhat_u, *, iterations: int, seed: int) -> None:
     ppi_py = _ppi_py()
-    index = scoring.stratified_bootstrap_indices(
+    index = ppi.stratified_bootstrap_indices(
         yhat_u, yhat_pool, iterations=iterations, rng=np.random.default_rng(seed)
     )
-    fast = scoring.stratified_ppi_bootstrap(
+    fast = ppi.stratified_ppi_bootstrap(
         y_pool, yhat_pool, yhat_u, iterations=iterations, rng=np.random.default_rng(seed)
     )
-    general = scoring.ppi_mean_pointestimates(y_pool[index], yhat_pool[index], yhat_u)
-    shared = scoring.ppi_mean_pointestimates(y_pool[index], yhat_pool[index[0]], yhat_u)
+    general = ppi.ppi_mean_pointestimates(y_pool[index], yhat_pool[index], yhat_u)
+    shared = ppi.ppi_mean_pointestimates(y_pool[index], yhat_pool[index[0]], yhat_u)
     reference = np.array(
         [ppi_py.ppi_mean_pointestimate(y_pool[row], yhat_pool[row], yhat_u)[0] for row in index]
     )
@@ -140,7 +140,7 @@ def test_general_path_equals_ppi_py_when_predictions_vary_per_iteration():
     yhat = rng.random((300, 40))  # lambda spans 0..1, clipped on both sides
     yhat[:100] = 1.0 - yhat[:100]  # negative covariance: lambda clipped to 0
     yhat_u = rng.random(25)
-    ours = scoring.ppi_mean_pointestimates(y, yhat, yhat_u)
+    ours = ppi.ppi_mean_pointestimates(y, yhat, yhat_u)
     reference = np.array(
         [ppi_py.ppi_mean_pointestimate(y[b], yhat[b], yhat_u)[0] for b in range(300)]
     )
@@ -150,7 +150,7 @@ def test_general_path_equals_ppi_py_when_predictions_vary_per_iteration():
 @pytest.mark.skipif(not (DATA / "ppi_llm.jsonl").is_file(), reason="no shared layton-data")
 @pytest.mark.parametrize("split", ["llm", "vlm"])
 def test_equals_ppi_py_on_the_real_calibration_set(split):
-    from layton_eval.calibration import read_calibration_file
+    from layton_eval.score.calibration import read_calibration_file
 
     calibration = read_calibration_file(DATA / f"ppi_{split}.jsonl", split)
     provider, model = calibration.model_keys()[-1]
@@ -160,7 +160,7 @@ def test_equals_ppi_py_on_the_real_calibration_set(split):
 
 
 def test_zero_variance_takes_lambda_zero():
-    estimates = scoring.ppi_mean_pointestimates(np.ones((4, 3)), np.ones(3), np.ones(5))
+    estimates = ppi.ppi_mean_pointestimates(np.ones((4, 3)), np.ones(3), np.ones(5))
     assert (estimates == 1.0).all()
 
 
@@ -174,19 +174,19 @@ def test_zero_variance_takes_lambda_zero():
 )
 def test_estimator_validates_with_valueerror(y, yhat, yhat_u):
     with pytest.raises(ValueError):
-        scoring.ppi_mean_pointestimates(y, yhat, yhat_u)
+        ppi.ppi_mean_pointestimates(y, yhat, yhat_u)
 
 
 # --- properties -----------------------------------------------------------------------------
 
 
 def test_all_correct_everywhere_gives_100():
-    estimates = scoring.stratified_ppi_bootstrap(
+    estimates = ppi.stratified_ppi_bootstrap(
         np.ones(50), np.ones(50), np.ones(30), iterations=500, rng=np.random.default_rng(0)
     )
-    lo, hi = scoring.percentile_interval(estimates)
-    assert scoring.round_score(lo, hi) == 100.0
-    assert scoring.round_ci(lo, hi) == 0.1
+    lo, hi = intervals.percentile_interval(estimates)
+    assert intervals.round_score(lo, hi) == 100.0
+    assert intervals.round_ci(lo, hi) == 0.1
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -194,7 +194,7 @@ def test_estimates_stay_in_unit_interval(seed):
     rng = np.random.default_rng(seed)
     y_pool, yhat_pool = _pool(rng, size=int(rng.integers(20, 300)))
     yhat_u = rng.choice(np.unique(yhat_pool), size=int(rng.integers(1, 200)))
-    estimates = scoring.stratified_ppi_bootstrap(
+    estimates = ppi.stratified_ppi_bootstrap(
         y_pool, yhat_pool, yhat_u, iterations=2000, rng=np.random.default_rng(seed)
     )
     assert ((estimates >= 0.0) & (estimates <= 1.0)).all()
@@ -206,7 +206,7 @@ def test_same_seed_same_estimates_other_seed_other_estimates():
     yhat_u = rng.choice([0.0, 1 / 3, 2 / 3, 1.0], size=100)
 
     def run(seed: int) -> np.ndarray:
-        return scoring.stratified_ppi_bootstrap(
+        return ppi.stratified_ppi_bootstrap(
             y_pool, yhat_pool, yhat_u, iterations=300, rng=np.random.default_rng(seed)
         )
 
@@ -219,9 +219,9 @@ def test_same_seed_same_estimates_other_seed_other_estimates():
 
 def test_percentile_interval_is_numpy_linear_percentiles():
     values = np.random.default_rng(0).random(1001)
-    assert scoring.percentile_interval(values) == tuple(np.percentile(values, [2.5, 97.5]))
+    assert intervals.percentile_interval(values) == tuple(np.percentile(values, [2.5, 97.5]))
     with pytest.raises(ValueError):
-        scoring.percentile_interval([])
+        intervals.percentile_interval([])
 
 
 @pytest.mark.parametrize(
@@ -236,26 +236,26 @@ def test_percentile_interval_is_numpy_linear_percentiles():
     ],
 )
 def test_published_rounding(lo, hi, score, ci):
-    assert scoring.round_score(lo, hi) == score
-    assert scoring.round_ci(lo, hi) == ci
+    assert intervals.round_score(lo, hi) == score
+    assert intervals.round_ci(lo, hi) == ci
 
 
 def test_rounding_is_the_reference_formula_bit_for_bit():
     rng = np.random.default_rng(0)
     for lo, hi in np.sort(rng.random((2000, 2)), axis=1):
-        assert scoring.round_ci(lo, hi) == (np.floor(((hi - lo) / 2) * 100 * 10) + 1) / 10
-        assert scoring.round_score(lo, hi) == np.round(((hi + lo) / 2) * 100, 1)
+        assert intervals.round_ci(lo, hi) == (np.floor(((hi - lo) / 2) * 100 * 10) + 1) / 10
+        assert intervals.round_score(lo, hi) == np.round(((hi + lo) / 2) * 100, 1)
 
 
 def test_rounding_rejects_a_reversed_interval():
     with pytest.raises(ValueError):
-        scoring.round_ci(0.6, 0.5)
+        intervals.round_ci(0.6, 0.5)
 
 
 def test_rank_spread_reproduces_the_published_llm_table():
     scores = [85.2, 83.9, 83.3, 80.4, 79.6, 73.4, 70.2, 66.7, 48.7]
     widths = [1.4, 1.1, 0.1, 0.3, 0.6, 1.4, 0.9, 1.7, 1.4]
-    best, worst = scoring.rank_spread(scores, widths)
+    best, worst = intervals.rank_spread(scores, widths)
     spreads = [f"{b} <--> {w}" for b, w in zip(best, worst, strict=True)]
     assert spreads == [
         "1 <--> 2", "1 <--> 3", "2 <--> 3", "4 <--> 5", "4 <--> 5",
@@ -265,9 +265,9 @@ def test_rank_spread_reproduces_the_published_llm_table():
 
 def test_rank_spread_counts_touching_bounds_as_overlap():
     # 80.0 + 0.3 == 80.6 - 0.3: float noise must not break the tie
-    best, worst = scoring.rank_spread([80.6, 80.0], [0.3, 0.3])
+    best, worst = intervals.rank_spread([80.6, 80.0], [0.3, 0.3])
     assert best.tolist() == [1, 1] and worst.tolist() == [2, 2]
 
 
 def test_competition_ranks_share_ties():
-    assert scoring.competition_ranks([70.0, 80.0, 70.0, 60.0]).tolist() == [2, 1, 2, 4]
+    assert intervals.competition_ranks([70.0, 80.0, 70.0, 60.0]).tolist() == [2, 1, 2, 4]

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from layton_eval import scoring
-from layton_eval.choices import Field, Split
+from layton_eval.choices import Split, VerdictField
 from layton_eval.errors import DatasetError
 from layton_eval.jsonl import json_objects
+from layton_eval.stats import ppi
 
 if t.TYPE_CHECKING:
     from layton_eval.settings import Settings
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: The verdict fields a score can be computed on (``both_correct`` is the published one).
-FIELDS: tuple[str, ...] = tuple(field.value for field in Field)
+FIELDS: tuple[str, ...] = tuple(field.value for field in VerdictField)
 #: The human label column that calibrates each field.
 HUMAN_COLUMNS: dict[str, str] = {
     "both_correct": "human_both_correct",
@@ -76,7 +76,7 @@ class CalibrationPool:
         """Number of rows per jury value (rounded as the scoring bins are)."""
         if self.yhat.size == 0:
             return {}
-        keys, counts = np.unique(scoring.bin_keys(self.yhat), return_counts=True)
+        keys, counts = np.unique(ppi.bin_keys(self.yhat), return_counts=True)
         return {float(k): int(c) for k, c in zip(keys, counts, strict=True)}
 
 
@@ -105,8 +105,7 @@ class CalibrationSet:
 
     Attributes
     ----------
-    split : str
-        ``llm`` or ``vlm``.
+    split : Split
     source : str
         Where the rows were read from (shown in errors and cards).
     riddle_ids, providers, models : tuple of str, length R
@@ -119,7 +118,7 @@ class CalibrationSet:
         Per field present in the file: the human label, NaN where no human looked.
     """
 
-    split: str
+    split: Split
     source: str
     riddle_ids: tuple[str, ...]
     providers: tuple[str, ...]
@@ -131,18 +130,18 @@ class CalibrationSet:
     def __len__(self) -> int:
         return len(self.riddle_ids)
 
-    def jury_values(self, field: str) -> npt.NDArray[np.float64]:
+    def jury_values(self, field: VerdictField) -> npt.NDArray[np.float64]:
         """Jury value of every row for ``field``, shape (R,); NaN for a row without verdicts."""
-        return scoring.jury_values(self.verdicts[_check_field(field)])
+        return ppi.jury_values(self.verdicts[field])
 
-    def labels(self, field: str) -> npt.NDArray[np.float64]:
+    def labels(self, field: VerdictField) -> npt.NDArray[np.float64]:
         """Human label of every row for ``field``, shape (R,); NaN where unlabelled."""
-        column = HUMAN_COLUMNS[_check_field(field)]
+        column = HUMAN_COLUMNS[field]
         if field not in self.human:
             raise DatasetError(f"{self.source} has no {column} column: cannot calibrate {field}")
         return self.human[field]
 
-    def pool(self, field: str, *, exclude_provider: str) -> CalibrationPool:
+    def pool(self, field: VerdictField, *, exclude_provider: str) -> CalibrationPool:
         """Labelled rows (with a jury value) whose provider is not ``exclude_provider``."""
         yhat = self.jury_values(field)
         y = self.labels(field)
@@ -154,7 +153,7 @@ class CalibrationSet:
         """Every (provider, model) of the file, in order of first appearance."""
         return list(dict.fromkeys(zip(self.providers, self.models, strict=True)))
 
-    def model_rows(self, provider: str, model: str, field: str) -> ModelRows:
+    def model_rows(self, provider: str, model: str, field: VerdictField) -> ModelRows:
         """All rows (labelled or not) of one model: its unlabelled set on the leaderboard."""
         yhat = self.jury_values(field)
         index = [
@@ -178,14 +177,8 @@ class CalibrationSet:
         return frozenset(self.riddle_ids)
 
 
-def _check_field(field: str) -> str:
-    if field not in HUMAN_COLUMNS:
-        raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
-    return field
-
-
 def calibration_path(
-    split: str, *, data_dir: Path | None = None, settings: Settings | None = None
+    split: Split | str, *, data_dir: Path | None = None, settings: Settings | None = None
 ) -> Path:
     """Local path of ``ppi_{split}.jsonl``: in ``data_dir`` (or ``LAYTON_DATA_DIR``), else the Hub.
 
@@ -194,9 +187,9 @@ def calibration_path(
     DatasetError
         If the file is not in the data directory, or the Hub cannot be reached.
     """
-    if split not in SPLITS:
+    if split not in SPLITS:  # the one check of a split given as text (file names, tests)
         raise DatasetError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
-    filename = f"ppi_{split}.jsonl"
+    filename = f"ppi_{Split(split)}.jsonl"
     if data_dir is None:  # pydantic-settings is slow to import: only when needed
         from layton_eval.settings import get_settings
 
@@ -221,7 +214,7 @@ def calibration_path(
 
 
 def load_calibration(
-    split: str, *, data_dir: Path | None = None, settings: Settings | None = None
+    split: Split | str, *, data_dir: Path | None = None, settings: Settings | None = None
 ) -> CalibrationSet:
     """Find and parse the calibration set of ``split`` (see :func:`calibration_path`)."""
     return read_calibration_file(
@@ -229,7 +222,7 @@ def load_calibration(
     )
 
 
-def read_calibration_file(path: Path, split: str) -> CalibrationSet:
+def read_calibration_file(path: Path, split: Split | str) -> CalibrationSet:
     """Parse one ``ppi_*.jsonl`` file.
 
     Raises
@@ -244,10 +237,12 @@ def read_calibration_file(path: Path, split: str) -> CalibrationSet:
     rows = json_objects(text, lambda number: f"{path}, line {number}")
     if not rows:
         raise DatasetError(f"{path} holds no rows")
-    return _columns(rows, path=path, split=split)
+    return _columns(rows, path=path, split=Split(split))
 
 
-def _columns(rows: list[tuple[int, dict[str, t.Any]]], *, path: Path, split: str) -> CalibrationSet:
+def _columns(
+    rows: list[tuple[int, dict[str, t.Any]]], *, path: Path, split: Split
+) -> CalibrationSet:
     keys: dict[str, None] = {}
     for _, row in rows:
         keys.update(dict.fromkeys(row))

@@ -10,17 +10,15 @@ import pytest
 
 from layton_eval.answers import Verdict
 from layton_eval.errors import JuryError, UsageError
-from layton_eval.verdicts import (
-    JudgeFile,
+from layton_eval.interchange import (
     JudgeFileName,
     JudgeRecord,
-    JuryTable,
-    expand_judge_paths,
     judge_file_name,
     parse_judge_file_name,
-    read_judge_file,
-    write_judge_file,
 )
+from layton_eval.score.judge_files import JudgeFile, expand_judge_paths, read_judge_file
+from layton_eval.score.verdicts import JuryTable
+from tests.helpers import write_judge_file
 
 YES = Verdict(is_answer_correct=True, is_justification_correct=True)
 HALF = Verdict(is_answer_correct=True, is_justification_correct=False)

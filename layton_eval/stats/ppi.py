@@ -6,7 +6,7 @@ the jury values of the evaluated model's riddles; ``n`` is the labelled sample s
 unlabelled one. Randomness comes only from an explicit :class:`numpy.random.Generator`, and every
 function works on all bootstrap iterations at once (axis 0 is the iteration axis).
 
-The procedure (see ``methodology.md``):
+The procedure (see ``docs/methodology.md``):
 
 1. :func:`jury_values` turns a (riddles x judges) verdict matrix into one value per riddle;
 2. :func:`stratified_bootstrap_indices` draws, for every iteration, as many calibration rows per
@@ -14,8 +14,7 @@ The procedure (see ``methodology.md``):
    that have no calibration row, before any drawing);
 3. :func:`ppi_mean_pointestimates` computes the power-tuned PPI++ mean of every iteration
    (:func:`stratified_ppi_bootstrap` chains 2 and 3);
-4. :func:`percentile_interval`, :func:`round_score` and :func:`round_ci` give the published
-   numbers, and :func:`rank_spread` the leaderboard's ``best <--> worst``.
+4. :mod:`layton_eval.stats.intervals` turns the estimates into the published numbers.
 
 A property worth knowing: stratification makes ``mean(Yhat)`` equal ``mean(Yhat_u)`` in every
 iteration, so the PPI++ correction ``lambda * (mean(Yhat_u) - mean(Yhat))`` vanishes and each
@@ -25,22 +24,18 @@ as the reference does, so that every estimate matches ``ppi_py`` to 1e-12.
 
 from __future__ import annotations
 
-import math
 import typing as t
 
 import numpy as np
 import numpy.typing as npt
 
+from layton_eval.stats._arrays import FloatArray, IntArray, as_1d_float
+
 __all__ = [
     "BIN_DECIMALS",
     "bin_keys",
-    "competition_ranks",
     "jury_values",
-    "percentile_interval",
     "ppi_mean_pointestimates",
-    "rank_spread",
-    "round_ci",
-    "round_score",
     "stratified_bootstrap_indices",
     "stratified_ppi_bootstrap",
     "uncovered_bins",
@@ -49,16 +44,6 @@ __all__ = [
 #: Jury values are compared after rounding to this many decimals, so that 2/3 computed as
 #: ``mean([1, 1, 0])`` and as ``4 / 6`` fall in the same bin.
 BIN_DECIMALS = 6
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-
-
-def _as_1d_float(name: str, values: npt.ArrayLike) -> FloatArray:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
-    return array
 
 
 def jury_values(verdicts: npt.ArrayLike) -> FloatArray:
@@ -111,7 +96,7 @@ def bin_keys(values: npt.ArrayLike) -> FloatArray:
     ValueError
         If a value is NaN or outside [0, 1].
     """
-    array = _as_1d_float("values", values)
+    array = as_1d_float("values", values)
     if np.isnan(array).any():
         raise ValueError("jury values must not be NaN (a riddle without any verdict?)")
     if ((array < 0.0) | (array > 1.0)).any():
@@ -263,9 +248,9 @@ def stratified_ppi_bootstrap(
     ValueError
         As :func:`stratified_bootstrap_indices`, or on mismatched pool arrays.
     """
-    y = _as_1d_float("y_pool", y_pool)
-    yhat = _as_1d_float("yhat_pool", yhat_pool)
-    yhat_u = _as_1d_float("yhat_unlabeled", yhat_unlabeled)
+    y = as_1d_float("y_pool", y_pool)
+    yhat = as_1d_float("yhat_pool", yhat_pool)
+    yhat_u = as_1d_float("yhat_unlabeled", yhat_unlabeled)
     if y.shape != yhat.shape or np.isnan(y).any():
         raise ValueError("y_pool must match yhat_pool in shape and be free of NaN")
     strata = _strata(yhat_u, yhat, iterations=iterations, rng=rng)
@@ -329,7 +314,7 @@ def ppi_mean_pointestimates(
     """
     y = np.atleast_2d(np.asarray(Y, dtype=np.float64))
     yhat = np.asarray(Yhat, dtype=np.float64)
-    yhat_u = _as_1d_float("Yhat_u", Yhat_u)
+    yhat_u = as_1d_float("Yhat_u", Yhat_u)
     if y.ndim != 2 or yhat.shape not in (y.shape, y.shape[1:]):
         raise ValueError(
             f"Yhat must have Y's shape (B, n) or (n,); got Y {y.shape}, Yhat {yhat.shape}"
@@ -365,112 +350,3 @@ def _power_tuning(cov: FloatArray, denom: FloatArray) -> FloatArray:
     lam = np.zeros_like(cov)
     np.divide(cov, denom, out=lam, where=denom > 0)
     return np.clip(lam, 0.0, 1.0)
-
-
-def percentile_interval(estimates: npt.ArrayLike, *, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval: the (1-level)/2 and (1+level)/2 quantiles.
-
-    Parameters
-    ----------
-    estimates : array_like, shape (B,)
-        Bootstrap estimates.
-    level : float
-        Coverage in (0, 1); 0.95 gives the 2.5th and 97.5th percentiles (linear interpolation,
-        numpy's default, as in the reference).
-
-    Returns
-    -------
-    tuple of float
-        ``(lo, hi)``.
-    """
-    array = _as_1d_float("estimates", estimates)
-    if array.size == 0 or np.isnan(array).any():
-        raise ValueError("estimates must be non-empty and free of NaN")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    # rounded so that level=0.95 asks for exactly the 2.5th and 97.5th percentiles
-    quantiles = np.round([50.0 * (1.0 - level), 50.0 * (1.0 + level)], 10)
-    lo, hi = np.percentile(array, quantiles)
-    return float(lo), float(hi)
-
-
-def round_score(lo: float, hi: float) -> float:
-    """Published score: the interval's midpoint in percentage points, rounded to 0.1.
-
-    Computed as ``round(((lo + hi) / 2) * 100, 1)`` with numpy's rounding, in the reference's
-    order of operations so that ties round the same way.
-    """
-    _check_interval(lo, hi)
-    return float(np.round(((hi + lo) / 2) * 100, 1))
-
-
-def round_ci(lo: float, hi: float) -> float:
-    """Published ``95% CI (±)``: the half-width in percentage points, always rounded *up* to 0.1.
-
-    ``(floor(1000 * (hi - lo) / 2) + 1) / 10``: a half-width of exactly 1.2 points gives 1.3,
-    and a zero-width interval gives 0.1.
-    """
-    _check_interval(lo, hi)
-    spread = (hi - lo) / 2
-    return float((math.floor(spread * 100 * 10) + 1) / 10)
-
-
-def _check_interval(lo: float, hi: float) -> None:
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
-        raise ValueError(f"not an interval: [{lo}, {hi}]")
-
-
-def competition_ranks(scores: npt.ArrayLike) -> IntArray:
-    """Rank by score, highest first; tied scores share the best rank ("1224" ranking).
-
-    Parameters
-    ----------
-    scores : array_like, shape (m,)
-        Published (rounded) scores.
-
-    Returns
-    -------
-    ndarray of int, shape (m,)
-        1 for the best score.
-    """
-    tenths = _tenths("scores", scores)
-    return 1 + (tenths[None, :] > tenths[:, None]).sum(axis=1)
-
-
-def rank_spread(scores: npt.ArrayLike, ci95: npt.ArrayLike) -> tuple[IntArray, IntArray]:
-    """Best and worst possible rank of each model given its interval ``[s - w, s + w]``.
-
-    best = 1 + number of other models whose lower bound is above this model's upper bound;
-    worst = number of models (itself included) whose upper bound is at or above this model's
-    lower bound. Scores and half-widths are the published numbers (multiples of 0.1); they are
-    compared as integer tenths so that float noise never flips a tie.
-
-    Parameters
-    ----------
-    scores : array_like, shape (m,)
-        Published scores.
-    ci95 : array_like, shape (m,)
-        Published half-widths, same order.
-
-    Returns
-    -------
-    tuple of ndarray of int
-        ``(best, worst)``, each of shape (m,).
-    """
-    s = _tenths("scores", scores)
-    w = _tenths("ci95", ci95)
-    if s.shape != w.shape:
-        raise ValueError(f"scores and ci95 differ in shape: {s.shape} vs {w.shape}")
-    if (w < 0).any():
-        raise ValueError("ci95 must not be negative")
-    lower, upper = s - w, s + w
-    best = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
-    worst = (upper[None, :] >= lower[:, None]).sum(axis=1)
-    return best, worst
-
-
-def _tenths(name: str, values: npt.ArrayLike) -> t.Any:
-    array = _as_1d_float(name, values)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must be finite")
-    return np.rint(array * 10).astype(np.int64)

@@ -1,0 +1,50 @@
+"""A run family (the evaluated run and its judge child runs) fetched as one.
+
+``layton fetch RUN`` downloads what is ready for the evaluated model, writes its predictions,
+then downloads each judge's verdicts and collects the jury (see :mod:`layton_eval.jury.collect`).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from pydantic import BaseModel, Field
+
+from layton_eval.batches.fetch import fetch_run
+from layton_eval.jury.collect import JurySummary, collect_jury
+from layton_eval.runs import layout
+from layton_eval.runs.outputs import FetchResult, OutputRecord
+from layton_eval.runs.predictions import write_predictions
+from layton_eval.settings import Settings
+
+if t.TYPE_CHECKING:
+    from layton_eval.runs.store import Run
+
+__all__ = ["FamilyFetch", "fetch_family"]
+
+
+class FamilyFetch(BaseModel):
+    """What ``layton fetch RUN`` collected."""
+
+    run: FetchResult | None = None
+    judges: list[FetchResult] = Field(default_factory=list)
+    jury: JurySummary | None = None
+
+
+def fetch_family(run: Run, *, settings: Settings) -> FamilyFetch:
+    """Fetch what is ready in ``run`` and its judge child runs, and write derived files."""
+    children = run.children()
+    fetched = fetch_run(run, settings=settings, has_judges=bool(children))
+    result = fetched.result
+    if run.file(layout.OUTPUTS).is_file():
+        files = write_predictions(run, fetched.outputs, fetched.changed)
+        result = result.model_copy(update={"files": result.files | files})
+    family = FamilyFetch(run=result)
+    fresh: dict[str, dict[str, OutputRecord]] = {}
+    for child in children:
+        judged = fetch_run(child, settings=settings)
+        family.judges.append(judged.result)
+        fresh[child.name] = judged.outputs
+    if children:
+        family.jury = collect_jury(run, fresh=fresh)
+    return family

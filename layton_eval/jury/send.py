@@ -1,0 +1,248 @@
+"""``jury``: build each judge's requests and send them as child runs of the evaluated run.
+
+Each judge is a child run ``<run>/jury/<judge key>/`` with its own requests and batches, sent
+and fetched by :mod:`layton_eval.batches` like any run. A riddle whose prediction failed or could
+not be read is not sent to judges: it counts as incorrect on every field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from layton_eval.answers import Answer
+from layton_eval.batches.send import SendOptions, SendResult, plan_requests, send_run
+from layton_eval.errors import JuryError, RunError
+from layton_eval.jury.panel import DEFAULT_JURY, JudgeSpec, JuryConfig, choose_panel
+from layton_eval.neutral import GenerationOptions, NeutralRequest
+from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.prepare import load_run_dataset
+from layton_eval.prompts import judge_request, load_prompts
+from layton_eval.runs import layout
+from layton_eval.runs.manifest import JudgeRef, RunManifest, RunState
+from layton_eval.runs.outputs import retry_ids
+from layton_eval.runs.predictions import Prediction, load_predictions
+from layton_eval.runs.store import Run, write_run
+from layton_eval.settings import Settings, require_api_key
+
+if t.TYPE_CHECKING:
+    from layton_eval.batches._calls import ClientFactory
+
+__all__ = ["JudgeSend", "JuryOptions", "JuryStart", "start_jury"]
+
+
+@dataclasses.dataclass(frozen=True)
+class JuryOptions:
+    """How ``layton jury`` should send the panel (see its ``--help``)."""
+
+    config: JuryConfig = dataclasses.field(default_factory=lambda: DEFAULT_JURY)
+    allow_self_judging: bool = False
+    force: bool = False
+    retry_missing: bool = False
+    completion_window: str = "24h"
+    data_dir: Path | None = None
+    prompts_dir: Path | None = None
+
+
+class JudgeSend(BaseModel):
+    """One judge's send (or, in a dry run, its plan)."""
+
+    judge: JudgeSpec
+    send: SendResult
+
+
+class JuryStart(BaseModel):
+    """What ``layton jury`` sent (or, with ``--dry-run``, would send)."""
+
+    run: str
+    panel: list[JudgeSpec]
+    judged: int
+    not_judged: list[str]
+    without_gold: list[str]
+    judges: list[JudgeSend]
+    already_sent: list[str] = Field(default_factory=list)  # judges left alone, sent before
+    estimated_cost_usd: float | None
+    dry_run: bool
+    next_command: str
+
+
+def start_jury(
+    run: Run,
+    options: JuryOptions = JuryOptions(),
+    *,
+    settings: Settings,
+    dry_run: bool = False,
+    client_factory: ClientFactory | None = None,
+) -> JuryStart:
+    """Build each judge's requests and send them (``retry_missing``: only missing verdicts)."""
+    manifest = run.manifest
+    if manifest.kind != "benchmark" or not manifest.provider:
+        raise RunError(f"run {run.name} is not an evaluated run", run=run.name)
+    if manifest.derived_state() is not RunState.fetched:
+        raise RunError(
+            f"run {run.name} is {manifest.derived_state()}: fetch its predictions first "
+            f"(layton fetch {run.name})",
+            run=run.name,
+        )
+    predictions = load_predictions(run)
+    judged = [cid for cid in manifest.ids if cid in predictions and predictions[cid].valid]
+    panel = choose_panel(
+        options.config, manifest.provider, allow_self_judging=options.allow_self_judging
+    )
+    children = {c.manifest.judge.key: c for c in run.children() if c.manifest.judge}
+    send = _Sender(run, options, settings, dry_run, client_factory)
+    without_gold: list[str] = []
+    if options.retry_missing:
+        sends, already_sent = send.missing(panel, children), []
+    else:
+        already_sent = _already_sent(run, panel, children, force=options.force)
+        to_send = [judge for judge in panel if judge.key not in already_sent]
+        sends, without_gold = send.panel(to_send, judged, predictions)
+    costs = [s.send.plan.estimated_cost_usd for s in sends]
+    step = Step.jury_dry_run if dry_run else Step.jury
+    return JuryStart(
+        run=run.name,
+        panel=panel,
+        judged=len(judged),
+        not_judged=[cid for cid in manifest.ids if cid not in judged],
+        without_gold=without_gold,
+        judges=sends,
+        already_sent=already_sent,
+        estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        dry_run=dry_run,
+        next_command=next_command(step, Facts(run=run.name)) or "",
+    )
+
+
+def _already_sent(
+    run: Run, panel: list[JudgeSpec], children: dict[str, Run], *, force: bool
+) -> list[str]:
+    """Judges of the panel sent before, left alone (a jury interrupted by one judge's failure
+    resumes with the others); ``force`` sends every judge again."""
+    sent = [
+        judge.key
+        for judge in panel
+        if judge.key in children and children[judge.key].manifest.live_batches
+    ]
+    if sent and not force and len(sent) == len(panel):
+        raise RunError(
+            f"run {run.name} already has judge batches ({', '.join(sent)}); follow "
+            f"them with 'layton status {run.name}', or use --retry-missing",
+            run=run.name,
+        )
+    return [] if force else sent
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sender:
+    """Sends judges of one run, or plans them in a dry run."""
+
+    run: Run
+    options: JuryOptions
+    settings: Settings
+    dry_run: bool
+    client_factory: ClientFactory | None
+
+    def panel(
+        self, judges: list[JudgeSpec], judged: list[str], predictions: dict[str, Prediction]
+    ) -> tuple[list[JudgeSend], list[str]]:
+        """Send ``judges`` the ``judged`` riddles; also the riddles without a gold answer."""
+        run = self.run
+        if not judged:
+            raise JuryError(f"run {run.name} has no valid prediction to judge")
+        loaded = load_run_dataset(run, settings=self.settings, data_dir=self.options.data_dir)
+        riddles = loaded.by_id
+        without_gold = [cid for cid in judged if not riddles[cid].has_gold]
+        source = run.manifest.prompts.source
+        prompts_dir = self.options.prompts_dir
+        prompts = load_prompts(prompts_dir or (None if source == "builtin" else Path(source)))
+        requests = [
+            judge_request(riddles[cid], _answer(predictions[cid]), prompts) for cid in judged
+        ]
+        if not self.dry_run:
+            for judge in judges:  # every key before the first batch: no half-sent jury
+                require_api_key(judge.provider, self.settings)
+            with run.lock():  # jury.jsonl flags these riddles
+                run.manifest.notes["without_gold"] = without_gold
+                run.save()
+        return [self._one(judge, requests, judged) for judge in judges], without_gold
+
+    def _one(self, judge: JudgeSpec, requests: list[NeutralRequest], ids: list[str]) -> JudgeSend:
+        window = self.options.completion_window
+        if self.dry_run:
+            plan, _ = plan_requests(
+                judge.key,
+                requests,
+                GenerationOptions(model=judge.model, **judge.sampling.model_dump()),
+                provider=judge.provider,
+                completion_window=window,
+            )
+            command = next_command(Step.jury_dry_run, Facts(run=self.run.name)) or ""
+            return JudgeSend(
+                judge=judge, send=SendResult(plan=plan, dry_run=True, next_command=command)
+            )
+        child = write_run(
+            self.run.file(layout.judge_child(judge.key)),
+            _child_manifest(self.run, judge, ids),
+            requests,
+            force=True,
+        )
+        sent = send_run(
+            child,
+            SendOptions(completion_window=window),
+            settings=self.settings,
+            client_factory=self.client_factory,
+        )
+        return JudgeSend(judge=judge, send=sent)
+
+    def missing(self, panel: list[JudgeSpec], children: dict[str, Run]) -> list[JudgeSend]:
+        """Resend, judge by judge, only the riddles that lack a valid verdict."""
+        run, sends = self.run, []
+        for judge in panel:
+            child = children.get(judge.key)
+            if child is None:
+                raise JuryError(
+                    f"judge {judge.key} was never sent for run {run.name}; run 'layton jury "
+                    f"{run.name}' first"
+                )
+            if not retry_ids(child):
+                continue
+            options = SendOptions(
+                completion_window=self.options.completion_window, retry_failed=True
+            )
+            sent = send_run(
+                child,
+                options,
+                settings=self.settings,
+                dry_run=self.dry_run,
+                client_factory=self.client_factory,
+            )
+            sends.append(JudgeSend(judge=judge, send=sent))
+        if not sends:
+            raise JuryError(f"every judge of run {run.name} has a verdict for every riddle")
+        return sends
+
+
+def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str]) -> RunManifest:
+    parent = run.manifest
+    return RunManifest(
+        name=judge.key,
+        kind="judge",
+        split=parent.split,
+        hints=parent.hints,
+        provider=judge.provider,
+        model=judge.model,
+        sampling=judge.sampling,
+        dataset=parent.dataset,
+        prompts=parent.prompts,
+        ids=ids,
+        parent=parent.name,
+        judge=JudgeRef(key=judge.key, provider=judge.provider, model=judge.model),
+    )
+
+
+def _answer(prediction: Prediction) -> Answer:
+    return Answer(answer=prediction.answer or "", justification=prediction.justification or "")

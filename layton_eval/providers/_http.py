@@ -1,0 +1,180 @@
+"""The HTTP side of every provider: retries with backoff, and errors the user can act on.
+
+:class:`HttpCalls` is mixed into :class:`~layton_eval.providers.base.Provider`: read-only calls
+(poll, results, list) are retried on 429, 5xx and network errors; an error status becomes a
+:class:`~layton_eval.errors.ProviderHTTPError` whose message holds the provider's own words,
+never a key (:func:`redact`) and never a header.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from collections.abc import Awaitable, Callable, Mapping
+from urllib.parse import urlsplit
+
+from layton_eval.errors import BatchError, ProviderHTTPError
+
+if t.TYPE_CHECKING:
+    import httpx
+
+    ClientFactory = Callable[[], httpx.AsyncClient]
+
+__all__ = ["TRANSIENT", "HttpCalls", "batch_error", "error_text", "redact", "short"]
+
+#: Statuses worth retrying: the provider may answer the same call differently later.
+TRANSIENT = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+_MASKED_KEY = re.compile(r"\S*\*{3,}\S*")
+
+
+class HttpCalls:
+    """Retried read-only calls and translated HTTP errors (see the module docstring)."""
+
+    name: t.ClassVar[str]
+    sleep: Callable[[float], Awaitable[t.Any]]
+    retry_delays: tuple[float, ...]
+
+    @property
+    def api_key_var(self) -> str:
+        """The environment variable of this provider's API key."""
+        from layton_eval.providers import key_var
+
+        return key_var(self.name)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        client_factory: ClientFactory,
+        *,
+        api_key: str,
+        batch_id: str | None = None,
+        doing: str,
+    ) -> httpx.Response:
+        """One read-only call, retried on 429, 5xx and network errors with backoff.
+
+        Decoded batch responses have no ``.request``; this is only used on real responses,
+        and 401/403/404 stop at once.
+        """
+        import httpx
+
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                async with client_factory() as client:
+                    response = await client.request(method, url, headers=dict(headers))
+                response.raise_for_status()
+                return response
+            except httpx.HTTPStatusError as exc:
+                code = exc.response.status_code
+                if code not in TRANSIENT or attempt >= len(self.retry_delays):
+                    error = self._http_error(exc.response, api_key=api_key, batch_id=batch_id)
+                    raise error from exc
+                retry_after = _retry_after(exc.response)
+            except httpx.TransportError as exc:
+                if attempt >= len(self.retry_delays):
+                    host = urlsplit(url).hostname
+                    raise BatchError(
+                        f"{self.name}: could not reach {host} while {doing} "
+                        f"({type(exc).__name__}); check the network and try again",
+                        provider=self.name,
+                        batch_id=batch_id,
+                    ) from exc
+            delay = self.retry_delays[attempt]
+            await self.sleep(max(delay, min(retry_after or 0.0, 60.0)))
+            attempt += 1
+
+    def _http_error(
+        self, response: httpx.Response, *, api_key: str, batch_id: str | None = None
+    ) -> ProviderHTTPError:
+        """``<provider> answered <code>: <provider's message>`` plus what to do; no headers."""
+        code = response.status_code
+        try:
+            body: t.Any = response.json()
+        except ValueError:
+            body = response.text
+        detail = short(redact(error_text(body) if body else response.reason_phrase, api_key))
+        message = f"{self.name} answered {code}: {detail}"
+        if code in (401, 403) or self._is_auth_error(code, body):
+            message += f" (check {self.api_key_var})"
+        elif code == 404:
+            message += " (unknown batch or file id?)"
+        elif code == 429:
+            message += " (rate limited: wait and try again)"
+        return ProviderHTTPError(message, status_code=code, provider=self.name, batch_id=batch_id)
+
+    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
+        """Providers that answer a bad key with another status override this."""
+        return False
+
+    def _json(self, response: httpx.Response, *, batch_id: str | None = None) -> t.Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BatchError(
+                f"{self.name} answered with something that is not JSON",
+                provider=self.name,
+                batch_id=batch_id,
+            ) from exc
+
+
+def batch_error(payload: t.Any) -> str | None:
+    """The batch-level error message of a poll answer, in the shapes providers use.
+
+    OpenAI-style ``errors: {"data": [{"message"}]}``, Mistral ``errors: [{"message"}]``,
+    Gemini's operation ``error: {"message"}``, Together ``error: "..."``.
+    """
+    if not isinstance(payload, dict):
+        return None
+    found: list[str] = []
+    for key in ("errors", "error"):
+        value = payload.get(key)
+        if isinstance(value, dict) and isinstance(value.get("data"), list):
+            value = value["data"]
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            message = item.get("message") if isinstance(item, dict) else item
+            if isinstance(message, str) and message.strip() and message not in found:
+                found.append(message.strip())
+    return short("; ".join(found)) if found else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+def short(text: str, limit: int = 300) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redact(text: str, api_key: str | None) -> str:
+    """Remove the API key, and masked echoes of it (``sk-ab***yz``), from a message."""
+    if api_key:
+        text = text.replace(api_key, "[redacted]")
+    return _MASKED_KEY.sub("[redacted]", text)
+
+
+def error_text(body: t.Any) -> str:
+    """The most useful one-line message of a provider error body (any provider's shape)."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict) and inner:
+            return error_text(inner)
+        message = body.get("message") or body.get("detail") or (inner if inner else None)
+        kind = body.get("type") or body.get("status") or body.get("code")
+        if message:
+            message = message if isinstance(message, str) else json.dumps(message)
+            if kind and kind != "error" and str(kind) not in message:
+                return f"{kind}: {message}"
+            return message
+    return short(json.dumps(body, default=str))

@@ -1,0 +1,96 @@
+"""What the report page shows, as data (drawn by :mod:`layton_eval.report.html`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from layton_eval import __version__
+from layton_eval.choices import Split, VerdictField
+from layton_eval.score.leaderboard import LeaderboardRow
+from layton_eval.score.score import CategoryResult
+
+__all__ = [
+    "CostLine",
+    "JudgeVerdict",
+    "ModelCategories",
+    "ReportData",
+    "RiddleRow",
+    "RunReport",
+]
+
+
+class JudgeVerdict(BaseModel):
+    """One judge's verdict on one riddle (``None``: missing or unreadable)."""
+
+    answer: bool | None = None
+    justification: bool | None = None
+
+
+class RiddleRow(BaseModel):
+    """One riddle of a run, as the per-riddle table shows it."""
+
+    id: str
+    category: str
+    description: str | None = None
+    gold_answer: str | None = None
+    url: str | None = None
+    image: str | None = Field(default=None, description="Base64 JPEG, only with --images.")
+    answer: str | None = None
+    justification: str | None = None
+    status: str = Field(description="ok, invalid (unreadable output), failed or missing.")
+    detail: str | None = Field(default=None, description="Provider error or raw output.")
+    verdicts: list[JudgeVerdict]
+    jury: float | None = Field(description="Jury value of the report's field (0-1).")
+    disagree: bool = Field(description="The judges' verdicts on the field differ.")
+
+
+class CostLine(BaseModel):
+    """Tokens and batch cost of the evaluated model or of one judge."""
+
+    role: str
+    provider: str | None
+    model: str | None
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cost_usd: float | None
+
+
+class RunReport(BaseModel):
+    """A run's configuration, cost, leaderboard row and riddles."""
+
+    name: str
+    label: str = Field(description="Its name on the leaderboard.")
+    config: dict[str, str]
+    judges: list[str]
+    costs: list[CostLine]
+    row: LeaderboardRow | None = None
+    note: str | None = Field(default=None, description="Why riddle texts are missing, if so.")
+    riddles: list[RiddleRow]
+
+
+class ModelCategories(BaseModel):
+    """Jury mean per category of one leaderboard model."""
+
+    model: str
+    provider: str
+    is_yours: bool = False
+    categories: list[CategoryResult]
+
+
+class ReportData(BaseModel):
+    """Everything the page shows."""
+
+    split: Split
+    field: VerdictField
+    iterations: int
+    seed: int
+    generated_at: str
+    layton_version: str = __version__
+    calibration_source: str
+    leaderboard: list[LeaderboardRow]
+    category_counts: dict[str, int] = Field(description="Riddles per category, most first.")
+    breakdown: list[ModelCategories] = Field(description="In leaderboard order.")
+    categories_note: str | None = None
+    runs: list[RunReport]

@@ -1,0 +1,446 @@
+"""Scores: the glue between verdicts, the calibration set and :mod:`layton_eval.stats`.
+
+Nothing here draws or prints; results are pydantic models that the cards render and ``--json``
+serialises. Every score, whether of a leaderboard model or of your own judge files, goes through
+:func:`score_jury_values` with a fresh ``numpy.random.default_rng(seed)``: a model's score depends
+only on its jury values, the calibration pool, the field, the iteration count and the seed, so
+the bring-your-own path and the leaderboard give the same number for the same verdicts, and
+adding a run to the leaderboard never moves the other rows.
+
+All percentages (``score``, ``ci95``, ``lower``, ``upper``, ``jury_mean``) are in percentage
+points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, Field
+
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
+from layton_eval.errors import DatasetError, ScoreError, UsageError
+from layton_eval.score.calibration import CalibrationPool, CalibrationSet, load_calibration
+from layton_eval.score.judge_files import read_judge_file, resolve_target, run_judge_files
+from layton_eval.score.verdicts import JuryTable
+from layton_eval.stats import intervals, ppi
+
+if t.TYPE_CHECKING:
+    from layton_eval.dataset import LoadedSplit
+    from layton_eval.runs.store import Run
+
+__all__ = [
+    "UNKNOWN_CATEGORY",
+    "BinSummary",
+    "CategoryResult",
+    "ScoreOptions",
+    "ScoreResult",
+    "category_means",
+    "score_judge_files",
+    "score_jury_values",
+    "score_run",
+    "score_verdicts",
+    "show_ids",
+]
+
+_SHOW_IDS = 10
+#: Category shown for riddles whose category is unknown (absent from the dataset, or null).
+UNKNOWN_CATEGORY = "(unknown)"
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreOptions:
+    """How to score: the field, the bootstrap, and how strict to be with judge files."""
+
+    field: VerdictField = VerdictField.both_correct
+    iterations: int = DEFAULT_ITERATIONS
+    seed: int = DEFAULT_SEED
+    judges: int = 3  # judge files expected
+    allow_missing: bool = False
+    data_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.iterations < 1:
+            raise UsageError(f"--iterations must be at least 1, got {self.iterations}")
+
+
+class BinSummary(BaseModel):
+    """One jury-value stratum: how many riddles fell in it, how many rows calibrate it."""
+
+    jury_value: float = Field(description="Jury value of the bin (0, 1/3, 2/3 or 1 for 3 judges).")
+    label: str = Field(description="The jury value as a fraction, e.g. '2/3'.")
+    riddles: int = Field(description="Riddles of the evaluated model in this bin (may be 0).")
+    calibration_rows: int = Field(description="Human-labelled rows available in this bin.")
+
+
+class CategoryResult(BaseModel):
+    """Raw jury mean of one riddle category (the dataset's ``category`` field)."""
+
+    category: str
+    n: int = Field(description="Riddles of this category with a jury value.")
+    jury_mean: float = Field(description="Mean jury value of these riddles (points).")
+
+
+class ScoreResult(BaseModel):
+    """A calibrated score with its bootstrap interval (all percentages in points)."""
+
+    score: float = Field(description="Midpoint of the 95% interval, rounded to 0.1 point.")
+    ci95: float = Field(description="Half-width of the 95% interval, rounded up to 0.1 point.")
+    lower: float = Field(description="2.5th percentile of the bootstrap estimates (points).")
+    upper: float = Field(description="97.5th percentile of the bootstrap estimates (points).")
+    jury_mean: float = Field(description="Raw, uncalibrated mean jury value (points).")
+    n: int = Field(description="Number of riddles scored.")
+    field: VerdictField
+    iterations: int
+    seed: int
+    provider: str
+    split: Split
+    model: str | None = None
+    n_hints: int | None = None
+    judges: list[str] = Field(default_factory=list)
+    calibration_rows: int = Field(description="Labelled rows in the pool (other providers).")
+    bins: list[BinSummary]
+    dropped: list[str] = Field(
+        default_factory=list, description="Riddles left out: no verdict from any judge."
+    )
+    partial: list[str] = Field(
+        default_factory=list, description="Riddles scored from fewer verdicts than judges."
+    )
+    foreign_ids: bool = Field(
+        default=False,
+        description="The riddles are not the benchmark's (e.g. the bundled sample): the number "
+        "only exercises the pipeline.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Conditions that make the number less comparable to the published ones.",
+    )
+    categories: list[CategoryResult] = Field(
+        default_factory=list,
+        description="Jury mean per riddle category, most frequent first (empty when the "
+        "riddles could not be loaded).",
+    )
+
+
+def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
+    """Score a run from its judge files, exactly as ``--judge-files`` would score them.
+
+    The per-category table uses the riddles the run was prepared from (none if they cannot be
+    loaded any more).
+    """
+    from layton_eval.prepare import load_run_dataset
+    from layton_eval.settings import get_settings
+
+    return score_judge_files(
+        run_judge_files(run),
+        provider=run.manifest.provider,
+        split=run.manifest.split,
+        options=options,
+        foreign_ids=run.manifest.dataset.source == "sample",
+        categories=_categories_of(
+            lambda: load_run_dataset(run, settings=get_settings(), data_dir=options.data_dir)
+        ),
+    )
+
+
+def _categories_of(load: t.Callable[[], LoadedSplit]) -> dict[str, str | None]:
+    """Riddle id -> category of the riddles ``load()`` returns; empty if they cannot be loaded."""
+    try:
+        return {riddle.id: riddle.category for riddle in load().riddles}
+    except DatasetError:
+        return {}
+
+
+def category_means(
+    riddle_ids: t.Sequence[str],
+    yhat: npt.ArrayLike,
+    categories: t.Mapping[str, str | None],
+) -> list[CategoryResult]:
+    """Raw jury mean per riddle category, most frequent category first (then by name).
+
+    Parameters
+    ----------
+    riddle_ids : sequence of str, length N
+    yhat : array_like, shape (N,)
+        Jury value per riddle; NaN values (no verdict) are left out.
+    categories : mapping of str to str or None
+        Riddle id -> category; riddles absent from it (or with a null category) are counted
+        under ``"(unknown)"``.
+    """
+    values = np.asarray(yhat, dtype=np.float64)
+    if values.shape != (len(riddle_ids),):
+        raise ValueError("riddle_ids and yhat must have the same length")
+    groups: dict[str, list[float]] = {}
+    for rid, value in zip(riddle_ids, values, strict=True):
+        if not np.isnan(value):
+            groups.setdefault(categories.get(rid) or UNKNOWN_CATEGORY, []).append(float(value))
+    return [
+        CategoryResult(category=name, n=len(group), jury_mean=100 * sum(group) / len(group))
+        for name, group in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]
+
+
+def show_ids(ids: t.Sequence[str]) -> str:
+    """Up to ten ids, then how many more."""
+    shown = ", ".join(ids[:_SHOW_IDS])
+    return shown + (f" and {len(ids) - _SHOW_IDS} more" if len(ids) > _SHOW_IDS else "")
+
+
+def _fraction(value: float) -> Fraction | None:
+    """The small fraction (1/3, 2/3, 1/2...) a bin key stands for, if any."""
+    fraction = Fraction(value).limit_denominator(12)
+    return fraction if abs(float(fraction) - value) <= 10.0**-ppi.BIN_DECIMALS else None
+
+
+def _label(value: float) -> str:
+    fraction = _fraction(value)
+    return str(fraction) if fraction is not None else f"{value:.4g}"
+
+
+def _bin_value(key: float) -> float:
+    fraction = _fraction(key)
+    return float(fraction) if fraction is not None else key
+
+
+def score_jury_values(
+    riddle_ids: t.Sequence[str],
+    yhat_u: npt.ArrayLike,
+    *,
+    provider: str,
+    options: ScoreOptions,
+    calibration: CalibrationSet,
+    model: str | None = None,
+) -> ScoreResult:
+    """Stratified-bootstrap PPI++ score of one model's jury values.
+
+    Parameters
+    ----------
+    riddle_ids : sequence of str, length N
+        Riddle of each value (used in error messages).
+    yhat_u : array_like, shape (N,)
+        The model's jury value per riddle.
+    provider : str
+        The evaluated provider: its own rows are left out of the calibration pool.
+    options : ScoreOptions
+        The field, the iteration count and the seed of the generator.
+    calibration : CalibrationSet
+        The split's calibration set.
+    model : str, optional
+        Shown in the result.
+
+    Raises
+    ------
+    ScoreError
+        If a riddle has no jury value, or a jury value has no calibration row (naming riddles).
+    """
+    yhat = np.asarray(yhat_u, dtype=np.float64)
+    if yhat.shape != (len(riddle_ids),):
+        raise ValueError("riddle_ids and yhat_u must have the same length")
+    who = f"{provider}/{model}" if model else provider
+    _check_values(who, riddle_ids, yhat)
+    pool = calibration.pool(options.field, exclude_provider=provider)
+    _check_covered(who, riddle_ids, yhat, pool)
+    rng = np.random.default_rng(options.seed)
+    estimates = ppi.stratified_ppi_bootstrap(
+        pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng
+    )
+    lo, hi = intervals.percentile_interval(estimates)
+    return ScoreResult(
+        score=intervals.round_score(lo, hi),
+        ci95=intervals.round_ci(lo, hi),
+        lower=100 * lo,
+        upper=100 * hi,
+        jury_mean=100 * float(yhat.mean()),
+        n=int(yhat.size),
+        field=options.field,
+        iterations=options.iterations,
+        seed=options.seed,
+        provider=provider,
+        split=calibration.split,
+        model=model,
+        calibration_rows=int(pool.y.size),
+        bins=_bins(yhat, pool),
+    )
+
+
+def _check_values(who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.float64]) -> None:
+    """Stop, naming the riddles, when there is nothing to score or a value is missing."""
+    if yhat.size == 0:
+        raise ScoreError(f"{who}: no riddle to score")
+    no_value = [rid for rid, v in zip(riddle_ids, yhat, strict=True) if np.isnan(v)]
+    if no_value:
+        raise ScoreError(f"{who}: {len(no_value)} riddle(s) have no verdict: {show_ids(no_value)}")
+
+
+def _check_covered(
+    who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.float64], pool: CalibrationPool
+) -> None:
+    """Stop, naming the riddles, when a jury value has no calibration row."""
+    uncovered = ppi.uncovered_bins(yhat, pool.yhat)
+    if uncovered.any():
+        bad = [
+            f"{rid} ({_label(v)})"
+            for rid, v, u in zip(riddle_ids, yhat, uncovered, strict=True)
+            if u
+        ]
+        raise ScoreError(
+            f"{who}: {len(bad)} riddle(s) have a jury value that no calibration row has "
+            f"(a riddle judged by fewer judges?): {show_ids(bad)}; complete their verdicts or "
+            "leave them out"
+        )
+
+
+def _bins(yhat: npt.NDArray[np.float64], pool: CalibrationPool) -> list[BinSummary]:
+    """Riddles and calibration rows per jury value."""
+    rows_per_bin = pool.rows_per_bin()
+    keys, counts = np.unique(ppi.bin_keys(yhat), return_counts=True)
+    riddles_per_bin = {float(k): int(c) for k, c in zip(keys, counts, strict=True)}
+    return [
+        BinSummary(
+            jury_value=_bin_value(value),
+            label=_label(value),
+            riddles=riddles_per_bin.get(value, 0),
+            calibration_rows=rows_per_bin.get(value, 0),
+        )
+        for value in sorted(riddles_per_bin.keys() | rows_per_bin.keys())
+    ]
+
+
+def score_verdicts(
+    table: JuryTable,
+    *,
+    provider: str,
+    options: ScoreOptions,
+    calibration: CalibrationSet,
+    model: str | None = None,
+    n_hints: int | None = None,
+    foreign_ids: bool = False,
+) -> ScoreResult:
+    """Score a panel's verdicts (bring your own judge files, or a run's jury).
+
+    With ``options.allow_missing``, riddles are scored from the verdicts they have instead of
+    stopping; riddles without any verdict are left out (listed in ``dropped``). A riddle with 2
+    of 3 verdicts gets a jury value such as 1/2, which no calibration row has: that still stops,
+    naming the riddle. ``foreign_ids`` admits riddles that are not the benchmark's.
+
+    Raises
+    ------
+    ScoreError
+        On missing verdicts (unless ``allow_missing``), riddles outside the calibration set's
+        split, or jury values without calibration rows.
+    """
+    if not table.riddle_ids:
+        raise ScoreError("the judge files hold no verdict")
+    known = calibration.riddle_id_set()
+    unknown = [rid for rid in table.riddle_ids if rid not in known]
+    if unknown and not foreign_ids:
+        raise ScoreError(
+            f"{len(unknown)} riddle(s) are not in the {calibration.split} split: "
+            f"{show_ids(unknown)} (wrong --split?)"
+        )
+    missing = table.missing()
+    if missing and not options.allow_missing:
+        detail = [f"{rid} ({', '.join(judges)})" for rid, judges in missing.items()]
+        raise ScoreError(
+            f"{len(missing)} riddle(s) have a missing or unreadable verdict: {show_ids(detail)}; "
+            "re-run the jury for them, or pass --allow-missing to score them from the verdicts "
+            "they have"
+        )
+    yhat = table.jury_values(options.field)
+    keep = ~np.isnan(yhat)
+    dropped = [rid for rid, k in zip(table.riddle_ids, keep, strict=True) if not k]
+    kept_ids = [rid for rid, k in zip(table.riddle_ids, keep, strict=True) if k]
+    result = score_jury_values(
+        kept_ids, yhat[keep], provider=provider, options=options, calibration=calibration,
+        model=model,
+    )  # fmt: skip
+    return result.model_copy(
+        update={
+            "judges": list(table.judges),
+            "n_hints": n_hints,
+            "dropped": dropped,
+            "partial": [rid for rid in missing if rid not in dropped],
+            "foreign_ids": bool(unknown),
+            "warnings": _warnings(table, provider, n_hints),
+        }
+    )
+
+
+def _warnings(table: JuryTable, provider: str, n_hints: int | None) -> list[str]:
+    """What makes a score less comparable to the published ones."""
+    warnings = []
+    if n_hints:
+        warnings.append(
+            f"scored with {n_hints} hint(s), but the human-labelled calibration set and the "
+            "published leaderboard use 0 hints"
+        )
+    own = [judge for judge in table.judges if judge.split("/")[0] == provider]
+    if own:
+        warnings.append(
+            f"judge(s) {', '.join(own)} share the evaluated provider {provider} "
+            "(the published jury never lets a provider judge its own model)"
+        )
+    return warnings
+
+
+def score_judge_files(
+    paths: t.Sequence[Path],
+    *,
+    provider: str | None,
+    split: Split | None,
+    options: ScoreOptions,
+    foreign_ids: bool = False,
+    categories: t.Mapping[str, str | None] | None = None,
+) -> ScoreResult:
+    """Score bring-your-own judge files (one per judge) against the split's calibration set.
+
+    ``foreign_ids`` admits riddles that are not the benchmark's (the bundled sample).
+    ``categories`` (riddle id -> category) feeds the per-category table; by default it is read
+    from the split's riddles in ``options.data_dir`` / ``LAYTON_DATA_DIR`` when they are there.
+
+    Raises
+    ------
+    UsageError
+        If the number of judges is not ``options.judges``, or provider/split cannot be resolved.
+    ScoreError, JuryError, DatasetError
+        See :func:`score_verdicts`, :func:`~layton_eval.score.judge_files.read_judge_file` and
+        :func:`~layton_eval.score.calibration.load_calibration`.
+    """
+    if not paths:
+        raise UsageError("no judge file given: pass --judge-files F1 F2 F3 (globs accepted)")
+    if len(paths) != options.judges:
+        raise UsageError(
+            f"expected {options.judges} judge files (one per judge), got {len(paths)}: "
+            f"{', '.join(p.name for p in paths)}; pass --allow-judges {len(paths)} to score "
+            f"with {len(paths)} judges"
+        )
+    files = [read_judge_file(path) for path in paths]
+    target = resolve_target([f.name for f in files], provider=provider, split=split)
+    table = JuryTable.from_judge_files(files)
+    calibration = load_calibration(target.split, data_dir=options.data_dir)
+    result = score_verdicts(
+        table, provider=target.provider, options=options, calibration=calibration,
+        model=target.model, n_hints=target.n_hints, foreign_ids=foreign_ids,
+    )  # fmt: skip
+    if categories is None:
+        categories = _local_categories(target.split, options.data_dir)
+    if not categories:
+        return result
+    by_category = category_means(table.riddle_ids, table.jury_values(options.field), categories)
+    return result.model_copy(update={"categories": by_category})
+
+
+def _local_categories(split: Split, data_dir: Path | None) -> dict[str, str | None]:
+    """Categories from a local data folder only: never wait for the Hub here."""
+    from layton_eval.dataset import load_split
+    from layton_eval.settings import get_settings
+
+    settings = get_settings()
+    local = data_dir or settings.data_dir
+    if not local:
+        return {}
+    return _categories_of(lambda: load_split(split, settings=settings, data_dir=local))

@@ -1,0 +1,58 @@
+"""How far judges agree with each other: Fleiss' kappa and pairwise agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["fleiss_kappa", "pairwise_agreement"]
+
+
+def fleiss_kappa(ratings: npt.ArrayLike) -> float | None:
+    """Fleiss' kappa of binary ratings.
+
+    Parameters
+    ----------
+    ratings : array_like of bool, shape (items, raters)
+        Every item rated by every rater.
+
+    Returns
+    -------
+    float or None
+        ``None`` when there is no item, fewer than two raters, or every rating falls in one
+        class (chance agreement is then 1 and kappa undefined).
+    """
+    data = np.asarray(ratings, dtype=float)
+    if data.ndim != 2 or data.shape[0] == 0 or data.shape[1] < 2:
+        return None
+    n_raters = data.shape[1]
+    yes = data.sum(axis=1)
+    counts = np.stack([yes, n_raters - yes], axis=1)
+    p_i = ((counts**2).sum(axis=1) - n_raters) / (n_raters * (n_raters - 1))
+    p_bar = p_i.mean()
+    p_j = counts.sum(axis=0) / counts.sum()
+    p_e = (p_j**2).sum()
+    if p_e >= 1.0:
+        return None
+    return float((p_bar - p_e) / (1 - p_e))
+
+
+def pairwise_agreement(ratings: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Share of items on which each pair of raters agrees.
+
+    Parameters
+    ----------
+    ratings : array_like of bool, shape (items, raters)
+
+    Returns
+    -------
+    ndarray of float, shape (raters, raters)
+        Symmetric, 1 on the diagonal; NaN everywhere when there is no item.
+    """
+    data = np.asarray(ratings, dtype=bool)
+    if data.ndim != 2:
+        raise ValueError(f"ratings must be an (items, raters) matrix, got shape {data.shape}")
+    if data.shape[0] == 0:
+        return np.full((data.shape[1], data.shape[1]), np.nan)
+    same = data[:, :, None] == data[:, None, :]
+    return np.asarray(same.mean(axis=0), dtype=np.float64)

@@ -38,9 +38,7 @@ class LaytonGroup(TyperGroup):
         **extra: t.Any,
     ) -> t.Any:
         """Run the command; errors become one line on stderr and an exit code."""
-        standalone = standalone_mode
         argv = list(args) if args is not None else sys.argv[1:]
-        debug = "--debug" in argv
         try:
             code = super().main(
                 args=argv,
@@ -49,36 +47,37 @@ class LaytonGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
-        except typer.Exit as exc:
-            code = exc.exit_code
-        except typer.Abort:
-            _error_line("aborted")
-            code = 1
-        except typer.TyperException as exc:  # usage errors: bad option values, missing options
-            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `layton`: show the help
-                sys.stdout.write(exc.format_message() + "\n")
-                code = 0
-            else:
-                _error_line(exc.format_message() + _usage_hint(exc))
-                code = exc.exit_code
-        except LaytonError as exc:
-            if debug:
-                traceback.print_exc()
-            _error_line(str(exc))
-            code = exc.exit_code
-        except KeyboardInterrupt:
-            _error_line("interrupted")
-            code = 130
-        except Exception as exc:  # a bug: say so, in one line unless --debug
-            if debug:
-                traceback.print_exc()
-            _error_line(
-                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
-            )
-            code = 1
-        if not standalone:
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, Exception) as exc:
+            code = _exit_code(exc, debug="--debug" in argv)
+        if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_code(exc: BaseException, *, debug: bool) -> int:
+    """Say what went wrong in one line on stderr; the exit code that goes with it."""
+    if isinstance(exc, typer.Exit):
+        return exc.exit_code
+    if isinstance(exc, typer.Abort):
+        _error_line("aborted")
+        return 1
+    if isinstance(exc, typer.TyperException):  # usage errors: bad option values, missing options
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `layton`: show the help
+            sys.stdout.write(exc.format_message() + "\n")
+            return 0
+        _error_line(exc.format_message() + _usage_hint(exc))
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        _error_line("interrupted")
+        return 130
+    if debug:
+        traceback.print_exc()
+    if isinstance(exc, LaytonError):
+        _error_line(str(exc))
+        return exc.exit_code
+    # a bug: say so, in one line unless --debug
+    _error_line(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+    return 1
 
 
 def _usage_hint(exc: typer.TyperException) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layton_eval.score import calibration as cal
 from layton_eval.errors import DatasetError
+from layton_eval.score import calibration as cal
 from layton_eval.settings import get_settings
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "layton-data"

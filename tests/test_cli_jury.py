@@ -11,8 +11,8 @@ import pytest
 
 from layton_eval.errors import JuryError
 from layton_eval.jury.panel import DEFAULT_JURY, JuryConfig, choose_panel
-from layton_eval.stats.agreement import fleiss_kappa
 from layton_eval.settings import get_settings
+from layton_eval.stats.agreement import fleiss_kappa
 from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY, emulate
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare, request_ids, rows

@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 
 from layton_eval.answers import Verdict
-from layton_eval.score.calibration import FIELDS
-from layton_eval.choices import VerdictField
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, VerdictField
 from layton_eval.interchange import JudgeRecord, judge_file_name
-from tests.helpers import write_judge_file
-from tests.helpers import assert_one_line_error, invoke, invoke_json
+from layton_eval.score.calibration import FIELDS
+from tests.helpers import assert_one_line_error, invoke, invoke_json, write_judge_file
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "layton-data"
 pytestmark = pytest.mark.skipif(

@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from layton_eval.answers import strip_think
 from layton_eval.errors import BatchError, UsageError
 from layton_eval.neutral import GenerationOptions, ImagePart, NeutralRequest, TextPart
 from layton_eval.providers import NAMES, PROVIDERS, get_provider, names
 from layton_eval.providers._http import error_text, redact
 from layton_eval.providers.batch_types import RawResult
-from layton_eval.answers import strip_think
 from layton_eval.providers.native import merge_params, parse_time, strict_schema
 from layton_eval.settings import API_KEY_VARS
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layton_eval.score.score import UNKNOWN_CATEGORY, category_means
 from layton_eval.choices import Split
 from layton_eval.report.build import build_report
-from layton_eval.score.score import ScoreOptions
 from layton_eval.report.html import render_page as render_html
 from layton_eval.report.model import ReportData
 from layton_eval.runs.store import RunStore
+from layton_eval.score.categories import UNKNOWN_CATEGORY, category_means
+from layton_eval.score.score import ScoreOptions
 from layton_eval.settings import get_settings
 from tests.conftest import SHARED_DATA
 from tests.fakes import TEST_KEY, emulate

@@ -107,7 +107,7 @@ def _batches_table(statuses: list[RunStatus]) -> Table:
 
 def status_card(statuses: list[RunStatus]) -> Panel:
     main = statuses[0]
-    parts: list = [
+    parts: list[RenderableType] = [
         Text.assemble(("State: ", "bold"), (str(main.state), _STATE_STYLE.get(main.state, ""))),
         _batches_table(statuses),
     ]
@@ -172,7 +172,7 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
     if result.waiting_batches:
         rows.append(("Still running", ", ".join(result.waiting_batches)))
     rows.append(("Files", "\n".join(result.files.values())))
-    parts: list = [fields_table(rows)]
+    parts: list[RenderableType] = [fields_table(rows)]
     if result.next_command:
         parts += [Text(), next_step(result.next_command)]
     return Panel(Group(*parts), title=f"[bold]{title}[/bold]", border_style="green", expand=False)

@@ -52,47 +52,74 @@ def _store_run(name: str | None, accept: t.Callable[[RunManifest], bool]) -> tup
     return RunStore(settings.runs_dir).resolve(name, accept=accept), settings
 
 
+ProviderOpt = t.Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        help="Provider, when not set at prepare.",
+        autocompletion=complete_provider,
+        show_default=False,
+    ),
+]
+ModelOpt = t.Annotated[
+    str | None,
+    typer.Option("--model", help="Model, when not set at prepare.", show_default=False),
+]
+DryRunOpt = t.Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show batches, size and estimated cost; send nothing."),
+]
+WaitOpt = t.Annotated[
+    bool, typer.Option("--wait", help="Stay attached until the batches finish, then fetch.")
+]
+CompletionWindowOpt = t.Annotated[
+    str, typer.Option("--completion-window", help="Batch completion window.")
+]
+RetryFailedOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--retry-failed",
+        help="Resend only riddles without a valid prediction, as a new batch of the run.",
+    ),
+]
+ForceOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Submit even though the run already has batches (they are paid twice).",
+    ),
+]
+AllOpt = t.Annotated[bool, typer.Option("--all", help="Table of every run and its state.")]
+WatchOpt = t.Annotated[
+    float | None,
+    typer.Option(
+        "--watch",
+        min=1.0,
+        help="Poll again every N seconds until every batch is finished.",
+        show_default=False,
+    ),
+]
+ReconcileOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--reconcile",
+        help="After an interrupted send: find in the provider's batch list which batches "
+        "were accepted, and record them.",
+    ),
+]
+
+
 def send(
     run_name: RunArg = None,
-    provider: t.Annotated[
-        str | None,
-        typer.Option(
-            "--provider",
-            help="Provider, when not set at prepare.",
-            autocompletion=complete_provider,
-            show_default=False,
-        ),
-    ] = None,
-    model: t.Annotated[
-        str | None,
-        typer.Option("--model", help="Model, when not set at prepare.", show_default=False),
-    ] = None,
-    dry_run: t.Annotated[
-        bool,
-        typer.Option("--dry-run", help="Show batches, size and estimated cost; send nothing."),
-    ] = False,
-    wait: t.Annotated[
-        bool, typer.Option("--wait", help="Stay attached until the batches finish, then fetch.")
-    ] = False,
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    dry_run: DryRunOpt = False,
+    wait: WaitOpt = False,
     interval: IntervalOpt = 30.0,
     timeout: TimeoutOpt = None,
-    completion_window: t.Annotated[
-        str, typer.Option("--completion-window", help="Batch completion window.")
-    ] = "24h",
-    retry_failed: t.Annotated[
-        bool,
-        typer.Option(
-            "--retry-failed",
-            help="Resend only riddles without a valid prediction, as a new batch of the run.",
-        ),
-    ] = False,
-    force: t.Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Submit even though the run already has batches (they are paid twice).",
-        ),
-    ] = False,
+    completion_window: CompletionWindowOpt = "24h",
+    retry_failed: RetryFailedOpt = False,
+    force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -151,27 +178,10 @@ def wait_then_fetch(
 
 def status(
     run_name: RunArg = None,
-    all_: t.Annotated[
-        bool, typer.Option("--all", help="Table of every run and its state.")
-    ] = False,
-    watch: t.Annotated[
-        float | None,
-        typer.Option(
-            "--watch",
-            min=1.0,
-            help="Poll again every N seconds until every batch is finished.",
-            show_default=False,
-        ),
-    ] = None,
+    all_: AllOpt = False,
+    watch: WatchOpt = None,
     timeout: TimeoutOpt = None,
-    reconcile: t.Annotated[
-        bool,
-        typer.Option(
-            "--reconcile",
-            help="After an interrupted send: find in the provider's batch list which batches "
-            "were accepted, and record them.",
-        ),
-    ] = False,
+    reconcile: ReconcileOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Poll a run's batches once (and its judges' batches) and show where they stand."""

@@ -17,55 +17,63 @@ from layton_eval.commands.options import (
     interactive,
 )
 
+JuryConfigOpt = t.Annotated[
+    Path | None,
+    typer.Option(
+        "--jury-config",
+        help="JSON or TOML file naming the judge pool, the panel and the substitute "
+        "(default: layton-eval's jury).",
+        show_default=False,
+    ),
+]
+AllowSelfJudgingOpt = t.Annotated[
+    bool,
+    typer.Option("--allow-self-judging", help="Let a judge of the evaluated model's provider sit."),
+]
+RetryMissingOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--retry-missing", help="Resend only riddles lacking a valid verdict from some judge."
+    ),
+]
+DryRunOpt = t.Annotated[
+    bool, typer.Option("--dry-run", help="Show the panel, requests and cost; send nothing.")
+]
+WaitOpt = t.Annotated[
+    bool, typer.Option("--wait", help="Stay attached until the judges finish, then fetch.")
+]
+IntervalOpt = t.Annotated[
+    float, typer.Option("--interval", min=1.0, help="Seconds between polls while waiting.")
+]
+CompletionWindowOpt = t.Annotated[
+    str, typer.Option("--completion-window", help="Batch completion window.")
+]
+PromptsDirOpt = t.Annotated[
+    Path | None,
+    typer.Option(
+        "--prompts-dir",
+        help="Judge prompt folder (default: the one the run was prepared with).",
+        show_default=False,
+    ),
+]
+ForceOpt = t.Annotated[
+    bool, typer.Option("--force", help="Send the jury again even if judges were sent.")
+]
+
 
 def jury(
     run_name: RunArg = None,
-    jury_config: t.Annotated[
-        Path | None,
-        typer.Option(
-            "--jury-config",
-            help="JSON or TOML file naming the judge pool, the panel and the substitute "
-            "(default: layton-eval's jury).",
-            show_default=False,
-        ),
-    ] = None,
-    allow_self_judging: t.Annotated[
-        bool,
-        typer.Option(
-            "--allow-self-judging", help="Let a judge of the evaluated model's provider sit."
-        ),
-    ] = False,
-    retry_missing: t.Annotated[
-        bool,
-        typer.Option(
-            "--retry-missing", help="Resend only riddles lacking a valid verdict from some judge."
-        ),
-    ] = False,
-    dry_run: t.Annotated[
-        bool, typer.Option("--dry-run", help="Show the panel, requests and cost; send nothing.")
-    ] = False,
-    wait: t.Annotated[
-        bool, typer.Option("--wait", help="Stay attached until the judges finish, then fetch.")
-    ] = False,
-    interval: t.Annotated[
-        float, typer.Option("--interval", min=1.0, help="Seconds between polls while waiting.")
-    ] = 30.0,
+    jury_config: JuryConfigOpt = None,
+    allow_self_judging: AllowSelfJudgingOpt = False,
+    retry_missing: RetryMissingOpt = False,
+    dry_run: DryRunOpt = False,
+    wait: WaitOpt = False,
+    interval: IntervalOpt = 30.0,
     timeout: TimeoutOpt = None,
-    completion_window: t.Annotated[
-        str, typer.Option("--completion-window", help="Batch completion window.")
-    ] = "24h",
+    completion_window: CompletionWindowOpt = "24h",
     data_dir: DataDirOpt = None,
-    prompts_dir: t.Annotated[
-        Path | None,
-        typer.Option(
-            "--prompts-dir",
-            help="Judge prompt folder (default: the one the run was prepared with).",
-            show_default=False,
-        ),
-    ] = None,
-    force: t.Annotated[
-        bool, typer.Option("--force", help="Send the jury again even if judges were sent.")
-    ] = False,
+    prompts_dir: PromptsDirOpt = None,
+    force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:

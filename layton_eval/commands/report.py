@@ -18,34 +18,39 @@ from layton_eval.commands.score import FieldOpt, IterationsOpt, SeedOpt
 __all__ = ["report"]
 
 
+RunsOpt = t.Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="RUN",
+        help="Your runs (with judge files) to place on the leaderboard and detail.",
+        autocompletion=complete_run,
+        show_default=False,
+    ),
+]
+OutOpt = t.Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="HTML file to write (default: layton-report-{split}.html here).",
+        show_default=False,
+    ),
+]
+ImagesOpt = t.Annotated[
+    bool,
+    typer.Option("--images", help="Embed the vlm riddles' pictures (makes the file large)."),
+]
+
+
 def report(
     split: SplitOpt,
-    runs: t.Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="RUN",
-            help="Your runs (with judge files) to place on the leaderboard and detail.",
-            autocompletion=complete_run,
-            show_default=False,
-        ),
-    ] = None,
-    out: t.Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help="HTML file to write (default: layton-report-{split}.html here).",
-            show_default=False,
-        ),
-    ] = None,
+    runs: RunsOpt = None,
+    out: OutOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     data_dir: DataDirOpt = None,
-    images: t.Annotated[
-        bool,
-        typer.Option("--images", help="Embed the vlm riddles' pictures (makes the file large)."),
-    ] = False,
+    images: ImagesOpt = False,
     force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:

@@ -32,62 +32,79 @@ SeedOpt = t.Annotated[
 ]
 
 
+TargetsOpt = t.Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="RUN",
+        help="Run to score. After --judge-files, further arguments are more judge files, "
+        "so '--judge-files F1 F2 F3' works.",
+        show_default=False,
+    ),
+]
+JudgeFilesOpt = t.Annotated[
+    list[str] | None,
+    typer.Option(
+        "--judge-files",
+        "-j",
+        help="Your judge files, one per judge (repeatable; globs such as "
+        "'out/judge_*.jsonl' are expanded).",
+        show_default=False,
+    ),
+]
+ProviderOpt = t.Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        help="Provider of the evaluated model; its rows are left out of the calibration "
+        "set (default: from the judge file names).",
+        autocompletion=complete_provider,
+        show_default=False,
+    ),
+]
+ScoreSplitOpt = t.Annotated[
+    Split | None,
+    typer.Option(
+        "--split", help="llm or vlm (default: from the judge file names).", show_default=False
+    ),
+]
+AllowJudgesOpt = t.Annotated[
+    int,
+    typer.Option(
+        "--allow-judges",
+        min=1,
+        metavar="N",
+        help="Number of judge files expected (3 is the published panel).",
+    ),
+]
+AllowMissingOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--allow-missing",
+        help="Score riddles from the verdicts they have instead of stopping on a missing "
+        "or unreadable verdict.",
+    ),
+]
+AddOpt = t.Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add",
+        metavar="RUN",
+        help="Place your scored run among the models (repeatable).",
+        show_default=False,
+    ),
+]
+
+
 def score(
-    targets: t.Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="RUN",
-            help="Run to score. After --judge-files, further arguments are more judge files, "
-            "so '--judge-files F1 F2 F3' works.",
-            show_default=False,
-        ),
-    ] = None,
-    judge_files: t.Annotated[
-        list[str] | None,
-        typer.Option(
-            "--judge-files",
-            "-j",
-            help="Your judge files, one per judge (repeatable; globs such as "
-            "'out/judge_*.jsonl' are expanded).",
-            show_default=False,
-        ),
-    ] = None,
-    provider: t.Annotated[
-        str | None,
-        typer.Option(
-            "--provider",
-            help="Provider of the evaluated model; its rows are left out of the calibration "
-            "set (default: from the judge file names).",
-            autocompletion=complete_provider,
-            show_default=False,
-        ),
-    ] = None,
-    split: t.Annotated[
-        Split | None,
-        typer.Option(
-            "--split", help="llm or vlm (default: from the judge file names).", show_default=False
-        ),
-    ] = None,
+    targets: TargetsOpt = None,
+    judge_files: JudgeFilesOpt = None,
+    provider: ProviderOpt = None,
+    split: ScoreSplitOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    allow_judges: t.Annotated[
-        int,
-        typer.Option(
-            "--allow-judges",
-            min=1,
-            metavar="N",
-            help="Number of judge files expected (3 is the published panel).",
-        ),
-    ] = 3,
-    allow_missing: t.Annotated[
-        bool,
-        typer.Option(
-            "--allow-missing",
-            help="Score riddles from the verdicts they have instead of stopping on a missing "
-            "or unreadable verdict.",
-        ),
-    ] = False,
+    allow_judges: AllowJudgesOpt = 3,
+    allow_missing: AllowMissingOpt = False,
     data_dir: DataDirOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -157,15 +174,7 @@ def leaderboard(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    add: t.Annotated[
-        list[str] | None,
-        typer.Option(
-            "--add",
-            metavar="RUN",
-            help="Place your scored run among the models (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
+    add: AddOpt = None,
     data_dir: DataDirOpt = None,
     json_: JsonOpt = False,
 ) -> None:

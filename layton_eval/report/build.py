@@ -19,8 +19,9 @@ from layton_eval.report.model import (
     RiddleRow,
     RunReport,
 )
+from layton_eval.score.categories import UNKNOWN_CATEGORY, category_means
 from layton_eval.score.leaderboard import RunVerdicts, build_leaderboard, run_verdicts
-from layton_eval.score.score import UNKNOWN_CATEGORY, ScoreOptions, category_means
+from layton_eval.score.score import ScoreOptions
 
 if t.TYPE_CHECKING:
     from layton_eval.dataset import LoadedSplit

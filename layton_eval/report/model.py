@@ -6,8 +6,8 @@ from pydantic import BaseModel, Field
 
 from layton_eval import __version__
 from layton_eval.choices import Split, VerdictField
+from layton_eval.score.categories import CategoryResult
 from layton_eval.score.leaderboard import LeaderboardRow
-from layton_eval.score.score import CategoryResult
 
 __all__ = [
     "CostLine",

@@ -20,7 +20,8 @@ from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 
 if t.TYPE_CHECKING:
-    from layton_eval.providers.base import Provider, RawResult
+    from layton_eval.providers.base import Provider
+    from layton_eval.providers.batch_types import RawResult
     from layton_eval.runs.store import Run
 
 __all__ = [

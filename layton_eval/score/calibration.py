@@ -246,11 +246,7 @@ def _columns(
     keys: dict[str, None] = {}
     for _, row in rows:
         keys.update(dict.fromkeys(row))
-    judge_columns: dict[str, dict[str, str]] = {field: {} for field in FIELDS}
-    for key in keys:
-        match = _JUDGE_COLUMN.match(key)
-        if match:
-            judge_columns[match.group(1)][match.group(2)] = key
+    judge_columns = _judge_columns(keys)
     judges = tuple(dict.fromkeys(j for field in FIELDS for j in judge_columns[field]))
     if not judges:
         raise DatasetError(
@@ -260,20 +256,17 @@ def _columns(
     verdicts = {field: np.full((len(rows), len(judges)), np.nan) for field in FIELDS}
     human_fields = [f for f in FIELDS if HUMAN_COLUMNS[f] in keys]
     human = {field: np.full(len(rows), np.nan) for field in human_fields}
+    cells = [
+        (verdicts[field], j, column)
+        for field in FIELDS
+        for j, judge in enumerate(judges)
+        if (column := judge_columns[field].get(judge)) is not None
+    ]
     for i, (number, row) in enumerate(rows):
         for name in _REQUIRED_TEXT:
-            value = row.get(name)
-            if not isinstance(value, str) or not value:
-                raise DatasetError(
-                    f"{path}, line {number}, field {name!r}: expected a non-empty string, "
-                    f"got {value!r}"
-                )
-            text_columns[name].append(value)
-        for field in FIELDS:
-            for j, judge in enumerate(judges):
-                column = judge_columns[field].get(judge)
-                if column is not None:
-                    verdicts[field][i, j] = _bool_or_nan(row.get(column), path, number, column)
+            text_columns[name].append(_text(row, name, path, number))
+        for matrix, j, column in cells:
+            matrix[i, j] = _bool_or_nan(row.get(column), path, number, column)
         for field in human_fields:
             column = HUMAN_COLUMNS[field]
             human[field][i] = _bool_or_nan(row.get(column), path, number, column)
@@ -287,6 +280,25 @@ def _columns(
         verdicts=verdicts,
         human=human,
     )
+
+
+def _judge_columns(keys: t.Iterable[str]) -> dict[str, dict[str, str]]:
+    """Field -> judge -> column name, from column names like ``both_correct_<judge>``."""
+    judge_columns: dict[str, dict[str, str]] = {field: {} for field in FIELDS}
+    for key in keys:
+        match = _JUDGE_COLUMN.match(key)
+        if match:
+            judge_columns[match.group(1)][match.group(2)] = key
+    return judge_columns
+
+
+def _text(row: dict[str, t.Any], name: str, path: Path, number: int) -> str:
+    value = row.get(name)
+    if not isinstance(value, str) or not value:
+        raise DatasetError(
+            f"{path}, line {number}, field {name!r}: expected a non-empty string, got {value!r}"
+        )
+    return value
 
 
 def _bool_or_nan(value: t.Any, path: Path, number: int, column: str) -> float:

@@ -23,23 +23,25 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
-from layton_eval.errors import DatasetError, ScoreError, UsageError
+from layton_eval.errors import ScoreError, UsageError
 from layton_eval.score.calibration import CalibrationPool, CalibrationSet, load_calibration
+from layton_eval.score.categories import (
+    CategoryResult,
+    categories_of,
+    category_means,
+    local_categories,
+)
 from layton_eval.score.judge_files import read_judge_file, resolve_target, run_judge_files
 from layton_eval.score.verdicts import JuryTable
 from layton_eval.stats import intervals, ppi
 
 if t.TYPE_CHECKING:
-    from layton_eval.dataset import LoadedSplit
     from layton_eval.runs.store import Run
 
 __all__ = [
-    "UNKNOWN_CATEGORY",
     "BinSummary",
-    "CategoryResult",
     "ScoreOptions",
     "ScoreResult",
-    "category_means",
     "score_judge_files",
     "score_jury_values",
     "score_run",
@@ -48,8 +50,6 @@ __all__ = [
 ]
 
 _SHOW_IDS = 10
-#: Category shown for riddles whose category is unknown (absent from the dataset, or null).
-UNKNOWN_CATEGORY = "(unknown)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,14 +75,6 @@ class BinSummary(BaseModel):
     label: str = Field(description="The jury value as a fraction, e.g. '2/3'.")
     riddles: int = Field(description="Riddles of the evaluated model in this bin (may be 0).")
     calibration_rows: int = Field(description="Human-labelled rows available in this bin.")
-
-
-class CategoryResult(BaseModel):
-    """Raw jury mean of one riddle category (the dataset's ``category`` field)."""
-
-    category: str
-    n: int = Field(description="Riddles of this category with a jury value.")
-    jury_mean: float = Field(description="Mean jury value of these riddles (points).")
 
 
 class ScoreResult(BaseModel):
@@ -141,47 +133,10 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
         split=run.manifest.split,
         options=options,
         foreign_ids=run.manifest.dataset.source == "sample",
-        categories=_categories_of(
+        categories=categories_of(
             lambda: load_run_dataset(run, settings=get_settings(), data_dir=options.data_dir)
         ),
     )
-
-
-def _categories_of(load: t.Callable[[], LoadedSplit]) -> dict[str, str | None]:
-    """Riddle id -> category of the riddles ``load()`` returns; empty if they cannot be loaded."""
-    try:
-        return {riddle.id: riddle.category for riddle in load().riddles}
-    except DatasetError:
-        return {}
-
-
-def category_means(
-    riddle_ids: t.Sequence[str],
-    yhat: npt.ArrayLike,
-    categories: t.Mapping[str, str | None],
-) -> list[CategoryResult]:
-    """Raw jury mean per riddle category, most frequent category first (then by name).
-
-    Parameters
-    ----------
-    riddle_ids : sequence of str, length N
-    yhat : array_like, shape (N,)
-        Jury value per riddle; NaN values (no verdict) are left out.
-    categories : mapping of str to str or None
-        Riddle id -> category; riddles absent from it (or with a null category) are counted
-        under ``"(unknown)"``.
-    """
-    values = np.asarray(yhat, dtype=np.float64)
-    if values.shape != (len(riddle_ids),):
-        raise ValueError("riddle_ids and yhat must have the same length")
-    groups: dict[str, list[float]] = {}
-    for rid, value in zip(riddle_ids, values, strict=True):
-        if not np.isnan(value):
-            groups.setdefault(categories.get(rid) or UNKNOWN_CATEGORY, []).append(float(value))
-    return [
-        CategoryResult(category=name, n=len(group), jury_mean=100 * sum(group) / len(group))
-        for name, group in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    ]
 
 
 def show_ids(ids: t.Sequence[str]) -> str:
@@ -427,20 +382,8 @@ def score_judge_files(
         model=target.model, n_hints=target.n_hints, foreign_ids=foreign_ids,
     )  # fmt: skip
     if categories is None:
-        categories = _local_categories(target.split, options.data_dir)
+        categories = local_categories(target.split, options.data_dir)
     if not categories:
         return result
     by_category = category_means(table.riddle_ids, table.jury_values(options.field), categories)
     return result.model_copy(update={"categories": by_category})
-
-
-def _local_categories(split: Split, data_dir: Path | None) -> dict[str, str | None]:
-    """Categories from a local data folder only: never wait for the Hub here."""
-    from layton_eval.dataset import load_split
-    from layton_eval.settings import get_settings
-
-    settings = get_settings()
-    local = data_dir or settings.data_dir
-    if not local:
-        return {}
-    return _categories_of(lambda: load_split(split, settings=settings, data_dir=local))

@@ -92,7 +92,8 @@ def competition_ranks(scores: npt.ArrayLike) -> IntArray:
         1 for the best score.
     """
     tenths = _tenths("scores", scores)
-    return 1 + (tenths[None, :] > tenths[:, None]).sum(axis=1)
+    ranks: IntArray = 1 + (tenths[None, :] > tenths[:, None]).sum(axis=1)
+    return ranks
 
 
 def rank_spread(scores: npt.ArrayLike, ci95: npt.ArrayLike) -> tuple[IntArray, IntArray]:

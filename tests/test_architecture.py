@@ -1,0 +1,172 @@
+"""The house rules of docs/architecture.md, checked on the package's source."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "layton_eval"
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+#: Modules of the command layer: nothing below it may import them.
+COMMAND_LAYER = ("layton_eval.cli", "layton_eval.commands", "layton_eval.cards")
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING") or (
+        isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+    )
+
+
+def _imports(path: Path) -> set[str]:
+    """The layton_eval modules ``path`` imports at run time (``TYPE_CHECKING`` blocks aside)."""
+    tree = ast.parse(path.read_text())
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _is_type_checking(node)
+        for inner in ast.walk(node)
+    }
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            base = node.module
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                names.add(candidate if candidate in MODULES else base)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name in MODULES}
+
+
+GRAPH = {name: _imports(path) - {name} for name, path in MODULES.items()}
+
+
+def _function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function, its docstring aside."""
+    lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        lines -= first.end_lineno - first.lineno + 1  # type: ignore[operator]
+    return lines
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_modules_are_short(name: str):
+    lines = len(MODULES[name].read_text().splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{name} has {lines} lines"
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_functions_fit_on_a_screen(name: str):
+    source = MODULES[name].read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    long = [
+        (node.name, _function_lines(node))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and _function_lines(node) > MAX_FUNCTION_LINES
+        and "# long:" not in lines[node.lineno - 2]  # a comment above the def says why
+    ]
+    assert not long, f"{name}: {long}"
+
+
+def test_no_import_circle():
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in GRAPH[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    circles = sorted(
+        (a, b)
+        for a, b in itertools.combinations(sorted(GRAPH), 2)
+        if not a.startswith(b) and not b.startswith(a)  # a package and its own modules aside
+        and b in reach(a) and a in reach(b)
+    )
+    assert not circles, circles
+
+
+def test_domain_never_imports_the_command_layer():
+    offenders = {
+        name: sorted(i for i in imports if i.startswith(COMMAND_LAYER))
+        for name, imports in GRAPH.items()
+        if not name.startswith(COMMAND_LAYER)
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_providers_import_batchling():
+    users = sorted(n for n, p in MODULES.items() if "batchling" in _top_level_imports(p))
+    assert users and all(name.startswith("layton_eval.providers.") for name in users), users
+
+
+def test_run_folder_names_are_spelled_only_in_the_layout():
+    names = ("run.json", "requests.jsonl", "outputs.jsonl", "predictions.jsonl", "jury.jsonl",
+             "score.json")  # fmt: skip
+    spelled = {
+        name: [n for n in names if f'"{n}"' in path.read_text()]
+        for name, path in MODULES.items()
+        if name != "layton_eval.runs.layout"
+    }
+    assert not {k: v for k, v in spelled.items() if v}
+
+
+def test_only_runs_writes_inside_a_run_folder():
+    writers = ("atomic_write_bytes", "atomic_write_jsonl", "write_run")
+    users = {
+        name: [w for w in writers if w in path.read_text()]
+        for name, path in MODULES.items()
+        if not name.startswith("layton_eval.runs")
+    }
+    # a report is written outside the runs folder, through the same atomic writer; a judge's
+    # child run is created by the jury
+    allowed = {
+        "layton_eval.commands.report": ["atomic_write_bytes"],
+        "layton_eval.jury.send": ["write_run"],
+    }
+    assert {k: v for k, v in users.items() if v} == allowed
+
+
+def test_next_commands_are_decided_in_one_place():
+    spelled = sorted(
+        name
+        for name, path in MODULES.items()
+        if name not in ("layton_eval.next_step", "layton_eval.cli")
+        and "next_command=f" in path.read_text().replace(" ", "")
+    )
+    assert not spelled

@@ -25,7 +25,8 @@ DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "lay
 def main() -> None:
     from layton_eval.batches.fetch import fetch_run
     from layton_eval.batches.send import plan_send, send_run
-    from layton_eval.prepare import prepare_run
+    from layton_eval.choices import Split
+    from layton_eval.prepare import PrepareOptions, prepare_run
     from layton_eval.runs.store import RunStore
     from layton_eval.settings import Settings
     from tests.fakes import TEST_KEY, emulate
@@ -33,15 +34,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as runs:
         os.environ["OPENAI_API_KEY"] = TEST_KEY
         settings = Settings(LAYTON_RUNS_DIR=runs)
-        prepare_run(
-            settings=settings,
-            split="vlm",
-            hints=2,
-            provider="openai",
-            model="gpt-5.1",
-            data_dir=DATA,
+        options = PrepareOptions(
+            split=Split.vlm, hints=2, provider="openai", model="gpt-5.1", data_dir=DATA,
             name="bench",
-        )
+        )  # fmt: skip
+        prepare_run(options, settings=settings)
         run = RunStore(Path(runs)).load("bench")
         plan, _ = plan_send(run, provider="openai", model="gpt-5.1")
         with emulate("openai", polls_until_done=1) as fake:
@@ -49,7 +46,7 @@ def main() -> None:
             start = time.perf_counter()
             send_run(run, settings=settings)
             sent = time.perf_counter()
-            result = fetch_run(run, settings=settings)
+            result = fetch_run(run, settings=settings).result
             done = time.perf_counter()
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()

@@ -57,14 +57,16 @@ def time_whole_leaderboard(data: Path, runs: int) -> tuple[list[float], float]:
 def time_in_process(data: Path, runs: int) -> float:
     """Median seconds of build_leaderboard alone (llm, 10,000 iterations), data loaded."""
     from layton_eval.score.calibration import read_calibration_file
+    from layton_eval.choices import Split
     from layton_eval.score.leaderboard import build_leaderboard
+    from layton_eval.score.score import ScoreOptions
 
     calibration = read_calibration_file(data / "ppi_llm.jsonl", "llm")
+    options = ScoreOptions(iterations=ITERATIONS, seed=0)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        build_leaderboard("llm", field="both_correct", iterations=ITERATIONS, seed=0,
-                          calibration=calibration)  # fmt: skip
+        build_leaderboard(Split.llm, options=options, calibration=calibration)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

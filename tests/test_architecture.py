@@ -105,8 +105,10 @@ def test_no_import_circle():
     circles = sorted(
         (a, b)
         for a, b in itertools.combinations(sorted(GRAPH), 2)
-        if not a.startswith(b) and not b.startswith(a)  # a package and its own modules aside
-        and b in reach(a) and a in reach(b)
+        if not a.startswith(b)
+        and not b.startswith(a)  # a package and its own modules aside
+        and b in reach(a)
+        and a in reach(b)
     )
     assert not circles, circles
 
@@ -170,3 +172,47 @@ def test_next_commands_are_decided_in_one_place():
         and "next_command=f" in path.read_text().replace(" ", "")
     )
     assert not spelled
+
+
+#: Floors of docs/architecture.md, lowest first; the steps of floor 4 in flow order.
+FLOORS: tuple[tuple[str, ...], ...] = (
+    ("errors", "choices", "console", "jsonl", "stats"),
+    ("settings", "hub", "dataset", "prompts", "neutral", "answers", "interchange", "pricing",
+     "providers"),  # the registry, providers/__init__
+    ("runs", "next_step"),
+    ("providers.",),  # the provider modules
+    ("prepare", "batches", "jury", "family", "score"),
+    ("report",),
+    ("cli", "commands", "cards"),
+)  # fmt: skip
+
+
+def _place(module: str) -> tuple[int, int]:
+    """(floor, position within the floor) of a module of the package."""
+    rest = module.removeprefix("layton_eval.")
+    best: tuple[int, int, int] | None = None
+    for floor, prefixes in enumerate(FLOORS):
+        for position, prefix in enumerate(prefixes):
+            if rest == prefix.rstrip(".") and prefix.endswith("."):
+                continue
+            if rest == prefix or rest.startswith(prefix if prefix.endswith(".") else prefix + "."):
+                if best is None or len(prefix) > best[2]:
+                    best = (floor, position, len(prefix))
+    assert best is not None, f"{module} is on no floor of docs/architecture.md"
+    return best[0], best[1]
+
+
+def test_imports_go_down_the_floors():
+    wrong = []
+    for module, imports in GRAPH.items():
+        if module == "layton_eval":
+            continue
+        here = _place(module)
+        for target in imports:
+            if target == "layton_eval":
+                continue
+            there = _place(target)
+            step_back = here[0] == there[0] == 4 and there[1] > here[1]
+            if there[0] > here[0] or step_back:
+                wrong.append(f"{module} -> {target}")
+    assert not wrong, wrong

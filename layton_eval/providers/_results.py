@@ -27,7 +27,7 @@ _MALFORMED = 502
 def raw_result(response: httpx.Response) -> RawResult:
     """A batchling-decoded response as a :class:`RawResult`.
 
-    batchling defect (docs/providers.md, "Decoded responses"): these responses have no
+    batchling defect (docs/providers.md, D8): these responses have no
     ``.request``, so ``raise_for_status()`` raises RuntimeError; only ``status_code`` and the
     body are read.
     """

@@ -45,7 +45,7 @@ class _AnthropicAdapter(AnthropicProvider):
     """batchling's Anthropic adapter with the whole request body kept."""
 
     def build_jsonl_lines(self, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
-        # batchling defect (providers.md §11.4): it copies only model, max_tokens and messages
+        # batchling defect (docs/providers.md, D4): it copies only model, max_tokens and messages
         # into `params`, silently dropping system, thinking, temperature, stop sequences...
         # Keep the whole body.
         return [

@@ -49,7 +49,7 @@ _BATCH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 
 @dataclass(frozen=True)
 class _PendingRequest:
-    """What batchling's adapters read from a request (see providers.md §1)."""
+    """What batchling's adapters read from a request (see docs/providers.md, "What every adapter reads")."""
 
     custom_id: str
     params: dict[str, t.Any]
@@ -211,9 +211,7 @@ class Provider(Limits, HttpCalls, ABC):
         self, batch_id: str, *, api_key: str, total: int, client_factory: ClientFactory
     ) -> BatchSnapshot:
         """Where the batch stands now."""
-        self._check_batch_id(batch_id)
-        adapter = self._new_adapter()
-        base_url, headers = self._target(adapter, api_key)
+        adapter, base_url, headers = self._for_batch(batch_id, api_key)
         spec = adapter.build_poll_request_spec(
             base_url=base_url, api_headers=headers, batch_id=batch_id
         )
@@ -230,7 +228,7 @@ class Provider(Limits, HttpCalls, ABC):
                 batch_id=batch_id,
             ) from exc
         # batchling's own test (`status in StrEnum`) raises TypeError on Python 3.11: compare
-        # with the set of values instead (providers.md §11.1).
+        # with the set of values instead (docs/providers.md, D1).
         terminal_values = {s.value for s in adapter.batch_terminal_states}
         terminal = snap.status in terminal_values | self.extra_terminal_statuses
         completed, failed, count = self._progress(payload, snap, total)
@@ -270,9 +268,7 @@ class Provider(Limits, HttpCalls, ABC):
         client_factory: ClientFactory,
     ) -> dict[str, RawResult]:
         """Every result line of a finished batch, by custom id (output and error files merged)."""
-        self._check_batch_id(batch_id)
-        adapter = self._new_adapter()
-        base_url, headers = self._target(adapter, api_key)
+        adapter, base_url, headers = self._for_batch(batch_id, api_key)
         merged: dict[str, RawResult] = {}
         for locator in self._result_locators(batch_id, snapshot):
             spec = adapter.build_results_request_spec(
@@ -285,7 +281,7 @@ class Provider(Limits, HttpCalls, ABC):
         return merged
 
     def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
-        # batchling defect (providers.md §11.3): its result locator is the output file, or the
+        # batchling defect (docs/providers.md, D3): its result locator is the output file, or the
         # error file only when there is no output file, so failed requests vanish whenever one
         # request succeeded. Download both files and merge them.
         locators = [snapshot.output_file_id, snapshot.error_file_id]
@@ -294,7 +290,7 @@ class Provider(Limits, HttpCalls, ABC):
     def _decode(self, adapter: t.Any, batch_id: str, content: str) -> dict[str, RawResult]:
         """Decode JSONL results one line at a time (batchling decodes the whole file at once).
 
-        batchling defect (providers.md §11.7): one malformed line raises for the whole file.
+        batchling defect (docs/providers.md, D7): one malformed line raises for the whole file.
         Here a bad line becomes an error result when its id can be read, and is skipped
         otherwise.
         """
@@ -346,6 +342,13 @@ class Provider(Limits, HttpCalls, ABC):
         raise BatchError(f"{self.name} cannot list batches", provider=self.name)
 
     # ---------------------------------------------------------------------------------- HTTP
+
+    def _for_batch(self, batch_id: str, api_key: str) -> tuple[t.Any, str, dict[str, str]]:
+        """A fresh adapter, base URL and headers for calls about ``batch_id`` (checked)."""
+        self._check_batch_id(batch_id)
+        adapter = self._new_adapter()
+        base_url, headers = self._target(adapter, api_key)
+        return adapter, base_url, headers
 
     def _target(self, adapter: t.Any, api_key: str) -> tuple[str, dict[str, str]]:
         """Base URL and API headers the way batchling derives them after a submission."""

@@ -63,7 +63,7 @@ class _GeminiAdapter(GeminiProvider):
     def get_progress_from_poll(
         self, *, payload: dict[str, t.Any], requests_count: int
     ) -> tuple[int, float]:
-        # batchling defect (providers.md §11.5): it reads a top-level `batchStats`, but the
+        # batchling defect (docs/providers.md, D5): it reads a top-level `batchStats`, but the
         # real Operation nests it in `metadata`, so progress always read 0.
         stats = (payload.get("metadata") or {}).get("batchStats") or payload.get("batchStats")
         completed = as_int((stats or {}).get("successfulRequestCount"))
@@ -76,7 +76,7 @@ class _GeminiAdapter(GeminiProvider):
         return str(response.get("responsesFile") or output.get("responsesFile") or "")
 
     async def get_error_file_id_from_poll_response(self, *, payload: dict[str, t.Any]) -> str:
-        # batchling defect (providers.md §11.5): the Operation's `error` is an object, not a
+        # batchling defect (docs/providers.md, D5): the Operation's `error` is an object, not a
         # file; batchling str()-ed it into the results path of a failed batch.
         return ""
 
@@ -86,7 +86,7 @@ class _GeminiAdapter(GeminiProvider):
         return payload
 
     def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
-        # batchling defect (providers.md §11.5): per-request errors were always 500 because
+        # batchling defect (docs/providers.md, D5): per-request errors were always 500 because
         # Google puts the code in `code` (gRPC or HTTP), not `status_code`.
         error = result_item.get("error")
         if not result_item.get("response") and isinstance(error, dict):
@@ -195,7 +195,7 @@ class Gemini(Provider):
         return snap.progress_completed, failed, as_int(stats.get("requestCount")) or total
 
     def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
-        # batchling defect (providers.md §11.5): a failed or cancelled batch gave a bogus
+        # batchling defect (docs/providers.md, D5): a failed or cancelled batch gave a bogus
         # locator (`None` or an error dict) and a garbage download path. Download only the
         # responses file of a succeeded batch.
         locator = snapshot.output_file_id or ""

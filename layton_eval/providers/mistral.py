@@ -43,7 +43,7 @@ class Mistral(OpenAI):
         "CANCELLED": BatchState.cancelled,
         "TIMEOUT_EXCEEDED": BatchState.expired,
     }
-    # batchling defect (providers.md §11.2): its terminal set lacks TIMEOUT_EXCEEDED, so a job
+    # batchling defect (docs/providers.md, D2): its terminal set lacks TIMEOUT_EXCEEDED, so a job
     # that timed out would be polled forever. (CANCELLATION_REQUESTED stays non-terminal: the
     # job moves on to CANCELLED.)
     extra_terminal_statuses = frozenset({"TIMEOUT_EXCEEDED"})

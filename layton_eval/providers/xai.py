@@ -50,7 +50,7 @@ class _XaiAdapter(XaiProvider):
     async def _add_requests_to_batch(
         self, *, batch_id: str, jsonl_lines: list[dict[str, t.Any]], **kwargs: t.Any
     ) -> None:
-        # batchling defect (providers.md §11.6): it sends every request in one call, which xAI
+        # batchling defect (docs/providers.md, D6): it sends every request in one call, which xAI
         # refuses above 25 MB. Send chunks that each stay under `max_add_bytes`.
         added = 0
         for chunk in _chunks(jsonl_lines, self.max_add_bytes):
@@ -69,7 +69,7 @@ class _XaiAdapter(XaiProvider):
             added += len(chunk)
 
     def extract_batch_status(self, *, payload: dict[str, t.Any]) -> str:
-        # batchling defect (providers.md §11.6): it reads `num_completed` (not an xAI field)
+        # batchling defect (docs/providers.md, D6): it reads `num_completed` (not an xAI field)
         # and calls a batch whose requests are not counted yet `ended`. Use the real counters.
         state = payload.get("state") or {}
         done = as_int(state.get("num_success")) + as_int(state.get("num_error"))
@@ -82,13 +82,13 @@ class _XaiAdapter(XaiProvider):
     def get_progress_from_poll(
         self, *, payload: dict[str, t.Any], requests_count: int
     ) -> tuple[int, float]:
-        # batchling defect (providers.md §11.6): it reads `state.success`; xAI says num_success.
+        # batchling defect (docs/providers.md, D6): it reads `state.success`; xAI says num_success.
         completed = as_int((payload.get("state") or {}).get("num_success"))
         percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
         return completed, percent
 
     def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
-        # batchling defect (providers.md §11.6): success bodies stay wrapped in
+        # batchling defect (docs/providers.md, D6): success bodies stay wrapped in
         # `chat_get_completion`; unwrap them into the plain chat.completion.
         response = result_item.get("response")
         if isinstance(response, dict) and isinstance(response.get("chat_get_completion"), dict):
@@ -178,16 +178,14 @@ class XAI(OpenAI):
         api_key: str,
         client_factory: ClientFactory,
     ) -> dict[str, RawResult]:
-        self._check_batch_id(batch_id)
-        adapter = self._new_adapter()
-        base_url, headers = self._target(adapter, api_key)
+        adapter, base_url, headers = self._for_batch(batch_id, api_key)
         spec = adapter.build_results_request_spec(
             base_url=base_url, api_headers=headers, file_id=None, batch_id=batch_id
         )
         merged: dict[str, RawResult] = {}
         token: str | None = None
         seen: set[str] = set()
-        # batchling defect (providers.md §11.6): it reads only the first page of results and
+        # batchling defect (docs/providers.md, D6): it reads only the first page of results and
         # ignores `pagination_token`. Follow it to the last page.
         while True:
             query = f"?{urlencode({'pagination_token': token})}" if token else ""

@@ -56,8 +56,8 @@ def time_whole_leaderboard(data: Path, runs: int) -> tuple[list[float], float]:
 
 def time_in_process(data: Path, runs: int) -> float:
     """Median seconds of build_leaderboard alone (llm, 10,000 iterations), data loaded."""
-    from layton_eval.score.calibration import read_calibration_file
     from layton_eval.choices import Split
+    from layton_eval.score.calibration import read_calibration_file
     from layton_eval.score.leaderboard import build_leaderboard
     from layton_eval.score.score import ScoreOptions
 

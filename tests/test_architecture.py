@@ -195,9 +195,9 @@ def _place(module: str) -> tuple[int, int]:
         for position, prefix in enumerate(prefixes):
             if rest == prefix.rstrip(".") and prefix.endswith("."):
                 continue
-            if rest == prefix or rest.startswith(prefix if prefix.endswith(".") else prefix + "."):
-                if best is None or len(prefix) > best[2]:
-                    best = (floor, position, len(prefix))
+            inside = rest.startswith(prefix if prefix.endswith(".") else prefix + ".")
+            if (rest == prefix or inside) and (best is None or len(prefix) > best[2]):
+                best = (floor, position, len(prefix))
     assert best is not None, f"{module} is on no floor of docs/architecture.md"
     return best[0], best[1]
 

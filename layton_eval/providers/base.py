@@ -49,7 +49,10 @@ _BATCH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 
 @dataclass(frozen=True)
 class _PendingRequest:
-    """What batchling's adapters read from a request (see docs/providers.md, "What every adapter reads")."""
+    """What batchling's adapters read from a request.
+
+    See docs/providers.md, "What every adapter reads".
+    """
 
     custom_id: str
     params: dict[str, t.Any]

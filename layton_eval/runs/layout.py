@@ -1,0 +1,111 @@
+"""Every name inside a run folder, and the rules for run names.
+
+A run is ``<runs dir>/<name>/``::
+
+    run.json                         the manifest (RunManifest)
+    requests.jsonl                   one neutral request per riddle
+    batches/<batch id>.results.jsonl raw provider results of each batch
+    outputs.jsonl                    merged outcome per request
+    predictions.jsonl                parsed answer per riddle (benchmark runs)
+    benchmark_..._hints_<n>.jsonl    the original scripts' results file
+    jury/<judge key>/                one child run per judge (same layout)
+    jury/judge_..._by_....jsonl      the original scripts' judge files
+    jury.jsonl                       per riddle: verdicts, jury values, agreement
+    score.json                       the last score of the run
+
+No other module spells these names; they ask this one. Cheap to import (shell completion
+reads it): the original scripts' naming rules are imported when a name needs them.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from layton_eval.errors import UsageError
+
+if t.TYPE_CHECKING:
+    from layton_eval.runs.manifest import JudgeRef, RunManifest
+
+__all__ = [
+    "JUDGE_FILES_GLOB",
+    "JURY_DIR",
+    "JURY_FILE",
+    "LOCK",
+    "MANIFEST",
+    "OUTPUTS",
+    "PREDICTIONS",
+    "REQUESTS",
+    "SCORE",
+    "batch_results",
+    "check_name",
+    "judge_child",
+    "judge_file",
+    "results_file",
+    "sanitize_name",
+]
+
+MANIFEST = "run.json"
+REQUESTS = "requests.jsonl"
+OUTPUTS = "outputs.jsonl"
+PREDICTIONS = "predictions.jsonl"
+SCORE = "score.json"
+JURY_DIR = "jury"
+JURY_FILE = "jury.jsonl"
+LOCK = ".lock"
+JUDGE_FILES_GLOB = "judge_*.jsonl"
+
+_NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def batch_results(batch_id: str) -> str:
+    """The raw results file of one batch."""
+    return f"batches/{batch_id}.results.jsonl"
+
+
+def results_file(manifest: RunManifest) -> str:
+    """The original scripts' results file of a benchmark run."""
+    from layton_eval.interchange import results_file_name
+
+    return results_file_name(
+        provider=manifest.provider, model=manifest.model, split=manifest.split, hints=manifest.hints
+    )
+
+
+def judge_child(key: str) -> str:
+    """The child run folder of the judge ``key``."""
+    return f"{JURY_DIR}/{key}"
+
+
+def judge_file(manifest: RunManifest, judge: JudgeRef) -> str:
+    """The original scripts' judge file of ``judge`` on the benchmark run ``manifest``."""
+    from layton_eval.interchange import judge_file_name
+
+    name = judge_file_name(
+        provider=manifest.provider or "unknown",
+        model=manifest.model or "unknown",
+        split=str(manifest.split),
+        n_hints=manifest.hints,
+        judge_provider=judge.provider,
+        judge_model=judge.model,
+    )
+    return f"{JURY_DIR}/{name}"
+
+
+def sanitize_name(raw: str) -> str:
+    """A safe folder name made from ``raw`` (no separators, no leading dot, <= 128 chars)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip(".-_")
+    name = re.sub(r"\.{2,}", ".", name)[:128]
+    if not name:
+        raise UsageError(f"cannot make a run name out of {raw!r}")
+    return name
+
+
+def check_name(name: str) -> str:
+    """``name`` itself if it is a valid run name, else a :class:`UsageError`."""
+    if not _NAME_OK.match(name) or ".." in name:
+        raise UsageError(
+            f"invalid run name {name!r}: use letters, digits, '.', '_' and '-' "
+            "(it must start with a letter or digit)"
+        )
+    return name

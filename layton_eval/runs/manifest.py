@@ -1,0 +1,146 @@
+"""``run.json``: the manifest of a run and of each of its batches.
+
+The manifest is written before and after every step that talks to a provider (see
+:mod:`layton_eval.batches`), so a run can always be continued, or its paid batches found,
+after a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import typing as t
+import uuid
+
+from pydantic import BaseModel, Field
+
+from layton_eval import __version__
+from layton_eval.choices import RunKind, Split
+from layton_eval.neutral import SamplingOptions
+
+__all__ = [
+    "BatchPhase",
+    "BatchRecord",
+    "DatasetRef",
+    "JudgeRef",
+    "PromptsRef",
+    "RunManifest",
+    "RunState",
+    "now",
+]
+
+
+def now() -> dt.datetime:
+    """The current time, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class RunState(enum.StrEnum):
+    """Where a run stands, derived from its batches."""
+
+    prepared = "prepared"  # requests written, nothing sent
+    submitting = "submitting"  # a submission's outcome is unknown: reconcile before resending
+    running = "running"  # batches accepted, not all finished
+    finished = "finished"  # every batch terminal, results not all fetched
+    fetched = "fetched"  # every terminal batch fetched
+
+
+class BatchPhase(enum.StrEnum):
+    """Local life of one batch record."""
+
+    submitting = "submitting"  # intent recorded; the provider may or may not have the batch
+    submitted = "submitted"  # the provider accepted it; batch_id known
+    rejected = "rejected"  # the provider refused it: nothing was created, nothing to pay
+
+
+class BatchRecord(BaseModel):
+    """One provider batch of a run, recorded before and after submission."""
+
+    intent_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    phase: BatchPhase = BatchPhase.submitting
+    provider: str
+    model: str
+    endpoint: str
+    custom_ids: list[str]
+    request_count: int
+    bytes: int
+    purpose: str = "initial"  # "initial" or "retry"
+    batch_id: str | None = None
+    intent_at: dt.datetime = Field(default_factory=now)
+    submitted_at: dt.datetime | None = None
+    error: str | None = None
+    remote_status: str | None = None
+    remote_state: str | None = None
+    terminal: bool = False
+    completed: int = 0
+    failed: int = 0
+    polled_at: dt.datetime | None = None
+    fetched_at: dt.datetime | None = None
+
+
+class DatasetRef(BaseModel):
+    """Which riddles a run was prepared from."""
+
+    source: str
+    location: str
+    revision: str | None = None
+    sha256: str
+    riddles: int
+    with_images: int
+
+
+class PromptsRef(BaseModel):
+    """Which prompt files a run was prepared with."""
+
+    source: str
+    sha256: str
+
+
+class JudgeRef(BaseModel):
+    """The judge of a jury child run."""
+
+    key: str  # folder name under jury/
+    provider: str
+    model: str
+
+
+class RunManifest(BaseModel):
+    """``run.json``: everything needed to continue a run later."""
+
+    schema_version: int = 1
+    layton_version: str = __version__
+    name: str
+    kind: RunKind = "benchmark"
+    split: Split
+    hints: int
+    provider: str | None = None
+    model: str | None = None
+    sampling: SamplingOptions = Field(default_factory=SamplingOptions)
+    dataset: DatasetRef
+    prompts: PromptsRef
+    ids: list[str]
+    created_at: dt.datetime = Field(default_factory=now)
+    updated_at: dt.datetime = Field(default_factory=now)
+    state: RunState = RunState.prepared
+    batches: list[BatchRecord] = Field(default_factory=list)
+    parent: str | None = None  # judge runs: the evaluated run's name
+    judge: JudgeRef | None = None
+    notes: dict[str, t.Any] = Field(default_factory=dict)
+
+    def derived_state(self) -> RunState:
+        """The state the batches imply (``state`` is this, as last saved)."""
+        live = [b for b in self.batches if b.phase is not BatchPhase.rejected]
+        if not live:
+            return RunState.prepared
+        if any(b.phase is BatchPhase.submitting for b in live):
+            return RunState.submitting
+        if not all(b.terminal for b in live):
+            return RunState.running
+        if not all(b.fetched_at for b in live):
+            return RunState.finished
+        return RunState.fetched
+
+    @property
+    def live_batches(self) -> list[BatchRecord]:
+        """The batches the provider may have (every batch but the rejected ones)."""
+        return [b for b in self.batches if b.phase is not BatchPhase.rejected]

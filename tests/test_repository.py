@@ -36,3 +36,22 @@ def test_every_command_the_readme_uses_exists():
     assert used <= registered, used - registered
     headings = set(re.findall(r"^### `layton (\w+)`", (REPO / "README.md").read_text(), re.M))
     assert headings == registered
+
+
+def test_no_file_of_the_package_is_ignored_by_git():
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        import pytest
+
+        pytest.skip("not a git checkout")
+    files = [str(p.relative_to(REPO)) for p in (REPO / "layton_eval").rglob("*") if p.is_file()]
+    files = [f for f in files if "__pycache__" not in f]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *files],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert not ignored, f"ignored by .gitignore, so missing from every clone: {ignored}"

@@ -151,12 +151,11 @@ def main() -> None:
     layton = statistics.median(r["seconds"] for r in times["layton"])
     file_mb = peaks["layton"]["file_mb"]
     print(f"results file: {args.n:,} lines, {file_mb:.1f} MB")
-    print(
-        f"plain JSON load+dump+write: median {plain:.2f} s, peak traced {peaks['plain']['peak_mb']:.0f} MB"
-    )
-    print(
-        f"layton fetch (family):      median {layton:.2f} s, peak traced {peaks['layton']['peak_mb']:.0f} MB"
-    )
+    for label, kind, seconds in (
+        ("plain JSON load+dump+write", "plain", plain),
+        ("layton fetch (family)     ", "layton", layton),
+    ):
+        print(f"{label}: median {seconds:.2f} s, peak traced {peaks[kind]['peak_mb']:.0f} MB")
     print(f"ratio fetch / plain: {layton / plain:.2f}x (target <= 1.5x); "
           f"peak {peaks['layton']['peak_mb']:.0f} MB vs target <= {2 * file_mb + 100:.0f} MB "
           f"(2x the file + 100 MB)")  # fmt: skip

@@ -102,6 +102,7 @@ class Gemini(Provider):
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 2_000_000_000
     supports_listing = True
+    lists_newest_first = False  # not documented: read the whole list
     structured_output = True
     states = {
         "BATCH_STATE_UNSPECIFIED": BatchState.pending,

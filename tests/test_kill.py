@@ -123,10 +123,12 @@ def test_killed_between_create_and_recording_the_id(provider, keys, runs_dir: Pa
     assert manifest["state"] == "submitting" and manifest["batches"][0]["batch_id"] is None
     assert fake.batches_created == 1
     fake.after_call.clear()
+    paid = list(fake.batches)
+    fake.add_foreign(150)  # meanwhile, other tools' batches push it off the list's first page
     with fake:
         assert_one_line_error(invoke("send", "run"), code=1, contains="--reconcile")
         found = invoke_json("status", "run", "--reconcile")
-        assert found[0]["found"] == list(fake.batches)
+        assert found[0]["found"] == paid
         fetched = invoke_json("fetch", "run")["run"]
     predictions = rows(runs_dir / "run" / "predictions.jsonl")
     assert fake.batches_created == 1  # paid once

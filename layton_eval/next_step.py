@@ -85,6 +85,8 @@ def _after_prepare(facts: Facts) -> str:
 
 
 def _after_fetch(facts: Facts) -> str | None:
+    if facts.gone and facts.kind == "benchmark":
+        return f"layton status {facts.run} --set-aside {facts.gone}"
     if facts.has_judges:
         return None  # the jury card says what comes next
     if facts.waiting:

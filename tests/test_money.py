@@ -464,7 +464,7 @@ def test_status_all_lists_damaged_runs(keys, runs_dir: Path):
     (runs_dir / "bad" / "run.json").write_text('{"name": "bad", "split"')
     table = invoke_json("status", "--all")
     assert [r["run"] for r in table] == ["good", "bad"]
-    assert table[1]["state"] == "damaged" and "damaged" in table[1]["reason"]
+    assert table[1]["state"] == "damaged" and "run.json" in table[1]["reason"]
     card = invoke("status", "--all")
     assert "bad" in card.stdout and "damaged" in card.stdout
 

@@ -78,11 +78,13 @@ def fetch_run(
                 run, record, snapshots[record.intent_id], outputs, settings, factory, progress
             )
         run.save()
+    gone = next((b.batch_id for b in run.manifest.live_batches if b.gone), None)
     facts = Facts(
         run=run.name,
         kind=run.manifest.kind,
         waiting=bool(progress.waiting or progress.unreachable),
         has_judges=has_judges,
+        gone=gone,
     )
     result = summarize(
         run,

@@ -238,9 +238,10 @@ def runs_table(entries: list[RunEntry]) -> Table:
         table.add_column(column)
     for entry in entries:
         m = entry.manifest
-        if m is None:
-            reason = Text(f"damaged: {entry.damaged}", style=_STATE_STYLE["damaged"])
-            table.add_row(entry.name, "", "", "", "", "", reason, "")
+        if m is None:  # the reason goes where the model would be
+            reason = Text(entry.damaged or "", style="red")
+            damaged = Text("damaged", style=_STATE_STYLE["damaged"])
+            table.add_row(entry.name, "", "", reason, "", "", damaged, "")
             continue
         state = m.derived_state()
         table.add_row(

@@ -324,7 +324,8 @@ class RunStore:
             try:
                 found.append(RunEntry(name=child.name, manifest=_read_manifest(child)))
             except RunError as exc:
-                damaged.append(RunEntry(name=child.name, damaged=str(exc)))
+                why = str(exc).removeprefix(f"{child / layout.MANIFEST} is damaged: ")
+                damaged.append(RunEntry(name=child.name, damaged=f"{layout.MANIFEST} {why}"))
         found.sort(key=lambda e: (e.manifest.created_at, e.name) if e.manifest else (now(), ""))
         return found + damaged
 

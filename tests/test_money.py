@@ -107,6 +107,24 @@ def test_reconcile_never_concludes_from_a_list_it_could_not_read(keys, runs_dir:
     assert fake.batches_created == 1
 
 
+@pytest.mark.parametrize("provider", ["openai", "mistral", "gemini", "xai"])
+def test_every_batch_is_tagged_where_the_provider_keeps_it(provider, keys, runs_dir: Path):
+    _prepare(provider)
+    with emulate(provider) as fake:
+        invoke_json("send", "run")
+    manifest = _manifest(runs_dir)
+    [batch] = fake.batches.values()
+    tag = {"layton_run": "run", "layton_intent": manifest["batches"][0]["intent_id"]}
+    if provider == "gemini":
+        assert json.loads(batch.extra["display_name"]) == tag
+    elif provider == "xai":
+        assert json.loads(batch.extra["name"]) == tag | {
+            "layton_requests": manifest["requests_sha256"]
+        }
+    else:
+        assert batch.metadata == tag | {"layton_requests": manifest["requests_sha256"]}
+
+
 # ------------------------------------------------------ 2. never adopt another run's batch
 
 
@@ -483,6 +501,20 @@ def test_prepare_force_moves_a_damaged_run_aside(keys, runs_dir: Path):
     assert (aside / "notes.txt").read_text() == "keep me"
     assert _manifest(runs_dir)["state"] == "prepared"
     assert any(r["state"] == "damaged" for r in invoke_json("status", "--all"))
+
+
+def test_prepare_force_moves_a_run_with_a_damaged_judge_aside(keys, runs_dir: Path):
+    _prepare("openai")
+    judge = runs_dir / "run" / "jury" / "some_judge"
+    judge.mkdir(parents=True)
+    (judge / "run.json").write_text('{"batches": [{"batch_id": "paid-1"')  # cut off
+    result = invoke(
+        "prepare", "--split", "llm", "--hints", "1", "--dataset", "sample", "--provider",
+        "openai", "--model", MODELS["openai"], "--name", "run", "--force", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    [aside] = [p for p in runs_dir.iterdir() if p.name.startswith("run.damaged-")]
+    assert (aside / "jury" / "some_judge" / "run.json").is_file()
 
 
 def test_fetch_rebuilds_lost_outputs_from_the_raw_results(keys, runs_dir: Path):

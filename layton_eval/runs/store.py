@@ -171,9 +171,11 @@ def _read_manifest(path: Path) -> RunManifest:
 
 
 def damage(path: Path) -> str | None:
-    """Why the run folder ``path`` cannot be read (``None`` when its manifest is fine)."""
+    """Why the run folder ``path`` (or one of its judges) cannot be read; ``None`` if it can."""
     try:
         _read_manifest(path)
+        for child in sorted((path / layout.JURY_DIR).glob(f"*/{layout.MANIFEST}")):
+            _read_manifest(child.parent)
     except RunError as exc:
         return str(exc)
     return None

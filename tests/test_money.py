@@ -441,6 +441,21 @@ def test_wait_gives_up_only_at_its_timeout_during_an_outage(keys, runs_dir: Path
     assert naps[:3] == [20.0, 40.0, 80.0] and max(naps) == 600.0 and sum(naps) <= 3000
 
 
+def test_ctrl_c_while_watching_stops_only_the_waiting(keys, runs_dir: Path, monkeypatch):
+    import time
+
+    def ctrl_c(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", ctrl_c)
+    _prepare("openai")
+    with emulate("openai", polls_until_done=5) as fake:
+        invoke_json("send", "run")
+        result = invoke("status", "run", "--watch", "30")
+    assert result.exit_code == 130 and "the batches go on" in result.stderr
+    assert _manifest(runs_dir)["state"] == "running" and fake.batches_created == 1
+
+
 def test_status_card_says_since_when_the_provider_is_unreachable(keys, runs_dir: Path):
     _prepare("openai")
     with emulate("openai") as fake:

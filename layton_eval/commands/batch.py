@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 
 import typer
@@ -193,6 +194,21 @@ def _before_paying(run: Run, options: t.Any, settings: Settings, *, ask: bool) -
         err_console().print(f"Warning: {no_listing_warning(plan.provider)}")
 
 
+@contextlib.contextmanager
+def _ctrl_c_note(run_name: str) -> t.Iterator[None]:
+    """Ctrl-C while waiting stops only the waiting: say so, then let it through."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from layton_eval.console import err_console
+
+        err_console().print(
+            f"Stopped waiting: nothing was lost and the batches go on at the provider "
+            f"('layton status {run_name}' shows them)."
+        )
+        raise
+
+
 def wait_then_fetch(
     runs: list[Run], settings: Settings, *, interval: float, timeout: float | None, json_: bool
 ) -> None:
@@ -203,7 +219,10 @@ def wait_then_fetch(
     from layton_eval.cards.batches import status_card
     from layton_eval.console import err_console
 
-    with Live(console=err_console(), transient=True, auto_refresh=False) as live:
+    with (
+        _ctrl_c_note(runs[0].name),
+        Live(console=err_console(), transient=True, auto_refresh=False) as live,
+    ):
         wait_run(
             runs,
             settings=settings,
@@ -301,7 +320,7 @@ def _watch(
     from layton_eval.console import err_console, out_console
 
     console = err_console() if json_ else out_console()
-    with Live(console=console, auto_refresh=False, transient=json_) as live:
+    with _ctrl_c_note(run.name), Live(console=console, auto_refresh=False, transient=json_) as live:
         return wait_run(
             run.family(),
             settings=settings,

@@ -87,6 +87,8 @@ def _after_prepare(facts: Facts) -> str:
 def _after_fetch(facts: Facts) -> str | None:
     if facts.gone and facts.kind == "benchmark":
         return f"layton status {facts.run} --set-aside {facts.gone}"
+    if facts.state is RunState.submitting and facts.kind == "benchmark":
+        return f"layton status {facts.run} --reconcile"
     if facts.has_judges:
         return None  # the jury card says what comes next
     if facts.waiting:

@@ -85,6 +85,7 @@ def fetch_run(
         waiting=bool(progress.waiting or progress.unreachable),
         has_judges=has_judges,
         gone=gone,
+        state=run.manifest.derived_state(),
     )
     result = summarize(
         run,

@@ -197,7 +197,7 @@ def _check_can_send(run: Run, options: SendOptions) -> None:
         raise RunError(
             f"run {run.name} was interrupted while submitting {len(unknown)} batch(es), which "
             "the provider may have accepted; run 'layton status "
-            f"{run.name} --reconcile' to find out before sending again",
+            f"{manifest.parent or run.name} --reconcile' to find out before sending again",
             run=run.name,
         )
     if manifest.live_batches and not (options.force or options.retry_failed):

@@ -12,6 +12,7 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of
+from layton_eval.batches.submit import Submitter
 from layton_eval.errors import BatchError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
@@ -243,8 +244,6 @@ def send_run(
     Everything happens under the run's lock, the checks included: a second process is told
     that another one is sending, never that the first one was interrupted.
     """
-    from layton_eval.batches.submit import Submitter
-
     with run.lock("sending"):
         run.check_requests()  # an edited requests.jsonl is never sent, not even in part
         provider, model = _resolve_target(run, options.provider, options.model)

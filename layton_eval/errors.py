@@ -87,9 +87,11 @@ class ProviderHTTPError(BatchError):
         status_code: int,
         provider: str | None = None,
         batch_id: str | None = None,
+        auth: bool = False,
     ) -> None:
         super().__init__(message, provider=provider, batch_id=batch_id)
         self.status_code = status_code
+        self.auth = auth  # the key was refused (whatever the status code)
 
 
 class JuryError(LaytonError):

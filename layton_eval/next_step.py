@@ -28,6 +28,10 @@ class Step(enum.StrEnum):
     jury = "jury"
     jury_dry_run = "jury --dry-run"
     verdicts = "verdicts"  # the jury's verdicts were collected
+    submit_refused = "submit refused"  # nothing was created: send again
+    submit_unknown = "submit unknown"  # the batch may or may not exist: reconcile
+    submit_partial = "submit partial"  # an xAI container holds part of the requests
+    reconcile = "status --reconcile"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +56,10 @@ class Facts:
         Batches (or judges) are still out.
     missing_verdicts : bool
         Some riddle lacks a verdict from some judge (``verdicts``).
+    gone : str or None
+        A batch the provider no longer knows, or that expired unfetched (``status``).
+    undecided : bool
+        Interrupted submissions that reconcile could not settle alone (``status --reconcile``).
     """
 
     run: str
@@ -62,6 +70,8 @@ class Facts:
     has_judges: bool = False
     waiting: bool = False
     missing_verdicts: bool = False
+    gone: str | None = None
+    undecided: bool = False
 
 
 def next_command(step: Step, facts: Facts) -> str | None:
@@ -75,6 +85,10 @@ def _after_prepare(facts: Facts) -> str:
 
 
 def _after_fetch(facts: Facts) -> str | None:
+    if facts.gone and facts.kind == "benchmark":
+        return f"layton status {facts.run} --set-aside {facts.gone}"
+    if facts.state is RunState.submitting and facts.kind == "benchmark":
+        return f"layton status {facts.run} --reconcile"
     if facts.has_judges:
         return None  # the jury card says what comes next
     if facts.waiting:
@@ -101,6 +115,8 @@ _BY_STATE = {
 
 
 def _after_status(facts: Facts) -> str | None:
+    if facts.gone:
+        return f"layton status {facts.run} --set-aside {facts.gone}"
     if facts.state is not RunState.fetched or facts.judge_states is None:
         template = _BY_STATE.get(facts.state) if facts.state else None
         return template.format(run=facts.run) if template else None
@@ -115,6 +131,12 @@ def _after_status(facts: Facts) -> str | None:
     return f"layton score {facts.run}"
 
 
+def _after_reconcile(facts: Facts) -> str | None:
+    if facts.undecided:
+        return f"layton status {facts.run} --reconcile --adopt BATCH_ID"
+    return _after_status(dataclasses.replace(facts, judge_states=None))
+
+
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.prepare: _after_prepare,
     Step.send: lambda f: f"layton status {f.run}",
@@ -124,4 +146,8 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.jury: lambda f: f"layton status {f.run}",
     Step.jury_dry_run: lambda f: f"layton jury {f.run}",
     Step.verdicts: _after_verdicts,
+    Step.submit_refused: lambda f: f"layton {'jury' if f.kind == 'judge' else 'send'} {f.run}",
+    Step.submit_unknown: lambda f: f"layton status {f.run} --reconcile",
+    Step.submit_partial: lambda f: f"layton status {f.run}",
+    Step.reconcile: _after_reconcile,
 }

@@ -195,7 +195,7 @@ def test_list_batches_finds_the_batch_with_its_metadata(name: str) -> None:
                 asyncio.run(scenario())
             return
         batch_id, listed = asyncio.run(scenario())
-    [remote] = [item for item in listed if item.batch_id == batch_id]
+    [remote] = [item for item in listed.batches if item.batch_id == batch_id]
     assert remote.created_at is not None
     if name not in ("anthropic", "together"):  # neither keeps batch metadata
         assert remote.metadata == metadata

@@ -77,7 +77,7 @@ def test_force_never_orphans_batches_in_flight(tmp_path: Path):
         )
         run.save()
     assert store.load("r").manifest.state is RunState.submitting
-    with pytest.raises(RunError, match="orphan"):
+    with pytest.raises(RunError, match="not finished and fetched"):
         store.create(_manifest("r"), _requests(), force=True)
 
 

@@ -1,7 +1,10 @@
 """``fetch``: download the results of a run's finished batches into its outputs.
 
 Each finished batch's raw results are kept, then merged into ``outputs.jsonl`` (each output
-parsed once, as it arrives; see :mod:`layton_eval.runs.outputs`).
+parsed once, as it arrives; see :mod:`layton_eval.runs.outputs`). Each batch is fetched on its
+own: one that cannot be polled or downloaded is reported and the others go on. Raw results
+already on disk are never downloaded again, and outputs missing from ``outputs.jsonl`` (a
+deleted or older file) are rebuilt from them before anything is called missing.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ import dataclasses
 import typing as t
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
-from layton_eval.batches.status import apply_snapshot, poll_records
+from layton_eval.batches.status import apply_snapshot, poll_records, record_failure
+from layton_eval.errors import BatchError, ProviderHTTPError
 from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.providers.batch_types import BatchSnapshot, RawResult
+from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 from layton_eval.runs.outputs import (
     FetchResult,
@@ -26,10 +32,9 @@ from layton_eval.runs.outputs import (
 from layton_eval.settings import Settings, require_api_key
 
 if t.TYPE_CHECKING:
-    from layton_eval.providers.batch_types import BatchSnapshot
     from layton_eval.runs.store import Run
 
-__all__ = ["Fetched", "fetch_run"]
+__all__ = ["Fetched", "fetch_run", "rebuild_outputs"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +46,17 @@ class Fetched:
     changed: set[str]
 
 
+@dataclasses.dataclass
+class _Progress:
+    """What one fetch did, batch by batch."""
+
+    fetched: list[str] = dataclasses.field(default_factory=list)
+    waiting: list[str] = dataclasses.field(default_factory=list)
+    unreachable: dict[str, str] = dataclasses.field(default_factory=dict)
+    changed: set[str] = dataclasses.field(default_factory=set)
+    duplicates: list[str] = dataclasses.field(default_factory=list)
+
+
 def fetch_run(
     run: Run,
     *,
@@ -50,52 +66,130 @@ def fetch_run(
 ) -> Fetched:
     """Download the results of finished, not yet fetched batches into ``outputs.jsonl``."""
     factory = client_factory or default_client_factory
-    fetched: list[str] = []
-    waiting: list[str] = []
-    changed: set[str] = set()
-    with run.lock():
+    progress = _Progress()
+    with run.lock("fetching"):
         outputs = load_outputs(run)
+        rebuilt = rebuild_outputs(run, outputs)
+        progress.changed |= rebuilt
         todo = [b for b in run.manifest.live_batches if b.batch_id and not b.fetched_at]
         snapshots = poll_records(run, todo, settings, factory)
         for record in todo:
-            assert record.batch_id is not None
-            snap = snapshots[record.intent_id]
-            apply_snapshot(record, snap)
-            if not snap.terminal:
-                waiting.append(record.batch_id)
-                continue
-            changed |= _fetch_batch(run, record, snap, outputs, settings, factory)
-            fetched.append(record.batch_id)
+            _fetch_one(
+                run, record, snapshots[record.intent_id], outputs, settings, factory, progress
+            )
         run.save()
+    gone = next((b.batch_id for b in run.manifest.live_batches if b.gone), None)
     facts = Facts(
-        run=run.name, kind=run.manifest.kind, waiting=bool(waiting), has_judges=has_judges
+        run=run.name,
+        kind=run.manifest.kind,
+        waiting=bool(progress.waiting or progress.unreachable),
+        has_judges=has_judges,
+        gone=gone,
+        state=run.manifest.derived_state(),
     )
     result = summarize(
-        run, outputs, fetched=fetched, waiting=waiting, next_command=next_command(Step.fetch, facts)
+        run,
+        outputs,
+        fetched=progress.fetched,
+        waiting=progress.waiting,
+        next_command=next_command(Step.fetch, facts),
+    ).model_copy(
+        update={
+            "duplicates": sorted(set(progress.duplicates)),
+            "rebuilt": len(rebuilt),
+            "unreachable": progress.unreachable,
+        }
     )
-    return Fetched(result=result, outputs=outputs, changed=changed)
+    return Fetched(result=result, outputs=outputs, changed=progress.changed)
 
 
-def _fetch_batch(
+def _fetch_one(
     run: Run,
     record: BatchRecord,
-    snap: BatchSnapshot,
+    answer: BatchSnapshot | BatchError,
     outputs: dict[str, OutputRecord],
     settings: Settings,
     factory: ClientFactory,
-) -> set[str]:
-    """Download one finished batch, merge it into ``outputs`` and record it; the changed ids."""
+    progress: _Progress,
+) -> None:
+    """Fetch one batch if it is finished; a failure is recorded on it and reported."""
     assert record.batch_id is not None
+    if isinstance(answer, BatchError):
+        record_failure(record, answer)
+        progress.unreachable[record.batch_id] = str(answer)
+        return
+    apply_snapshot(record, answer)
+    if not answer.terminal:
+        progress.waiting.append(record.batch_id)
+        return
+    try:
+        results = _results(run, record, answer, settings, factory)
+    except BatchError as exc:
+        if isinstance(exc, ProviderHTTPError) and exc.auth:
+            raise
+        record_failure(record, exc)
+        progress.unreachable[record.batch_id] = str(exc)
+        return
+    progress.duplicates += [cid for cid, raw in results.items() if raw.conflicts]
+    impl = impl_of(record.provider)
+    kind = run.manifest.kind
+    new = [output_record(cid, results.get(cid), record, impl, kind) for cid in record.custom_ids]
+    progress.changed |= merge_outputs(outputs, new, progress.duplicates)
+    save_outputs(run, outputs)
+    record.fetched_at = now()
+    run.save()
+    progress.fetched.append(record.batch_id)
+
+
+def _results(
+    run: Run,
+    record: BatchRecord,
+    snap: BatchSnapshot,
+    settings: Settings,
+    factory: ClientFactory,
+) -> dict[str, RawResult]:
+    """The batch's raw results: from disk when a previous fetch saved them, else downloaded
+    and saved before anything else is done with them."""
+    assert record.batch_id is not None
+    saved = _saved_results(run, record.batch_id)
+    if saved is not None:
+        return saved
     impl = impl_of(record.provider)
     api_key = require_api_key(record.provider, settings)
     results = run_async(
         impl.results(record.batch_id, snap, api_key=api_key, client_factory=factory)
     )
     save_batch_results(run, record.batch_id, results)
-    kind = run.manifest.kind
-    new = [output_record(cid, results.get(cid), record, impl, kind) for cid in record.custom_ids]
-    changed = merge_outputs(outputs, new)
-    save_outputs(run, outputs)
-    record.fetched_at = now()
-    run.save()
-    return changed
+    return results
+
+
+def _saved_results(run: Run, batch_id: str) -> dict[str, RawResult] | None:
+    """The raw results of ``batch_id`` kept on disk, or ``None`` when there are none."""
+    name = layout.batch_results(batch_id)
+    if not run.file(name).is_file():
+        return None
+    return {
+        str(row["custom_id"]): RawResult(status_code=int(row["status_code"]), body=row.get("body"))
+        for row in run.read_jsonl(name)
+    }
+
+
+def rebuild_outputs(run: Run, outputs: dict[str, OutputRecord] | None = None) -> set[str]:
+    """Rebuild, from the raw results on disk, the outputs of fetched batches that
+    ``outputs.jsonl`` lacks (call under the run's lock); the ids rebuilt."""
+    outputs = load_outputs(run) if outputs is None else outputs
+    rebuilt: set[str] = set()
+    for record in run.manifest.live_batches:
+        missing = [cid for cid in record.custom_ids if cid not in outputs]
+        if not (record.fetched_at and record.batch_id and missing):
+            continue
+        saved = _saved_results(run, record.batch_id)
+        if saved is None:
+            continue
+        impl = impl_of(record.provider)
+        kind = run.manifest.kind
+        new = [output_record(cid, saved.get(cid), record, impl, kind) for cid in missing]
+        rebuilt |= merge_outputs(outputs, new)
+    if rebuilt:
+        save_outputs(run, outputs)
+    return rebuilt

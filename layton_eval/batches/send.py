@@ -11,12 +11,13 @@ import typing as t
 
 from pydantic import BaseModel, Field
 
-from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
-from layton_eval.errors import BatchError, ProviderHTTPError, RunError, UsageError
+from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of
+from layton_eval.batches.submit import Submitter
+from layton_eval.errors import BatchError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.pricing import PRICES_AS_OF, estimate_cost
-from layton_eval.runs.manifest import BatchPhase, BatchRecord, now
+from layton_eval.runs.manifest import BatchPhase
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.settings import Settings, require_api_key
 
@@ -68,6 +69,8 @@ class SendPlan(BaseModel):
     assumed_output_tokens: int
     estimated_cost_usd: float | None
     prices_as_of: str = PRICES_AS_OF
+    #: The provider can list batches (else an interrupted send cannot be looked up there).
+    can_list: bool = True
 
 
 class SendResult(BaseModel):
@@ -183,6 +186,7 @@ def plan_requests(
         input_tokens=cost.input_tokens,
         assumed_output_tokens=cost.output_tokens,
         estimated_cost_usd=cost.usd,
+        can_list=impl.supports_listing,
     )
     return plan, [[items[i] for i in group] for group in groups]
 
@@ -194,7 +198,7 @@ def _check_can_send(run: Run, options: SendOptions) -> None:
         raise RunError(
             f"run {run.name} was interrupted while submitting {len(unknown)} batch(es), which "
             "the provider may have accepted; run 'layton status "
-            f"{run.name} --reconcile' to find out before sending again",
+            f"{manifest.parent or run.name} --reconcile' to find out before sending again",
             run=run.name,
         )
     if manifest.live_batches and not (options.force or options.retry_failed):
@@ -212,6 +216,9 @@ def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
     _check_can_send(run, options)
     if not options.retry_failed:
         return None
+    from layton_eval.batches.fetch import rebuild_outputs
+
+    rebuild_outputs(run)  # outputs.jsonl lost or cut: the raw results on disk still count
     ids = retry_ids(run)
     if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
         raise RunError(
@@ -232,29 +239,32 @@ def send_run(
     dry_run: bool = False,
     client_factory: ClientFactory | None = None,
 ) -> SendResult:
-    """Submit the run's requests (or, with ``retry_failed``, only those lacking a valid output)."""
-    provider, model = _resolve_target(run, options.provider, options.model)
-    ids = _ids_to_send(run, options)
-    plan, groups = plan_send(
-        run,
-        provider=provider,
-        model=model,
-        completion_window=options.completion_window,
-        ids=ids,
-        purpose="retry" if options.retry_failed else "initial",
-    )
-    if dry_run:
-        return SendResult(plan=plan, dry_run=True, next_command=_next(Step.send_dry_run, run.name))
-    submit = _Submitter(
-        impl=impl_of(provider),
-        api_key=require_api_key(provider, settings),
-        factory=client_factory or default_client_factory,
-        plan=plan,
-    )
-    with run.lock():
-        # check again under the lock: another process may have sent in the meantime
-        if _ids_to_send(run, options) != ids:
-            raise RunError(f"run {run.name} changed while sending; look at 'layton status'")
+    """Submit the run's requests (or, with ``retry_failed``, only those lacking a valid output).
+
+    Everything happens under the run's lock, the checks included: a second process is told
+    that another one is sending, never that the first one was interrupted.
+    """
+    with run.lock("sending"):
+        run.check_requests()  # an edited requests.jsonl is never sent, not even in part
+        provider, model = _resolve_target(run, options.provider, options.model)
+        ids = _ids_to_send(run, options)
+        plan, groups = plan_send(
+            run,
+            provider=provider,
+            model=model,
+            completion_window=options.completion_window,
+            ids=ids,
+            purpose="retry" if options.retry_failed else "initial",
+        )
+        if dry_run:
+            step = Step.send_dry_run
+            return SendResult(plan=plan, dry_run=True, next_command=_next(step, run.name))
+        submit = Submitter(
+            impl=impl_of(provider),
+            api_key=require_api_key(provider, settings),
+            factory=client_factory or default_client_factory,
+            plan=plan,
+        )
         run.manifest.provider, run.manifest.model = provider, model
         for old in run.manifest.batches:
             if options.force and old.phase is BatchPhase.submitting:
@@ -272,54 +282,3 @@ def _next(step: Step, run: str) -> str:
     command = next_command(step, Facts(run=run))
     assert command is not None
     return command
-
-
-@dataclasses.dataclass(frozen=True)
-class _Submitter:
-    """Submits one planned batch of a run: intent on disk, submission, batch id on disk."""
-
-    impl: Provider
-    api_key: str
-    factory: ClientFactory
-    plan: SendPlan
-
-    def __call__(
-        self, run: Run, planned: PlannedBatch, items: list[tuple[str, dict[str, t.Any]]]
-    ) -> str:
-        plan = self.plan
-        record = BatchRecord(
-            provider=plan.provider,
-            model=plan.model,
-            endpoint=plan.endpoint,
-            custom_ids=planned.custom_ids,
-            request_count=planned.requests,
-            bytes=planned.bytes,
-            purpose=plan.purpose,
-        )
-        run.manifest.batches.append(record)
-        run.save()  # the intent is on disk before the provider hears of it
-        try:
-            batch_id = run_async(
-                self.impl.submit(
-                    items,
-                    model=plan.model,
-                    api_key=self.api_key,
-                    completion_window=plan.completion_window,
-                    client_factory=self.factory,
-                    metadata={"layton_run": run.name[:64], "layton_intent": record.intent_id},
-                )
-            )
-        except BatchError as exc:
-            refused = isinstance(exc, ProviderHTTPError) and (
-                400 <= exc.status_code < 500 and exc.status_code not in (408, 409, 429)
-            )
-            if refused:
-                record.phase = BatchPhase.rejected  # refused: nothing created, nothing owed
-            record.error = str(exc)
-            run.save()
-            raise
-        record.batch_id = batch_id
-        record.phase = BatchPhase.submitted
-        record.submitted_at = now()
-        run.save()
-        return batch_id

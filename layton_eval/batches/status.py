@@ -3,6 +3,11 @@
 :func:`poll_run` asks once for every unfinished batch; :func:`wait_run` asks again every few
 seconds until every batch is finished. The answers are recorded in ``run.json`` (unless another
 layton process holds the run: then they are only shown).
+
+Each batch is polled on its own: a batch whose poll fails keeps its error in its row and the
+others go on. A batch the provider answers 404 for is ``gone``; it, or a batch that expired, can
+be set aside (:func:`set_aside`), which opens its riddles to ``send --retry-failed``. While the
+provider cannot be reached, :func:`wait_run` waits longer and longer between polls.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import typing as t
 from pydantic import BaseModel
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
-from layton_eval.errors import BatchError, RunError
+from layton_eval.errors import BatchError, ProviderHTTPError, RunError
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState, now
 from layton_eval.settings import Settings, require_api_key
@@ -29,9 +34,14 @@ __all__ = [
     "family_next",
     "poll_records",
     "poll_run",
+    "record_failure",
+    "set_aside",
     "status_of",
     "wait_run",
 ]
+
+#: Longest pause between polls while the provider cannot be reached (seconds).
+MAX_BACKOFF = 600.0
 
 
 class BatchView(BaseModel):
@@ -50,6 +60,9 @@ class BatchView(BaseModel):
     submitted_at: dt.datetime | None
     fetched: bool
     error: str | None = None
+    poll_error: str | None = None
+    unreachable_since: dt.datetime | None = None
+    gone: bool = False
 
 
 class RunStatus(BaseModel):
@@ -58,6 +71,19 @@ class RunStatus(BaseModel):
     state: RunState
     batches: list[BatchView]
     next_command: str | None
+
+    @property
+    def waiting(self) -> bool:
+        """Some batch is out at the provider and may still move (not finished, not gone)."""
+        return any(
+            b.phase is BatchPhase.submitted and not b.terminal and not b.gone for b in self.batches
+        )
+
+    @property
+    def unreachable_since(self) -> dt.datetime | None:
+        """Since when the provider has not answered a poll, if it does not answer now."""
+        times = [b.unreachable_since for b in self.batches if b.unreachable_since]
+        return min(times) if times else None
 
 
 def _view(record: BatchRecord) -> BatchView:
@@ -75,6 +101,9 @@ def _view(record: BatchRecord) -> BatchView:
         submitted_at=record.submitted_at,
         fetched=record.fetched_at is not None,
         error=record.error,
+        poll_error=record.poll_error,
+        unreachable_since=record.unreachable_since,
+        gone=record.gone,
     )
 
 
@@ -88,25 +117,56 @@ def apply_snapshot(record: BatchRecord, snap: BatchSnapshot) -> None:
     record.completed = snap.completed
     record.failed = snap.failed
     record.polled_at = now()
+    record.poll_error = None
+    record.unreachable_since = None
+    record.gone = False
+
+
+def record_failure(record: BatchRecord, error: BatchError) -> None:
+    """Record a failed poll or download: a 404 means the provider no longer knows the batch,
+    anything else that it cannot be reached (since the first failure)."""
+    record.poll_error = str(error)
+    if isinstance(error, ProviderHTTPError) and error.status_code == 404:
+        record.gone = True
+        record.unreachable_since = None
+    else:
+        record.unreachable_since = record.unreachable_since or now()
+
+
+def _apply(record: BatchRecord, answer: BatchSnapshot | BatchError) -> None:
+    if isinstance(answer, BatchError):
+        record_failure(record, answer)
+    else:
+        apply_snapshot(record, answer)
 
 
 def poll_records(
     run: Run, records: list[BatchRecord], settings: Settings, factory: ClientFactory
-) -> dict[str, BatchSnapshot]:
-    """One poll of each of ``records``, by intent id."""
-    snapshots: dict[str, BatchSnapshot] = {}
+) -> dict[str, BatchSnapshot | BatchError]:
+    """One poll of each of ``records``, by intent id: its snapshot, or why the poll failed.
+
+    A refused key stops everything (every other call would fail the same way).
+    """
+    snapshots: dict[str, BatchSnapshot | BatchError] = {}
     for record in records:
         assert record.batch_id is not None
         impl = impl_of(record.provider)
         api_key = require_api_key(record.provider, settings)
-        snapshots[record.intent_id] = run_async(
-            impl.poll(
-                record.batch_id,
-                api_key=api_key,
-                total=record.request_count,
-                client_factory=factory,
+        try:
+            snapshots[record.intent_id] = run_async(
+                impl.poll(
+                    record.batch_id,
+                    api_key=api_key,
+                    total=record.request_count,
+                    client_factory=factory,
+                )
             )
-        )
+        except ProviderHTTPError as exc:
+            if exc.auth:
+                raise
+            snapshots[record.intent_id] = exc
+        except BatchError as exc:
+            snapshots[record.intent_id] = exc
     return snapshots
 
 
@@ -114,7 +174,8 @@ def status_of(run: Run) -> RunStatus:
     """The run's batches as last recorded (no HTTP)."""
     manifest = run.manifest
     state = manifest.derived_state()
-    facts = Facts(run=run.name, kind=manifest.kind, state=state)
+    gone = next((b.batch_id for b in manifest.live_batches if _can_set_aside(b)), None)
+    facts = Facts(run=run.name, kind=manifest.kind, state=state, gone=gone)
     return RunStatus(
         run=run.name,
         kind=manifest.kind,
@@ -127,9 +188,12 @@ def status_of(run: Run) -> RunStatus:
 def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
     """``statuses`` (a run, then its judges) with the next command of the family as a whole."""
     main, judges = statuses[0], statuses[1:]
-    if main.state is not RunState.fetched:
+    gone = next((b.batch_id for s in statuses for b in s.batches if _view_gone(b)), None)
+    if gone is None and main.state is not RunState.fetched:
         return statuses
-    facts = Facts(run=main.run, state=main.state, judge_states=tuple(j.state for j in judges))
+    facts = Facts(
+        run=main.run, state=main.state, judge_states=tuple(j.state for j in judges), gone=gone
+    )
     command = next_command(Step.status, facts)
     return [main.model_copy(update={"next_command": command}), *judges]
 
@@ -147,16 +211,16 @@ def poll_run(
     if waiting:
         snapshots = poll_records(run, waiting, settings, factory)
         try:
-            with run.lock():
+            with run.lock("recording a poll of"):
                 for record in run.manifest.batches:
                     if record.intent_id in snapshots:
-                        apply_snapshot(record, snapshots[record.intent_id])
+                        _apply(record, snapshots[record.intent_id])
                 run.save()
         except RunError:
             # another layton process holds the run (e.g. `send --wait`): show, do not record
             for record in run.manifest.batches:
                 if record.intent_id in snapshots:
-                    apply_snapshot(record, snapshots[record.intent_id])
+                    _apply(record, snapshots[record.intent_id])
     return status_of(run)
 
 
@@ -170,20 +234,59 @@ def wait_run(
     sleep: t.Callable[[float], None] | None = None,
     timeout: float | None = None,
 ) -> list[RunStatus]:
-    """Poll ``runs`` every ``interval`` seconds until every batch is terminal (or ``timeout``)."""
+    """Poll ``runs`` every ``interval`` seconds until no batch is still out (or ``timeout``).
+
+    While the provider cannot be reached the pause doubles, up to :data:`MAX_BACKOFF` (or
+    ``interval`` when that is longer); it is back to ``interval`` once the provider answers.
+    """
     import time
 
-    pause = sleep or time.sleep
+    pause_for = sleep or time.sleep
     waited = 0.0  # time spent between polls (the polls themselves are short)
+    pause = interval
     while True:
         statuses = [poll_run(run, settings=settings, client_factory=client_factory) for run in runs]
         on_poll(statuses)
-        if all(s.state not in (RunState.running, RunState.submitting) for s in statuses):
+        if not any(s.waiting for s in statuses):
             return statuses
-        if timeout is not None and waited + interval > timeout:
+        outage = any(s.unreachable_since for s in statuses)
+        pause = min(pause * 2, max(interval, MAX_BACKOFF)) if outage else interval
+        if timeout is not None and waited + pause > timeout:
             raise BatchError(
                 f"batches still running after {waited:.0f} s of waiting; they go on at the "
                 f"provider: come back later with 'layton status {runs[0].name}'"
             )
-        pause(interval)
-        waited += interval
+        pause_for(pause)
+        waited += pause
+
+
+def _can_set_aside(record: BatchRecord) -> bool:
+    """A batch the provider no longer knows, or that expired before it was fetched."""
+    return not record.fetched_at and (record.gone or record.remote_state == "expired")
+
+
+def _view_gone(view: BatchView) -> bool:
+    return not view.fetched and (view.gone or view.state == "expired")
+
+
+def set_aside(runs: t.Sequence[Run], batch_id: str) -> list[RunStatus]:
+    """Set aside ``batch_id`` of a run family (the provider lost it, or it expired): its
+    riddles without a valid output are open to ``send --retry-failed`` again."""
+    for run in runs:
+        with run.lock("setting a batch aside in"):
+            record = next((b for b in run.manifest.live_batches if b.batch_id == batch_id), None)
+            if record is None:
+                continue
+            if not _can_set_aside(record):
+                raise RunError(
+                    f"batch {batch_id} of run {run.name} is still known to {record.provider} "
+                    f"({record.remote_state or record.phase}): only a batch the provider no "
+                    "longer knows (404) or that expired can be set aside",
+                    run=run.name,
+                )
+            record.phase = BatchPhase.set_aside
+            why = "the provider no longer knows it" if record.gone else "it expired"
+            record.error = f"set aside by the user ({why}); its riddles can be sent again"
+            run.save()
+            return [status_of(r) for r in runs]
+    raise RunError(f"no batch {batch_id} in run {runs[0].name} or its judges", run=runs[0].name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 
 import typer
@@ -107,6 +108,34 @@ ReconcileOpt = t.Annotated[
         "were accepted, and record them.",
     ),
 ]
+AdoptOpt = t.Annotated[
+    str | None,
+    typer.Option(
+        "--adopt",
+        metavar="BATCH_ID",
+        help="With --reconcile: record this batch (one of the candidates shown) as the "
+        "interrupted submission.",
+        show_default=False,
+    ),
+]
+NoneCreatedOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--none-created",
+        help="With --reconcile: declare the undecided submissions not created (after "
+        "checking the provider's console).",
+    ),
+]
+SetAsideOpt = t.Annotated[
+    str | None,
+    typer.Option(
+        "--set-aside",
+        metavar="BATCH_ID",
+        help="Set aside a batch the provider no longer knows (404) or that expired; its "
+        "riddles can then be sent again with send --retry-failed.",
+        show_default=False,
+    ),
+]
 
 
 def send(
@@ -135,14 +164,8 @@ def send(
         force=force,
         retry_failed=retry_failed,
     )
-    if not dry_run and not yes and not json_ and interactive():
-        from layton_eval.cards.batches import send_card
-
-        plan = send_run(run, options, settings=settings, dry_run=True)
-        confirm_spending(
-            send_card(plan),
-            f"Submit {plan.plan.requests} requests to {plan.plan.provider}?",
-        )
+    if not dry_run:
+        _before_paying(run, options, settings, ask=not yes and not json_ and interactive())
     result = send_run(run, options, settings=settings, dry_run=dry_run)
     if json_ and not wait:
         emit_json(result)
@@ -155,6 +178,37 @@ def send(
         wait_then_fetch([run], settings, interval=interval, timeout=timeout, json_=json_)
 
 
+def _before_paying(run: Run, options: t.Any, settings: Settings, *, ask: bool) -> None:
+    """Warn about a provider that cannot list batches; in a terminal, show the confirmation
+    card and ask (Enter cancels)."""
+    from layton_eval.batches.send import send_run
+    from layton_eval.cards.batches import no_listing_warning, send_confirm_card
+    from layton_eval.console import err_console
+
+    plan = send_run(run, options, settings=settings, dry_run=True).plan
+    if ask:
+        confirm_spending(
+            send_confirm_card(plan), f"Submit {plan.requests} requests to {plan.provider}?"
+        )
+    elif not plan.can_list:
+        err_console().print(f"Warning: {no_listing_warning(plan.provider)}")
+
+
+@contextlib.contextmanager
+def _ctrl_c_note(run_name: str) -> t.Iterator[None]:
+    """Ctrl-C while waiting stops only the waiting: say so, then let it through."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from layton_eval.console import err_console
+
+        err_console().print(
+            f"Stopped waiting: nothing was lost and the batches go on at the provider "
+            f"('layton status {run_name}' shows them)."
+        )
+        raise
+
+
 def wait_then_fetch(
     runs: list[Run], settings: Settings, *, interval: float, timeout: float | None, json_: bool
 ) -> None:
@@ -165,7 +219,10 @@ def wait_then_fetch(
     from layton_eval.cards.batches import status_card
     from layton_eval.console import err_console
 
-    with Live(console=err_console(), transient=True, auto_refresh=False) as live:
+    with (
+        _ctrl_c_note(runs[0].name),
+        Live(console=err_console(), transient=True, auto_refresh=False) as live,
+    ):
         wait_run(
             runs,
             settings=settings,
@@ -182,29 +239,47 @@ def status(
     watch: WatchOpt = None,
     timeout: TimeoutOpt = None,
     reconcile: ReconcileOpt = False,
+    adopt: AdoptOpt = None,
+    none_created: NoneCreatedOpt = False,
+    set_aside: SetAsideOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Poll a run's batches once (and its judges' batches) and show where they stand."""
     from layton_eval.batches.status import family_next, poll_run
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.errors import UsageError
 
     if all_:
         _all_runs(json_=json_)
         return
+    if (adopt or none_created) and not reconcile:
+        raise UsageError("--adopt and --none-created go with --reconcile")
+    if adopt and none_created:
+        raise UsageError("choose one of --adopt and --none-created")
     run, settings = _store_run(run_name, _is_benchmark)
     if reconcile:
-        _reconcile(run, settings, json_=json_)
+        _reconcile(run, settings, adopt=adopt, none_created=none_created, json_=json_)
         return
-    if watch is not None:
+    if set_aside:
+        from layton_eval.batches.status import set_aside as set_batch_aside
+
+        statuses = family_next(set_batch_aside(run.family(), set_aside))
+    elif watch is not None:
         statuses = _watch(run, settings, interval=watch, timeout=timeout, json_=json_)
     else:
         statuses = family_next([poll_run(r, settings=settings) for r in run.family()])
-        if not json_:
-            from layton_eval.cards.batches import status_card
+    _show_status(statuses, json_=json_, printed=watch is not None and not set_aside)
 
-            out_console().print(status_card(statuses))
+
+def _show_status(statuses: list[RunStatus], *, json_: bool, printed: bool) -> None:
+    from layton_eval.batches.status import family_next
+    from layton_eval.console import emit_json, out_console
+
     if json_:
         emit_json(family_next(statuses))
+    elif not printed:  # --watch drew it live
+        from layton_eval.cards.batches import status_card
+
+        out_console().print(status_card(statuses))
 
 
 def _all_runs(*, json_: bool) -> None:
@@ -212,25 +287,27 @@ def _all_runs(*, json_: bool) -> None:
     from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
 
-    manifests = RunStore(get_settings().runs_dir).manifests()
+    entries = RunStore(get_settings().runs_dir).entries()
     if json_:
         emit_json(
             [
                 {
-                    "run": m.name,
-                    "state": m.derived_state(),
-                    "split": m.split,
-                    "provider": m.provider,
-                    "model": m.model,
-                    "batches": len(m.live_batches),
+                    "run": e.manifest.name,
+                    "state": e.manifest.derived_state(),
+                    "split": e.manifest.split,
+                    "provider": e.manifest.provider,
+                    "model": e.manifest.model,
+                    "batches": len(e.manifest.live_batches),
                 }
-                for m in manifests
+                if e.manifest
+                else {"run": e.name, "state": "damaged", "reason": e.damaged}
+                for e in entries
             ]
         )
         return
     from layton_eval.cards.batches import runs_table
 
-    out_console().print(runs_table(manifests))
+    out_console().print(runs_table(entries))
 
 
 def _watch(
@@ -243,7 +320,7 @@ def _watch(
     from layton_eval.console import err_console, out_console
 
     console = err_console() if json_ else out_console()
-    with Live(console=console, auto_refresh=False, transient=json_) as live:
+    with _ctrl_c_note(run.name), Live(console=console, auto_refresh=False, transient=json_) as live:
         return wait_run(
             run.family(),
             settings=settings,
@@ -253,11 +330,19 @@ def _watch(
         )
 
 
-def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
-    from layton_eval.batches.reconcile import reconcile_run
+def _reconcile(
+    run: Run, settings: Settings, *, adopt: str | None, none_created: bool, json_: bool
+) -> None:
+    from layton_eval.batches.reconcile import ReconcileChoice, reconcile_family
     from layton_eval.console import emit_json, out_console
+    from layton_eval.runs.store import RunStore
 
-    results = [reconcile_run(r, settings=settings) for r in run.family()]
+    results = reconcile_family(
+        run.family(),
+        settings=settings,
+        recorded=RunStore(settings.runs_dir).recorded_batch_ids(),
+        choice=ReconcileChoice(adopt=adopt, none_created=none_created),
+    )
     if json_:
         emit_json(results)
         return

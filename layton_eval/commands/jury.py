@@ -100,11 +100,11 @@ def jury(
         prompts_dir=prompts_dir,
     )
     if not dry_run and not yes and not json_ and interactive():
-        from layton_eval.cards.jury import jury_start_card
+        from layton_eval.cards.batches import jury_confirm_card
 
         plan = start_jury(run, options, settings=settings, dry_run=True)
         requests = sum(item.send.plan.requests for item in plan.judges)
-        confirm_spending(jury_start_card(plan), f"Submit {requests} judge requests?")
+        confirm_spending(jury_confirm_card(plan), f"Submit {requests} judge requests?")
     result = start_jury(run, options, settings=settings, dry_run=dry_run)
     if json_ and not wait:
         emit_json(result)

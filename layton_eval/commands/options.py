@@ -79,13 +79,14 @@ def interactive() -> bool:
 def confirm_spending(card: t.Any, question: str) -> None:
     """Show what will be sent and what it should cost, and ask before spending money.
 
-    Only in an interactive terminal; scripts (and ``--yes``) go straight on.
+    Only in an interactive terminal (scripts and ``--yes`` go straight on). The answer must
+    be yes: Enter, like any other answer, cancels.
     """
     from layton_eval.console import out_console
     from layton_eval.errors import LaytonError
 
     out_console().print(card)
-    if not typer.confirm(question, default=True):
+    if not typer.confirm(question, default=False):
         raise LaytonError("cancelled: nothing was sent")
 
 

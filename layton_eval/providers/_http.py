@@ -98,13 +98,16 @@ class HttpCalls:
             body = response.text
         detail = short(redact(error_text(body) if body else response.reason_phrase, api_key))
         message = f"{self.name} answered {code}: {detail}"
-        if code in (401, 403) or self._is_auth_error(code, body):
+        auth = code in (401, 403) or self._is_auth_error(code, body)
+        if auth:
             message += f" (check {self.api_key_var})"
         elif code == 404:
             message += " (unknown batch or file id?)"
         elif code == 429:
             message += " (rate limited: wait and try again)"
-        return ProviderHTTPError(message, status_code=code, provider=self.name, batch_id=batch_id)
+        return ProviderHTTPError(
+            message, status_code=code, provider=self.name, batch_id=batch_id, auth=auth
+        )
 
     def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
         """Providers that answer a bad key with another status override this."""

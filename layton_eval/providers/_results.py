@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import typing as t
@@ -15,6 +16,7 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "decode_each",
+    "keep_result",
     "malformed_result",
     "merge_results",
     "raw_result",
@@ -67,10 +69,10 @@ def decode_each(
         except Exception:  # any bad piece must not lose the other results
             custom_id = id_of()
             if custom_id is not None:
-                decoded[custom_id] = malformed_result()
+                keep_result(decoded, custom_id, malformed_result())
             continue
         for custom_id, response in responses.items():
-            decoded[custom_id] = raw_result(response)
+            keep_result(decoded, custom_id, raw_result(response))
     return decoded
 
 
@@ -85,10 +87,23 @@ def salvage_id(line: str, field: str) -> str | None:
         return None
 
 
-def merge_results(merged: dict[str, RawResult], new: Mapping[str, RawResult]) -> None:
-    """Add results; an error line never replaces a success for the same id."""
-    for custom_id, result in new.items():
-        previous = merged.get(custom_id)
-        if previous is not None and previous.status_code < 400 <= result.status_code:
-            continue
+def keep_result(merged: dict[str, RawResult], custom_id: str, result: RawResult) -> None:
+    """Add one result line: the first success for an id is kept, whatever follows it.
+
+    A later error never replaces a success (it was paid for and answered); a later, different
+    success is not taken either, and is counted in the kept result's ``conflicts``. A failure
+    is replaced by whatever comes next for the same id.
+    """
+    previous = merged.get(custom_id)
+    if previous is None or previous.status_code >= 400:
         merged[custom_id] = result
+    elif result.status_code < 400 and result.body != previous.body:
+        merged[custom_id] = dataclasses.replace(
+            previous, conflicts=previous.conflicts + 1 + result.conflicts
+        )
+
+
+def merge_results(merged: dict[str, RawResult], new: Mapping[str, RawResult]) -> None:
+    """Add results (of another file or page) with :func:`keep_result`."""
+    for custom_id, result in new.items():
+        keep_result(merged, custom_id, result)

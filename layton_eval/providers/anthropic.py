@@ -85,6 +85,7 @@ class Anthropic(Provider):
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 256_000_000
     supports_listing = True
+    keeps_tags = False  # message batches carry no metadata
     structured_output = False
     states = {
         "in_progress": BatchState.running,

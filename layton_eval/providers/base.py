@@ -27,6 +27,7 @@ import typing as t
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from layton_eval.errors import BatchError, SubmitError
@@ -34,7 +35,15 @@ from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
 from layton_eval.providers._http import HttpCalls, batch_error, redact, short
 from layton_eval.providers._limits import Limits
 from layton_eval.providers._results import decode_each, merge_results, salvage_id
-from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
+from layton_eval.providers._submit import MetadataPayloadMixin, trace_calls
+from layton_eval.providers.batch_types import (
+    BatchListing,
+    BatchSnapshot,
+    BatchState,
+    RawResult,
+    RemoteBatch,
+    SubmitTrace,
+)
 
 if t.TYPE_CHECKING:
     import httpx
@@ -58,24 +67,6 @@ class _PendingRequest:
     params: dict[str, t.Any]
 
 
-class MetadataPayloadMixin:
-    """Sends layton's metadata instead of batchling's fixed ``{"description": ...}``.
-
-    Mixed into the OpenAI-shaped adapters (openai, groq, doubleword, together, mistral) whose
-    create-batch payload has a ``metadata`` field; ``list_batches`` reads it back.
-    """
-
-    layton_metadata: dict[str, str] | None = None
-
-    async def build_file_based_batch_payload(self, **kwargs: t.Any) -> dict[str, t.Any]:
-        payload: dict[str, t.Any] = await super().build_file_based_batch_payload(**kwargs)  # type: ignore[misc]
-        if self.layton_metadata:
-            payload["metadata"] = dict(self.layton_metadata)
-        else:
-            payload.pop("metadata", None)
-        return payload
-
-
 class Provider(Limits, HttpCalls, ABC):
     """One provider's Batch API behind the same interface.
 
@@ -97,6 +88,10 @@ class Provider(Limits, HttpCalls, ABC):
     max_bytes_per_batch: t.ClassVar[int]
     completion_windows: t.ClassVar[tuple[str, ...]] = ("24h",)
     supports_listing: t.ClassVar[bool] = True
+    #: The batch list comes newest first (so reading can stop once past a given time).
+    lists_newest_first: t.ClassVar[bool] = True
+    #: The provider keeps layton's tag on a batch and lists it back (metadata, display name).
+    keeps_tags: t.ClassVar[bool] = True
     structured_output: t.ClassVar[bool]
     #: Native status -> normalized state; unknown statuses count as running.
     states: t.ClassVar[Mapping[str, BatchState]] = {}
@@ -154,11 +149,13 @@ class Provider(Limits, HttpCalls, ABC):
         completion_window: str,
         client_factory: ClientFactory,
         metadata: dict[str, str] | None = None,
+        trace: SubmitTrace | None = None,
     ) -> str:
         """Create one batch of ``(custom_id, native body)`` items; returns the batch id.
 
         Everything is validated before the first HTTP call. Never retried: when the outcome is
-        unknown (network failure, odd answer) a :class:`SubmitError` says so.
+        unknown (network failure, odd answer) a :class:`SubmitError` says so. ``trace`` is
+        filled in as the submission goes (which call was under way, the ids it left behind).
         """
         import httpx
 
@@ -181,6 +178,8 @@ class Provider(Limits, HttpCalls, ABC):
         ]
         adapter = self._new_adapter()
         adapter.layton_metadata = dict(metadata) if metadata else None
+        trace = trace if trace is not None else SubmitTrace()
+        trace_calls(adapter, trace)
         try:
             submission = await adapter.process_batch(
                 requests=pending,
@@ -190,20 +189,20 @@ class Provider(Limits, HttpCalls, ABC):
             )
         except httpx.HTTPStatusError as exc:
             error = self._http_error(exc.response, api_key=api_key)
-            if error.status_code >= 500:  # the create call may have gone through
+            if error.status_code >= 500 and trace.stage == "create":  # it may have gone through
                 error.args = (f"{error}; the batch may or may not exist",)
             raise error from exc
         except httpx.HTTPError as exc:
+            maybe = "; the batch may or may not exist" if trace.stage == "create" else ""
             raise SubmitError(
-                f"{self.name}: {type(exc).__name__} while submitting; the batch may or may not "
-                "exist: check the provider's batch list before submitting again",
-                provider=self.name,
+                f"{self.name}: {type(exc).__name__} while submitting{maybe}", provider=self.name
             ) from exc
         except (ValueError, KeyError, TypeError, RuntimeError) as exc:
             detail = short(redact(str(exc), api_key))
+            maybe = "; the batch may or may not exist" if trace.stage == "create" else ""
             raise SubmitError(
                 f"{self.name} gave an unexpected answer while submitting "
-                f"({type(exc).__name__}: {detail}); the batch may or may not exist",
+                f"({type(exc).__name__}: {detail}){maybe}",
                 provider=self.name,
             ) from exc
         return str(submission.batch_id)
@@ -237,6 +236,7 @@ class Provider(Limits, HttpCalls, ABC):
         completed, failed, count = self._progress(payload, snap, total)
         output_file_id, error_file_id = self._files(payload, snap)
         return BatchSnapshot(
+            counted=self._request_count(payload),
             status=snap.status,
             state=self._state(snap.status, payload, terminal),
             terminal=terminal,
@@ -259,6 +259,10 @@ class Provider(Limits, HttpCalls, ABC):
 
     def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
         return snap.output_file_id or None, snap.error_file_id or None
+
+    def _request_count(self, payload: dict[str, t.Any]) -> int | None:
+        """How many requests the provider says the batch holds, where a poll tells it."""
+        return None
 
     # ------------------------------------------------------------------------------- results
 
@@ -307,18 +311,25 @@ class Provider(Limits, HttpCalls, ABC):
     # ---------------------------------------------------------------------------------- list
 
     async def list_batches(
-        self, *, api_key: str, client_factory: ClientFactory, limit: int = 100
-    ) -> list[RemoteBatch]:
-        """The provider's most recent batches (newest first where the API sorts them)."""
+        self,
+        *,
+        api_key: str,
+        client_factory: ClientFactory,
+        since: datetime | None = None,
+        max_pages: int = 500,
+    ) -> BatchListing:
+        """The provider's batches, page after page: to the end of the list, or (on an API
+        listing newest first) to the first page holding a batch created before ``since``, or
+        ``max_pages``. The answer says how far it read (:class:`BatchListing`)."""
         if not self.supports_listing:
             raise BatchError(f"{self.name} cannot list batches", provider=self.name)
         adapter = self._new_adapter()
         base_url, headers = self._target(adapter, api_key)
-        found: list[RemoteBatch] = []
+        listing = BatchListing()
         cursor: str | None = None
         seen: set[str] = set()
-        while len(found) < limit:
-            path, params = self._list_request(limit - len(found), cursor)
+        while listing.pages < max_pages:
+            path, params = self._list_request(100, cursor)
             url = base_url + path + (f"?{urlencode(params)}" if params else "")
             response = await self._send(
                 "GET", url, headers, client_factory, api_key=api_key, doing="listing batches"
@@ -330,11 +341,14 @@ class Provider(Limits, HttpCalls, ABC):
                     f"{self.name} answered the batch list with an unexpected shape",
                     provider=self.name,
                 ) from exc
-            found.extend(items)
+            listing.add(items)
             if not items or not cursor or cursor in seen:
+                listing.complete = True
                 break
             seen.add(cursor)
-        return found[:limit]
+            if self.lists_newest_first and listing.reached(since):
+                break
+        return listing
 
     def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
         raise BatchError(f"{self.name} cannot list batches", provider=self.name)

@@ -26,6 +26,7 @@ class Together(OpenAI):
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 100_000_000
     structured_output = True
+    keeps_tags = False  # its create call defines no metadata; its list returns none
     max_tokens_field = "max_tokens"
     states = {
         "VALIDATING": BatchState.pending,

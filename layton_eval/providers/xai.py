@@ -13,7 +13,7 @@ from batchling.providers.xai import XaiProvider
 
 from layton_eval.errors import BatchError, SubmitError
 from layton_eval.providers._results import decode_each, merge_results
-from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, SubmitTrace
 from layton_eval.providers.native import as_int
 from layton_eval.providers.openai import OpenAI
 
@@ -30,6 +30,7 @@ class _XaiAdapter(XaiProvider):
     """batchling's xAI adapter with its status, progress, chunking and result fixes."""
 
     layton_metadata: dict[str, str] | None = None
+    layton_trace: SubmitTrace | None = None
     max_add_bytes: int = MAX_ADD_BYTES
 
     async def _create_batch_container(
@@ -58,15 +59,16 @@ class _XaiAdapter(XaiProvider):
                 await super()._add_requests_to_batch(batch_id=batch_id, jsonl_lines=chunk, **kwargs)
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 if not added:
-                    raise  # an empty container costs nothing: report the error as it is
+                    raise  # the container holds nothing yet: report the error as it is
                 raise SubmitError(
                     f"xai batch {batch_id} holds only {added} of {len(jsonl_lines)} requests: "
-                    f"adding the rest failed ({type(exc).__name__}); cancel it in the xAI "
-                    "console before submitting again",
+                    f"adding the rest failed ({type(exc).__name__})",
                     provider="xai",
                     batch_id=batch_id,
                 ) from exc
             added += len(chunk)
+            if self.layton_trace is not None:
+                self.layton_trace.added = added
 
     def extract_batch_status(self, *, payload: dict[str, t.Any]) -> str:
         # batchling defect (docs/providers.md, D6): it reads `num_completed` (not an xAI field)
@@ -120,6 +122,7 @@ class XAI(OpenAI):
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 200_000_000
     supports_listing = False
+    keeps_tags = False  # a container's name is kept, but the containers cannot be listed
     structured_output = True
     max_tokens_field = "max_tokens"
     states = {
@@ -169,6 +172,9 @@ class XAI(OpenAI):
 
     def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
         return None, None  # results are read by batch id
+
+    def _request_count(self, payload: dict[str, t.Any]) -> int | None:
+        return as_int((payload.get("state") or {}).get("num_requests"))
 
     async def results(
         self,

@@ -51,6 +51,7 @@ class BatchPhase(enum.StrEnum):
     submitting = "submitting"  # intent recorded; the provider may or may not have the batch
     submitted = "submitted"  # the provider accepted it; batch_id known
     rejected = "rejected"  # the provider refused it: nothing was created, nothing to pay
+    set_aside = "set_aside"  # the provider no longer knows it (or it expired): its riddles reopen
 
 
 class BatchRecord(BaseModel):
@@ -68,6 +69,11 @@ class BatchRecord(BaseModel):
     batch_id: str | None = None
     intent_at: dt.datetime = Field(default_factory=now)
     submitted_at: dt.datetime | None = None
+    #: When the failed submission call returned (bounds the creation time for reconcile).
+    attempt_ended_at: dt.datetime | None = None
+    #: Ids left at the provider by a submission that did not finish (for cleanup / reconcile).
+    file_id: str | None = None
+    container_id: str | None = None
     error: str | None = None
     remote_status: str | None = None
     remote_state: str | None = None
@@ -75,6 +81,11 @@ class BatchRecord(BaseModel):
     completed: int = 0
     failed: int = 0
     polled_at: dt.datetime | None = None
+    #: The last poll or download failed: why, and since when the provider has been unreachable.
+    poll_error: str | None = None
+    unreachable_since: dt.datetime | None = None
+    #: The provider answered 404 for this batch: it no longer knows it.
+    gone: bool = False
     fetched_at: dt.datetime | None = None
 
 
@@ -119,6 +130,8 @@ class RunManifest(BaseModel):
     dataset: DatasetRef
     prompts: PromptsRef
     ids: list[str]
+    #: sha256 of requests.jsonl as written by prepare (checked before anything is sent).
+    requests_sha256: str | None = None
     created_at: dt.datetime = Field(default_factory=now)
     updated_at: dt.datetime = Field(default_factory=now)
     state: RunState = RunState.prepared
@@ -129,7 +142,7 @@ class RunManifest(BaseModel):
 
     def derived_state(self) -> RunState:
         """The state the batches imply (``state`` is this, as last saved)."""
-        live = [b for b in self.batches if b.phase is not BatchPhase.rejected]
+        live = self.live_batches
         if not live:
             return RunState.prepared
         if any(b.phase is BatchPhase.submitting for b in live):
@@ -142,5 +155,14 @@ class RunManifest(BaseModel):
 
     @property
     def live_batches(self) -> list[BatchRecord]:
-        """The batches the provider may have (every batch but the rejected ones)."""
-        return [b for b in self.batches if b.phase is not BatchPhase.rejected]
+        """The batches that count: every batch but the rejected and the set-aside ones."""
+        return [
+            b for b in self.batches if b.phase not in (BatchPhase.rejected, BatchPhase.set_aside)
+        ]
+
+    def batch_tag(self, record: BatchRecord) -> dict[str, str]:
+        """What layton writes on a batch where the provider keeps it (see docs/providers.md)."""
+        tag = {"layton_run": self.name[:64], "layton_intent": record.intent_id}
+        if self.requests_sha256:
+            tag["layton_requests"] = self.requests_sha256
+        return tag

@@ -88,6 +88,12 @@ class FetchResult(BaseModel):
     prices_as_of: str = PRICES_AS_OF
     files: dict[str, str]
     next_command: str | None
+    #: Ids that got two different valid answers (the first was kept).
+    duplicates: list[str] = Field(default_factory=list)
+    #: Outputs rebuilt from raw result files already on disk (no download).
+    rebuilt: int = 0
+    #: Batches that could not be polled or downloaded this time, with the reason.
+    unreachable: dict[str, str] = Field(default_factory=dict)
 
 
 def load_outputs(run: Run) -> dict[str, OutputRecord]:
@@ -157,11 +163,23 @@ def output_record(
     return merged
 
 
-def merge_outputs(outputs: dict[str, OutputRecord], new: t.Iterable[OutputRecord]) -> set[str]:
-    """Merge ``new`` into ``outputs`` (the better outcome wins); the ids that changed."""
+def merge_outputs(
+    outputs: dict[str, OutputRecord],
+    new: t.Iterable[OutputRecord],
+    conflicts: list[str] | None = None,
+) -> set[str]:
+    """Merge ``new`` into ``outputs`` (the better outcome wins); the ids that changed.
+
+    A valid answer is never replaced, neither by an error nor by a later answer: a different
+    valid answer for the same id is added to ``conflicts`` and the first one is kept.
+    """
     changed = set()
     for record in new:
         old = outputs.get(record.id)
+        if old is not None and old.quality == 2:
+            if record.quality == 2 and record.text != old.text and conflicts is not None:
+                conflicts.append(record.id)
+            continue
         if old is None or record.quality >= old.quality:
             outputs[record.id] = record
             changed.add(record.id)

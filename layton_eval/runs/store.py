@@ -9,9 +9,11 @@ the run, so two processes cannot modify one run at once. File names come from
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
-import json
+import hashlib
 import os
+import re
 import shutil
 import tempfile
 import typing as t
@@ -24,44 +26,19 @@ from layton_eval.errors import RunError
 from layton_eval.jsonl import read_jsonl
 from layton_eval.neutral import NeutralRequest
 from layton_eval.runs import layout
-from layton_eval.runs.manifest import RunManifest, RunState, now
+from layton_eval.runs.atomic import atomic_write_bytes, atomic_write_jsonl, jsonl_bytes
+from layton_eval.runs.manifest import BatchPhase, RunManifest, now
 
 __all__ = [
     "Run",
+    "RunEntry",
     "RunStore",
     "atomic_write_bytes",
     "atomic_write_jsonl",
     "check_replaceable",
+    "jsonl_bytes",
     "write_run",
 ]
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_jsonl(path: Path, rows: t.Iterable[t.Any]) -> int:
-    """Write one JSON document per line (pydantic models dumped as JSON); returns the count."""
-    lines: list[str] = []
-    for row in rows:
-        if isinstance(row, BaseModel):
-            lines.append(row.model_dump_json())
-        else:
-            lines.append(json.dumps(row, ensure_ascii=False))
-    atomic_write_bytes(path, ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
-    return len(lines)
 
 
 class Run:
@@ -80,18 +57,33 @@ class Run:
         return self.path / name
 
     @contextlib.contextmanager
-    def lock(self) -> t.Iterator[Run]:
-        """Hold the run's exclusive lock; the manifest is re-read so changes start from disk."""
+    def lock(self, doing: str = "changing") -> t.Iterator[Run]:
+        """Hold the run's exclusive lock; the manifest is re-read so changes start from disk.
+
+        ``doing`` is written in the lock file, so that a second process is told what the first
+        one is doing (``sending``, ``fetching``...).
+        """
         handle = (self.path / layout.LOCK).open("a+")
         try:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
+                handle.seek(0)
+                holder, _, pid = handle.read().partition("\n")
+                who = (
+                    f"another layton process (pid {pid.strip()})"
+                    if pid.strip()
+                    else "another layton process"
+                )
                 raise RunError(
-                    f"run {self.name} is being changed by another layton process; "
-                    "wait for it to finish",
+                    f"{who} is {holder.strip() or 'changing'} run {self.name}; wait for it "
+                    "to finish (nothing was done here)",
                     run=self.name,
                 ) from exc
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{doing}\n{os.getpid()}")
+            handle.flush()
             self.manifest = _read_manifest(self.path)
             yield self
         finally:
@@ -123,10 +115,31 @@ class Run:
         path = self.file(name)
         return read_jsonl(path, error=RunError) if path.is_file() else []
 
-    def requests(self) -> list[NeutralRequest]:
-        """The run's neutral requests, in order."""
-        if not self.file(layout.REQUESTS).is_file():
+    def check_requests(self) -> None:
+        """Refuse a ``requests.jsonl`` that changed since prepare (its sha256 is recorded)."""
+        path = self.file(layout.REQUESTS)
+        if not path.is_file():
             raise RunError(f"run {self.name} has no {layout.REQUESTS}", run=self.name)
+        expected = self.manifest.requests_sha256
+        if expected is None:  # prepared before layton recorded it
+            return
+        found = hashlib.sha256(path.read_bytes()).hexdigest()
+        if found != expected:
+            rebuild = (
+                f"layton jury {self.manifest.parent} --force"
+                if self.manifest.kind == "judge"
+                else "layton prepare ... --force"
+            )
+            raise RunError(
+                f"{layout.REQUESTS} of run {self.name} changed since it was prepared "
+                f"(sha256 {expected[:12]} then, {found[:12]} now): nothing was sent; "
+                f"rebuild the run with '{rebuild}'",
+                run=self.name,
+            )
+
+    def requests(self) -> list[NeutralRequest]:
+        """The run's neutral requests, in order, checked against the sha256 taken at prepare."""
+        self.check_requests()
         return [NeutralRequest.model_validate(row) for row in self.read_jsonl(layout.REQUESTS)]
 
     def children(self) -> list[Run]:
@@ -157,8 +170,36 @@ def _read_manifest(path: Path) -> RunManifest:
         raise RunError(f"{file} is damaged: field {where!r}: {first['msg']}") from exc
 
 
+def damage(path: Path) -> str | None:
+    """Why the run folder ``path`` (or one of its judges) cannot be read; ``None`` if it can."""
+    try:
+        _read_manifest(path)
+        for child in sorted((path / layout.JURY_DIR).glob(f"*/{layout.MANIFEST}")):
+            _read_manifest(child.parent)
+    except RunError as exc:
+        return str(exc)
+    return None
+
+
+def unfinished_batches(path: Path) -> list[str]:
+    """Batches of the run at ``path`` and of its judges that are out or not fetched yet."""
+    run = Run(path, _read_manifest(path))
+    found = []
+    for member in run.family():
+        for batch in member.manifest.live_batches:
+            if batch.phase is BatchPhase.submitting:
+                found.append(
+                    f"{member.name}: a batch of unknown outcome (intent {batch.intent_id[:8]})"
+                )
+            elif not batch.fetched_at:
+                found.append(f"{member.name}: {batch.batch_id}")
+    return found
+
+
 def check_replaceable(path: Path, *, force: bool) -> None:
-    """Refuse to replace an existing run without ``force``, or one with batches in flight."""
+    """Refuse to replace an existing run without ``force``, or one whose family (the run and
+    its judges) has a batch out or not fetched. A damaged run is moved aside, never refused
+    or deleted (see :func:`write_run`)."""
     if not path.exists():
         return
     if not force:
@@ -167,31 +208,51 @@ def check_replaceable(path: Path, *, force: bool) -> None:
             "or --name to choose another name",
             run=path.name,
         )
-    if (path / layout.MANIFEST).is_file() and _read_manifest(path).derived_state() in (
-        RunState.submitting,
-        RunState.running,
-        RunState.finished,
-    ):
+    if damage(path) is not None:
+        return
+    unfinished = unfinished_batches(path)
+    if unfinished:
         raise RunError(
-            f"run {path.name} has batches that were not fetched; fetch them (layton fetch) "
-            "or choose another --name: replacing it would orphan paid batches",
+            f"run {path.name} has paid batches that are not finished and fetched "
+            f"({'; '.join(unfinished)}): fetch them ('layton fetch {path.name}') or choose "
+            "another --name; replacing it would lose them",
             run=path.name,
         )
+
+
+def _set_aside_damaged(path: Path) -> Path:
+    """Move the damaged run folder ``path`` to ``<run>.damaged-<time>`` (nothing deleted)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    suffix = 1
+    while aside.exists():
+        suffix += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{suffix}")
+    os.replace(path, aside)
+    return aside
 
 
 def write_run(
     path: Path, manifest: RunManifest, requests: t.Sequence[NeutralRequest], *, force: bool
 ) -> Run:
-    """Create the run folder ``path`` (or replace it with ``force``) in one rename."""
+    """Create the run folder ``path`` (or replace it with ``force``) in one rename.
+
+    The sha256 of ``requests.jsonl`` is recorded in the manifest. A damaged run in the way is
+    moved aside to ``<run>.damaged-<time>/``.
+    """
     check_replaceable(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        atomic_write_jsonl(staging / layout.REQUESTS, requests)
+        data = jsonl_bytes(requests)
+        atomic_write_bytes(staging / layout.REQUESTS, data)
+        manifest.requests_sha256 = hashlib.sha256(data).hexdigest()
         manifest.state = manifest.derived_state()
         atomic_write_bytes(
             staging / layout.MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8")
         )
+        if path.exists() and damage(path) is not None:
+            _set_aside_damaged(path)
         if path.exists():
             trash = path.with_name(f".{path.name}.replaced-{uuid.uuid4().hex[:8]}")
             os.replace(path, trash)
@@ -203,6 +264,17 @@ def write_run(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Run(path, manifest)
+
+
+class RunEntry(BaseModel):
+    """A folder of the runs folder: its manifest, or why it cannot be read."""
+
+    name: str
+    manifest: RunManifest | None = None
+    damaged: str | None = None
+
+
+_BATCH_ID_IN_TEXT = re.compile(r'"batch_id"\s*:\s*"([^"]+)"')
 
 
 class RunStore:
@@ -237,15 +309,42 @@ class RunStore:
 
     def manifests(self) -> list[RunManifest]:
         """The manifests of every readable run, oldest first."""
+        return [entry.manifest for entry in self.entries() if entry.manifest is not None]
+
+    def entries(self) -> list[RunEntry]:
+        """Every run folder: readable runs oldest first, then the damaged ones by name."""
         if not self.root.is_dir():
             return []
-        found = []
-        for child in self.root.iterdir():
-            if child.name.startswith(".") or not (child / layout.MANIFEST).is_file():
+        found, damaged = [], []
+        for child in sorted(self.root.iterdir()):
+            if child.name.startswith(".") or not child.is_dir():
                 continue
-            with contextlib.suppress(RunError):
-                found.append(_read_manifest(child))
-        return sorted(found, key=lambda m: (m.created_at, m.name))
+            if not (child / layout.MANIFEST).is_file():
+                if (child / layout.REQUESTS).is_file():  # a run whose manifest was lost
+                    damaged.append(RunEntry(name=child.name, damaged=f"no {layout.MANIFEST}"))
+                continue
+            try:
+                found.append(RunEntry(name=child.name, manifest=_read_manifest(child)))
+            except RunError as exc:
+                why = str(exc).removeprefix(f"{child / layout.MANIFEST} is damaged: ")
+                damaged.append(RunEntry(name=child.name, damaged=f"{layout.MANIFEST} {why}"))
+        found.sort(key=lambda e: (e.manifest.created_at, e.name) if e.manifest else (now(), ""))
+        return found + damaged
+
+    def recorded_batch_ids(self) -> dict[str, str]:
+        """Every batch id recorded by a run of the runs folder (judges and damaged runs
+        included), with the run that records it."""
+        recorded: dict[str, str] = {}
+        if not self.root.is_dir():
+            return recorded
+        for manifest_path in sorted(self.root.glob(f"*/{layout.MANIFEST}")) + sorted(
+            self.root.glob(f"*/{layout.JURY_DIR}/*/{layout.MANIFEST}")
+        ):
+            owner = manifest_path.parent.relative_to(self.root).as_posix()
+            text = manifest_path.read_text(encoding="utf-8", errors="replace")
+            for batch_id in _BATCH_ID_IN_TEXT.findall(text):
+                recorded.setdefault(batch_id, owner)
+        return recorded
 
     def resolve(
         self, name: str | None, *, accept: t.Callable[[RunManifest], bool] | None = None

@@ -81,10 +81,18 @@ class AnthropicEmulator(Emulator):
         batch = self.register(self.new_id("msgbatch_"), requests, model=requests[0][1]["model"])
         return httpx.Response(200, json=self.batch_object(batch))
 
-    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
+    def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
+        """``limit`` and ``after_id``, most recent first."""
+        after = request.url.params.get("after_id")
+        ids = [batch.id for batch in batches]
+        start = ids.index(after) + 1 if after in ids else 0
+        rows, more = self.page_of(batches, start, request.url.params.get("limit"))
+        return self.list_body(rows, more=more)
+
+    def list_body(self, rows: list[dict[str, t.Any]], *, more: bool = False) -> t.Any:
         return {
             "data": rows,
-            "has_more": False,
+            "has_more": more,
             "first_id": rows[0]["id"] if rows else None,
             "last_id": rows[-1]["id"] if rows else None,
         }
@@ -97,7 +105,19 @@ class AnthropicEmulator(Emulator):
             return self.not_found("batch")
         if batch.final is None:
             return self._error(400, "invalid_request_error", "batch has not ended")
-        lines = [(cid, self.result_line(batch, cid, body)) for cid, body in batch.requests]
+        lines = []
+        for cid, body in batch.requests:
+            lines.append((cid, self.result_line(batch, cid, body)))
+            kind = self.duplicate_lines.get(cid)
+            if kind == "error":
+                error = {"type": "error", "error": {"type": "api_error", "message": "duplicate"}}
+                lines.append(
+                    (cid, {"custom_id": cid, "result": {"type": "errored", "error": error}})
+                )
+            elif kind == "answer":
+                text = json.dumps({"answer": "second-answer", "justification": "a second line"})
+                result = {"type": "succeeded", "message": self.message(batch, text, body)}
+                lines.append((cid, {"custom_id": cid, "result": result}))
         text = "\n".join(self.result_lines(batch, lines)) + "\n"
         return httpx.Response(200, text=text, headers={"content-type": "application/x-jsonl"})
 

@@ -14,10 +14,23 @@ between calls:
 - ``fail_next``: how the next calls fail, one entry per call: a status, ``"transport"``
   (connection refused), ``"timeout"`` (read timeout), ``"html"`` (a 200 page that is not
   JSON) or ``None`` (answer normally);
+- ``faults``: per-call failures, ``(pattern, failure)`` pairs: the first pair whose regex
+  matches ``"METHOD /path?query"`` is used up by that call, which fails as ``fail_next`` says;
+- ``lost_answers``: the same pairs, but the call is carried out first and its answer lost
+  (a status instead of the answer, or ``"timeout"``): a batch created whose id never arrives;
+- ``before_call`` / ``after_call``: ``(pattern, hook)`` pairs; ``hook(request)`` runs before
+  each matching call, ``hook(request, response)`` after it (a second process started, a
+  process killed...);
+- ``page_size``: the most batches one page of the list endpoint answers (the client's limit
+  applies when smaller); :meth:`add_foreign` fills the account with batches of others.
+- ``duplicate_lines``: ``{custom_id: "error" | "answer"}``: after the id's result line the
+  results hold a second line for it, an error or another valid answer (OpenAI-shaped,
+  Anthropic);
 - ``responder(custom_id, native_body) -> str``: the model's text (default: answer JSON).
 
 Counters: ``uploaded_bytes``, ``batches_created``, ``polls``, ``requests_seen`` (ids in
-submission order), ``bodies`` (id -> native body), ``texts`` (id -> emitted text), ``calls``.
+submission order), ``bodies`` (id -> native body), ``texts`` (id -> emitted text), ``calls``,
+``list_pages`` (pages of the batch list served).
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import re
 import ssl
 import time
 import typing as t
@@ -105,6 +119,7 @@ class Emulator:
         junk_lines: int = 0,
         fail_next: t.Iterable[int | str | None] = (),
         responder: Responder | None = None,
+        page_size: int = 100,
     ) -> None:
         self.key = key
         self.polls_until_done = polls_until_done
@@ -115,6 +130,12 @@ class Emulator:
         self.broken_lines = set(broken_lines)
         self.junk_lines = junk_lines
         self.fail_next = list(fail_next)
+        self.faults: list[tuple[str, int | str]] = []
+        self.lost_answers: list[tuple[str, int | str]] = []
+        self.page_size = page_size
+        self.duplicate_lines: dict[str, str] = {}
+        self.before_call: list[tuple[str, Callable[[httpx.Request], None]]] = []
+        self.after_call: list[tuple[str, Callable[[httpx.Request, httpx.Response], None]]] = []
         self.responder = responder or default_responder
         # counters
         self.uploaded_bytes = 0
@@ -124,6 +145,7 @@ class Emulator:
         self.bodies: dict[str, dict[str, t.Any]] = {}
         self.texts: dict[str, str] = {}
         self.calls: list[str] = []
+        self.list_pages = 0
         # state
         self.batches: dict[str, FakeBatch] = {}
         self.files: dict[str, bytes] = {}
@@ -179,26 +201,73 @@ class Emulator:
     def list_batches(self, request: httpx.Request) -> httpx.Response:
         if (denied := self.gate(request)) is not None:
             return denied
-        rows = [self.batch_object(batch) for batch in reversed(self.batches.values())]
-        return httpx.Response(200, json=self.list_body(rows))
+        self.list_pages += 1
+        batches = list(reversed(self.batches.values()))  # newest first
+        return httpx.Response(200, json=self.list_page(request, batches))
+
+    def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
+        """One page of the batch list (providers that page override this)."""
+        return self.list_body([self.batch_object(batch) for batch in batches])
+
+    def page_of(
+        self, batches: list[FakeBatch], start: int, limit: str | None
+    ) -> tuple[list[dict[str, t.Any]], bool]:
+        """``(rows, more)`` of the page starting at ``start`` holding at most ``limit`` rows
+        (and never more than ``page_size``)."""
+        size = min(int(limit or self.page_size), self.page_size)
+        rows = [self.batch_object(batch) for batch in batches[start : start + size]]
+        return rows, start + size < len(batches)
+
+    def add_foreign(
+        self, count: int, *, requests: int = 3, created_at: int | None = None
+    ) -> list[FakeBatch]:
+        """``count`` batches created by someone else (another tool, a colleague), newest
+        last; they are not counted in ``batches_created``."""
+        added = []
+        for index in range(count):
+            batch = FakeBatch(
+                id=self.new_id("foreign_" if self.name != "gemini" else "f"),
+                requests=[(f"other-{index}-{n}", {"model": "m"}) for n in range(requests)],
+                created_at=created_at if created_at is not None else int(time.time()),
+                model="m",
+            )
+            self.batches[batch.id] = batch
+            added.append(batch)
+        return added
 
     # ------------------------------------------------------------------------------ helpers
 
-    def route(self, method: str, path_regex: str) -> respx.Route:
-        return self.router.route(method=method, host=self.host, path__regex=path_regex)
+    def route(self, method: str, path_regex: str) -> _Route:
+        route = self.router.route(method=method, host=self.host, path__regex=path_regex)
+        return _Route(route, self)
 
-    def gate(self, request: httpx.Request) -> httpx.Response | None:
-        """Count the call, play scripted failures, check the key; a response stops the call."""
-        self.calls.append(f"{request.method} {request.url.path}")
-        failure = self.fail_next.pop(0) if self.fail_next else None
+    def take(self, pairs: list[tuple[str, int | str]], request: httpx.Request) -> int | str | None:
+        """Use up the first ``(pattern, failure)`` pair matching ``request``."""
+        call = f"{request.method} {request.url.raw_path.decode()}"  # the query included
+        for index, (pattern, failure) in enumerate(pairs):
+            if re.search(pattern, call):
+                del pairs[index]
+                return failure
+        return None
+
+    def failure(self, failure: int | str, request: httpx.Request) -> httpx.Response:
+        """Fail ``request`` the way ``failure`` says (raises for network failures)."""
         if failure == "transport":
             raise httpx.ConnectError("emulated connection failure", request=request)
         if failure == "timeout":
             raise httpx.ReadTimeout("emulated read timeout", request=request)
         if failure == "html":
             return httpx.Response(200, text="<html>Service under maintenance</html>")
+        return self.server_error(int(failure))
+
+    def gate(self, request: httpx.Request) -> httpx.Response | None:
+        """Count the call, play scripted failures, check the key; a response stops the call."""
+        self.calls.append(f"{request.method} {request.url.path}")
+        failure = self.fail_next.pop(0) if self.fail_next else None
+        if failure is None:
+            failure = self.take(self.faults, request)
         if failure is not None:
-            return self.server_error(int(failure))
+            return self.failure(failure, request)
         if not self.authorized(request):
             return self.auth_error()
         return None
@@ -274,6 +343,31 @@ class Emulator:
             out.append(text)
         out.extend("<<not json: emulated junk>>" for _ in range(self.junk_lines))
         return out
+
+
+class _Route:
+    """A respx route whose answers can be lost after the call was carried out."""
+
+    def __init__(self, route: respx.Route, emulator: Emulator) -> None:
+        self.route = route
+        self.emulator = emulator
+
+    def mock(self, side_effect: Callable[..., httpx.Response]) -> respx.Route:
+        emulator = self.emulator
+
+        def call(request: httpx.Request, **kwargs: t.Any) -> httpx.Response:
+            where = f"{request.method} {request.url.raw_path.decode()}"
+            for pattern, before in emulator.before_call:
+                if re.search(pattern, where):
+                    before(request)
+            response = side_effect(request, **kwargs)
+            for pattern, after in emulator.after_call:
+                if re.search(pattern, where):
+                    after(request, response)
+            lost = emulator.take(emulator.lost_answers, request)
+            return response if lost is None else emulator.failure(lost, request)
+
+        return self.route.mock(side_effect=call)
 
 
 def _error_spec(spec: t.Any) -> tuple[int, str]:

@@ -125,8 +125,15 @@ class GeminiEmulator(Emulator):
         batch.extra["display_name"] = batch_spec.get("display_name", "")
         return httpx.Response(200, json=self.batch_object(batch))
 
-    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
-        return {"operations": rows}
+    def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
+        """``pageSize`` and ``pageToken`` (an opaque token: here the offset)."""
+        start = int(request.url.params.get("pageToken") or 0)
+        limit = request.url.params.get("pageSize")
+        rows, more = self.page_of(batches, start, limit)
+        body: dict[str, t.Any] = {"operations": rows}
+        if more:
+            body["nextPageToken"] = str(start + len(rows))
+        return body
 
     def download(self, request: httpx.Request, file_name: str) -> httpx.Response:
         if (denied := self.gate(request)) is not None:

@@ -71,8 +71,12 @@ class MistralEmulator(OpenAIEmulator):
         batch.extra["input_files"] = files
         return httpx.Response(200, json=self.batch_object(batch))
 
-    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
-        return {"data": rows, "object": "list", "total": len(rows)}
+    def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
+        """``page`` (from 0) and ``page_size``, newest first, with the ``total``."""
+        size = min(int(request.url.params.get("page_size") or 100), self.page_size)
+        start = int(request.url.params.get("page") or 0) * size
+        rows, _ = self.page_of(batches, start, str(size))
+        return {"data": rows, "object": "list", "total": len(batches)}
 
     def error_body(self, message: str) -> dict[str, t.Any]:
         return {"object": "error", "message": message, "type": "invalid_request_error"}

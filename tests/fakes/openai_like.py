@@ -124,13 +124,21 @@ class OpenAIEmulator(Emulator):
     def wrap_created(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         return obj
 
-    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
+    def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
+        """``limit`` and ``after`` (the last id of the previous page), newest first."""
+        after = request.url.params.get("after")
+        ids = [batch.id for batch in batches]
+        start = ids.index(after) + 1 if after in ids else 0
+        rows, more = self.page_of(batches, start, request.url.params.get("limit"))
+        return self.list_body(rows, more=more)
+
+    def list_body(self, rows: list[dict[str, t.Any]], *, more: bool = False) -> t.Any:
         return {
             "object": "list",
             "data": rows,
             "first_id": rows[0]["id"] if rows else None,
             "last_id": rows[-1]["id"] if rows else None,
-            "has_more": False,
+            "has_more": more,
         }
 
     def content(self, request: httpx.Request, file_id: str) -> httpx.Response:
@@ -160,6 +168,7 @@ class OpenAIEmulator(Emulator):
                 }
                 line["error"] = None
                 output.append((custom_id, line))
+                output += self.duplicate(batch, custom_id, body)
             elif outcome.kind == "error":
                 line["response"] = {
                     "status_code": outcome.status,
@@ -180,6 +189,27 @@ class OpenAIEmulator(Emulator):
                 file_id = self.new_id("file-")
                 self.files[file_id] = "\n".join(self.result_lines(batch, lines)).encode()
                 batch.extra[key] = file_id
+
+    def duplicate(
+        self, batch: FakeBatch, custom_id: str, body: dict[str, t.Any]
+    ) -> list[tuple[str, dict[str, t.Any]]]:
+        """The second result line scripted by ``duplicate_lines`` for ``custom_id``, if any."""
+        kind = self.duplicate_lines.get(custom_id)
+        if kind is None:
+            return []
+        line: dict[str, t.Any] = {"id": self.new_id("batch_req_"), "custom_id": custom_id}
+        if kind == "error":
+            status, response = 500, self.error_body("emulated duplicate error")
+        else:
+            text = json.dumps({"answer": "second-answer", "justification": "a second line"})
+            status, response = 200, self.completion(batch.model, text, body)
+        line["response"] = {
+            "status_code": status,
+            "request_id": self.new_id("req_"),
+            "body": response,
+        }
+        line["error"] = None
+        return [(custom_id, line)]
 
     def error_body(self, message: str) -> dict[str, t.Any]:
         error = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
@@ -304,8 +334,8 @@ class TogetherEmulator(OpenAIEmulator):
     def wrap_created(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         return {"job": obj, "warning": ""}
 
-    def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
-        return rows  # a bare JSON array
+    def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
+        return [self.batch_object(batch) for batch in batches]  # one bare JSON array, no pages
 
     def batch_object(self, batch: FakeBatch) -> dict[str, t.Any]:
         succeeded, failed = self.progress(batch)

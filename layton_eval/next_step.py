@@ -28,6 +28,7 @@ class Step(enum.StrEnum):
     jury = "jury"
     jury_dry_run = "jury --dry-run"
     verdicts = "verdicts"  # the jury's verdicts were collected
+    annotate = "annotate"  # labels were written to a labels file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Facts:
         Batches (or judges) are still out.
     missing_verdicts : bool
         Some riddle lacks a verdict from some judge (``verdicts``).
+    split, labels : str or None
+        The split and the labels file of an annotation session (``annotate``).
     """
 
     run: str
@@ -62,6 +65,8 @@ class Facts:
     has_judges: bool = False
     waiting: bool = False
     missing_verdicts: bool = False
+    split: str | None = None
+    labels: str | None = None
 
 
 def next_command(step: Step, facts: Facts) -> str | None:
@@ -115,6 +120,14 @@ def _after_status(facts: Facts) -> str | None:
     return f"layton score {facts.run}"
 
 
+def _after_annotate(facts: Facts) -> str:
+    import shlex
+
+    return (
+        f"layton leaderboard --split {facts.split} --calibration {shlex.quote(facts.labels or '')}"
+    )
+
+
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.prepare: _after_prepare,
     Step.send: lambda f: f"layton status {f.run}",
@@ -124,4 +137,5 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.jury: lambda f: f"layton status {f.run}",
     Step.jury_dry_run: lambda f: f"layton jury {f.run}",
     Step.verdicts: _after_verdicts,
+    Step.annotate: _after_annotate,
 }

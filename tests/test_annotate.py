@@ -317,3 +317,25 @@ def test_jury_values_are_binned_like_the_score():
     # 2/3 from three verdicts and 4/6 from six land in one cell
     a = item("1", both=(1, 1, 0))
     assert select.cell_of(a)[2] == float(np.round(4 / 6, 6))
+
+
+def test_the_card_says_where_the_labels_are_and_what_comes_next(tmp_path: Path):
+    from rich.console import Console
+
+    from layton_eval.annotate.main import AnnotateResult
+    from layton_eval.cards.annotate import annotate_card
+
+    mine = [_labelled("1", "ann", True, True), _labelled("4", "ann", False, False, both=(1, 1, 1))]
+    result = AnnotateResult(
+        url="http://127.0.0.1:1/", split=Split.llm, labels_file="my labels.jsonl",
+        annotator="ann", labelled=2, skipped=1, stopped="the budget of 2 label(s) is reached",
+        summary=summarize(mine, name="my labels.jsonl", others=[("b.jsonl", mine)]),
+        next_command="layton leaderboard --split llm --calibration 'my labels.jsonl'",
+    )  # fmt: skip
+    console = Console(record=True, width=120)
+    console.print(annotate_card(result))
+    text = console.export_text()
+    assert "2 label(s) by ann, 1 skipped" in text and "budget of 2" in text
+    assert "majority gives the human's both_correct label on 50.0% of 2 item(s)" in text
+    assert "1: 4 (m1, jury 1)" in text
+    assert "Next: layton leaderboard --split llm --calibration 'my labels.jsonl'" in text

@@ -100,6 +100,7 @@
     const human = labelled && state.reveal ? state.reveal.human : null;
     picked(qa, human ? human.answer : answer);
     picked(qj, human ? human.justification : (answer === false ? false : null));
+    $('questions').classList.toggle('decided', labelled);
     const off = labelled || state.done;
     document.querySelectorAll('#questions button').forEach((b) => { b.disabled = off; });
     $('notes').disabled = state.done;
@@ -269,7 +270,8 @@
     summaryShown = show;
     $('summary').hidden = !show;
     $('show-summary').textContent = show ? 'Hide agreement view' : 'Agreement view';
-    if (show) {
+    if (show && state && state.summary) { renderSummary(state.summary); }
+    else if (show) {
       api('/api/summary').then(renderSummary).catch((error) => {
         $('summary-body').replaceChildren(paragraph(error.message));
       });

@@ -216,6 +216,8 @@ class Session:
             "can_undo": bool(self.labelled) and not self.finished.is_set(),
             "done": self.finished.is_set(),
             "stopped": self.stopped,
+            # the server stops after this answer: the page gets the agreement view with it
+            "summary": self.summary().model_dump(mode="json") if self.finished.is_set() else None,
         }
 
 

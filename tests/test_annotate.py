@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from layton_eval.annotate import select
-from layton_eval.annotate.items import Item, JudgeVerdict, calibration_items
+from layton_eval.annotate.items import Item, JudgeVerdict, calibration_items, run_items
 from layton_eval.annotate.labels import LabelStore, label_row
 from layton_eval.annotate.session import Session, Stale
 from layton_eval.annotate.summary import summarize
@@ -316,7 +316,7 @@ def test_nothing_left_to_label_is_said(tmp_path: Path):
 def test_jury_values_are_binned_like_the_score():
     # 2/3 from three verdicts and 4/6 from six land in one cell
     a = item("1", both=(1, 1, 0))
-    assert select.cell_of(a)[2] == float(np.round(4 / 6, 6))
+    assert a.cell == ("openai", JUDGES, float(np.round(4 / 6, 6)))
 
 
 def test_the_card_says_where_the_labels_are_and_what_comes_next(tmp_path: Path):
@@ -339,3 +339,62 @@ def test_the_card_says_where_the_labels_are_and_what_comes_next(tmp_path: Path):
     assert "majority gives the human's both_correct label on 50.0% of 2 item(s)" in text
     assert "1: 4 (m1, jury 1)" in text
     assert "Next: layton leaderboard --split llm --calibration 'my labels.jsonl'" in text
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+def test_a_labels_file_that_covers_everything_or_another_split_stops_at_start(tmp_path: Path):
+    rows = [json.loads(line) for line in (SHARED_DATA / "ppi_llm.jsonl").read_text().splitlines()]
+    two = [r for r in rows if r["human_both_correct"] is None and r["answer"].strip()][:2]
+    (tmp_path / "two.jsonl").write_text("".join(json.dumps(r) + "\n" for r in two))
+    done = [dict(r, human_answer_correct=True, human_justification_correct=True,
+                 human_both_correct=True, annotator="x") for r in two]  # fmt: skip
+    (tmp_path / "done.jsonl").write_text("".join(json.dumps(r) + "\n" for r in done))
+    args = ["annotate", "--no-browser", "--split", "llm", "--calibration-only", "--calibration",
+            "two.jsonl", "--data-dir", str(SHARED_DATA), "--labels"]  # fmt: skip
+    result = invoke(*args, "done.jsonl")
+    assert_one_line_error(result, code=2, contains="every item is labelled in done.jsonl already")
+    (tmp_path / "vlm.jsonl").write_text(json.dumps(dict(done[0], split="vlm")) + "\n")
+    result = invoke(*args, "vlm.jsonl")
+    assert_one_line_error(result, code=1, contains="a row of the vlm split, not llm")
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+def test_a_run_gives_its_judged_answers_and_leaves_out_failed_and_unreadable_ones(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from contextlib import ExitStack
+
+    from layton_eval.prepare import load_run_dataset
+    from layton_eval.runs.store import RunStore
+    from layton_eval.settings import get_settings
+    from tests.fakes import TEST_KEY, emulate
+    from tests.helpers import invoke_json
+    from tests.test_report import JUDGES, hostile_responder
+
+    for judge in JUDGES:
+        monkeypatch.setenv(f"{judge.upper()}_API_KEY", TEST_KEY)
+    get_settings.cache_clear()
+    with ExitStack() as stack:
+        fakes = {
+            name: stack.enter_context(
+                emulate(name, responder=hostile_responder, polls_until_done=1)
+            )
+            for name in JUDGES
+        }
+        invoke_json("prepare", "--split", "llm", "--hints", "2", "--data-dir", str(SHARED_DATA),
+                    "--provider", "openai", "--model", "gpt-5-mini", "--name", "r",
+                    "--limit", "5")  # fmt: skip
+        ids = RunStore(get_settings().runs_dir).load("r").manifest.ids
+        fakes["openai"].errors = {ids[0]: (500, "emulated overload")}
+        fakes["openai"].malformed_output = {ids[1]}
+        for step in ("send", "fetch", "jury", "fetch"):
+            invoke_json(step, "r")
+    run = RunStore(get_settings().runs_dir).load("r")
+    items = run_items(run, load_run_dataset(run, settings=get_settings()).by_id)
+    assert [i.riddle_id for i in items] == ids[2:]
+    first = items[0]
+    assert (first.provider, first.model, first.n_hints, first.source) == (
+        "openai", "gpt-5-mini", 2, "run:r")  # fmt: skip
+    assert "<b>bold</b>" in first.answer and first.riddle.id == ids[2]
+    assert first.panel == tuple(sorted(("gemini-3-pro-preview", "claude-opus-4-5-20251101",
+                                        "mistral-large-2512")))  # fmt: skip

@@ -12,6 +12,7 @@ label's ``{field}_{judge}`` columns meet the published ones.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import typing as t
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from layton_eval.choices import VerdictField
 from layton_eval.score.calibration import HUMAN_COLUMNS, CalibrationSet, ItemKey
+from layton_eval.stats import ppi
 
 if t.TYPE_CHECKING:
     from layton_eval.dataset import Riddle
@@ -77,13 +79,18 @@ class Item:
     def key(self) -> ItemKey:
         return (self.riddle_id, self.provider, self.model)
 
-    @property
+    @functools.cached_property
     def token(self) -> str:
         """An opaque name of the item for the page, which must not show the model's name
-        before the human has decided."""
+        before the human has decided (a sha256 of the key: also a fixed pseudo-random order)."""
         return hashlib.sha256("\x1f".join(self.key).encode()).hexdigest()[:24]
 
-    @property
+    @functools.cached_property
+    def cell(self) -> tuple[str, tuple[str, ...], float]:
+        """``(provider, judges, jury value)``, the jury value rounded as the score's bins are."""
+        return (self.provider, self.panel, float(ppi.bin_keys([self.jury])[0]))
+
+    @functools.cached_property
     def jury(self) -> float:
         """Jury value on ``both_correct``: the share of judges that found both correct."""
         return sum(v.both for v in self.verdicts) / len(self.verdicts)
@@ -156,7 +163,7 @@ def calibration_items(
 
 
 def run_items(run: Run, riddles: t.Mapping[str, Riddle]) -> list[Item]:
-    """A run's readable answers whose every judge gave a verdict, as items.
+    """A run's readable, non-empty answers whose every judge gave a verdict, as items.
 
     Raises
     ------
@@ -174,7 +181,12 @@ def run_items(run: Run, riddles: t.Mapping[str, Riddle]) -> list[Item]:
     for i, rid in enumerate(table.riddle_ids):
         prediction, riddle = predictions.get(rid), riddles.get(rid)
         row = np.concatenate([table.answer[i], table.justification[i]])
-        if prediction is None or not prediction.valid or riddle is None or np.isnan(row).any():
+        if (
+            prediction is None
+            or not (prediction.valid and (prediction.answer or "").strip())
+            or riddle is None
+            or np.isnan(row).any()
+        ):
             continue
         verdicts = tuple(
             JudgeVerdict(name, bool(a), bool(j), bool(a) and bool(j))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import typing as t
 from fractions import Fraction
 
@@ -60,14 +59,6 @@ class Counts:
     riddles: collections.Counter[str]
 
 
-def _bin(value: float) -> float:
-    return float(np.round(value, ppi.BIN_DECIMALS))
-
-
-def cell_of(item: Item) -> Cell:
-    return (item.provider, item.panel, _bin(item.jury))
-
-
 def count_labels(calibration: CalibrationSet | None) -> Counts:
     """Count the labelled rows (on ``both_correct``) of ``calibration``."""
     counts = Counts(collections.Counter(), collections.Counter(), collections.Counter())
@@ -75,30 +66,27 @@ def count_labels(calibration: CalibrationSet | None) -> Counts:
         return counts
     verdicts = calibration.verdicts[VerdictField.both_correct]
     jury = calibration.jury_values(VerdictField.both_correct)
-    labelled = ~np.isnan(calibration.human[VerdictField.both_correct]) & ~np.isnan(jury)
-    for i in np.flatnonzero(labelled):
-        rid, provider, model = (calibration.riddle_ids[i], calibration.providers[i],
-                                calibration.models[i])  # fmt: skip
-        judges = tuple(sorted(j for j, v in zip(calibration.judges, verdicts[i], strict=True)
-                              if not np.isnan(v)))  # fmt: skip
-        counts.cells[(provider, judges, _bin(float(jury[i])))] += 1
-        counts.models[(provider, model)] += 1
-        counts.riddles[rid] += 1
+    rows = np.flatnonzero(~np.isnan(calibration.human[VerdictField.both_correct]) & ~np.isnan(jury))
+    bins = ppi.bin_keys(jury[rows]).tolist()
+    judged = ~np.isnan(verdicts[rows])
+    order = sorted(range(len(calibration.judges)), key=lambda j: calibration.judges[j])
+    for i, value, mask in zip(rows.tolist(), bins, judged.tolist(), strict=True):
+        provider = calibration.providers[i]
+        panel = tuple(calibration.judges[j] for j in order if mask[j])
+        counts.cells[(provider, panel, value)] += 1
+        counts.models[(provider, calibration.models[i])] += 1
+        counts.riddles[calibration.riddle_ids[i]] += 1
     return counts
-
-
-def _tiebreak(item: Item) -> str:
-    return hashlib.sha256("\x1f".join(item.key).encode()).hexdigest()
 
 
 def priority(item: Item, counts: Counts) -> tuple[int, int, int, int, str]:
     """The sort key of :data:`RULE` (lowest first)."""
     return (
-        counts.cells[cell_of(item)],
+        counts.cells[item.cell],
         0 if item.disagree else 1,
         counts.models[(item.provider, item.model)],
         counts.riddles[item.riddle_id],
-        _tiebreak(item),
+        item.token,  # a sha256 of the item's key
     )
 
 
@@ -114,7 +102,7 @@ def jury_label(value: float) -> str:
 
 def reason(item: Item, counts: Counts) -> str:
     """Why ``item`` came now, in the words of :data:`RULE`."""
-    cell = counts.cells[cell_of(item)]
+    cell = counts.cells[item.cell]
     parts = [
         f"its cell ({item.provider}, jury value {jury_label(item.jury)}, "
         f"{len(item.verdicts)} judges) had {cell} label{'s' if cell != 1 else ''}",

@@ -104,6 +104,11 @@ class Session:
         left = [item for key, item in self.items.items() if key not in done]
         return left, counts
 
+    def left(self) -> int:
+        """How many items are left to label (skipped ones included)."""
+        with self._lock:
+            return len(self._left()[0])
+
     def stop(self, reason: str) -> None:
         """End the session (the first reason given is kept)."""
         with self._lock:

@@ -57,9 +57,10 @@ class AnnotateOptions:
             raise UsageError("--annotator must not be empty")
         if self.recheck is not None and self.runs:
             raise UsageError("--recheck and RUN exclude each other: label one source at a time")
-        if self.calibration_only and not self.calibration and not self.runs:
+        if self.calibration_only and not (self.calibration or self.runs or self.recheck):
             raise UsageError(
-                "--calibration-only needs --calibration FILE (the rows to label), or a RUN"
+                "--calibration-only needs --calibration FILE (the rows to label), a RUN or "
+                "--recheck FILE"
             )
 
 
@@ -86,7 +87,8 @@ def open_session(options: AnnotateOptions, settings: Settings) -> Session:
     if split is None:
         raise UsageError("pass --split llm|vlm (or give a RUN, which knows its split)")
     store = LabelStore(labels_path(split, options.labels))
-    store.rows()  # a damaged labels file stops here, before any page is served
+    if store.rows():  # a damaged labels file stops here, before any page is served
+        read_calibration_file(store.path, split)
     recheck = options.recheck
     if recheck is not None and _same(recheck, store.path):
         raise UsageError("--recheck needs another annotator's file than --labels")
@@ -106,7 +108,7 @@ def open_session(options: AnnotateOptions, settings: Settings) -> Session:
             items = []
     if not items:
         raise UsageError(f"nothing to label: {_empty(options)}")
-    return Session(
+    session = Session(
         items,
         store=store,
         split=split,
@@ -115,6 +117,9 @@ def open_session(options: AnnotateOptions, settings: Settings) -> Session:
         budget=options.budget,
         recheck=(recheck.name, LabelStore(recheck).rows()) if recheck else None,
     )
+    if not session.left():
+        raise UsageError(f"nothing to label: every item is labelled in {store.path} already")
+    return session
 
 
 def _runs(options: AnnotateOptions, settings: Settings) -> list[Run]:

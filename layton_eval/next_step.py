@@ -53,8 +53,14 @@ class Facts:
         Batches (or judges) are still out.
     missing_verdicts : bool
         Some riddle lacks a verdict from some judge (``verdicts``).
-    split, labels : str or None
-        The split and the labels file of an annotation session (``annotate``).
+    split : str or None
+        The split of an annotation session (``annotate``).
+    calibration : tuple of str
+        The calibration files the session's labels join, its labels file last (``annotate``).
+    calibration_only : bool
+        Those files are the whole calibration (``annotate``).
+    runs : tuple of str
+        The runs whose answers were labelled (``annotate``).
     """
 
     run: str
@@ -66,7 +72,9 @@ class Facts:
     waiting: bool = False
     missing_verdicts: bool = False
     split: str | None = None
-    labels: str | None = None
+    calibration: tuple[str, ...] = ()
+    calibration_only: bool = False
+    runs: tuple[str, ...] = ()
 
 
 def next_command(step: Step, facts: Facts) -> str | None:
@@ -123,9 +131,13 @@ def _after_status(facts: Facts) -> str | None:
 def _after_annotate(facts: Facts) -> str:
     import shlex
 
-    return (
-        f"layton leaderboard --split {facts.split} --calibration {shlex.quote(facts.labels or '')}"
-    )
+    words = ["layton", "leaderboard", "--split", str(facts.split)]
+    words += ["--calibration-only"] if facts.calibration_only else []
+    for path in facts.calibration:
+        words += ["--calibration", shlex.quote(path)]
+    for run in facts.runs:
+        words += ["--add", run]
+    return " ".join(words)
 
 
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {

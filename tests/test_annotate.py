@@ -398,3 +398,14 @@ def test_a_run_gives_its_judged_answers_and_leaves_out_failed_and_unreadable_one
     assert "<b>bold</b>" in first.answer and first.riddle.id == ids[2]
     assert first.panel == tuple(sorted(("gemini-3-pro-preview", "claude-opus-4-5-20251101",
                                         "mistral-large-2512")))  # fmt: skip
+
+
+def test_the_next_command_scores_with_the_same_calibration():
+    from layton_eval.next_step import Facts, Step, next_command
+
+    facts = Facts(run="", split="vlm", calibration=("team set.jsonl", "mine.jsonl"),
+                  calibration_only=True, runs=("a", "b"))  # fmt: skip
+    assert next_command(Step.annotate, facts) == (
+        "layton leaderboard --split vlm --calibration-only --calibration 'team set.jsonl' "
+        "--calibration mine.jsonl --add a --add b"
+    )

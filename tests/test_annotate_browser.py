@@ -268,6 +268,9 @@ def test_a_run_with_hostile_answers_undo_skip_notes_and_the_budget(browser, worl
     browser.wait_for_selector("#summary-body table")
     done = session.result()
     assert (done["labelled"], done["skipped"]) == (2, 1)
+    assert done["next_command"] == (
+        "layton leaderboard --split llm --calibration run-labels.jsonl --add hostile"
+    )
     written = rows(root / "run-labels.jsonl")
     assert [(r["riddle_id"], r[HUMAN[0]], r[HUMAN[1]], r["notes"]) for r in written] == [
         (first, True, True, "looks <i>odd</i>"), (third, True, False, "")]  # fmt: skip

@@ -88,7 +88,7 @@ def annotate(
         session.stop("it was interrupted (Ctrl-C)")
     finally:
         server.stop()
-    return _result(session, server.url)
+    return _result(session, server.url, options)
 
 
 def _source(options: AnnotateOptions) -> str:
@@ -99,8 +99,15 @@ def _source(options: AnnotateOptions) -> str:
     return "unlabelled rows of the calibration set"
 
 
-def _result(session: Session, url: str) -> AnnotateResult:
+def _result(session: Session, url: str, options: AnnotateOptions) -> AnnotateResult:
     path = str(session.store.path)
+    facts = Facts(
+        run="",
+        split=session.split.value,
+        calibration=(*map(str, options.calibration), path),
+        calibration_only=options.calibration_only,
+        runs=options.runs,
+    )
     return AnnotateResult(
         url=url,
         split=session.split,
@@ -110,8 +117,5 @@ def _result(session: Session, url: str) -> AnnotateResult:
         skipped=len(session.skipped),
         stopped=session.stopped or "it was stopped",
         summary=session.summary(),
-        next_command=next_command(
-            Step.annotate, Facts(run="", split=session.split.value, labels=path)
-        )
-        or "",
+        next_command=next_command(Step.annotate, facts) or "",
     )

@@ -409,3 +409,45 @@ def test_the_next_command_scores_with_the_same_calibration():
         "layton leaderboard --split vlm --calibration-only --calibration 'team set.jsonl' "
         "--calibration mine.jsonl --add a --add b"
     )
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+def test_recheck_serves_another_annotators_items_and_measures_agreement(tmp_path: Path):
+    from layton_eval.annotate.sources import AnnotateOptions, open_session
+    from layton_eval.settings import get_settings
+
+    rows = [json.loads(line) for line in (SHARED_DATA / "ppi_llm.jsonl").read_text().splitlines()]
+    open_rows = [r for r in rows if r["human_both_correct"] is None and r["answer"].strip()]
+    theirs = [
+        dict(r, human_answer_correct=True, human_justification_correct=ok,
+             human_both_correct=ok, annotator="alice")
+        for r, ok in zip(open_rows[:3], (True, False, True), strict=True)
+    ]  # fmt: skip
+    (tmp_path / "alice.jsonl").write_text("".join(json.dumps(r) + "\n" for r in theirs))
+    options = AnnotateOptions(
+        split=Split.llm,
+        annotator="bob",
+        data_dir=SHARED_DATA,
+        recheck=tmp_path / "alice.jsonl",
+        labels=tmp_path / "bob.jsonl",
+    )
+    s = open_session(options, get_settings())
+    state = s.state()
+    assert state["progress"]["left"] == 3 and "alice" not in json.dumps(state)
+    for _ in range(2):
+        key = s.state()["item"]["key"]
+        s.label(key, True, True, "")
+        s.next(key)
+    [pair] = s.summary().pairs
+    assert (pair.first, pair.second, pair.items) == ("alice", "bob", 2)
+    assert s.state()["progress"]["left"] == 1
+    # the published set itself can be rechecked: its labels count as the file's
+    options = AnnotateOptions(split=Split.llm, annotator="bob", data_dir=SHARED_DATA,
+                              recheck=SHARED_DATA / "ppi_llm.jsonl",
+                              labels=tmp_path / "bob-published.jsonl")  # fmt: skip
+    published = open_session(options, get_settings())
+    assert published.state()["progress"]["left"] == 614
+    key = published.state()["item"]["key"]
+    published.label(key, True, True, "")
+    [pair] = published.summary().pairs
+    assert (pair.first, pair.second, pair.items) == ("bob", "ppi_llm.jsonl", 1)

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from layton_eval import __version__
+from layton_eval.commands import annotate as annotate_cmd
 from layton_eval.commands import batch as batch_cmd
 from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
@@ -136,6 +137,7 @@ app.command("jury")(jury_cmd.jury)
 app.command("score")(score_cmd.score)
 app.command("leaderboard")(score_cmd.leaderboard)
 app.command("report")(report_cmd.report)
+app.command("annotate")(annotate_cmd.annotate)
 
 
 def main() -> None:

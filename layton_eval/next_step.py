@@ -32,6 +32,7 @@ class Step(enum.StrEnum):
     submit_unknown = "submit unknown"  # the batch may or may not exist: reconcile
     submit_partial = "submit partial"  # an xAI container holds part of the requests
     reconcile = "status --reconcile"
+    annotate = "annotate"  # labels were written to a labels file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +61,14 @@ class Facts:
         A batch the provider no longer knows, or that expired unfetched (``status``).
     undecided : bool
         Interrupted submissions that reconcile could not settle alone (``status --reconcile``).
+    split : str or None
+        The split of an annotation session (``annotate``).
+    calibration : tuple of str
+        The calibration files the session's labels join, its labels file last (``annotate``).
+    calibration_only : bool
+        Those files are the whole calibration (``annotate``).
+    runs : tuple of str
+        The runs whose answers were labelled (``annotate``).
     """
 
     run: str
@@ -72,6 +81,10 @@ class Facts:
     missing_verdicts: bool = False
     gone: str | None = None
     undecided: bool = False
+    split: str | None = None
+    calibration: tuple[str, ...] = ()
+    calibration_only: bool = False
+    runs: tuple[str, ...] = ()
 
 
 def next_command(step: Step, facts: Facts) -> str | None:
@@ -137,6 +150,18 @@ def _after_reconcile(facts: Facts) -> str | None:
     return _after_status(dataclasses.replace(facts, judge_states=None))
 
 
+def _after_annotate(facts: Facts) -> str:
+    import shlex
+
+    words = ["layton", "leaderboard", "--split", str(facts.split)]
+    words += ["--calibration-only"] if facts.calibration_only else []
+    for path in facts.calibration:
+        words += ["--calibration", shlex.quote(path)]
+    for run in facts.runs:
+        words += ["--add", run]
+    return " ".join(words)
+
+
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.prepare: _after_prepare,
     Step.send: lambda f: f"layton status {f.run}",
@@ -150,4 +175,5 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.submit_unknown: lambda f: f"layton status {f.run} --reconcile",
     Step.submit_partial: lambda f: f"layton status {f.run}",
     Step.reconcile: _after_reconcile,
+    Step.annotate: _after_annotate,
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layton_eval.errors import DatasetError
+from layton_eval.errors import DatasetError, UsageError
 from layton_eval.score import calibration as cal
 from layton_eval.settings import get_settings
 
@@ -175,3 +175,82 @@ def test_real_vlm_file_old_schema_without_n_hints():
     expected = [np.nan if r["human_answer_correct"] is None else r["human_answer_correct"]
                 for r in raw]  # fmt: skip
     np.testing.assert_array_equal(data.labels("is_answer_correct"), np.array(expected, float))
+
+
+# ---------------------------------------------------------------- extra files (--calibration)
+
+
+def _label(row: dict, *, answer: bool, justification: bool, **more) -> dict:
+    labelled = dict(row, human_answer_correct=answer, human_justification_correct=justification)
+    return {**labelled, "human_both_correct": answer and justification, **more}
+
+
+def test_extra_labels_fill_published_rows_in_place_and_only_calibrate_new_models(tmp_path):
+    base = _small(tmp_path)
+    unlabelled = _row("2", "openai", "m1", judges={"judge-x": (False, False)}, human=None)
+    new_model = _row("1", "groq", "m3", judges={"other": (True, True)}, human=None)
+    extra = _write(
+        tmp_path / "mine.jsonl",
+        [
+            _label(unlabelled, answer=True, justification=True, annotator="ann", notes="hm"),
+            _label(new_model, answer=True, justification=False, split="llm"),
+        ],
+    )
+    data = cal.load_calibration("llm", data_dir=tmp_path, extra=[extra])
+    assert data.source == f"{base} + {extra}"
+    assert data.item_keys() == [("1", "openai", "m1"), ("2", "openai", "m1"),
+                                ("1", "mistral", "m2"), ("2", "mistral", "m2"),
+                                ("1", "groq", "m3")]  # fmt: skip
+    assert data.judges == ("judge-x", "judge.y", "z_z", "other")
+    assert data.labels("both_correct").tolist()[:2] == [0.0, 1.0]
+    assert data.labels("is_justification_correct")[4] == 0.0
+    # the extra row replaced the published one: its verdicts, its details
+    np.testing.assert_array_equal(data.verdicts["both_correct"][1], [0, np.nan, np.nan, np.nan])
+    assert data.details[1] == {"answer": "a", "annotator": "ann", "notes": "hm"}
+    assert data.details[4]["split"] == "llm"
+    # the groq model calibrates the others but is not ranked; its rows join every other pool
+    assert data.model_keys() == [("openai", "m1"), ("mistral", "m2")]
+    assert data.pool("both_correct", exclude_provider="mistral").y.tolist() == [0.0, 1.0, 0.0]
+    assert data.model_rows("openai", "m1", "both_correct").riddle_ids == ("1", "2")
+
+
+def test_calibration_only_uses_the_files_alone_and_the_later_label_wins(tmp_path):
+    row = _row("7", "openai", "m1", judges={"j": (True, True)}, human=None)
+    first = _write(tmp_path / "a.jsonl", [_label(row, answer=True, justification=True)])
+    later = [_label(row, answer=False, justification=False),
+             _label(row, answer=True, justification=False)]  # fmt: skip
+    second = _write(tmp_path / "b.jsonl", later)
+    data = cal.load_calibration("llm", extra=[first, second], only=True)
+    assert len(data) == 1 and data.model_keys() == [("openai", "m1")]
+    assert data.labels("is_answer_correct").tolist() == [1.0]
+    assert data.labels("is_justification_correct").tolist() == [0.0]
+
+
+def test_extra_file_errors_name_what_to_do(tmp_path):
+    with pytest.raises(UsageError, match="--calibration-only needs at least one --calibration"):
+        cal.load_calibration("llm", only=True)
+    with pytest.raises(UsageError, match="calibration file not found: .*nowhere.jsonl"):
+        cal.load_calibration("llm", extra=[tmp_path / "nowhere.jsonl"], only=True)
+    row = _row("7", "openai", "m1", judges={"j": (True, True)}, human=True)
+    vlm = _write(tmp_path / "vlm.jsonl", [dict(row, split="vlm")])
+    with pytest.raises(DatasetError, match=r"line 1: a row of the vlm split.*--split vlm"):
+        cal.load_calibration("llm", extra=[vlm], only=True)
+
+
+@needs_ppi
+def test_published_labels_taken_out_and_given_back_as_extra_rows_change_nothing(tmp_path):
+    lines = (DATA / "ppi_llm.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    labelled = [i for i, r in enumerate(rows) if r["human_both_correct"] is not None][::7]
+    blank = {"human_answer_correct": None, "human_justification_correct": None,
+             "human_both_correct": None}  # fmt: skip
+    _write(tmp_path / "ppi_llm.jsonl", [dict(r, **blank) if i in labelled else r
+                                        for i, r in enumerate(rows)])  # fmt: skip
+    extra = _write(tmp_path / "labels.jsonl", [dict(rows[i], annotator="x") for i in labelled])
+    published = cal.read_calibration_file(DATA / "ppi_llm.jsonl", "llm")
+    combined = cal.load_calibration("llm", data_dir=tmp_path, extra=[extra])
+    assert combined.item_keys() == published.item_keys()
+    assert combined.model_keys() == published.model_keys()
+    for field in cal.FIELDS:
+        np.testing.assert_array_equal(combined.labels(field), published.labels(field))
+        np.testing.assert_array_equal(combined.jury_values(field), published.jury_values(field))

@@ -12,6 +12,8 @@ from layton_eval.choices import DatasetSource, Split
 from layton_eval.errors import UsageError
 
 __all__ = [
+    "CalibrationOnlyOpt",
+    "CalibrationOpt",
     "DataDirOpt",
     "DatasetOpt",
     "ForceOpt",
@@ -131,5 +133,23 @@ RevisionOpt = t.Annotated[
     str | None,
     typer.Option(
         "--revision", help="Hub dataset revision (branch, tag or commit).", show_default=False
+    ),
+]
+CalibrationOpt = t.Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--calibration",
+        metavar="FILE",
+        help="Labelled rows in the calibration set's schema (such as the labels of 'layton "
+        "annotate') added to the published set; a row for an item the set already has (same "
+        "riddle, provider and model) replaces it. Repeatable.",
+        show_default=False,
+    ),
+]
+CalibrationOnlyOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--calibration-only",
+        help="Calibrate with the --calibration files alone, without the published set.",
     ),
 ]

@@ -11,7 +11,14 @@ import typing as t
 import typer
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
-from layton_eval.commands.options import DataDirOpt, JsonOpt, SplitOpt, complete_provider
+from layton_eval.commands.options import (
+    CalibrationOnlyOpt,
+    CalibrationOpt,
+    DataDirOpt,
+    JsonOpt,
+    SplitOpt,
+    complete_provider,
+)
 
 if t.TYPE_CHECKING:
     from layton_eval.score.score import ScoreOptions, ScoreResult
@@ -106,6 +113,8 @@ def score(
     allow_judges: AllowJudgesOpt = 3,
     allow_missing: AllowMissingOpt = False,
     data_dir: DataDirOpt = None,
+    calibration: CalibrationOpt = None,
+    calibration_only: CalibrationOnlyOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Human-calibrated score (PPI++) with its 95% interval, from a run or your judge files."""
@@ -120,6 +129,8 @@ def score(
         judges=allow_judges,
         allow_missing=allow_missing,
         data_dir=data_dir,
+        calibration=tuple(calibration or ()),
+        calibration_only=calibration_only,
     )
     if judge_files is None:
         if len(positional) > 1:
@@ -176,6 +187,8 @@ def leaderboard(
     seed: SeedOpt = DEFAULT_SEED,
     add: AddOpt = None,
     data_dir: DataDirOpt = None,
+    calibration: CalibrationOpt = None,
+    calibration_only: CalibrationOnlyOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
@@ -184,11 +197,19 @@ def leaderboard(
     from layton_eval.score.score import ScoreOptions
 
     extra = [load_run_table(name) for name in add or []]
-    options = ScoreOptions(field=field, iterations=iterations, seed=seed, data_dir=data_dir)
+    files = tuple(calibration or ())
+    options = ScoreOptions(
+        field=field,
+        iterations=iterations,
+        seed=seed,
+        data_dir=data_dir,
+        calibration=files,
+        calibration_only=calibration_only,
+    )
     rows = build_leaderboard(
         split,
         options=options,
-        calibration=load_calibration(split, data_dir=data_dir),
+        calibration=load_calibration(split, data_dir=data_dir, extra=files, only=calibration_only),
         extra=extra,
     )
     if json_:

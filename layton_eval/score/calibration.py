@@ -7,6 +7,9 @@ model names); judge columns are discovered from the column names, never hard-cod
 
 The file comes from ``--data-dir`` / ``LAYTON_DATA_DIR`` when given, else from the Hub dataset
 ``LAYTON_PPI_REPO`` (``rvienne/layton-eval-ppi``, cached by huggingface_hub).
+
+Local files in the same schema (``layton annotate``'s labels, a team's own set) join it here and
+only here: :func:`load_calibration` adds them to the published set, or uses them alone.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from layton_eval.choices import Split, VerdictField
-from layton_eval.errors import DatasetError
+from layton_eval.errors import DatasetError, UsageError
 from layton_eval.jsonl import json_objects
 from layton_eval.stats import ppi
 
@@ -35,6 +38,7 @@ __all__ = [
     "CalibrationSet",
     "ModelRows",
     "calibration_path",
+    "combine_calibration",
     "load_calibration",
     "read_calibration_file",
 ]
@@ -52,6 +56,7 @@ SPLITS: tuple[str, ...] = tuple(split.value for split in Split)
 
 _JUDGE_COLUMN = re.compile(rf"^({'|'.join(FIELDS)})_(.+)$")
 _REQUIRED_TEXT = ("riddle_id", "provider", "model")
+ItemKey = tuple[str, str, str]  # an item: one model's answer to one riddle, across files
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +121,10 @@ class CalibrationSet:
         Per field: 1.0 / 0.0, NaN where the judge did not judge the row.
     human : dict of str to ndarray, shape (R,)
         Per field present in the file: the human label, NaN where no human looked.
+    details : tuple of dict, length R (or empty)
+        Each row's other fields (``answer``, ``justification``, ``n_hints``, ``annotator``...).
+    ranked : tuple of (provider, model), optional
+        The models a leaderboard ranks when not all of them (see :func:`load_calibration`).
     """
 
     split: Split
@@ -126,9 +135,15 @@ class CalibrationSet:
     judges: tuple[str, ...]
     verdicts: dict[str, npt.NDArray[np.float64]]
     human: dict[str, npt.NDArray[np.float64]]
+    details: tuple[dict[str, t.Any], ...] = ()
+    ranked: tuple[tuple[str, str], ...] | None = None
 
     def __len__(self) -> int:
         return len(self.riddle_ids)
+
+    def item_keys(self) -> list[ItemKey]:
+        """``(riddle_id, provider, model)`` of every row."""
+        return list(zip(self.riddle_ids, self.providers, self.models, strict=True))
 
     def jury_values(self, field: VerdictField) -> npt.NDArray[np.float64]:
         """Jury value of every row for ``field``, shape (R,); NaN for a row without verdicts."""
@@ -150,7 +165,9 @@ class CalibrationSet:
         return CalibrationPool(yhat=yhat[keep], y=y[keep], excluded_provider=exclude_provider)
 
     def model_keys(self) -> list[tuple[str, str]]:
-        """Every (provider, model) of the file, in order of first appearance."""
+        """The models a leaderboard ranks: ``ranked``, else every one, in order of appearance."""
+        if self.ranked is not None:
+            return list(self.ranked)
         return list(dict.fromkeys(zip(self.providers, self.models, strict=True)))
 
     def model_rows(self, provider: str, model: str, field: VerdictField) -> ModelRows:
@@ -214,22 +231,78 @@ def calibration_path(
 
 
 def load_calibration(
-    split: Split | str, *, data_dir: Path | None = None, settings: Settings | None = None
+    split: Split | str,
+    *,
+    data_dir: Path | None = None,
+    settings: Settings | None = None,
+    extra: t.Sequence[Path] = (),
+    only: bool = False,
 ) -> CalibrationSet:
-    """Find and parse the calibration set of ``split`` (see :func:`calibration_path`)."""
-    return read_calibration_file(
+    """The published set of ``split`` (:func:`calibration_path`) plus the rows of the ``extra``
+    files (``--calibration FILE...``), or only those (``only``, ``--calibration-only``).
+
+    Rows meet as :func:`combine_calibration` says. Models found only in extra files calibrate
+    without being ranked on a leaderboard, unless ``only`` makes the files the whole set.
+    Raises UsageError (``only`` without a file, a missing file) or DatasetError.
+    """
+    if only and not extra:
+        raise UsageError("--calibration-only needs at least one --calibration FILE")
+    if missing := [str(path) for path in extra if not Path(path).is_file()]:
+        raise UsageError(f"calibration file not found: {', '.join(missing)}")
+    files = [read_calibration_file(Path(path), split) for path in extra]
+    if only:
+        return combine_calibration(files)
+    base = read_calibration_file(
         calibration_path(split, data_dir=data_dir, settings=settings), split
+    )
+    return combine_calibration([base, *files], ranked=tuple(base.model_keys())) if files else base
+
+
+def combine_calibration(
+    sets: t.Sequence[CalibrationSet], *, ranked: tuple[tuple[str, str], ...] | None = None
+) -> CalibrationSet:
+    """The rows of ``sets`` as one set, one row per item ``(riddle_id, provider, model)``.
+
+    When rows hold the same item, the last one (last file, then last line) takes the first
+    one's place: your label of an item of the published set wins, and of two labels the later.
+    Judges: the union of the sets' (NaN where a set lacks one). DatasetError on mixed splits.
+    """
+    split = sets[0].split
+    judges = tuple(dict.fromkeys(judge for s in sets for judge in s.judges))
+    human_fields = [field for field in FIELDS if any(field in s.human for s in sets)]
+    verdicts: dict[str, list[npt.NDArray[np.float64]]] = {field: [] for field in FIELDS}
+    human: dict[str, list[npt.NDArray[np.float64]]] = {field: [] for field in human_fields}
+    keys: list[ItemKey] = []
+    details: list[dict[str, t.Any]] = []
+    for part in sets:
+        if part.split != split:
+            raise DatasetError(f"{part.source} is a {part.split} set, not {split}")
+        where = [judges.index(judge) for judge in part.judges]
+        for field in FIELDS:
+            verdicts[field].append(np.full((len(part), len(judges)), np.nan))
+            verdicts[field][-1][:, where] = part.verdicts[field]
+        for field in human_fields:
+            human[field].append(part.human.get(field, np.full(len(part), np.nan)))
+        keys.extend(part.item_keys())
+        details.extend(part.details or ({},) * len(part))
+    last = {key: i for i, key in enumerate(keys)}
+    take = np.array([last[key] for key in dict.fromkeys(keys)], dtype=np.intp)
+    return CalibrationSet(
+        split=split,
+        source=" + ".join(part.source for part in sets),
+        riddle_ids=tuple(keys[i][0] for i in take),
+        providers=tuple(keys[i][1] for i in take),
+        models=tuple(keys[i][2] for i in take),
+        judges=judges,
+        verdicts={field: np.concatenate(verdicts[field])[take] for field in FIELDS},
+        human={field: np.concatenate(human[field])[take] for field in human_fields},
+        details=tuple(details[i] for i in take),
+        ranked=ranked,
     )
 
 
 def read_calibration_file(path: Path, split: Split | str) -> CalibrationSet:
-    """Parse one ``ppi_*.jsonl`` file.
-
-    Raises
-    ------
-    DatasetError
-        On unreadable files, or a malformed line (naming file, line and field).
-    """
+    """Parse one ``ppi_*.jsonl`` file; DatasetError names the file, line and field of a bad one."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -262,6 +335,8 @@ def _columns(
         for j, judge in enumerate(judges)
         if (column := judge_columns[field].get(judge)) is not None
     ]
+    columns = {c for _, _, c in cells} | set(HUMAN_COLUMNS.values()) | set(_REQUIRED_TEXT)
+    details = []
     for i, (number, row) in enumerate(rows):
         for name in _REQUIRED_TEXT:
             text_columns[name].append(_text(row, name, path, number))
@@ -270,6 +345,7 @@ def _columns(
         for field in human_fields:
             column = HUMAN_COLUMNS[field]
             human[field][i] = _bool_or_nan(row.get(column), path, number, column)
+        details.append(_details(row, columns, path, number, split))
     return CalibrationSet(
         split=split,
         source=str(path),
@@ -279,7 +355,20 @@ def _columns(
         judges=judges,
         verdicts=verdicts,
         human=human,
+        details=tuple(details),
     )
+
+
+def _details(
+    row: dict[str, t.Any], columns: set[str], path: Path, number: int, split: Split
+) -> dict[str, t.Any]:
+    """The row's fields other than ``columns``; a row that names another split is refused."""
+    if (named := row.get("split")) not in (None, split):
+        raise DatasetError(
+            f"{path}, line {number}: a row of the {named} split, not {split}; "
+            f"pass this file with --split {named}"
+        )
+    return {key: value for key, value in row.items() if key not in columns}
 
 
 def _judge_columns(keys: t.Iterable[str]) -> dict[str, dict[str, str]]:

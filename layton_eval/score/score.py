@@ -62,6 +62,8 @@ class ScoreOptions:
     judges: int = 3  # judge files expected
     allow_missing: bool = False
     data_dir: Path | None = None
+    calibration: tuple[Path, ...] = ()  # --calibration files added to the published set
+    calibration_only: bool = False  # ... or used alone
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
@@ -376,7 +378,10 @@ def score_judge_files(
     files = [read_judge_file(path) for path in paths]
     target = resolve_target([f.name for f in files], provider=provider, split=split)
     table = JuryTable.from_judge_files(files)
-    calibration = load_calibration(target.split, data_dir=options.data_dir)
+    calibration = load_calibration(
+        target.split, data_dir=options.data_dir, extra=options.calibration,
+        only=options.calibration_only,
+    )  # fmt: skip
     result = score_verdicts(
         table, provider=target.provider, options=options, calibration=calibration,
         model=target.model, n_hints=target.n_hints, foreign_ids=foreign_ids,

@@ -1,11 +1,12 @@
-"""How far judges agree with each other: Fleiss' kappa and pairwise agreement."""
+"""How far raters agree: Fleiss' kappa and pairwise agreement (judges), Cohen's kappa (two
+people, or a person and a judge)."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["fleiss_kappa", "pairwise_agreement"]
+__all__ = ["cohen_kappa", "fleiss_kappa", "pairwise_agreement"]
 
 
 def fleiss_kappa(ratings: npt.ArrayLike) -> float | None:
@@ -56,3 +57,42 @@ def pairwise_agreement(ratings: npt.ArrayLike) -> npt.NDArray[np.float64]:
         return np.full((data.shape[1], data.shape[1]), np.nan)
     same = data[:, :, None] == data[:, None, :]
     return np.asarray(same.mean(axis=0), dtype=np.float64)
+
+
+def cohen_kappa(a: npt.ArrayLike, b: npt.ArrayLike) -> float | None:
+    """Cohen's kappa of two raters' binary ratings of the same items.
+
+    ``(p_o - p_e) / (1 - p_e)``, where ``p_o`` is the share of items both raters put in the same
+    class and ``p_e = p_a p_b + (1 - p_a)(1 - p_b)`` the agreement expected by chance from each
+    rater's own share of positive ratings (``p_a``, ``p_b``).
+
+    Parameters
+    ----------
+    a, b : array_like of bool or 0/1, shape (items,)
+        The two raters' ratings, item by item.
+
+    Returns
+    -------
+    float or None
+        ``None`` when there is no item, or when both raters put every item in one and the same
+        class (chance agreement is then 1 and kappa undefined).
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not 1-D of one length, or hold values other than 0 and 1.
+    """
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"ratings must be two 1-D arrays of one length, got {x.shape}, {y.shape}")
+    if not (np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all()):
+        raise ValueError("ratings must be 0/1 (or booleans)")
+    if x.size == 0:
+        return None
+    p_o = float(np.mean(x == y))
+    p_a, p_b = float(x.mean()), float(y.mean())
+    p_e = p_a * p_b + (1 - p_a) * (1 - p_b)
+    if p_e >= 1.0:
+        return None
+    return (p_o - p_e) / (1 - p_e)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from batchling.providers.mistral import MistralProvider
@@ -19,7 +20,16 @@ _PAGE_SIZE = 100
 
 
 class _MistralAdapter(MetadataPayloadMixin, MistralProvider):
-    """batchling's Mistral adapter, sending layton's batch metadata."""
+    """batchling's Mistral adapter, sending layton's batch metadata and Mistral's line shape."""
+
+    def build_jsonl_lines(self, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
+        # batchling defect (docs/providers.md, D10): it writes OpenAI's line shape, with
+        # `method` and `url`; Mistral's batch request is `{custom_id, body}` (the endpoint is
+        # given once, in the create-job call).
+        return [
+            {"custom_id": request.custom_id, "body": json.loads(request.params["body"])}
+            for request in requests
+        ]
 
 
 class Mistral(OpenAI):

@@ -40,6 +40,7 @@ class OpenAIEmulator(Emulator):
     def __init__(self, **options: t.Any) -> None:
         super().__init__(**options)
         self.file_bytes: dict[str, int] = {}
+        self.create_payloads: list[dict[str, t.Any]] = []  # every create-batch call, as sent
 
     # ---------------------------------------------------------------------------- routes
 
@@ -100,6 +101,9 @@ class OpenAIEmulator(Emulator):
         if (denied := self.gate(request)) is not None:
             return denied
         payload = json.loads(request.content)
+        self.create_payloads.append(payload)
+        if (problem := self.create_problem(payload)) is not None:
+            return httpx.Response(400, json={"error": {"message": problem}})
         content = self.files.get(payload.get("input_file_id", ""))
         if content is None:
             return self.not_found("file")
@@ -123,6 +127,10 @@ class OpenAIEmulator(Emulator):
 
     def wrap_created(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         return obj
+
+    def create_problem(self, payload: dict[str, t.Any]) -> str | None:
+        """Why the create-batch call is refused (``None``: accepted)."""
+        return None
 
     def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
         return {
@@ -303,6 +311,14 @@ class TogetherEmulator(OpenAIEmulator):
 
     def wrap_created(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         return {"job": obj, "warning": ""}
+
+    #: The fields of Together's create-batch call (its API reference).
+    create_fields = frozenset({"endpoint", "input_file_id", "completion_window", "model_id",
+                               "priority"})  # fmt: skip
+
+    def create_problem(self, payload: dict[str, t.Any]) -> str | None:
+        unknown = sorted(set(payload) - self.create_fields)
+        return f"unknown field(s): {', '.join(unknown)}" if unknown else None
 
     def list_body(self, rows: list[dict[str, t.Any]]) -> t.Any:
         return rows  # a bare JSON array

@@ -103,6 +103,7 @@ class Gemini(Provider):
     max_bytes_per_batch = 2_000_000_000
     supports_listing = True
     structured_output = True
+    api_prefix = "/v1beta"
     states = {
         "BATCH_STATE_UNSPECIFIED": BatchState.pending,
         "BATCH_STATE_PENDING": BatchState.pending,

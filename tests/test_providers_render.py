@@ -314,7 +314,8 @@ def test_compatible_parse_drops_reasoning_fields_and_think_blocks(name: str) -> 
 def test_parse_refusal_and_error_bodies() -> None:
     provider = get_provider("openai")
     refusal = provider.parse_response(ok(chat(None, refusal="I can't help with that.")))
-    assert refusal.error == "refusal: I can't help with that." and refusal.text == ""
+    assert refusal.refusal == "I can't help with that." and refusal.text == ""
+    assert refusal.error is None
     error_body = {"error": {"message": "context too long", "type": "invalid_request_error"}}
     failed = provider.parse_response(RawResult(400, error_body))
     assert failed.error == "invalid_request_error: context too long"
@@ -379,10 +380,10 @@ def test_gemini_parse_skips_thought_parts_and_reports_usage() -> None:
     }
 
 
-def test_gemini_blocked_prompt_and_error_are_errors() -> None:
+def test_gemini_blocked_prompt_is_refused_and_error_is_an_error() -> None:
     provider = get_provider("gemini")
     blocked = provider.parse_response(ok({"promptFeedback": {"blockReason": "SAFETY"}}))
-    assert blocked.error == "prompt blocked: SAFETY"
+    assert blocked.refusal == "prompt blocked: SAFETY" and blocked.error is None
     error = {"code": 400, "message": "Invalid image", "status": "INVALID_ARGUMENT"}
     assert provider.parse_response(RawResult(400, error)).error == "INVALID_ARGUMENT: Invalid image"
 

@@ -44,6 +44,7 @@ class SendOptions:
     completion_window: str = "24h"
     force: bool = False
     retry_failed: bool = False
+    include_refused: bool = False  # with retry_failed: resend refused answers too
 
 
 class PlannedBatch(BaseModel):
@@ -210,9 +211,11 @@ def _check_can_send(run: Run, options: SendOptions) -> None:
 def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
     """Which requests this send covers (``None``: all of them), or why it must not happen."""
     _check_can_send(run, options)
+    if options.include_refused and not options.retry_failed:
+        raise UsageError("--include-refused goes with --retry-failed")
     if not options.retry_failed:
         return None
-    ids = retry_ids(run)
+    ids = retry_ids(run, include_refused=options.include_refused)
     if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
         raise RunError(
             f"run {run.name} has batches that were not fetched yet; "
@@ -220,6 +223,12 @@ def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
             run=run.name,
         )
     if not ids:
+        refused = len(retry_ids(run, include_refused=True))
+        if refused:
+            raise RunError(
+                f"nothing to retry in run {run.name}: {refused} refused answer(s) are kept as "
+                "the model's answers (counted incorrect); add --include-refused to resend them"
+            )
         raise RunError(f"every riddle of run {run.name} has a valid output; nothing to retry")
     return ids
 

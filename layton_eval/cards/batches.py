@@ -153,6 +153,12 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
         ("Riddles", f"{result.total}"),
         ("Valid", Text(f"{result.ok}", style="green")),
         ("Unreadable", Text(f"{result.invalid}", style="yellow" if result.invalid else "")),
+        (
+            "Truncated",
+            Text(f"{result.truncated}", style="yellow" if result.truncated else "")
+            + Text("  (cut at the token limit)" if result.truncated else ""),
+        ),
+        ("Refused", _refused(result)),
         ("Failed", Text(f"{result.failed}", style="red" if result.failed else "")),
     ]
     if result.missing:
@@ -176,6 +182,20 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
     if result.next_command:
         parts += [Text(), next_step(result.next_command)]
     return Panel(Group(*parts), title=f"[bold]{title}[/bold]", border_style="green", expand=False)
+
+
+def _refused(result: FetchResult, shown: int = 3) -> Text:
+    """How many answers were refused (counted incorrect, not resent), with the providers'
+    reasons of the first few."""
+    text = Text(f"{result.refused}", style="magenta" if result.refused else "")
+    if not result.refused:
+        return text
+    text.append("  (counted incorrect; --retry-failed --include-refused to resend)")
+    for custom_id, reason in list(result.refusals.items())[:shown]:
+        text.append(f"\n{custom_id}: {reason}")
+    if len(result.refusals) > shown:
+        text.append(f"\n... and {len(result.refusals) - shown} more")
+    return text
 
 
 def reconcile_card(result: ReconcileResult) -> Panel:

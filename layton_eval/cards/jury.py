@@ -36,7 +36,10 @@ def jury_start_card(result: JuryStart) -> Panel:
         ("Run", result.run),
         ("Panel", ", ".join(judge.key for judge in result.panel)),
         ("Judged", f"{result.judged} riddles"),
-        ("Not judged", f"{len(result.not_judged)} (failed or unreadable predictions: incorrect)"),
+        (
+            "Not judged",
+            f"{len(result.not_judged)} (failed, unreadable, truncated or refused: incorrect)",
+        ),
     ]
     if result.without_gold:
         rows.append(

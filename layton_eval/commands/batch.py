@@ -82,6 +82,14 @@ RetryFailedOpt = t.Annotated[
         help="Resend only riddles without a valid prediction, as a new batch of the run.",
     ),
 ]
+IncludeRefusedOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--include-refused",
+        help="With --retry-failed: resend refused answers too (by default a refusal is kept "
+        "as the model's answer and counts as incorrect).",
+    ),
+]
 ForceOpt = t.Annotated[
     bool,
     typer.Option(
@@ -119,6 +127,7 @@ def send(
     timeout: TimeoutOpt = None,
     completion_window: CompletionWindowOpt = "24h",
     retry_failed: RetryFailedOpt = False,
+    include_refused: IncludeRefusedOpt = False,
     force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
@@ -134,6 +143,7 @@ def send(
         completion_window=completion_window,
         force=force,
         retry_failed=retry_failed,
+        include_refused=include_refused,
     )
     if not dry_run and not yes and not json_ and interactive():
         from layton_eval.cards.batches import send_card

@@ -19,7 +19,7 @@ from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import JudgeRef
 from layton_eval.runs.outputs import OutputRecord, load_outputs
-from layton_eval.runs.predictions import load_predictions
+from layton_eval.runs.predictions import Prediction, load_predictions
 from layton_eval.stats.agreement import fleiss_kappa, pairwise_agreement
 
 if t.TYPE_CHECKING:
@@ -158,7 +158,7 @@ def _jury_rows(run: Run, keys: list[str], verdicts: Verdicts) -> list[dict[str, 
             {
                 "id": cid,
                 "judged": judged,
-                "reason": None if judged else "prediction failed or unreadable: counted incorrect",
+                "reason": None if judged else _not_judged(predictions.get(cid)),
                 "without_gold": cid in without_gold,
                 "verdicts": {key: (v.model_dump() if v else None) for key, v in per.items()},
                 "jury": values,
@@ -167,6 +167,16 @@ def _jury_rows(run: Run, keys: list[str], verdicts: Verdicts) -> list[dict[str, 
             }
         )
     return rows
+
+
+def _not_judged(prediction: Prediction | None) -> str:
+    """Why a riddle was not judged (it counts as incorrect)."""
+    if prediction is None:
+        return "no prediction: counted incorrect"
+    if prediction.status == "refused":
+        return f"answer refused ({prediction.refusal}): counted incorrect"
+    what = {"truncated": "cut at the token limit", "invalid": "unreadable"}
+    return f"prediction {what.get(prediction.status, 'failed')}: counted incorrect"
 
 
 def _both(verdict: dict[str, bool]) -> bool:

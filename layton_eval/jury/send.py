@@ -208,10 +208,13 @@ class _Sender:
                     f"judge {judge.key} was never sent for run {run.name}; run 'layton jury "
                     f"{run.name}' first"
                 )
-            if not retry_ids(child):
+            # a judge's refusal is no verdict: resend it with the missing ones
+            if not retry_ids(child, include_refused=True):
                 continue
             options = SendOptions(
-                completion_window=self.options.completion_window, retry_failed=True
+                completion_window=self.options.completion_window,
+                retry_failed=True,
+                include_refused=True,
             )
             sent = send_run(
                 child,

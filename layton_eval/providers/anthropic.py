@@ -152,6 +152,7 @@ class Anthropic(Provider):
             if isinstance(block, dict) and block.get("type") == "text"  # skips (redacted_)thinking
         )
         usage = body.get("usage") or {}
+        stop = body.get("stop_reason")
         return ModelOutput(
             text=text.strip(),
             usage=Usage(
@@ -160,7 +161,10 @@ class Anthropic(Provider):
                 + as_int(usage.get("cache_read_input_tokens")),
                 output_tokens=as_int(usage.get("output_tokens")),
             ),
-            finish_reason=body.get("stop_reason"),
+            finish_reason=stop,
+            # Claude's safety classifiers stopped the answer (any text so far is kept as text)
+            refusal="stop_reason refusal: Claude declined to answer" if stop == "refusal" else None,
+            truncated=stop == "max_tokens",
         )
 
     # -------------------------------------------------------------------------------- polling

@@ -25,6 +25,9 @@ from layton_eval.providers.native import as_int, merge_params, parse_time
 __all__ = ["Gemini"]
 
 SUCCEEDED = "BATCH_STATE_SUCCEEDED"
+#: Finish reasons of a candidate withheld for safety, policy or recitation (FinishReason enum).
+_BLOCKED = frozenset({"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+                      "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"})  # fmt: skip
 
 # google.rpc.Code -> HTTP status (per-request errors carry either kind of code).
 _GRPC_STATUS = {1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400,
@@ -175,8 +178,11 @@ class Gemini(Provider):
         candidates = body.get("candidates") or []
         if not candidates:
             reason = (body.get("promptFeedback") or {}).get("blockReason")
-            error = f"prompt blocked: {reason}" if reason else "the response has no candidates"
-            return ModelOutput(usage=usage, error=error, finish_reason=reason)
+            if reason:
+                return ModelOutput(
+                    usage=usage, refusal=f"prompt blocked: {reason}", finish_reason=reason
+                )
+            return ModelOutput(usage=usage, error="the response has no candidates")
         candidate = candidates[0] or {}
         parts = (candidate.get("content") or {}).get("parts") or []
         text = "".join(
@@ -184,8 +190,14 @@ class Gemini(Provider):
             for part in parts
             if isinstance(part, dict) and not part.get("thought")
         )
+        finish = candidate.get("finishReason")
+        blocked = finish in _BLOCKED and not text.strip()
         return ModelOutput(
-            text=text.strip(), usage=usage, finish_reason=candidate.get("finishReason")
+            text=text.strip(),
+            usage=usage,
+            finish_reason=finish,
+            refusal=f"finishReason {finish}: the answer was withheld" if blocked else None,
+            truncated=finish == "MAX_TOKENS",
         )
 
     # -------------------------------------------------------------------------------- polling

@@ -44,6 +44,7 @@ class Mistral(OpenAI):
     structured_output = True
     max_tokens_field = "max_tokens"
     list_path = "/v1/batch/jobs"
+    length_reasons = frozenset({"length", "model_length"})
     states = {
         "QUEUED": BatchState.pending,
         "RUNNING": BatchState.running,

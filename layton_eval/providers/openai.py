@@ -123,6 +123,9 @@ class OpenAI(Provider):
 
     # -------------------------------------------------------------------------------- parsing
 
+    #: Finish reasons of an answer cut at the output token limit.
+    length_reasons: t.ClassVar[frozenset[str]] = frozenset({"length"})
+
     def parse_response(self, result: RawResult) -> ModelOutput:
         body = result.body
         if result.status_code >= 400 or not isinstance(body, dict):
@@ -131,21 +134,24 @@ class OpenAI(Provider):
         if not choices or not isinstance(choices, list):
             return ModelOutput(
                 error=error_text(body) if "error" in body else "the response has no choices",
-                usage=chat_usage(body.get("usage")),
+                usage=self.usage(body.get("usage")),
             )
         choice = choices[0] or {}
         message = choice.get("message") or {}
+        finish = choice.get("finish_reason")
         # `reasoning` / `reasoning_content` fields are never read: only the visible content.
         text = strip_think(self._content_text(message.get("content")))
-        error = None
-        if not text and message.get("refusal"):
-            error = f"refusal: {message['refusal']}"
         return ModelOutput(
             text=text,
-            usage=chat_usage(body.get("usage")),
-            finish_reason=choice.get("finish_reason"),
-            error=error,
+            usage=self.usage(body.get("usage")),
+            finish_reason=finish,
+            refusal=_refusal(message.get("refusal"), finish),
+            truncated=finish in self.length_reasons,
         )
+
+    def usage(self, usage: t.Any) -> Usage:
+        """Token counts of a response's ``usage`` (see :func:`chat_usage`)."""
+        return chat_usage(usage)
 
     def _content_text(self, content: t.Any) -> str:
         if isinstance(content, str):
@@ -189,6 +195,15 @@ class OpenAI(Provider):
         ]
         cursor = payload.get("last_id") if payload.get("has_more") else None
         return items, cursor
+
+
+def _refusal(refusal: t.Any, finish_reason: t.Any) -> str | None:
+    """The reason of a refused answer: the model's ``message.refusal``, or the content filter."""
+    if isinstance(refusal, str) and refusal.strip():
+        return refusal.strip()
+    if finish_reason == "content_filter":
+        return "finish_reason content_filter: the provider's content filter withheld the answer"
+    return None
 
 
 def chat_usage(usage: t.Any) -> Usage:

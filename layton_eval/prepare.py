@@ -12,7 +12,7 @@ from layton_eval.dataset import LoadedSplit, load_split, select_riddles
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.neutral import SamplingOptions
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import PRICES_AS_OF, Estimate, estimate_cost
+from layton_eval.pricing import Estimate, UserPrice, estimate_cost
 from layton_eval.prompts import benchmark_request, load_prompts
 from layton_eval.providers import NAMES
 from layton_eval.runs import layout
@@ -44,7 +44,7 @@ class PrepareResult(BaseModel):
     input_tokens: int
     assumed_output_tokens: int
     estimated_cost_usd: float | None
-    prices_as_of: str
+    price_source: str  # where the price comes from, or why it is unknown
     dataset: DatasetRef
     prompts: PromptsRef
     files: dict[str, str]
@@ -67,6 +67,7 @@ class PrepareOptions:
     provider: str | None = None
     model: str | None = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    price: UserPrice | None = None
     name: str | None = None
     ids: list[str] | None = None
     limit: int | None = None
@@ -103,6 +104,7 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
         provider=provider,
         model=model,
         sampling=options.sampling,
+        price=options.price,
         dataset=DatasetRef(
             source=loaded.source,
             location=loaded.location,
@@ -116,7 +118,7 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
     )
     run = store.create(manifest, requests, force=options.force)
     without_gold = sum(1 for riddle in riddles if not riddle.has_gold)
-    return _result(run, estimate_cost(provider, model, requests), without_gold)
+    return _result(run, estimate_cost(provider, model, requests, options.price), without_gold)
 
 
 def _result(run: Run, cost: Estimate, without_gold: int) -> PrepareResult:
@@ -135,7 +137,7 @@ def _result(run: Run, cost: Estimate, without_gold: int) -> PrepareResult:
         input_tokens=cost.input_tokens,
         assumed_output_tokens=cost.output_tokens,
         estimated_cost_usd=cost.usd,
-        prices_as_of=PRICES_AS_OF,
+        price_source=cost.source,
         dataset=manifest.dataset,
         prompts=manifest.prompts,
         files={

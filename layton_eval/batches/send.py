@@ -15,7 +15,7 @@ from layton_eval.batches._calls import ClientFactory, default_client_factory, im
 from layton_eval.errors import BatchError, ProviderHTTPError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import PRICES_AS_OF, estimate_cost
+from layton_eval.pricing import UserPrice, estimate_cost
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, now
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.settings import Settings, require_api_key
@@ -45,6 +45,7 @@ class SendOptions:
     force: bool = False
     retry_failed: bool = False
     include_refused: bool = False  # with retry_failed: resend refused answers too
+    price: UserPrice | None = None  # the user's batch price, kept in the run
 
 
 class PlannedBatch(BaseModel):
@@ -68,7 +69,7 @@ class SendPlan(BaseModel):
     input_tokens: int
     assumed_output_tokens: int
     estimated_cost_usd: float | None
-    prices_as_of: str = PRICES_AS_OF
+    price_source: str  # where the price comes from, or why it is unknown
 
 
 class SendResult(BaseModel):
@@ -130,6 +131,7 @@ def plan_send(
     completion_window: str = "24h",
     ids: list[str] | None = None,
     purpose: str = "initial",
+    price: UserPrice | None = None,
 ) -> tuple[SendPlan, list[list[tuple[str, dict[str, t.Any]]]]]:
     """Render the run's requests for ``provider`` and split them into batches (no HTTP)."""
     wanted = set(ids) if ids is not None else None
@@ -141,6 +143,7 @@ def plan_send(
         provider=provider,
         completion_window=completion_window,
         purpose=purpose,
+        price=price or run.manifest.price,
     )
 
 
@@ -152,8 +155,10 @@ def plan_requests(
     provider: str,
     completion_window: str = "24h",
     purpose: str = "initial",
+    price: UserPrice | None = None,
 ) -> tuple[SendPlan, list[list[tuple[str, dict[str, t.Any]]]]]:
-    """Native bodies of ``requests`` for ``provider``, grouped into batches, with the estimate."""
+    """Native bodies of ``requests`` for ``provider``, grouped into batches, with the estimate
+    (at ``price`` when the user gave one)."""
     impl = impl_of(provider)
     impl.validate_completion_window(completion_window)
     if not requests:
@@ -163,7 +168,7 @@ def plan_requests(
         impl.validate_custom_id(custom_id)
     sizes = [impl.request_size(body) for _, body in items]
     groups = _chunks(items, sizes, impl)
-    cost = estimate_cost(provider, options.model, requests)
+    cost = estimate_cost(provider, options.model, requests, price)
     plan = SendPlan(
         run=label,
         provider=provider,
@@ -184,6 +189,7 @@ def plan_requests(
         input_tokens=cost.input_tokens,
         assumed_output_tokens=cost.output_tokens,
         estimated_cost_usd=cost.usd,
+        price_source=cost.source,
     )
     return plan, [[items[i] for i in group] for group in groups]
 
@@ -251,6 +257,7 @@ def send_run(
         completion_window=options.completion_window,
         ids=ids,
         purpose="retry" if options.retry_failed else "initial",
+        price=options.price,
     )
     if dry_run:
         return SendResult(plan=plan, dry_run=True, next_command=_next(Step.send_dry_run, run.name))
@@ -265,6 +272,7 @@ def send_run(
         if _ids_to_send(run, options) != ids:
             raise RunError(f"run {run.name} changed while sending; look at 'layton status'")
         run.manifest.provider, run.manifest.model = provider, model
+        run.manifest.price = options.price or run.manifest.price
         for old in run.manifest.batches:
             if options.force and old.phase is BatchPhase.submitting:
                 old.phase = BatchPhase.rejected  # the user chose to stop waiting for it

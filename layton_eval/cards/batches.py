@@ -14,7 +14,7 @@ from rich.text import Text
 from layton_eval.batches.reconcile import ReconcileResult
 from layton_eval.batches.send import SendResult
 from layton_eval.batches.status import RunStatus
-from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
+from layton_eval.cards.prepare import cost_line, estimate, fields_table, next_step
 from layton_eval.runs.manifest import RunManifest
 from layton_eval.runs.outputs import FetchResult
 
@@ -42,7 +42,7 @@ def _age(when: dt.datetime | None) -> str:
 
 def send_card(result: SendResult) -> Panel:
     plan = result.plan
-    cost = estimate(plan.estimated_cost_usd, plan.prices_as_of, plan.assumed_output_tokens)
+    cost = estimate(plan.estimated_cost_usd, plan.price_source, plan.assumed_output_tokens)
     rows = [
         ("Run", plan.run),
         ("Provider", f"{plan.provider} / {plan.model}"),
@@ -168,11 +168,7 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
         tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
     rows += [
         ("Tokens", tokens),
-        (
-            "Cost",
-            usd(result.cost_usd)
-            + (f"  (batch prices of {result.prices_as_of})" if result.cost_usd is not None else ""),
-        ),
+        ("Cost", cost_line(result.cost_usd, result.price_source)),
         ("Fetched batches", ", ".join(result.fetched_batches) or "none new"),
     ]
     if result.waiting_batches:

@@ -8,11 +8,14 @@ import typer
 
 from layton_eval.commands.options import (
     JsonOpt,
+    PriceInOpt,
+    PriceOutOpt,
     RunArg,
     YesOpt,
     complete_provider,
     confirm_spending,
     interactive,
+    user_price,
 )
 
 if t.TYPE_CHECKING:
@@ -128,6 +131,8 @@ def send(
     completion_window: CompletionWindowOpt = "24h",
     retry_failed: RetryFailedOpt = False,
     include_refused: IncludeRefusedOpt = False,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
@@ -144,6 +149,7 @@ def send(
         force=force,
         retry_failed=retry_failed,
         include_refused=include_refused,
+        price=user_price(price_in, price_out),
     )
     if not dry_run and not yes and not json_ and interactive():
         from layton_eval.cards.batches import send_card

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from layton_eval.choices import ReasoningEffort
 from layton_eval.errors import ConfigError, JuryError
 from layton_eval.neutral import SamplingOptions
+from layton_eval.pricing import UserPrice
 from layton_eval.runs.layout import sanitize_name
 
 __all__ = [
@@ -39,6 +40,8 @@ class JudgeSpec(BaseModel):
     reasoning_effort: ReasoningEffort | None = None
     thinking_budget: int | None = None
     params: dict[str, t.Any] = Field(default_factory=dict)
+    #: A batch price for a model genai-prices does not know (USD per M tokens).
+    price: UserPrice | None = None
 
     @model_validator(mode="after")
     def _default_key(self) -> JudgeSpec:

@@ -179,6 +179,7 @@ class _Sender:
                 GenerationOptions(model=judge.model, **judge.sampling.model_dump()),
                 provider=judge.provider,
                 completion_window=window,
+                price=judge.price,
             )
             command = next_command(Step.jury_dry_run, Facts(run=self.run.name)) or ""
             return JudgeSend(
@@ -239,6 +240,7 @@ def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str]) -> RunManifest:
         provider=judge.provider,
         model=judge.model,
         sampling=judge.sampling,
+        price=judge.price,
         dataset=parent.dataset,
         prompts=parent.prompts,
         ids=ids,

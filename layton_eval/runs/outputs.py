@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, PrivateAttr, computed_field
 
 from layton_eval.answers import Answer, Verdict, parse_output
 from layton_eval.neutral import ModelOutput, Usage
-from layton_eval.pricing import PRICES_AS_OF, batch_price
+from layton_eval.pricing import pricing
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 
@@ -116,7 +116,7 @@ class FetchResult(BaseModel):
     output_tokens: int
     reasoning_tokens: int
     cost_usd: float | None
-    prices_as_of: str = PRICES_AS_OF
+    price_source: str  # where the price comes from, or why it is unknown
     files: dict[str, str]
     next_command: str | None
 
@@ -226,7 +226,7 @@ def summarize(
         output_tokens=sum(o.usage.output_tokens for o in present),
         reasoning_tokens=sum(o.usage.reasoning_tokens for o in present),
     )
-    price = batch_price(run.manifest.provider, run.manifest.model)
+    price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
     return FetchResult(
         run=run.name,
         kind=run.manifest.kind,
@@ -243,7 +243,8 @@ def summarize(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         reasoning_tokens=usage.reasoning_tokens,
-        cost_usd=price.cost_of(usage) if price else None,
+        cost_usd=price.cost((o.usage, o.fetched_at) for o in present),
+        price_source=price.source,
         files=files or {"outputs": str(run.file(layout.OUTPUTS))},
         next_command=next_command,
     )

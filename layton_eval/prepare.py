@@ -15,6 +15,7 @@ from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.pricing import Estimate, UserPrice, estimate_cost
 from layton_eval.prompts import benchmark_request, load_prompts
 from layton_eval.providers import NAMES
+from layton_eval.providers._options import check_options
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import DatasetRef, PromptsRef, RunManifest
 from layton_eval.runs.store import Run, RunStore, check_replaceable
@@ -84,6 +85,8 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
     model = options.model or settings.default_model
     if provider is not None and provider not in NAMES:
         raise UsageError(f"unknown provider {provider!r}; choose one of {', '.join(NAMES)}")
+    if provider is not None:  # before anything is written or paid
+        check_options(provider, options.sampling, model)
     store = RunStore(settings.runs_dir)
     run_name = options.name or default_run_name(provider, model, options.split, options.hints)
     check_replaceable(store.path(run_name), force=options.force)  # before the slow load

@@ -18,6 +18,7 @@ from layton_eval.neutral import (
     Usage,
 )
 from layton_eval.providers._http import error_text
+from layton_eval.providers._options import check_options, gemini_level
 from layton_eval.providers.base import Provider
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import as_int, merge_params, parse_time
@@ -137,6 +138,7 @@ class Gemini(Provider):
     # ------------------------------------------------------------------------------ rendering
 
     def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        check_options(self.name, options, options.model)
         config: dict[str, t.Any] = {
             "responseMimeType": "application/json",
             "responseJsonSchema": request.json_schema,
@@ -150,9 +152,10 @@ class Gemini(Provider):
         elif options.reasoning_effort is not None:
             if not self.queue_model(options.model).startswith("gemini-3"):
                 raise UsageError(
-                    "gemini models before gemini-3 take a thinking budget, not a reasoning effort"
+                    f"gemini {options.model} takes a thinking budget, not a reasoning effort"
                 )
-            config["thinkingConfig"] = {"thinkingLevel": options.reasoning_effort}
+            # Gemini 3's level, in the API's casing; `none` is MINIMAL where the model has it
+            config["thinkingConfig"] = {"thinkingLevel": gemini_level(options.reasoning_effort)}
         body: dict[str, t.Any] = {
             "contents": [{"role": "user", "parts": [self._part(p) for p in request.parts]}],
             "generationConfig": config,

@@ -7,8 +7,7 @@ import typing as t
 
 from batchling.providers.mistral import MistralProvider
 
-from layton_eval.errors import UsageError
-from layton_eval.neutral import ContentPart, GenerationOptions, ImagePart, NeutralRequest
+from layton_eval.neutral import ContentPart, ImagePart, NeutralRequest
 from layton_eval.providers.base import MetadataPayloadMixin
 from layton_eval.providers.batch_types import BatchState, RemoteBatch
 from layton_eval.providers.native import as_int, parse_time, strict_schema
@@ -66,13 +65,6 @@ class Mistral(OpenAI):
         if isinstance(part, ImagePart):
             return {"type": "image_url", "image_url": part.data_url}
         return {"type": "text", "text": part.text}
-
-    def _apply_reasoning(self, body: dict[str, t.Any], options: GenerationOptions) -> None:
-        if options.reasoning_effort is not None or options.thinking_budget is not None:
-            raise UsageError(
-                "mistral has no reasoning effort or thinking budget setting; pass native "
-                "fields as params (e.g. prompt_mode=reasoning for Magistral models)"
-            )
 
     def response_format(self, request: NeutralRequest) -> dict[str, t.Any] | None:
         return {

@@ -12,7 +12,6 @@ import typing as t
 from batchling.providers.openai import OpenAIProvider
 
 from layton_eval.answers import strip_think
-from layton_eval.errors import UsageError
 from layton_eval.neutral import (
     ContentPart,
     GenerationOptions,
@@ -23,6 +22,7 @@ from layton_eval.neutral import (
     Usage,
 )
 from layton_eval.providers._http import error_text
+from layton_eval.providers._options import check_options
 from layton_eval.providers.base import MetadataPayloadMixin, Provider
 from layton_eval.providers.batch_types import BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import (
@@ -70,6 +70,7 @@ class OpenAI(Provider):
     # ------------------------------------------------------------------------------ rendering
 
     def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        check_options(self.name, options, options.model)
         system = request.system
         if not self.structured_output:
             system = with_json_instruction(system, request.json_schema)
@@ -84,7 +85,8 @@ class OpenAI(Provider):
             body[self.max_tokens_field] = options.max_tokens
         if options.temperature is not None:
             body["temperature"] = options.temperature
-        self._apply_reasoning(body, options)
+        if options.reasoning_effort is not None:
+            body["reasoning_effort"] = options.reasoning_effort
         response_format = self.response_format(request)
         if response_format is not None:
             body["response_format"] = response_format
@@ -100,15 +102,6 @@ class OpenAI(Provider):
         if isinstance(part, ImagePart):
             return {"type": "image_url", "image_url": {"url": part.data_url}}
         return {"type": "text", "text": part.text}
-
-    def _apply_reasoning(self, body: dict[str, t.Any], options: GenerationOptions) -> None:
-        if options.thinking_budget is not None:
-            raise UsageError(
-                f"{self.name} takes a reasoning effort, not a thinking budget "
-                "(or pass native fields as params)"
-            )
-        if options.reasoning_effort is not None:
-            body["reasoning_effort"] = options.reasoning_effort
 
     def response_format(self, request: NeutralRequest) -> dict[str, t.Any] | None:
         """The ``response_format`` enforcing the answer schema."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from layton_eval.answers import Verdict
 from layton_eval.interchange import JudgeRecord
+from layton_eval.jury.panel import panel_note, retirement_hint
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import JudgeRef
@@ -49,6 +50,7 @@ class JudgeStats(BaseModel):
     justification_rate: float | None
     both_rate: float | None
     file: str
+    note: str | None = None  # what to do when its requests failed with "model not found"
 
 
 class JurySummary(BaseModel):
@@ -63,6 +65,8 @@ class JurySummary(BaseModel):
     fleiss_kappa: float | None
     missing: dict[str, list[str]]  # riddle id -> judge keys without a verdict
     waiting: list[str] = Field(default_factory=list)  # judges whose batches are still out
+    #: How the panel differs from the calibration set's judges (None: it does not).
+    panel_note: str | None = None
     jury_mean: float | None  # raw (uncalibrated) mean of both_correct jury values
     files: dict[str, str]
     next_command: str
@@ -117,7 +121,10 @@ def _collect_judge(
         layout.judge_file(run.manifest, judge), (r.model_dump(mode="json") for r in records)
     )
     mine = [verdicts[cid][judge.key] for cid in child.manifest.ids]
-    return _judge_stats(judge, mine, str(path))
+    stats = _judge_stats(judge, mine, str(path))
+    errors = (o.error for o in outputs.values() if o.error)
+    hints = (retirement_hint(judge.provider, judge.model, error) for error in errors)
+    return stats.model_copy(update={"note": next((h for h in hints if h), None)})
 
 
 def _judge_stats(judge: JudgeRef, mine: list[Verdict | None], file: str) -> JudgeStats:
@@ -222,5 +229,6 @@ def _summary(
         jury_mean=sum(jury_values) / len(jury_values) if jury_values else None,
         files=files,
         waiting=waiting,
+        panel_note=panel_note(judge.model for judge in stats),
         next_command=next_command(Step.verdicts, facts) or "",
     )

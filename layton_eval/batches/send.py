@@ -216,9 +216,9 @@ def _check_can_send(run: Run, options: SendOptions) -> None:
 
 def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
     """Which requests this send covers (``None``: all of them), or why it must not happen."""
-    _check_can_send(run, options)
     if options.include_refused and not options.retry_failed:
         raise UsageError("--include-refused goes with --retry-failed")
+    _check_can_send(run, options)
     if not options.retry_failed:
         return None
     ids = retry_ids(run, include_refused=options.include_refused)

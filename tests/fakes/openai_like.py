@@ -160,11 +160,16 @@ class OpenAIEmulator(Emulator):
             if outcome is None:
                 continue
             line = {"id": self.new_id("batch_req_"), "custom_id": custom_id}
-            if outcome.kind == "ok":
+            if outcome.kind in ("ok", "refused"):
+                completion = self.completion(batch.model, outcome.text, body)
+                if outcome.kind == "refused":
+                    completion["choices"][0]["message"].update(
+                        content=None, refusal=outcome.message
+                    )
                 line["response"] = {
                     "status_code": 200,
                     "request_id": self.new_id("req_"),
-                    "body": self.completion(batch.model, outcome.text, body),
+                    "body": completion,
                 }
                 line["error"] = None
                 output.append((custom_id, line))

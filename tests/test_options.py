@@ -109,3 +109,12 @@ def test_prepare_refuses_before_writing_anything(runs_dir) -> None:
                     "--reasoning-effort", "minimal")  # fmt: skip
     assert_one_line_error(result, code=2, contains="accepted: low, medium, high")
     assert not runs_dir.exists() or not any(runs_dir.iterdir())
+
+
+def test_without_a_model_only_what_the_provider_accepts_at_all_is_checked() -> None:
+    check_options("anthropic", SamplingOptions(temperature=0.5), None)  # some Claude models do
+    check_options("gemini", SamplingOptions(reasoning_effort="medium"), None)
+    with pytest.raises(UsageError, match="temperature of 0-1"):
+        check_options("anthropic", SamplingOptions(temperature=1.5), None)
+    with pytest.raises(UsageError, match="accepted: low, medium, high"):
+        check_options("together", SamplingOptions(reasoning_effort="minimal"), None)

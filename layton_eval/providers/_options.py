@@ -106,7 +106,10 @@ MIN_ANTHROPIC_BUDGET = 1024
 
 
 def family_of(provider: str, model: str | None) -> Family:
-    """The family of ``model`` at ``provider`` (its provider's default when unknown)."""
+    """The family of ``model`` at ``provider`` (its provider's default when unknown; with no
+    model, what the provider accepts for some model)."""
+    if model is None and provider == "anthropic":
+        return Family("anthropic", efforts=(), temperature=(0.0, 1.0))
     bare = (model or "").removeprefix("models/").lower()
     for family in _FAMILIES.get(provider, ()):
         if bare and re.match(family.pattern, bare):

@@ -20,7 +20,7 @@ from layton_eval.jury.panel import (
 )
 from layton_eval.providers._options import check_options
 from tests.conftest import SHARED_DATA, needs_shared_data
-from tests.helpers import assert_one_line_error, invoke, invoke_json
+from tests.helpers import assert_one_line_error, invoke, invoke_json, request_ids
 from tests.test_cli_jury import _fetched_run, all_providers, keys  # noqa: F401 (fixture)
 
 
@@ -87,3 +87,17 @@ def test_a_retired_judge_fails_with_its_successor_and_the_option(keys, runs_dir:
     assert "differs from the judges of the calibration set" in dry["panel_note"]
     card = invoke("jury", "run", "--dry-run")
     assert "Calibration" in card.stdout
+
+
+def test_judge_requests_failing_with_model_not_found_get_a_note(keys, runs_dir: Path) -> None:  # noqa: F811
+    with all_providers(polls_until_done=1) as fakes:
+        _fetched_run("mistral", fakes)
+        missing = "models/gemini-3-pro-preview is not found for API version v1beta"
+        fakes["gemini"].errors = {cid: (404, missing) for cid in request_ids(runs_dir / "run")}
+        invoke_json("jury", "run", "--jury-config", "published")
+        fetched = invoke_json("fetch", "run")
+    [gemini] = [j for j in fetched["jury"]["judges"] if j["provider"] == "gemini"]
+    assert (
+        gemini["note"] is not None and "its successor is gemini-3.1-pro-preview" in gemini["note"]
+    )
+    assert fetched["jury"]["panel_note"] is None  # the published panel is the calibration's

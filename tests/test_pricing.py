@@ -91,3 +91,22 @@ def test_prepare_json_gives_null_for_an_unknown_price_and_the_users_price_when_g
     assert card.exit_code == 0 and "price unknown: pass --price-in/--price-out" in card.stdout
     assert_one_line_error(invoke(*base, "--price-in", "1", "--force"), code=2,
                           contains="--price-in and --price-out go together")  # fmt: skip
+
+
+def test_fetch_names_an_unknown_price_and_takes_one_afterwards(monkeypatch) -> None:
+    from layton_eval.settings import get_settings
+    from tests.fakes import TEST_KEY, emulate
+    from tests.helpers import prepare
+
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    get_settings.cache_clear()
+    prepare("openai", "gpt-9-experimental", extra=["--limit", "2"])
+    with emulate("openai", polls_until_done=1):
+        invoke_json("send", "run")
+        fetched = invoke_json("fetch", "run")["run"]
+        assert fetched["cost_usd"] is None
+        assert fetched["price_source"].startswith("price unknown: pass --price-in/--price-out")
+        priced = invoke_json("fetch", "run", "--price-in", "2", "--price-out", "8")["run"]
+    tokens = priced["input_tokens"] * 2 + priced["output_tokens"] * 8
+    assert priced["cost_usd"] == pytest.approx(tokens / 1e6)
+    assert "your batch price" in priced["price_source"]

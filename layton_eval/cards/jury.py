@@ -53,7 +53,11 @@ def jury_start_card(result: JuryStart) -> Panel:
         rows.append(("Already sent", ", ".join(result.already_sent) + "  (left alone)"))
     if result.panel_note:
         rows.append(("Calibration", Text(result.panel_note, style="yellow")))
-    rows.append(("Estimated judging cost", usd(result.estimated_cost_usd) + "  (estimate)"))
+    if result.estimated_cost_usd is None:
+        rows.append(("Estimated judging cost", "unknown: give each judge without a known price "
+                     "a 'price' in the jury config"))  # fmt: skip
+    else:
+        rows.append(("Estimated judging cost", usd(result.estimated_cost_usd) + "  (estimate)"))
     if result.dry_run:
         rows.append(("Dry run", "nothing was sent"))
     return Panel(

@@ -283,11 +283,11 @@ def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
         out_console().print(reconcile_card(result))
 
 
-def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
+def _fetch_and_show(run: Run, settings: Settings, *, json_: bool, price: t.Any = None) -> None:
     from layton_eval.console import emit_json, out_console
     from layton_eval.family import fetch_family
 
-    fetched = fetch_family(run, settings=settings)
+    fetched = fetch_family(run, settings=settings, price=price)
     if json_:
         emit_json(fetched)
         return
@@ -304,7 +304,12 @@ def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
         console.print(jury_card(fetched.jury))
 
 
-def fetch(run_name: RunArg = None, json_: JsonOpt = False) -> None:
+def fetch(
+    run_name: RunArg = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    json_: JsonOpt = False,
+) -> None:
     """Download the results of finished batches: predictions (and judges' verdicts)."""
     run, settings = _store_run(run_name, _has_batches)
-    _fetch_and_show(run, settings, json_=json_)
+    _fetch_and_show(run, settings, json_=json_, price=user_price(price_in, price_out))

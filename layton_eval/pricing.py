@@ -139,7 +139,7 @@ def pricing(provider: str | None, model: str | None, user: UserPrice | None = No
     except LookupError:
         return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({bare} is not in "
                        f"genai-prices {_prices_version()})")  # fmt: skip
-    source = f"genai-prices {_prices_version()} list price x {share:g} ({provider} batch)"
+    source = f"genai-prices {_prices_version()} list price x {share:g}, {provider}'s batch share"
     return Pricing(provider, bare, known=True, source=source, share=share)
 
 

@@ -34,7 +34,11 @@ def test_known_models_cost_half_their_list_price(
     provider: str, model: str, batch_in: float, batch_out: float
 ) -> None:
     price = pricing(provider, model)
-    assert price.known and "genai-prices" in price.source and f"{provider} batch" in price.source
+    assert (
+        price.known
+        and "genai-prices" in price.source
+        and f"{provider}'s batch share" in price.source
+    )
     expected = (batch_in + batch_out) * SMALL.input_tokens / 1e6
     assert price.request_cost(SMALL) == pytest.approx(expected)
 

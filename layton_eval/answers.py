@@ -2,14 +2,18 @@
 
 Model output is free text that *should* be one JSON object. It often comes wrapped in a code
 fence, after a sentence of prose, inside ``<think>`` blocks, or slightly damaged (trailing
-commas, single quotes, Python literals, a missing closing brace). :func:`extract_json_object`
-repairs what can be repaired and returns ``None`` otherwise; callers keep the raw text and mark
-the output invalid: nothing is dropped, nothing raises.
+commas, single quotes, Python literals, unescaped quotes, a missing closing brace).
+:func:`extract_json_object` finds the object (what ``json-repair`` does not do: ``<think>``
+blocks, fences, prose around it), then reads it with ``json.loads`` or, when that fails, repairs
+it with ``json-repair``; it returns ``None`` otherwise. Callers keep the raw text and mark the
+output unreadable: nothing is dropped, nothing raises.
+
+This module is the one place where model and judge outputs are read (:func:`parse_output`,
+called once per output at fetch).
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import typing as t
@@ -30,7 +34,6 @@ __all__ = [
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 class Answer(BaseModel):
@@ -125,43 +128,31 @@ def _candidates(text: str) -> t.Iterator[str]:
             yield cleaned[last : end + 1]
 
 
-def _loads_lenient(piece: str) -> t.Any:
-    """``json.loads`` with a few repairs for common damage; raises ``ValueError``."""
+def _loads(piece: str, *, repair: bool) -> t.Any:
+    """``json.loads``, then (``repair``) ``json-repair`` for damaged JSON; raises ``ValueError``."""
     try:
         return json.loads(piece)
     except json.JSONDecodeError:
-        pass
-    repaired = _TRAILING_COMMA.sub(r"\1", piece)
-    if repaired.count("{") > repaired.count("}"):
-        repaired = repaired.rstrip().rstrip(",")
-        if repaired.count('"') % 2 == 1:
-            repaired += '"'
-        repaired += "}" * (repaired.count("{") - repaired.count("}"))
-    try:
-        return json.loads(repaired, strict=False)
-    except json.JSONDecodeError:
-        pass
-    try:  # single quotes, True/False/None
-        return ast.literal_eval(repaired)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        pass
-    pythonish = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", repaired))
-    pythonish = re.sub(r"\bnull\b", "None", pythonish)
-    try:
-        return ast.literal_eval(pythonish)
-    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        raise ValueError("not a JSON object") from exc
+        if not repair:
+            raise
+    import json_repair  # imported on first need: it costs a few tenths of a second
+
+    return json_repair.loads(piece)
 
 
-def extract_json_object(text: str | None) -> dict[str, t.Any] | None:
-    """The first JSON object that can be read out of ``text``, or ``None``."""
+def extract_json_object(text: str | None, *, repair: bool = True) -> dict[str, t.Any] | None:
+    """The first JSON object that can be read out of ``text``, or ``None``.
+
+    ``repair=False`` accepts only an object that is valid JSON as written (for an output the
+    provider cut at its token limit: repaired remains would not be the model's whole answer).
+    """
     if not text or not text.strip():
         return None
     for piece in _candidates(text):
         if not piece.startswith("{"):
             continue
         try:
-            value = _loads_lenient(piece)
+            value = _loads(piece, repair=repair)
         except ValueError:
             continue
         if isinstance(value, dict):
@@ -169,8 +160,8 @@ def extract_json_object(text: str | None) -> dict[str, t.Any] | None:
     return None
 
 
-def _parse[M: BaseModel](model: type[M], text: str | None) -> M | None:
-    obj = extract_json_object(text)
+def _parse[M: BaseModel](model: type[M], text: str | None, repair: bool) -> M | None:
+    obj = extract_json_object(text, repair=repair)
     if obj is None:
         return None
     try:
@@ -179,16 +170,21 @@ def _parse[M: BaseModel](model: type[M], text: str | None) -> M | None:
         return None
 
 
-def parse_answer(text: str | None) -> Answer | None:
+def parse_answer(text: str | None, *, repair: bool = True) -> Answer | None:
     """The participant's ``{answer, justification}``, or ``None`` if it cannot be read."""
-    return _parse(Answer, text)
+    return _parse(Answer, text, repair)
 
 
-def parse_verdict(text: str | None) -> Verdict | None:
+def parse_verdict(text: str | None, *, repair: bool = True) -> Verdict | None:
     """A judge's ``{is_answer_correct, is_justification_correct}``, or ``None``."""
-    return _parse(Verdict, text)
+    return _parse(Verdict, text, repair)
 
 
-def parse_output(kind: str, text: str | None) -> Answer | Verdict | None:
-    """What a run of ``kind`` asked for: a judge's verdict, else a participant's answer."""
-    return parse_verdict(text) if kind == "judge" else parse_answer(text)
+def parse_output(kind: str, text: str | None, *, repair: bool = True) -> Answer | Verdict | None:
+    """What a run of ``kind`` asked for: a judge's verdict, else a participant's answer.
+
+    ``repair=False`` for an output cut at the token limit (see :func:`extract_json_object`).
+    """
+    if kind == "judge":
+        return parse_verdict(text, repair=repair)
+    return parse_answer(text, repair=repair)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from layton_eval.batches.fetch import fetch_run
 from layton_eval.jury.collect import JurySummary, collect_jury
+from layton_eval.pricing import UserPrice
 from layton_eval.runs import layout
 from layton_eval.runs.outputs import FetchResult, OutputRecord
 from layton_eval.runs.predictions import write_predictions
@@ -31,8 +32,15 @@ class FamilyFetch(BaseModel):
     jury: JurySummary | None = None
 
 
-def fetch_family(run: Run, *, settings: Settings) -> FamilyFetch:
-    """Fetch what is ready in ``run`` and its judge child runs, and write derived files."""
+def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None) -> FamilyFetch:
+    """Fetch what is ready in ``run`` and its judge child runs, and write derived files.
+
+    ``price``: the evaluated model's batch price, given now (kept in ``run.json``).
+    """
+    if price is not None:
+        with run.lock():
+            run.manifest.price = price
+            run.save()
     children = run.children()
     fetched = fetch_run(run, settings=settings, has_judges=bool(children))
     result = fetched.result

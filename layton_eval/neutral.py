@@ -103,10 +103,14 @@ class ModelOutput(BaseModel):
     """One provider response turned back into neutral form.
 
     ``text`` is the visible answer text (reasoning / thinking parts skipped). ``error`` is set
-    when the request failed at the provider (then ``text`` is usually empty).
+    when the request failed at the provider (then ``text`` is usually empty). ``refusal`` is the
+    provider's reason when the model (or the provider's filter) declined to answer;
+    ``truncated`` says the answer was cut at the output token limit.
     """
 
     text: str = ""
     usage: Usage = Field(default_factory=Usage)
     finish_reason: str | None = None
     error: str | None = None
+    refusal: str | None = None
+    truncated: bool = False

@@ -12,9 +12,10 @@ from layton_eval.dataset import LoadedSplit, load_split, select_riddles
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.neutral import SamplingOptions
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import PRICES_AS_OF, Estimate, estimate_cost
+from layton_eval.pricing import Estimate, UserPrice, estimate_cost
 from layton_eval.prompts import benchmark_request, load_prompts
 from layton_eval.providers import NAMES
+from layton_eval.providers._options import check_options
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import DatasetRef, PromptsRef, RunManifest
 from layton_eval.runs.store import Run, RunStore, check_replaceable
@@ -44,7 +45,7 @@ class PrepareResult(BaseModel):
     input_tokens: int
     assumed_output_tokens: int
     estimated_cost_usd: float | None
-    prices_as_of: str
+    price_source: str  # where the price comes from, or why it is unknown
     dataset: DatasetRef
     prompts: PromptsRef
     files: dict[str, str]
@@ -67,6 +68,7 @@ class PrepareOptions:
     provider: str | None = None
     model: str | None = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    price: UserPrice | None = None
     name: str | None = None
     ids: list[str] | None = None
     limit: int | None = None
@@ -83,6 +85,8 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
     model = options.model or settings.default_model
     if provider is not None and provider not in NAMES:
         raise UsageError(f"unknown provider {provider!r}; choose one of {', '.join(NAMES)}")
+    if provider is not None:  # before anything is written or paid
+        check_options(provider, options.sampling, model)
     store = RunStore(settings.runs_dir)
     run_name = options.name or default_run_name(provider, model, options.split, options.hints)
     check_replaceable(store.path(run_name), force=options.force)  # before the slow load
@@ -103,6 +107,7 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
         provider=provider,
         model=model,
         sampling=options.sampling,
+        price=options.price,
         dataset=DatasetRef(
             source=loaded.source,
             location=loaded.location,
@@ -116,7 +121,7 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
     )
     run = store.create(manifest, requests, force=options.force)
     without_gold = sum(1 for riddle in riddles if not riddle.has_gold)
-    return _result(run, estimate_cost(provider, model, requests), without_gold)
+    return _result(run, estimate_cost(provider, model, requests, options.price), without_gold)
 
 
 def _result(run: Run, cost: Estimate, without_gold: int) -> PrepareResult:
@@ -135,7 +140,7 @@ def _result(run: Run, cost: Estimate, without_gold: int) -> PrepareResult:
         input_tokens=cost.input_tokens,
         assumed_output_tokens=cost.output_tokens,
         estimated_cost_usd=cost.usd,
-        prices_as_of=PRICES_AS_OF,
+        price_source=cost.source,
         dataset=manifest.dataset,
         prompts=manifest.prompts,
         files={

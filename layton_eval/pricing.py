@@ -1,95 +1,153 @@
-"""Batch prices of known models and rough token estimates, for cost shown before spending.
+"""What requests cost at batch prices, and rough token estimates for costs shown before spending.
 
-Prices are USD per million tokens at *batch* rates (half the list price at each provider), as
-listed by the providers on :data:`PRICES_AS_OF`. They go stale: an unknown model simply gets no
-estimate, and every figure computed here is labelled an estimate.
+List prices come from ``genai-prices`` (pydantic's maintained price database, pinned in
+``pyproject.toml`` and read from its bundled snapshot: no network at run time). A price is
+computed per request, so that tiers (long-context prices above a prompt size) apply, then
+multiplied by the provider's batch share (:data:`BATCH_SHARES`, the one price fact layton keeps
+itself; its sources are in docs/providers.md, "Batch prices"). A model genai-prices does not
+know has no price, never a guess: the user can give one (``--price-in``/``--price-out``).
+
+``genai_prices`` is imported inside the functions that use it, so that importing this module
+stays cheap (``layton --help``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import functools
 import struct
+import typing as t
 from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
 
 from layton_eval.neutral import ImagePart, NeutralRequest, TextPart, Usage
 
 __all__ = [
     "ASSUMED_OUTPUT_TOKENS",
+    "BATCH_SHARES",
+    "BATCH_SHARES_AS_OF",
     "Estimate",
-    "PRICES",
-    "PRICES_AS_OF",
-    "Price",
-    "batch_price",
+    "Pricing",
+    "UserPrice",
     "estimate_cost",
     "estimate_input_tokens",
     "jpeg_size",
+    "pricing",
 ]
 
-PRICES_AS_OF = "2025-12-01"
 #: Output tokens per request assumed by estimates made before anything ran.
 ASSUMED_OUTPUT_TOKENS = 1_000
+#: Share of the list price each provider bills a Batch API request (docs/providers.md, "Batch
+#: prices"). ``None``: batch prices are not a fixed share of the list price (Doubleword prices
+#: each model and completion window on its own), so the price must be given.
+BATCH_SHARES: dict[str, float | None] = {
+    "openai": 0.5,
+    "anthropic": 0.5,
+    "gemini": 0.5,
+    "mistral": 0.5,
+    "together": 0.5,
+    "groq": 0.5,
+    "xai": 0.5,
+    "doubleword": None,
+}
+#: When the batch shares were last checked against the providers' pages.
+BATCH_SHARES_AS_OF = "2026-11-27"
+#: genai-prices' id of the providers whose layton name differs.
+_PRICES_PROVIDER = {"gemini": "google", "xai": "x-ai"}
+_UNKNOWN = "price unknown: pass --price-in/--price-out USD per M tokens"
+
+
+class UserPrice(BaseModel):
+    """A batch price given by the user, in USD per million tokens (no tiers)."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
 
 
 @dataclass(frozen=True)
-class Price:
-    """Batch price in USD per million tokens."""
+class Pricing:
+    """How the requests of one (provider, model) are priced.
 
-    input: float
-    output: float
+    ``source`` names where the price comes from, or says why it is unknown (then
+    :meth:`request_cost` gives ``None``).
+    """
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
+    provider: str | None
+    model: str | None
+    known: bool
+    source: str
+    share: float = 1.0
+    user: UserPrice | None = None
 
-    def cost_of(self, usage: Usage) -> float:
-        # reasoning tokens are billed as output tokens and already counted in output_tokens
-        return self.cost(usage.input_tokens, usage.output_tokens)
+    def request_cost(self, usage: Usage, when: dt.datetime | None = None) -> float | None:
+        """USD of one request's usage at batch prices (``None``: price unknown)."""
+        if not self.known:
+            return None
+        if self.user is not None:
+            return (
+                usage.input_tokens * self.user.input + usage.output_tokens * self.user.output
+            ) / 1e6
+        assert self.provider and self.model
+        return _list_cost(self.provider, self.model, usage.input_tokens, usage.output_tokens,
+                          _day(when)) * self.share  # fmt: skip
 
-
-#: (provider, model or model prefix) -> batch price. The longest matching prefix wins.
-PRICES: dict[tuple[str, str], Price] = {
-    ("openai", "gpt-5.1"): Price(0.625, 5.0),
-    ("openai", "gpt-5"): Price(0.625, 5.0),
-    ("openai", "gpt-5-mini"): Price(0.125, 1.0),
-    ("openai", "gpt-5-nano"): Price(0.025, 0.2),
-    ("openai", "gpt-4.1"): Price(1.0, 4.0),
-    ("openai", "gpt-4.1-mini"): Price(0.2, 0.8),
-    ("openai", "gpt-4o"): Price(1.25, 5.0),
-    ("openai", "gpt-4o-mini"): Price(0.075, 0.3),
-    ("openai", "o3"): Price(1.0, 4.0),
-    ("openai", "o4-mini"): Price(0.55, 2.2),
-    ("anthropic", "claude-opus-4-5"): Price(2.5, 12.5),
-    ("anthropic", "claude-opus-4-1"): Price(7.5, 37.5),
-    ("anthropic", "claude-sonnet-4-5"): Price(1.5, 7.5),
-    ("anthropic", "claude-sonnet-4"): Price(1.5, 7.5),
-    ("anthropic", "claude-haiku-4-5"): Price(0.5, 2.5),
-    ("gemini", "gemini-3-pro"): Price(1.0, 6.0),
-    ("gemini", "gemini-2.5-pro"): Price(0.625, 5.0),
-    ("gemini", "gemini-2.5-flash"): Price(0.15, 1.25),
-    ("gemini", "gemini-2.5-flash-lite"): Price(0.05, 0.2),
-    ("mistral", "mistral-large-2512"): Price(0.25, 0.75),
-    ("mistral", "mistral-medium"): Price(0.2, 1.0),
-    ("mistral", "mistral-small"): Price(0.05, 0.15),
-    ("mistral", "magistral-medium"): Price(1.0, 2.5),
-    ("xai", "grok-4"): Price(1.5, 7.5),
-    ("xai", "grok-4-fast"): Price(0.1, 0.25),
-    ("groq", "llama-3.3-70b-versatile"): Price(0.295, 0.395),
-    ("groq", "openai/gpt-oss-120b"): Price(0.075, 0.3),
-    ("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"): Price(0.44, 0.44),
-    ("together", "deepseek-ai/DeepSeek-V3"): Price(0.625, 0.625),
-}
+    def cost(self, usages: t.Iterable[tuple[Usage, dt.datetime | None]]) -> float | None:
+        """USD of many requests, each priced on its own (``None``: price unknown)."""
+        if not self.known:
+            return None
+        return sum(self.request_cost(usage, when) or 0.0 for usage, when in usages)
 
 
-def batch_price(provider: str | None, model: str | None) -> Price | None:
-    """The batch price of ``model`` at ``provider``, or ``None`` when it is not in the table."""
+def _day(when: dt.datetime | None) -> dt.date:
+    return (when or dt.datetime.now(dt.UTC)).date()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _list_cost(provider: str, model: str, input_tokens: int, output_tokens: int,
+               day: dt.date) -> float:  # fmt: skip
+    """List-price USD of one request (genai-prices; tiers apply); raises ``LookupError``."""
+    from genai_prices import Usage as PriceUsage
+    from genai_prices import calc_price
+
+    when = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+    usage = PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens)
+    found = calc_price(usage, model, provider_id=_PRICES_PROVIDER.get(provider, provider),
+                       genai_request_timestamp=when)  # fmt: skip
+    if not any(found.model is known for known in found.provider.models):
+        # genai-prices fell back to another provider's list (Vertex serves Claude): not this one
+        raise LookupError(f"{model} is not in {provider}'s price list")
+    return float(found.total_price)
+
+
+def pricing(provider: str | None, model: str | None, user: UserPrice | None = None) -> Pricing:
+    """How requests to ``model`` at ``provider`` are priced (a user's price wins)."""
+    if user is not None:
+        source = f"your batch price: ${user.input:g} in / ${user.output:g} out per M tokens"
+        return Pricing(provider, model, known=True, source=source, user=user)
     if not provider or not model:
-        return None
+        return Pricing(provider, model, known=False, source="price unknown until a model is chosen")
     bare = model.removeprefix("models/")
-    best: tuple[int, Price] | None = None
-    for (prov, prefix), price in PRICES.items():
-        if prov == provider and bare.startswith(prefix) and (best is None or len(prefix) > best[0]):
-            best = (len(prefix), price)
-    return best[1] if best else None
+    share = BATCH_SHARES.get(provider)
+    if share is None:
+        why = f"{provider}'s batch prices are not a fixed share of its list prices"
+        return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({why})")
+    try:
+        _list_cost(provider, bare, 0, 0, _day(None))
+    except LookupError:
+        return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({bare} is not in "
+                       f"genai-prices {_prices_version()})")  # fmt: skip
+    source = f"genai-prices {_prices_version()} list price x {share:g}, {provider}'s batch share"
+    return Pricing(provider, bare, known=True, source=source, share=share)
+
+
+@functools.cache
+def _prices_version() -> str:
+    from importlib.metadata import version
+
+    return version("genai-prices")
 
 
 def jpeg_size(data_b64: str) -> tuple[int, int] | None:
@@ -142,16 +200,20 @@ class Estimate:
 
     input_tokens: int
     output_tokens: int
-    usd: float | None  # None when the model is not in the price table
+    usd: float | None  # None when the price is unknown
+    source: str  # where the price comes from, or why it is unknown
 
 
 def estimate_cost(
-    provider: str | None, model: str | None, requests: list[NeutralRequest]
+    provider: str | None,
+    model: str | None,
+    requests: list[NeutralRequest],
+    user: UserPrice | None = None,
 ) -> Estimate:
-    """Estimated tokens of ``requests`` and their cost at batch prices."""
-    input_tokens = sum(estimate_input_tokens(request) for request in requests)
-    output_tokens = ASSUMED_OUTPUT_TOKENS * len(requests)
-    price = batch_price(provider, model)
-    return Estimate(
-        input_tokens, output_tokens, price.cost(input_tokens, output_tokens) if price else None
-    )
+    """Estimated tokens of ``requests`` and their cost at batch prices (each request priced on
+    its own, with :data:`ASSUMED_OUTPUT_TOKENS` output tokens)."""
+    inputs = [estimate_input_tokens(request) for request in requests]
+    price = pricing(provider, model, user)
+    usd = price.cost((Usage(input_tokens=n, output_tokens=ASSUMED_OUTPUT_TOKENS), None)
+                     for n in inputs)  # fmt: skip
+    return Estimate(sum(inputs), ASSUMED_OUTPUT_TOKENS * len(requests), usd, price.source)

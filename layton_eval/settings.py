@@ -1,8 +1,8 @@
 """Configuration from the environment and a ``.env`` file (pydantic-settings).
 
-The API key variables are not listed here: one per provider of
-:data:`layton_eval.providers.NAMES` (``OPENAI_API_KEY``...), added to :class:`Settings` when the
-module loads.
+The API key and endpoint variables are not listed here: one of each per provider of
+:data:`layton_eval.providers.NAMES` (``OPENAI_API_KEY``, ``LAYTON_OPENAI_BASE_URL``...), added to
+:class:`Settings` when the module loads.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import typing as t
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,10 +18,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from layton_eval.errors import ConfigError
 from layton_eval.providers import NAMES, key_var
 
-__all__ = ["API_KEY_VARS", "Settings", "get_settings", "require_api_key"]
+__all__ = ["API_KEY_VARS", "BASE_URL_VARS", "Settings", "get_settings", "require_api_key"]
 
 #: Environment variable holding each provider's API key.
 API_KEY_VARS: dict[str, str] = {name: key_var(name) for name in NAMES}
+#: Environment variables overriding each provider's endpoint, the first set one winning
+#: (``OPENAI_BASE_URL`` is the OpenAI SDK's own convention).
+BASE_URL_VARS: dict[str, tuple[str, ...]] = {
+    name: (f"LAYTON_{name.upper()}_BASE_URL", *(("OPENAI_BASE_URL",) if name == "openai" else ()))
+    for name in NAMES
+}
 
 
 class _Settings(BaseSettings):
@@ -48,6 +55,24 @@ class _Settings(BaseSettings):
         value: SecretStr | None = getattr(self, API_KEY_VARS[provider].lower(), None)
         return value
 
+    def base_url(self, provider: str) -> str | None:
+        """The endpoint override of ``provider`` (``None``: its public API), checked."""
+        for var in BASE_URL_VARS.get(provider, ()):
+            value: str | None = getattr(self, var.lower(), None)
+            if value and value.strip():
+                return _checked_url(var, value.strip())
+        return None
+
+
+def _checked_url(var: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{var}={value!r} is not an endpoint: use http(s)://host[:port][/path], "
+            "without query or fragment"
+        )
+    return value.rstrip("/")
+
 
 if t.TYPE_CHECKING:
     Settings = _Settings
@@ -59,6 +84,11 @@ else:
         **{
             var.lower(): (SecretStr | None, Field(default=None, alias=var))
             for var in API_KEY_VARS.values()
+        },
+        **{
+            var.lower(): (str | None, Field(default=None, alias=var))
+            for variables in BASE_URL_VARS.values()
+            for var in variables
         },
     )
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from layton_eval.settings import API_KEY_VARS, get_settings
+from layton_eval.settings import API_KEY_VARS, BASE_URL_VARS, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
 #: Real benchmark data shipped beside the repository on the team's machines (never copied in).
@@ -25,6 +25,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAYTON_RUNS_DIR", str(tmp_path / "runs"))
     for var in [
         *API_KEY_VARS.values(),
+        *{var for variables in BASE_URL_VARS.values() for var in variables},
         "LAYTON_DATA_DIR",
         "LAYTON_PROVIDER",
         "LAYTON_MODEL",

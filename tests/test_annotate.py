@@ -396,7 +396,7 @@ def test_a_run_gives_its_judged_answers_and_leaves_out_failed_and_unreadable_one
     assert (first.provider, first.model, first.n_hints, first.source) == (
         "openai", "gpt-5-mini", 2, "run:r")  # fmt: skip
     assert "<b>bold</b>" in first.answer and first.riddle.id == ids[2]
-    assert first.panel == tuple(sorted(("gemini-3-pro-preview", "claude-opus-4-5-20251101",
+    assert first.panel == tuple(sorted(("gemini-3.1-pro-preview", "claude-opus-4-5-20251101",
                                         "mistral-large-2512")))  # fmt: skip
 
 

@@ -32,3 +32,23 @@ def test_verdicts_accept_json_and_python_booleans():
     assert v is not None and v.is_answer_correct and not v.both_correct
     assert parse_verdict('{"is_answer_correct": "maybe", "is_justification_correct": true}') is None
     assert extract_json_object("no object here") is None
+
+
+def test_json_repair_reads_unescaped_quotes_and_python_literals():
+    answer = parse_answer('{"justification": "he said "left" twice", "answer": "the left door"}')
+    assert answer is not None and answer.justification == 'he said "left" twice'
+    assert answer.answer == "the left door"
+    verdict = parse_verdict(
+        "Verdict: {'is_answer_correct': True, 'is_justification_correct': False"
+    )
+    assert (
+        verdict is not None and verdict.is_answer_correct and not verdict.is_justification_correct
+    )
+
+
+def test_without_repair_only_complete_json_is_read():
+    cut = '{"justification": "a long chain of reasoning", "answer": "4'
+    assert parse_answer(cut) is not None  # repaired: "4"
+    assert parse_answer(cut, repair=False) is None
+    whole = '```json\n{"justification": "j", "answer": "42"}\n```'
+    assert parse_answer(whole, repair=False) == parse_answer(whole)

@@ -325,3 +325,35 @@ def test_batch_error_shapes(payload, expected):
     from layton_eval.providers._http import batch_error
 
     assert batch_error(payload) == expected
+
+
+def test_refused_answers_are_shown_apart_and_kept_unless_include_refused(keys, runs_dir: Path):
+    doc = _prepare("openai")
+    ids = request_ids(runs_dir / "run")
+    refused, bad = ids[0], ids[1]
+    with emulate("openai", polls_until_done=1, refused=[refused], errors={bad: "oops"}) as fake:
+        invoke_json("send", "run")
+        first = invoke_json("fetch", "run")["run"]
+        assert (first["ok"], first["refused"], first["failed"]) == (doc["riddles"] - 2, 1, 1)
+        assert first["refusals"] == {refused: "I can't help with that."}
+        preds = {p["id"]: p for p in rows(runs_dir / "run" / "predictions.jsonl")}
+        assert (
+            preds[refused]["refusal"] == "I can't help with that." and not preds[refused]["error"]
+        )
+        outputs = {o["id"]: o for o in rows(runs_dir / "run" / "outputs.jsonl")}
+        assert outputs[refused]["status"] == "refused" and outputs[bad]["status"] == "failed"
+        card = invoke("fetch", "run")
+        assert "Refused" in card.stdout and "I can't help with that." in card.stdout
+        fake.errors.clear()
+        retry = invoke_json("send", "run", "--retry-failed")  # the refusal is kept
+        assert retry["plan"]["batches"][0]["custom_ids"] == [bad]
+        invoke_json("fetch", "run")
+        assert_one_line_error(invoke("send", "run", "--retry-failed"), code=1,
+                              contains="add --include-refused")  # fmt: skip
+        fake.refused.clear()
+        again = invoke_json("send", "run", "--retry-failed", "--include-refused")
+        assert again["plan"]["batches"][0]["custom_ids"] == [refused]
+        last = invoke_json("fetch", "run")["run"]
+    assert (last["ok"], last["refused"]) == (doc["riddles"], 0)
+    assert_one_line_error(invoke("send", "run", "--include-refused"), code=2,
+                          contains="goes with --retry-failed")  # fmt: skip

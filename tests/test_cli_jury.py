@@ -146,7 +146,7 @@ def test_retry_missing_sends_only_what_is_missing(keys, runs_dir: Path):
         fetched = invoke_json("fetch", "run")
         missing = fetched["jury"]["missing"]
         assert missing == {
-            ids[2]: ["gemini_gemini-3-pro-preview"],
+            ids[2]: ["gemini_gemini-3.1-pro-preview"],
             ids[3]: ["mistral_mistral-large-2512"],
         }
         assert fetched["jury"]["next_command"] == "layton jury run --retry-missing"
@@ -258,7 +258,7 @@ def test_jury_resumes_after_one_judge_is_refused(keys, runs_dir: Path, monkeypat
         resumed = invoke_json("jury", "run")
         assert [j["judge"]["provider"] for j in resumed["judges"]] == ["anthropic"]
         assert sorted(resumed["already_sent"]) == [
-            "gemini_gemini-3-pro-preview",
+            "gemini_gemini-3.1-pro-preview",
             "mistral_mistral-large-2512",
         ]
         assert fakes["mistral"].batches_created == fakes["gemini"].batches_created == 1

@@ -166,7 +166,7 @@ def test_params_override_last_merge_nested_and_none_removes() -> None:
 
 
 def test_openai_family_refuses_a_thinking_budget() -> None:
-    with pytest.raises(UsageError, match="reasoning effort"):
+    with pytest.raises(UsageError, match="not --thinking-budget"):
         get_provider("openai").build_body(request(), options(thinking_budget=2048))
 
 
@@ -212,7 +212,9 @@ def test_mistral_image_part_is_a_data_url_string_and_reasoning_is_refused() -> N
 
 
 def test_anthropic_body_system_image_and_default_max_tokens() -> None:
-    body = get_provider("anthropic").build_body(request(), options(temperature=0.3))
+    body = get_provider("anthropic").build_body(
+        request(), options(model="claude-sonnet-4-5", temperature=0.3)
+    )
     assert body["max_tokens"] == 8192 and body["temperature"] == 0.3
     assert body["system"].startswith("You solve riddles.")
     assert '"justification"' in body["system"]  # no native structured output in batches
@@ -243,8 +245,8 @@ def test_anthropic_thinking_budget_raises_max_tokens_above_it() -> None:
     [
         ({"thinking_budget": 500}, "at least 1024"),
         ({"thinking_budget": 2000, "temperature": 0.5}, "temperature"),
-        ({"thinking_budget": 2000, "max_tokens": 2000}, "above the thinking budget"),
-        ({"reasoning_effort": "high"}, "thinking budget"),
+        ({"thinking_budget": 2000, "max_tokens": 2000}, "above --thinking-budget"),
+        ({"reasoning_effort": "high"}, "takes --thinking-budget"),
     ],
 )
 def test_anthropic_refuses_invalid_thinking_settings(kwargs: dict[str, t.Any], match: str) -> None:
@@ -285,10 +287,10 @@ def test_gemini_body_and_endpoint() -> None:
 def test_gemini_thinking_level_for_gemini_3_and_budget_otherwise() -> None:
     provider = get_provider("gemini")
     level = provider.build_body(request(), options(model="gemini-3-pro", reasoning_effort="low"))
-    assert level["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "low"}
+    assert level["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "LOW"}
     budget = provider.build_body(request(), options(model="gemini-2.5-pro", thinking_budget=256))
     assert budget["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 256}
-    with pytest.raises(UsageError, match="thinking budget"):
+    with pytest.raises(UsageError, match="use --thinking-budget"):
         provider.build_body(request(), options(model="gemini-2.5-pro", reasoning_effort="low"))
 
 
@@ -314,7 +316,8 @@ def test_compatible_parse_drops_reasoning_fields_and_think_blocks(name: str) -> 
 def test_parse_refusal_and_error_bodies() -> None:
     provider = get_provider("openai")
     refusal = provider.parse_response(ok(chat(None, refusal="I can't help with that.")))
-    assert refusal.error == "refusal: I can't help with that." and refusal.text == ""
+    assert refusal.refusal == "I can't help with that." and refusal.text == ""
+    assert refusal.error is None
     error_body = {"error": {"message": "context too long", "type": "invalid_request_error"}}
     failed = provider.parse_response(RawResult(400, error_body))
     assert failed.error == "invalid_request_error: context too long"
@@ -379,10 +382,10 @@ def test_gemini_parse_skips_thought_parts_and_reports_usage() -> None:
     }
 
 
-def test_gemini_blocked_prompt_and_error_are_errors() -> None:
+def test_gemini_blocked_prompt_is_refused_and_error_is_an_error() -> None:
     provider = get_provider("gemini")
     blocked = provider.parse_response(ok({"promptFeedback": {"blockReason": "SAFETY"}}))
-    assert blocked.error == "prompt blocked: SAFETY"
+    assert blocked.refusal == "prompt blocked: SAFETY" and blocked.error is None
     error = {"code": 400, "message": "Invalid image", "status": "INVALID_ARGUMENT"}
     assert provider.parse_response(RawResult(400, error)).error == "INVALID_ARGUMENT: Invalid image"
 

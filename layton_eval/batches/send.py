@@ -16,7 +16,7 @@ from layton_eval.batches.submit import Submitter
 from layton_eval.errors import BatchError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import PRICES_AS_OF, estimate_cost
+from layton_eval.pricing import UserPrice, estimate_cost
 from layton_eval.runs.manifest import BatchPhase
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.settings import Settings, require_api_key
@@ -45,6 +45,8 @@ class SendOptions:
     completion_window: str = "24h"
     force: bool = False
     retry_failed: bool = False
+    include_refused: bool = False  # with retry_failed: resend refused answers too
+    price: UserPrice | None = None  # the user's batch price, kept in the run
 
 
 class PlannedBatch(BaseModel):
@@ -68,7 +70,7 @@ class SendPlan(BaseModel):
     input_tokens: int
     assumed_output_tokens: int
     estimated_cost_usd: float | None
-    prices_as_of: str = PRICES_AS_OF
+    price_source: str  # where the price comes from, or why it is unknown
     #: The provider can list batches (else an interrupted send cannot be looked up there).
     can_list: bool = True
 
@@ -132,6 +134,7 @@ def plan_send(
     completion_window: str = "24h",
     ids: list[str] | None = None,
     purpose: str = "initial",
+    price: UserPrice | None = None,
 ) -> tuple[SendPlan, list[list[tuple[str, dict[str, t.Any]]]]]:
     """Render the run's requests for ``provider`` and split them into batches (no HTTP)."""
     wanted = set(ids) if ids is not None else None
@@ -143,6 +146,7 @@ def plan_send(
         provider=provider,
         completion_window=completion_window,
         purpose=purpose,
+        price=price or run.manifest.price,
     )
 
 
@@ -154,8 +158,10 @@ def plan_requests(
     provider: str,
     completion_window: str = "24h",
     purpose: str = "initial",
+    price: UserPrice | None = None,
 ) -> tuple[SendPlan, list[list[tuple[str, dict[str, t.Any]]]]]:
-    """Native bodies of ``requests`` for ``provider``, grouped into batches, with the estimate."""
+    """Native bodies of ``requests`` for ``provider``, grouped into batches, with the estimate
+    (at ``price`` when the user gave one)."""
     impl = impl_of(provider)
     impl.validate_completion_window(completion_window)
     if not requests:
@@ -165,7 +171,7 @@ def plan_requests(
         impl.validate_custom_id(custom_id)
     sizes = [impl.request_size(body) for _, body in items]
     groups = _chunks(items, sizes, impl)
-    cost = estimate_cost(provider, options.model, requests)
+    cost = estimate_cost(provider, options.model, requests, price)
     plan = SendPlan(
         run=label,
         provider=provider,
@@ -187,6 +193,7 @@ def plan_requests(
         assumed_output_tokens=cost.output_tokens,
         estimated_cost_usd=cost.usd,
         can_list=impl.supports_listing,
+        price_source=cost.source,
     )
     return plan, [[items[i] for i in group] for group in groups]
 
@@ -213,13 +220,15 @@ def _check_can_send(run: Run, options: SendOptions) -> None:
 
 def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
     """Which requests this send covers (``None``: all of them), or why it must not happen."""
+    if options.include_refused and not options.retry_failed:
+        raise UsageError("--include-refused goes with --retry-failed")
     _check_can_send(run, options)
     if not options.retry_failed:
         return None
     from layton_eval.batches.fetch import rebuild_outputs
 
     rebuild_outputs(run)  # outputs.jsonl lost or cut: the raw results on disk still count
-    ids = retry_ids(run)
+    ids = retry_ids(run, include_refused=options.include_refused)
     if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
         raise RunError(
             f"run {run.name} has batches that were not fetched yet; "
@@ -227,6 +236,12 @@ def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
             run=run.name,
         )
     if not ids:
+        refused = len(retry_ids(run, include_refused=True))
+        if refused:
+            raise RunError(
+                f"nothing to retry in run {run.name}: {refused} refused answer(s) are kept as "
+                "the model's answers (counted incorrect); add --include-refused to resend them"
+            )
         raise RunError(f"every riddle of run {run.name} has a valid output; nothing to retry")
     return ids
 
@@ -255,6 +270,7 @@ def send_run(
             completion_window=options.completion_window,
             ids=ids,
             purpose="retry" if options.retry_failed else "initial",
+            price=options.price,
         )
         if dry_run:
             step = Step.send_dry_run
@@ -266,6 +282,7 @@ def send_run(
             plan=plan,
         )
         run.manifest.provider, run.manifest.model = provider, model
+        run.manifest.price = options.price or run.manifest.price
         for old in run.manifest.batches:
             if options.force and old.phase is BatchPhase.submitting:
                 old.phase = BatchPhase.rejected  # the user chose to stop waiting for it

@@ -15,7 +15,7 @@ from rich.text import Text
 from layton_eval.batches.reconcile import Intent, ReconcileResult
 from layton_eval.batches.send import SendPlan, SendResult
 from layton_eval.batches.status import RunStatus
-from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
+from layton_eval.cards.prepare import cost_line, estimate, fields_table, next_step, usd
 from layton_eval.jury.send import JuryStart
 from layton_eval.runs.outputs import FetchResult
 from layton_eval.runs.store import RunEntry
@@ -55,7 +55,7 @@ def no_listing_warning(provider: str) -> str:
 
 def send_confirm_card(plan: SendPlan) -> Panel:
     """What a paid send is about to submit, and what it should cost (asked before sending)."""
-    cost = estimate(plan.estimated_cost_usd, plan.prices_as_of, plan.assumed_output_tokens)
+    cost = estimate(plan.estimated_cost_usd, plan.price_source, plan.assumed_output_tokens)
     rows: list[tuple[str, RenderableType]] = [
         ("Run", plan.run),
         ("Provider", plan.provider),
@@ -93,7 +93,7 @@ def _age(when: dt.datetime | None) -> str:
 
 def send_card(result: SendResult) -> Panel:
     plan = result.plan
-    cost = estimate(plan.estimated_cost_usd, plan.prices_as_of, plan.assumed_output_tokens)
+    cost = estimate(plan.estimated_cost_usd, plan.price_source, plan.assumed_output_tokens)
     rows: list[tuple[str, RenderableType]] = [
         ("Run", plan.run),
         ("Provider", f"{plan.provider} / {plan.model}"),
@@ -263,6 +263,12 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
         ("Riddles", f"{result.total}"),
         ("Valid", Text(f"{result.ok}", style="green")),
         ("Unreadable", Text(f"{result.invalid}", style="yellow" if result.invalid else "")),
+        (
+            "Truncated",
+            Text(f"{result.truncated}", style="yellow" if result.truncated else "")
+            + Text("  (cut at the token limit)" if result.truncated else ""),
+        ),
+        ("Refused", _refused(result)),
         ("Failed", Text(f"{result.failed}", style="red" if result.failed else "")),
     ]
     if result.missing:
@@ -272,11 +278,7 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
         tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
     rows += [
         ("Tokens", tokens),
-        (
-            "Cost",
-            usd(result.cost_usd)
-            + (f"  (batch prices of {result.prices_as_of})" if result.cost_usd is not None else ""),
-        ),
+        ("Cost", cost_line(result.cost_usd, result.price_source)),
         ("Fetched batches", ", ".join(result.fetched_batches) or "none new"),
     ]
     if result.waiting_batches:
@@ -337,6 +339,20 @@ def _intent_rows(intent: Intent) -> list[tuple[str, RenderableType]]:
     if intent.detail:
         rows.append(("  note", intent.detail))
     return rows
+
+
+def _refused(result: FetchResult, shown: int = 3) -> Text:
+    """How many answers were refused (counted incorrect, not resent), with the providers'
+    reasons of the first few."""
+    text = Text(f"{result.refused}", style="magenta" if result.refused else "")
+    if not result.refused:
+        return text
+    text.append("  (counted incorrect; --retry-failed --include-refused to resend)")
+    for custom_id, reason in list(result.refusals.items())[:shown]:
+        text.append(f"\n{custom_id}: {reason}")
+    if len(result.refusals) > shown:
+        text.append(f"\n... and {len(result.refusals) - shown} more")
+    return text
 
 
 def reconcile_card(result: ReconcileResult) -> Panel:

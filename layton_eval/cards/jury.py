@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -32,11 +32,14 @@ def jury_start_card(result: JuryStart) -> Panel:
             batches,
             usd(plan.estimated_cost_usd),
         )
-    rows = [
+    rows: list[tuple[str, RenderableType]] = [
         ("Run", result.run),
         ("Panel", ", ".join(judge.key for judge in result.panel)),
         ("Judged", f"{result.judged} riddles"),
-        ("Not judged", f"{len(result.not_judged)} (failed or unreadable predictions: incorrect)"),
+        (
+            "Not judged",
+            f"{len(result.not_judged)} (failed, unreadable, truncated or refused: incorrect)",
+        ),
     ]
     if result.without_gold:
         rows.append(
@@ -48,7 +51,13 @@ def jury_start_card(result: JuryStart) -> Panel:
         )
     if result.already_sent:
         rows.append(("Already sent", ", ".join(result.already_sent) + "  (left alone)"))
-    rows.append(("Estimated judging cost", usd(result.estimated_cost_usd) + "  (estimate)"))
+    if result.panel_note:
+        rows.append(("Calibration", Text(result.panel_note, style="yellow")))
+    if result.estimated_cost_usd is None:
+        rows.append(("Estimated judging cost", "unknown: give each judge without a known price "
+                     "a 'price' in the jury config"))  # fmt: skip
+    else:
+        rows.append(("Estimated judging cost", usd(result.estimated_cost_usd) + "  (estimate)"))
     if result.dry_run:
         rows.append(("Dry run", "nothing was sent"))
     return Panel(
@@ -74,7 +83,7 @@ def jury_card(summary: JurySummary) -> Panel:
         )
     agreement = ", ".join(f"{pair} {_pct(v)}" for pair, v in summary.pairwise_agreement.items())
     kappa = "-" if summary.fleiss_kappa is None else f"{summary.fleiss_kappa:.3f}"
-    rows = [
+    rows: list[tuple[str, RenderableType]] = [
         ("Run", summary.run),
         ("Riddles", f"{summary.riddles} ({summary.not_judged} not judged: counted incorrect)"),
         ("Agreement", agreement or "-"),
@@ -86,6 +95,12 @@ def jury_card(summary: JurySummary) -> Panel:
         ),
         ("Raw jury mean", _pct(summary.jury_mean) + "  (uncalibrated, both_correct)"),
         *([("Still judging", ", ".join(summary.waiting))] if summary.waiting else []),
+        *[(f"Judge {j.key}", Text(j.note, style="red")) for j in summary.judges if j.note],
+        *(
+            [("Calibration", Text(summary.panel_note, style="yellow"))]
+            if summary.panel_note
+            else []
+        ),
         ("Files", "\n".join(summary.files.values())),
     ]
     return Panel(

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from layton_eval.prepare import PrepareResult
 
-__all__ = ["estimate", "fields_table", "next_step", "prepare_card", "usd"]
+__all__ = ["cost_line", "estimate", "fields_table", "next_step", "prepare_card", "usd"]
 
 
 def fields_table(rows: Sequence[tuple[str, RenderableType]]) -> Table:
@@ -29,16 +29,19 @@ def next_step(command: str) -> Text:
 
 
 def usd(value: float | None) -> str:
-    return "unknown (model not in the price table)" if value is None else f"${value:,.2f}"
+    return "unknown" if value is None else f"${value:,.2f}"
 
 
-def estimate(cost: float | None, prices_as_of: str, output_tokens: int) -> str:
-    """An estimated cost with the assumptions it rests on."""
+def cost_line(cost: float | None, source: str) -> str:
+    """A cost and where its price comes from (or why it is unknown)."""
+    return source if cost is None else f"{usd(cost)}  ({source})"
+
+
+def estimate(cost: float | None, source: str, output_tokens: int) -> str:
+    """An estimated cost with the price's source and the assumption it rests on."""
     if cost is None:
-        return usd(None)
-    return (
-        f"{usd(cost)}  (batch prices of {prices_as_of}; ~{output_tokens:,} output tokens assumed)"
-    )
+        return source
+    return f"{usd(cost)}  ({source}; ~{output_tokens:,} output tokens assumed)"
 
 
 def prepare_card(result: PrepareResult) -> Panel:
@@ -50,7 +53,7 @@ def prepare_card(result: PrepareResult) -> Panel:
     model = f"{result.provider or '?'} / {result.model or '?'}"
     if not (result.provider and result.model):
         model += "  (set at send with --provider/--model)"
-    cost = estimate(result.estimated_cost_usd, result.prices_as_of, result.assumed_output_tokens)
+    cost = estimate(result.estimated_cost_usd, result.price_source, result.assumed_output_tokens)
     if not result.model:
         cost = "unknown until a model is chosen"
     dataset = result.dataset.location + (

@@ -9,11 +9,14 @@ import typer
 
 from layton_eval.commands.options import (
     JsonOpt,
+    PriceInOpt,
+    PriceOutOpt,
     RunArg,
     YesOpt,
     complete_provider,
     confirm_spending,
     interactive,
+    user_price,
 )
 
 if t.TYPE_CHECKING:
@@ -83,6 +86,14 @@ RetryFailedOpt = t.Annotated[
         help="Resend only riddles without a valid prediction, as a new batch of the run.",
     ),
 ]
+IncludeRefusedOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--include-refused",
+        help="With --retry-failed: resend refused answers too (by default a refusal is kept "
+        "as the model's answer and counts as incorrect).",
+    ),
+]
 ForceOpt = t.Annotated[
     bool,
     typer.Option(
@@ -148,6 +159,9 @@ def send(
     timeout: TimeoutOpt = None,
     completion_window: CompletionWindowOpt = "24h",
     retry_failed: RetryFailedOpt = False,
+    include_refused: IncludeRefusedOpt = False,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
@@ -163,6 +177,8 @@ def send(
         completion_window=completion_window,
         force=force,
         retry_failed=retry_failed,
+        include_refused=include_refused,
+        price=user_price(price_in, price_out),
     )
     if not dry_run:
         _before_paying(run, options, settings, ask=not yes and not json_ and interactive())
@@ -352,11 +368,11 @@ def _reconcile(
         out_console().print(reconcile_card(result))
 
 
-def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
+def _fetch_and_show(run: Run, settings: Settings, *, json_: bool, price: t.Any = None) -> None:
     from layton_eval.console import emit_json, out_console
     from layton_eval.family import fetch_family
 
-    fetched = fetch_family(run, settings=settings)
+    fetched = fetch_family(run, settings=settings, price=price)
     if json_:
         emit_json(fetched)
         return
@@ -373,7 +389,12 @@ def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
         console.print(jury_card(fetched.jury))
 
 
-def fetch(run_name: RunArg = None, json_: JsonOpt = False) -> None:
+def fetch(
+    run_name: RunArg = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    json_: JsonOpt = False,
+) -> None:
     """Download the results of finished batches: predictions (and judges' verdicts)."""
     run, settings = _store_run(run_name, _has_batches)
-    _fetch_and_show(run, settings, json_=json_)
+    _fetch_and_show(run, settings, json_=json_, price=user_price(price_in, price_out))

@@ -18,11 +18,12 @@ from layton_eval.commands.options import (
 )
 
 JuryConfigOpt = t.Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--jury-config",
-        help="JSON or TOML file naming the judge pool, the panel and the substitute "
-        "(default: layton-eval's jury).",
+        help="A preset ('default': layton-eval's pool with retired judges replaced by their "
+        "successors; 'published': exactly the calibration set's judges) or a JSON or TOML file "
+        "naming the judge pool, the panel and the substitute.",
         show_default=False,
     ),
 ]

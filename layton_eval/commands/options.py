@@ -15,6 +15,9 @@ __all__ = [
     "CalibrationOnlyOpt",
     "CalibrationOpt",
     "DataDirOpt",
+    "PriceInOpt",
+    "PriceOutOpt",
+    "user_price",
     "DatasetOpt",
     "ForceOpt",
     "JsonOpt",
@@ -69,6 +72,17 @@ def parse_params(pairs: list[str] | None) -> dict[str, t.Any]:
         except json.JSONDecodeError:
             params[key.strip()] = value
     return params
+
+
+def user_price(price_in: float | None, price_out: float | None) -> t.Any:
+    """The user's batch price (a ``UserPrice``), or ``None``; both halves or neither."""
+    if price_in is None and price_out is None:
+        return None
+    if price_in is None or price_out is None:
+        raise UsageError("--price-in and --price-out go together (USD per M tokens)")
+    from layton_eval.pricing import UserPrice
+
+    return UserPrice(input=price_in, output=price_out)
 
 
 def interactive() -> bool:
@@ -151,5 +165,25 @@ CalibrationOnlyOpt = t.Annotated[
     typer.Option(
         "--calibration-only",
         help="Calibrate with the --calibration files alone, without the published set.",
+    ),
+]
+PriceInOpt = t.Annotated[
+    float | None,
+    typer.Option(
+        "--price-in",
+        min=0.0,
+        help="Batch price of input tokens, USD per million, for a model without a known price "
+        "(with --price-out; replaces the genai-prices list price).",
+        show_default=False,
+    ),
+]
+PriceOutOpt = t.Annotated[
+    float | None,
+    typer.Option(
+        "--price-out",
+        min=0.0,
+        help="Batch price of output tokens (reasoning included), USD per million (with "
+        "--price-in).",
+        show_default=False,
     ),
 ]

@@ -13,10 +13,13 @@ from layton_eval.commands.options import (
     DatasetOpt,
     ForceOpt,
     JsonOpt,
+    PriceInOpt,
+    PriceOutOpt,
     RevisionOpt,
     SplitOpt,
     complete_provider,
     parse_params,
+    user_price,
 )
 
 if t.TYPE_CHECKING:
@@ -120,6 +123,8 @@ def prepare(
     reasoning_effort: ReasoningEffortOpt = None,
     thinking_budget: ThinkingBudgetOpt = None,
     param: ParamOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
     limit: LimitOpt = None,
     ids: IdsOpt = None,
     name: NameOpt = None,
@@ -143,6 +148,7 @@ def prepare(
         provider=provider,
         model=model,
         sampling=sampling,
+        price=user_price(price_in, price_out),
         name=check_name(name) if name else None,
         ids=wanted or None,
         limit=limit,

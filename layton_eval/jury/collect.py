@@ -15,11 +15,12 @@ from pydantic import BaseModel, Field
 
 from layton_eval.answers import Verdict
 from layton_eval.interchange import JudgeRecord
+from layton_eval.jury.panel import panel_note, retirement_hint
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import JudgeRef
 from layton_eval.runs.outputs import OutputRecord, load_outputs
-from layton_eval.runs.predictions import load_predictions
+from layton_eval.runs.predictions import Prediction, load_predictions
 from layton_eval.stats.agreement import fleiss_kappa, pairwise_agreement
 
 if t.TYPE_CHECKING:
@@ -49,6 +50,7 @@ class JudgeStats(BaseModel):
     justification_rate: float | None
     both_rate: float | None
     file: str
+    note: str | None = None  # what to do when its requests failed with "model not found"
 
 
 class JurySummary(BaseModel):
@@ -63,6 +65,8 @@ class JurySummary(BaseModel):
     fleiss_kappa: float | None
     missing: dict[str, list[str]]  # riddle id -> judge keys without a verdict
     waiting: list[str] = Field(default_factory=list)  # judges whose batches are still out
+    #: How the panel differs from the calibration set's judges (None: it does not).
+    panel_note: str | None = None
     jury_mean: float | None  # raw (uncalibrated) mean of both_correct jury values
     files: dict[str, str]
     next_command: str
@@ -117,7 +121,10 @@ def _collect_judge(
         layout.judge_file(run.manifest, judge), (r.model_dump(mode="json") for r in records)
     )
     mine = [verdicts[cid][judge.key] for cid in child.manifest.ids]
-    return _judge_stats(judge, mine, str(path))
+    stats = _judge_stats(judge, mine, str(path))
+    errors = (o.error for o in outputs.values() if o.error)
+    hints = (retirement_hint(judge.provider, judge.model, error) for error in errors)
+    return stats.model_copy(update={"note": next((h for h in hints if h), None)})
 
 
 def _judge_stats(judge: JudgeRef, mine: list[Verdict | None], file: str) -> JudgeStats:
@@ -158,7 +165,7 @@ def _jury_rows(run: Run, keys: list[str], verdicts: Verdicts) -> list[dict[str, 
             {
                 "id": cid,
                 "judged": judged,
-                "reason": None if judged else "prediction failed or unreadable: counted incorrect",
+                "reason": None if judged else _not_judged(predictions.get(cid)),
                 "without_gold": cid in without_gold,
                 "verdicts": {key: (v.model_dump() if v else None) for key, v in per.items()},
                 "jury": values,
@@ -167,6 +174,16 @@ def _jury_rows(run: Run, keys: list[str], verdicts: Verdicts) -> list[dict[str, 
             }
         )
     return rows
+
+
+def _not_judged(prediction: Prediction | None) -> str:
+    """Why a riddle was not judged (it counts as incorrect)."""
+    if prediction is None:
+        return "no prediction: counted incorrect"
+    if prediction.status == "refused":
+        return f"answer refused ({prediction.refusal}): counted incorrect"
+    what = {"truncated": "cut at the token limit", "invalid": "unreadable"}
+    return f"prediction {what.get(prediction.status, 'failed')}: counted incorrect"
 
 
 def _both(verdict: dict[str, bool]) -> bool:
@@ -212,5 +229,6 @@ def _summary(
         jury_mean=sum(jury_values) / len(jury_values) if jury_values else None,
         files=files,
         waiting=waiting,
+        panel_note=panel_note(judge.model for judge in stats),
         next_command=next_command(Step.verdicts, facts) or "",
     )

@@ -1,15 +1,21 @@
 """Who judges: the pool of judges, the panel of three, and the no-self-judging rule.
 
-A panel of three judges is drawn from a pool (by default the pool of layton-eval, see
-``docs/methodology.md``). The evaluated model's own provider never judges it: its judge is
-replaced by the substitute (Mistral by default). A JSON or TOML file can describe another pool.
+A panel of three judges is drawn from a pool. Pools are data (``layton_eval/data/juries``):
+``published`` is exactly the pool that judged the calibration set (see
+``docs/methodology.md``); ``default`` is the same pool with every judge that is no longer served
+replaced by its successor (``retired.toml``: dated, with its source). The evaluated model's own
+provider never judges it: its judge is replaced by the substitute (Mistral). A JSON or TOML file
+can describe another pool.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import tomllib
 import typing as t
+from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -17,15 +23,26 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from layton_eval.choices import ReasoningEffort
 from layton_eval.errors import ConfigError, JuryError
 from layton_eval.neutral import SamplingOptions
+from layton_eval.pricing import UserPrice
 from layton_eval.runs.layout import sanitize_name
 
 __all__ = [
     "DEFAULT_JURY",
+    "PRESETS",
     "JudgeSpec",
     "JuryConfig",
+    "Retirement",
+    "calibration_judges",
     "choose_panel",
     "load_jury_config",
+    "panel_note",
+    "preset",
+    "retirement",
+    "retirement_hint",
 ]
+
+#: The jury presets, by name (files ``layton_eval/data/juries/<name>.toml``).
+PRESETS = ("default", "published")
 
 
 class JudgeSpec(BaseModel):
@@ -39,6 +56,8 @@ class JudgeSpec(BaseModel):
     reasoning_effort: ReasoningEffort | None = None
     thinking_budget: int | None = None
     params: dict[str, t.Any] = Field(default_factory=dict)
+    #: A batch price for a model genai-prices does not know (USD per M tokens).
+    price: UserPrice | None = None
 
     @model_validator(mode="after")
     def _default_key(self) -> JudgeSpec:
@@ -82,37 +101,42 @@ class JuryConfig(BaseModel):
         return next(judge for judge in self.judges if judge.key == key)
 
 
-#: The pool and rule of layton-eval: three of four judges, never the evaluated provider's own.
-DEFAULT_JURY = JuryConfig(
-    judges=[
-        JudgeSpec(provider="openai", model="gpt-5.1-2025-11-13", reasoning_effort="high"),
-        JudgeSpec(provider="gemini", model="gemini-3-pro-preview", reasoning_effort="high"),
-        JudgeSpec(
-            provider="anthropic",
-            model="claude-opus-4-5-20251101",
-            thinking_budget=32_000,
-            max_tokens=64_000,
-        ),
-        JudgeSpec(provider="mistral", model="mistral-large-2512"),
-    ],
-    panel=[
-        "openai_gpt-5.1-2025-11-13",
-        "gemini_gemini-3-pro-preview",
-        "anthropic_claude-opus-4-5-20251101",
-    ],
-    substitute="mistral_mistral-large-2512",
-)
+def _data(name: str) -> dict[str, t.Any]:
+    ref = resources.files("layton_eval") / "data" / "juries" / f"{name}.toml"
+    return tomllib.loads(ref.read_text(encoding="utf-8"))
 
 
-def load_jury_config(path: Path | None) -> JuryConfig:
-    """The default jury, or the one described by a JSON or TOML file."""
-    if path is None:
-        return DEFAULT_JURY
+@functools.cache
+def preset(name: str) -> JuryConfig:
+    """The jury preset ``name`` (one of :data:`PRESETS`)."""
+    return JuryConfig.model_validate(_data(name))
+
+
+def __getattr__(attr: str) -> t.Any:
+    # DEFAULT_JURY is read from its data file on first use, not when the module is imported
+    if attr == "DEFAULT_JURY":
+        return preset("default")
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+
+
+if t.TYPE_CHECKING:
+    DEFAULT_JURY: JuryConfig
+
+
+def load_jury_config(value: Path | str | None) -> JuryConfig:
+    """The default jury, a preset (``published``...) or the one a JSON or TOML file describes."""
+    if value is None:
+        return preset("default")
+    path = Path(value)
+    if not path.exists() and str(value) in PRESETS:
+        return preset(str(value))
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        raw = tomllib.loads(text) if Path(path).suffix == ".toml" else json.loads(text)
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except FileNotFoundError as exc:
-        raise ConfigError(f"jury config {path} does not exist") from exc
+        raise ConfigError(
+            f"jury config {path} does not exist (presets: {', '.join(PRESETS)})"
+        ) from exc
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"jury config {path} is not valid JSON/TOML: {exc}") from exc
     try:
@@ -121,6 +145,72 @@ def load_jury_config(path: Path | None) -> JuryConfig:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "config"
         raise ConfigError(f"jury config {path}: {where}: {first['msg']}") from exc
+
+
+class Retirement(BaseModel):
+    """A judge model no longer served, and the model that replaces it."""
+
+    provider: str
+    model: str
+    retired_on: str
+    successor: str
+    source: str
+
+
+@functools.cache
+def _retirements() -> tuple[Retirement, ...]:
+    return tuple(Retirement.model_validate(row) for row in _data("retired")["retired"])
+
+
+def retirement(provider: str, model: str) -> Retirement | None:
+    """Whether ``model`` at ``provider`` is known to be no longer served."""
+    return next((r for r in _retirements() if (r.provider, r.model) == (provider, model)), None)
+
+
+_NOT_FOUND = re.compile(
+    r"not[ _]?found|does not exist|no such model|unknown model|is not supported", re.I
+)
+
+
+def retirement_hint(provider: str, model: str, error: str) -> str | None:
+    """What to do when a judge's batch failed with "model not found" (``None``: another error)."""
+    if not _NOT_FOUND.search(error):
+        return None
+    gone = retirement(provider, model)
+    if gone is None:
+        return (
+            f"{provider} does not serve {model} (retired or misspelled?): name another judge "
+            "in a jury config (--jury-config FILE)"
+        )
+    return (
+        f"{model} is no longer served ({gone.retired_on}; {gone.source}); its successor is "
+        f"{gone.successor}: use --jury-config default, or a jury config naming it"
+    )
+
+
+def calibration_judges() -> list[str]:
+    """The judge models of the calibration set (the ``published`` preset's pool)."""
+    return [judge.model for judge in preset("published").judges]
+
+
+def panel_note(models: t.Iterable[str], known: t.Sequence[str] | None = None) -> str | None:
+    """How a panel of ``models`` differs from the calibration set's judges (``known``, by
+    default the ``published`` pool) (``None``: it does not): the calibration assumes them."""
+    known = list(known) if known is not None else calibration_judges()
+    others = [model for model in models if model not in known]
+    if not others:
+        return None
+    replaced = [
+        f"{model} for the retired {r.model}"
+        for model in others
+        for r in _retirements()
+        if r.successor == model
+    ]
+    detail = "; ".join(replaced) if replaced else ", ".join(others)
+    return (
+        f"the panel differs from the judges of the calibration set ({detail}): the calibration "
+        "assumes those judges, so the score is less comparable with the published ones"
+    )
 
 
 def choose_panel(

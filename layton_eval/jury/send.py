@@ -15,8 +15,15 @@ from pydantic import BaseModel, Field
 
 from layton_eval.answers import Answer
 from layton_eval.batches.send import SendOptions, SendResult, plan_requests, send_run
-from layton_eval.errors import JuryError, RunError
-from layton_eval.jury.panel import DEFAULT_JURY, JudgeSpec, JuryConfig, choose_panel
+from layton_eval.errors import BatchError, JuryError, RunError
+from layton_eval.jury.panel import (
+    JudgeSpec,
+    JuryConfig,
+    choose_panel,
+    panel_note,
+    preset,
+    retirement_hint,
+)
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.prepare import load_run_dataset
@@ -38,7 +45,7 @@ __all__ = ["JudgeSend", "JuryOptions", "JuryStart", "start_jury"]
 class JuryOptions:
     """How ``layton jury`` should send the panel (see its ``--help``)."""
 
-    config: JuryConfig = dataclasses.field(default_factory=lambda: DEFAULT_JURY)
+    config: JuryConfig = dataclasses.field(default_factory=lambda: preset("default"))
     allow_self_judging: bool = False
     force: bool = False
     retry_missing: bool = False
@@ -64,6 +71,8 @@ class JuryStart(BaseModel):
     without_gold: list[str]
     judges: list[JudgeSend]
     already_sent: list[str] = Field(default_factory=list)  # judges left alone, sent before
+    #: How the panel differs from the calibration set's judges (None: it does not).
+    panel_note: str | None = None
     estimated_cost_usd: float | None
     dry_run: bool
     next_command: str
@@ -111,6 +120,7 @@ def start_jury(
         without_gold=without_gold,
         judges=sends,
         already_sent=already_sent,
+        panel_note=panel_note(judge.model for judge in panel),
         estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
         dry_run=dry_run,
         next_command=next_command(step, Facts(run=run.name)) or "",
@@ -179,6 +189,7 @@ class _Sender:
                 GenerationOptions(model=judge.model, **judge.sampling.model_dump()),
                 provider=judge.provider,
                 completion_window=window,
+                price=judge.price,
             )
             command = next_command(Step.jury_dry_run, Facts(run=self.run.name)) or ""
             return JudgeSend(
@@ -190,12 +201,18 @@ class _Sender:
             requests,
             force=True,
         )
-        sent = send_run(
-            child,
-            SendOptions(completion_window=window),
-            settings=self.settings,
-            client_factory=self.client_factory,
-        )
+        try:
+            sent = send_run(
+                child,
+                SendOptions(completion_window=window),
+                settings=self.settings,
+                client_factory=self.client_factory,
+            )
+        except BatchError as exc:
+            hint = retirement_hint(judge.provider, judge.model, str(exc))
+            if hint is None:
+                raise
+            raise JuryError(f"judge {judge.key}: {exc}; {hint}") from exc
         return JudgeSend(judge=judge, send=sent)
 
     def missing(self, panel: list[JudgeSpec], children: dict[str, Run]) -> list[JudgeSend]:
@@ -208,10 +225,13 @@ class _Sender:
                     f"judge {judge.key} was never sent for run {run.name}; run 'layton jury "
                     f"{run.name}' first"
                 )
-            if not retry_ids(child):
+            # a judge's refusal is no verdict: resend it with the missing ones
+            if not retry_ids(child, include_refused=True):
                 continue
             options = SendOptions(
-                completion_window=self.options.completion_window, retry_failed=True
+                completion_window=self.options.completion_window,
+                retry_failed=True,
+                include_refused=True,
             )
             sent = send_run(
                 child,
@@ -236,6 +256,7 @@ def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str]) -> RunManifest:
         provider=judge.provider,
         model=judge.model,
         sampling=judge.sampling,
+        price=judge.price,
         dataset=parent.dataset,
         prompts=parent.prompts,
         ids=ids,

@@ -32,8 +32,31 @@ class HttpCalls:
     """Retried read-only calls and translated HTTP errors (see the module docstring)."""
 
     name: t.ClassVar[str]
+    #: The provider's public API (scheme and host).
+    base_url: t.ClassVar[str]
+    #: The path every API path of the provider starts with; an endpoint override ending with it
+    #: (the SDKs' convention, e.g. ``https://gateway.example/v1``) has it removed.
+    api_prefix: t.ClassVar[str] = "/v1"
     sleep: Callable[[float], Awaitable[t.Any]]
     retry_delays: tuple[float, ...]
+
+    def api_base(self) -> str:
+        """Where calls go: the provider's public API, or the endpoint set by
+        ``LAYTON_<PROVIDER>_BASE_URL`` (``OPENAI_BASE_URL`` for openai), read at call time.
+
+        batchling appends the full API paths (``/v1/files``...) to it, so an override's trailing
+        ``api_prefix`` is removed and any other path is kept as a gateway's prefix.
+        """
+        from layton_eval.settings import get_settings
+
+        override = get_settings().base_url(self.name)
+        if override is None:
+            return self.base_url
+        return (
+            override.removesuffix(self.api_prefix)
+            if override.endswith(self.api_prefix)
+            else override
+        )
 
     @property
     def api_key_var(self) -> str:

@@ -18,8 +18,9 @@ __all__ = ["MetadataPayloadMixin", "trace_calls"]
 class MetadataPayloadMixin:
     """Sends layton's metadata instead of batchling's fixed ``{"description": ...}``.
 
-    Mixed into the OpenAI-shaped adapters (openai, groq, doubleword, together, mistral) whose
-    create-batch payload has a ``metadata`` field; ``list_batches`` reads it back.
+    Mixed into the OpenAI-shaped adapters (openai, groq, doubleword, mistral) whose create-batch
+    payload has a ``metadata`` field; ``list_batches`` reads it back. (Together's create call
+    has no such field: docs/providers.md, D9.)
     """
 
     layton_metadata: dict[str, str] | None = None

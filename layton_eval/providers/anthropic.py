@@ -8,7 +8,6 @@ import typing as t
 import httpx
 from batchling.providers.anthropic import AnthropicProvider
 
-from layton_eval.errors import UsageError
 from layton_eval.neutral import (
     ContentPart,
     GenerationOptions,
@@ -18,6 +17,7 @@ from layton_eval.neutral import (
     Usage,
 )
 from layton_eval.providers._http import error_text
+from layton_eval.providers._options import check_options
 from layton_eval.providers.base import Provider
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import as_int, merge_params, parse_time, with_json_instruction
@@ -26,7 +26,6 @@ __all__ = ["Anthropic"]
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 8192
-MIN_THINKING_BUDGET = 1024
 
 # Error type of an `errored` result -> the HTTP status the same error has on the live API.
 _ERROR_STATUS = {
@@ -105,8 +104,7 @@ class Anthropic(Provider):
     # ------------------------------------------------------------------------------ rendering
 
     def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
-        if options.reasoning_effort is not None:
-            raise UsageError("anthropic takes a thinking budget, not a reasoning effort")
+        check_options(self.name, options, options.model)
         body: dict[str, t.Any] = {
             "model": options.model,
             "max_tokens": options.max_tokens or DEFAULT_MAX_TOKENS,
@@ -114,19 +112,8 @@ class Anthropic(Provider):
             "messages": [{"role": "user", "content": [self._part(part) for part in request.parts]}],
         }
         budget = options.thinking_budget
-        if budget is not None:
-            if budget < MIN_THINKING_BUDGET:
-                raise UsageError(
-                    f"anthropic needs a thinking budget of at least {MIN_THINKING_BUDGET} tokens"
-                )
-            if options.temperature is not None:
-                raise UsageError("anthropic does not accept a temperature together with thinking")
+        if budget is not None:  # checked: at least 1024, below max tokens, no temperature
             body["max_tokens"] = options.max_tokens or budget + DEFAULT_MAX_TOKENS
-            if body["max_tokens"] <= budget:
-                raise UsageError(
-                    f"anthropic needs max tokens ({body['max_tokens']}) above the thinking "
-                    f"budget ({budget})"
-                )
             body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         elif options.temperature is not None:
             body["temperature"] = options.temperature
@@ -153,6 +140,7 @@ class Anthropic(Provider):
             if isinstance(block, dict) and block.get("type") == "text"  # skips (redacted_)thinking
         )
         usage = body.get("usage") or {}
+        stop = body.get("stop_reason")
         return ModelOutput(
             text=text.strip(),
             usage=Usage(
@@ -161,7 +149,10 @@ class Anthropic(Provider):
                 + as_int(usage.get("cache_read_input_tokens")),
                 output_tokens=as_int(usage.get("output_tokens")),
             ),
-            finish_reason=body.get("stop_reason"),
+            finish_reason=stop,
+            # Claude's safety classifiers stopped the answer (any text so far is kept as text)
+            refusal="stop_reason refusal: Claude declined to answer" if stop == "refusal" else None,
+            truncated=stop == "max_tokens",
         )
 
     # -------------------------------------------------------------------------------- polling

@@ -168,7 +168,7 @@ class Provider(Limits, HttpCalls, ABC):
                 custom_id=custom_id,
                 params={
                     "method": "POST",
-                    "url": self.base_url,
+                    "url": self.api_base(),
                     "endpoint": endpoint,
                     "headers": headers,
                     "body": json.dumps(body).encode("utf-8"),
@@ -370,7 +370,7 @@ class Provider(Limits, HttpCalls, ABC):
     def _target(self, adapter: t.Any, api_key: str) -> tuple[str, dict[str, str]]:
         """Base URL and API headers the way batchling derives them after a submission."""
         context = adapter.build_resume_context(
-            host=self.base_url, headers=self.auth_headers(api_key)
+            host=self.api_base(), headers=self.auth_headers(api_key)
         )
         return context.base_url, context.api_headers
 

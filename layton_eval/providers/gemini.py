@@ -18,6 +18,7 @@ from layton_eval.neutral import (
     Usage,
 )
 from layton_eval.providers._http import error_text
+from layton_eval.providers._options import check_options, gemini_level
 from layton_eval.providers.base import Provider
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import as_int, merge_params, parse_time
@@ -25,6 +26,9 @@ from layton_eval.providers.native import as_int, merge_params, parse_time
 __all__ = ["Gemini"]
 
 SUCCEEDED = "BATCH_STATE_SUCCEEDED"
+#: Finish reasons of a candidate withheld for safety, policy or recitation (FinishReason enum).
+_BLOCKED = frozenset({"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+                      "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"})  # fmt: skip
 
 # google.rpc.Code -> HTTP status (per-request errors carry either kind of code).
 _GRPC_STATUS = {1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400,
@@ -107,6 +111,7 @@ class Gemini(Provider):
     supports_listing = True
     lists_newest_first = False  # not documented: read the whole list
     structured_output = True
+    api_prefix = "/v1beta"
     states = {
         "BATCH_STATE_UNSPECIFIED": BatchState.pending,
         "BATCH_STATE_PENDING": BatchState.pending,
@@ -137,6 +142,7 @@ class Gemini(Provider):
     # ------------------------------------------------------------------------------ rendering
 
     def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        check_options(self.name, options, options.model)
         config: dict[str, t.Any] = {
             "responseMimeType": "application/json",
             "responseJsonSchema": request.json_schema,
@@ -150,9 +156,10 @@ class Gemini(Provider):
         elif options.reasoning_effort is not None:
             if not self.queue_model(options.model).startswith("gemini-3"):
                 raise UsageError(
-                    "gemini models before gemini-3 take a thinking budget, not a reasoning effort"
+                    f"gemini {options.model} takes a thinking budget, not a reasoning effort"
                 )
-            config["thinkingConfig"] = {"thinkingLevel": options.reasoning_effort}
+            # Gemini 3's level, in the API's casing; `none` is MINIMAL where the model has it
+            config["thinkingConfig"] = {"thinkingLevel": gemini_level(options.reasoning_effort)}
         body: dict[str, t.Any] = {
             "contents": [{"role": "user", "parts": [self._part(p) for p in request.parts]}],
             "generationConfig": config,
@@ -178,8 +185,11 @@ class Gemini(Provider):
         candidates = body.get("candidates") or []
         if not candidates:
             reason = (body.get("promptFeedback") or {}).get("blockReason")
-            error = f"prompt blocked: {reason}" if reason else "the response has no candidates"
-            return ModelOutput(usage=usage, error=error, finish_reason=reason)
+            if reason:
+                return ModelOutput(
+                    usage=usage, refusal=f"prompt blocked: {reason}", finish_reason=reason
+                )
+            return ModelOutput(usage=usage, error="the response has no candidates")
         candidate = candidates[0] or {}
         parts = (candidate.get("content") or {}).get("parts") or []
         text = "".join(
@@ -187,8 +197,14 @@ class Gemini(Provider):
             for part in parts
             if isinstance(part, dict) and not part.get("thought")
         )
+        finish = candidate.get("finishReason")
+        blocked = finish in _BLOCKED and not text.strip()
         return ModelOutput(
-            text=text.strip(), usage=usage, finish_reason=candidate.get("finishReason")
+            text=text.strip(),
+            usage=usage,
+            finish_reason=finish,
+            refusal=f"finishReason {finish}: the answer was withheld" if blocked else None,
+            truncated=finish == "MAX_TOKENS",
         )
 
     # -------------------------------------------------------------------------------- polling

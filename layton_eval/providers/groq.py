@@ -33,6 +33,7 @@ class Groq(OpenAI):
     structured_output = False
     max_tokens_field = "max_tokens"
     list_path = "/openai/v1/batches"
+    api_prefix = "/openai/v1"
 
     def _new_adapter(self) -> t.Any:
         return _GroqAdapter()

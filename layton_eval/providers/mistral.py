@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from batchling.providers.mistral import MistralProvider
 
-from layton_eval.errors import UsageError
-from layton_eval.neutral import ContentPart, GenerationOptions, ImagePart, NeutralRequest
+from layton_eval.neutral import ContentPart, ImagePart, NeutralRequest
 from layton_eval.providers.base import MetadataPayloadMixin
 from layton_eval.providers.batch_types import BatchState, RemoteBatch
 from layton_eval.providers.native import as_int, parse_time, strict_schema
@@ -19,7 +19,16 @@ _PAGE_SIZE = 100
 
 
 class _MistralAdapter(MetadataPayloadMixin, MistralProvider):
-    """batchling's Mistral adapter, sending layton's batch metadata."""
+    """batchling's Mistral adapter, sending layton's batch metadata and Mistral's line shape."""
+
+    def build_jsonl_lines(self, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
+        # batchling defect (docs/providers.md, D10): it writes OpenAI's line shape, with
+        # `method` and `url`; Mistral's batch request is `{custom_id, body}` (the endpoint is
+        # given once, in the create-job call).
+        return [
+            {"custom_id": request.custom_id, "body": json.loads(request.params["body"])}
+            for request in requests
+        ]
 
 
 class Mistral(OpenAI):
@@ -34,6 +43,7 @@ class Mistral(OpenAI):
     structured_output = True
     max_tokens_field = "max_tokens"
     list_path = "/v1/batch/jobs"
+    length_reasons = frozenset({"length", "model_length"})
     states = {
         "QUEUED": BatchState.pending,
         "RUNNING": BatchState.running,
@@ -55,13 +65,6 @@ class Mistral(OpenAI):
         if isinstance(part, ImagePart):
             return {"type": "image_url", "image_url": part.data_url}
         return {"type": "text", "text": part.text}
-
-    def _apply_reasoning(self, body: dict[str, t.Any], options: GenerationOptions) -> None:
-        if options.reasoning_effort is not None or options.thinking_budget is not None:
-            raise UsageError(
-                "mistral has no reasoning effort or thinking budget setting; pass native "
-                "fields as params (e.g. prompt_mode=reasoning for Magistral models)"
-            )
 
     def response_format(self, request: NeutralRequest) -> dict[str, t.Any] | None:
         return {

@@ -12,7 +12,6 @@ import typing as t
 from batchling.providers.openai import OpenAIProvider
 
 from layton_eval.answers import strip_think
-from layton_eval.errors import UsageError
 from layton_eval.neutral import (
     ContentPart,
     GenerationOptions,
@@ -23,6 +22,7 @@ from layton_eval.neutral import (
     Usage,
 )
 from layton_eval.providers._http import error_text
+from layton_eval.providers._options import check_options
 from layton_eval.providers.base import MetadataPayloadMixin, Provider
 from layton_eval.providers.batch_types import BatchState, RawResult, RemoteBatch
 from layton_eval.providers.native import (
@@ -70,6 +70,7 @@ class OpenAI(Provider):
     # ------------------------------------------------------------------------------ rendering
 
     def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
+        check_options(self.name, options, options.model)
         system = request.system
         if not self.structured_output:
             system = with_json_instruction(system, request.json_schema)
@@ -84,7 +85,8 @@ class OpenAI(Provider):
             body[self.max_tokens_field] = options.max_tokens
         if options.temperature is not None:
             body["temperature"] = options.temperature
-        self._apply_reasoning(body, options)
+        if options.reasoning_effort is not None:
+            body["reasoning_effort"] = options.reasoning_effort
         response_format = self.response_format(request)
         if response_format is not None:
             body["response_format"] = response_format
@@ -101,15 +103,6 @@ class OpenAI(Provider):
             return {"type": "image_url", "image_url": {"url": part.data_url}}
         return {"type": "text", "text": part.text}
 
-    def _apply_reasoning(self, body: dict[str, t.Any], options: GenerationOptions) -> None:
-        if options.thinking_budget is not None:
-            raise UsageError(
-                f"{self.name} takes a reasoning effort, not a thinking budget "
-                "(or pass native fields as params)"
-            )
-        if options.reasoning_effort is not None:
-            body["reasoning_effort"] = options.reasoning_effort
-
     def response_format(self, request: NeutralRequest) -> dict[str, t.Any] | None:
         """The ``response_format`` enforcing the answer schema."""
         return {
@@ -123,6 +116,9 @@ class OpenAI(Provider):
 
     # -------------------------------------------------------------------------------- parsing
 
+    #: Finish reasons of an answer cut at the output token limit.
+    length_reasons: t.ClassVar[frozenset[str]] = frozenset({"length"})
+
     def parse_response(self, result: RawResult) -> ModelOutput:
         body = result.body
         if result.status_code >= 400 or not isinstance(body, dict):
@@ -131,21 +127,24 @@ class OpenAI(Provider):
         if not choices or not isinstance(choices, list):
             return ModelOutput(
                 error=error_text(body) if "error" in body else "the response has no choices",
-                usage=chat_usage(body.get("usage")),
+                usage=self.usage(body.get("usage")),
             )
         choice = choices[0] or {}
         message = choice.get("message") or {}
+        finish = choice.get("finish_reason")
         # `reasoning` / `reasoning_content` fields are never read: only the visible content.
         text = strip_think(self._content_text(message.get("content")))
-        error = None
-        if not text and message.get("refusal"):
-            error = f"refusal: {message['refusal']}"
         return ModelOutput(
             text=text,
-            usage=chat_usage(body.get("usage")),
-            finish_reason=choice.get("finish_reason"),
-            error=error,
+            usage=self.usage(body.get("usage")),
+            finish_reason=finish,
+            refusal=_refusal(message.get("refusal"), finish),
+            truncated=finish in self.length_reasons,
         )
+
+    def usage(self, usage: t.Any) -> Usage:
+        """Token counts of a response's ``usage`` (see :func:`chat_usage`)."""
+        return chat_usage(usage)
 
     def _content_text(self, content: t.Any) -> str:
         if isinstance(content, str):
@@ -189,6 +188,15 @@ class OpenAI(Provider):
         ]
         cursor = payload.get("last_id") if payload.get("has_more") else None
         return items, cursor
+
+
+def _refusal(refusal: t.Any, finish_reason: t.Any) -> str | None:
+    """The reason of a refused answer: the model's ``message.refusal``, or the content filter."""
+    if isinstance(refusal, str) and refusal.strip():
+        return refusal.strip()
+    if finish_reason == "content_filter":
+        return "finish_reason content_filter: the provider's content filter withheld the answer"
+    return None
 
 
 def chat_usage(usage: t.Any) -> Usage:

@@ -6,7 +6,6 @@ import typing as t
 
 from batchling.providers.together import TogetherProvider
 
-from layton_eval.providers.base import MetadataPayloadMixin
 from layton_eval.providers.batch_types import BatchState, RemoteBatch
 from layton_eval.providers.native import parse_time
 from layton_eval.providers.openai import OpenAI
@@ -14,8 +13,22 @@ from layton_eval.providers.openai import OpenAI
 __all__ = ["Together"]
 
 
-class _TogetherAdapter(MetadataPayloadMixin, TogetherProvider):
-    """batchling's Together adapter, sending layton's batch metadata."""
+#: The fields of Together's create-batch call (its API reference and SDK's BatchCreateParams).
+CREATE_FIELDS = frozenset(
+    {"endpoint", "input_file_id", "completion_window", "model_id", "priority"}
+)
+
+
+class _TogetherAdapter(TogetherProvider):
+    """batchling's Together adapter, with a create call Together's API defines."""
+
+    layton_metadata: dict[str, str] | None = None  # Together keeps no batch metadata
+
+    async def build_file_based_batch_payload(self, **kwargs: t.Any) -> dict[str, t.Any]:
+        # batchling defect (docs/providers.md, D9): it sends OpenAI's `metadata` field, which
+        # Together's create call does not define. Send only the fields Together defines.
+        payload: dict[str, t.Any] = await super().build_file_based_batch_payload(**kwargs)
+        return {key: value for key, value in payload.items() if key in CREATE_FIELDS}
 
 
 class Together(OpenAI):

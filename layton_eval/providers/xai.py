@@ -12,10 +12,11 @@ import httpx
 from batchling.providers.xai import XaiProvider
 
 from layton_eval.errors import BatchError, SubmitError
+from layton_eval.neutral import Usage
 from layton_eval.providers._results import decode_each, merge_results
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, SubmitTrace
 from layton_eval.providers.native import as_int
-from layton_eval.providers.openai import OpenAI
+from layton_eval.providers.openai import OpenAI, chat_usage
 
 if t.TYPE_CHECKING:
     from layton_eval.providers.base import ClientFactory
@@ -132,6 +133,25 @@ class XAI(OpenAI):
     }
     #: Largest add-requests call (tests lower it to exercise chunking).
     max_add_bytes: int = MAX_ADD_BYTES
+
+    def usage(self, usage: t.Any) -> Usage:
+        """xAI usage, reasoning tokens counted as output tokens.
+
+        xAI bills reasoning tokens at the completion price as their own category, outside
+        ``completion_tokens`` (its ``total_tokens`` is prompt + completion + reasoning; see
+        docs/providers.md, "xAI usage"). They are added to the output tokens, unless
+        ``total_tokens`` shows that ``completion_tokens`` already holds them.
+        """
+        counts = chat_usage(usage)
+        if not isinstance(usage, dict):
+            return counts
+        reasoning = counts.reasoning_tokens or as_int(usage.get("reasoning_tokens"))
+        total = as_int(usage.get("total_tokens"))
+        included = total and total == counts.input_tokens + counts.output_tokens
+        if reasoning and not included:
+            counts.output_tokens += reasoning
+        counts.reasoning_tokens = reasoning
+        return counts
 
     def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
         # xAI answers a wrong key with 400 "Incorrect API key provided".

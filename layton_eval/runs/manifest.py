@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from layton_eval import __version__
 from layton_eval.choices import RunKind, Split
 from layton_eval.neutral import SamplingOptions
+from layton_eval.pricing import UserPrice
 
 __all__ = [
     "BatchPhase",
@@ -127,6 +128,7 @@ class RunManifest(BaseModel):
     provider: str | None = None
     model: str | None = None
     sampling: SamplingOptions = Field(default_factory=SamplingOptions)
+    price: UserPrice | None = None  # a batch price given by the user (--price-in/--price-out)
     dataset: DatasetRef
     prompts: PromptsRef
     ids: list[str]

@@ -4,6 +4,12 @@ Every fetched batch adds its results to ``outputs.jsonl``; for each request the 
 so far is kept (a valid output over an unreadable one over a failed request), so fetching twice or
 fetching a retry batch never loses or duplicates a line. Each output is parsed once, when its
 result arrives (:func:`output_record`); the parsed answer or verdict travels with the record.
+
+One classification holds for every provider (:attr:`OutputRecord.status`): ``valid`` (the
+answer or verdict could be read), ``unreadable`` (text that cannot be read as one),
+``truncated`` (cut at the output token limit before a complete answer), ``refused`` (the model
+or the provider's filter declined, with the provider's reason) and ``failed`` (the request
+failed, with the error). Only valid answers are judged: the others count as incorrect.
 """
 
 from __future__ import annotations
@@ -11,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, computed_field
 
 from layton_eval.answers import Answer, Verdict, parse_output
 from layton_eval.neutral import ModelOutput, Usage
-from layton_eval.pricing import PRICES_AS_OF, batch_price
+from layton_eval.pricing import pricing
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 
@@ -25,6 +31,7 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
 
 __all__ = [
+    "STATUSES",
     "FetchResult",
     "OutputRecord",
     "load_outputs",
@@ -37,6 +44,11 @@ __all__ = [
 ]
 
 
+#: The classes of an outcome, best first.
+STATUSES = ("valid", "unreadable", "truncated", "refused", "failed")
+OutputStatus = t.Literal["valid", "unreadable", "truncated", "refused", "failed"]
+
+
 class OutputRecord(BaseModel):
     """One request's outcome, merged over every batch of the run (``outputs.jsonl``)."""
 
@@ -46,6 +58,8 @@ class OutputRecord(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     finish_reason: str | None = None
     error: str | None = None
+    refusal: str | None = None  # the provider's reason, when the answer was refused
+    truncated: bool = False  # cut at the output token limit
     batch_id: str | None = None
     provider: str | None = None
     model: str | None = None
@@ -53,9 +67,22 @@ class OutputRecord(BaseModel):
     #: What the text says, when it was parsed in this process (not written to disk).
     _parsed: Answer | Verdict | None = PrivateAttr(default=None)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> OutputStatus:
+        """The outcome's class (see the module docstring)."""
+        if self.error:
+            return "failed"
+        if self.valid:
+            return "valid"
+        if self.refusal is not None:
+            return "refused"
+        return "truncated" if self.truncated else "unreadable"
+
     @property
     def quality(self) -> int:
-        """2 valid output, 1 unreadable output, 0 failed request."""
+        """2 valid output, 1 output that cannot be used (unreadable, truncated, refused),
+        0 failed request."""
         if self.error:
             return 0
         return 2 if self.valid else 1
@@ -65,7 +92,7 @@ class OutputRecord(BaseModel):
         if self.error:
             return None
         if self._parsed is None and self.valid:  # read from disk: parse it now
-            self._parsed = parse_output(kind, self.text)
+            self._parsed = parse_output(kind, self.text, repair=not self.truncated)
         return self._parsed
 
 
@@ -79,13 +106,17 @@ class FetchResult(BaseModel):
     total: int
     ok: int
     invalid: int
+    truncated: int
+    refused: int
     failed: int
     missing: int
+    #: Riddle id -> the provider's reason, for the refused answers.
+    refusals: dict[str, str] = Field(default_factory=dict)
     input_tokens: int
     output_tokens: int
     reasoning_tokens: int
     cost_usd: float | None
-    prices_as_of: str = PRICES_AS_OF
+    price_source: str  # where the price comes from, or why it is unknown
     files: dict[str, str]
     next_command: str | None
     #: Ids that got two different valid answers (the first was kept).
@@ -117,8 +148,12 @@ def save_batch_results(run: Run, batch_id: str, results: dict[str, RawResult]) -
     )
 
 
-def retry_ids(run: Run) -> list[str]:
-    """Requests without a valid output and not waiting in a batch that is still out."""
+def retry_ids(run: Run, *, include_refused: bool = False) -> list[str]:
+    """Requests without a valid output and not waiting in a batch that is still out.
+
+    A refused answer is an answer (it counts as incorrect): it is resent only with
+    ``include_refused``.
+    """
     outputs = load_outputs(run)
     pending = {
         custom_id
@@ -129,7 +164,9 @@ def retry_ids(run: Run) -> list[str]:
     return [
         custom_id
         for custom_id in run.manifest.ids
-        if custom_id not in pending and (custom_id not in outputs or outputs[custom_id].quality < 2)
+        if custom_id not in pending
+        and (custom_id not in outputs or outputs[custom_id].quality < 2)
+        and (include_refused or custom_id not in outputs or outputs[custom_id].status != "refused")
     ]
 
 
@@ -150,7 +187,10 @@ def output_record(
             **base, error=f"no result for this request (batch ended as {status}{why})"
         )
     output: ModelOutput = impl.parse_response(raw)
-    parsed = parse_output(kind, output.text) if output.error is None else None
+    parsed = None
+    if output.error is None and output.refusal is None:
+        # an answer cut at the token limit counts only if its JSON was complete
+        parsed = parse_output(kind, output.text, repair=not output.truncated)
     merged = OutputRecord(
         **base,
         text=output.text,
@@ -158,6 +198,8 @@ def output_record(
         usage=output.usage,
         finish_reason=output.finish_reason,
         error=output.error,
+        refusal=output.refusal,
+        truncated=output.truncated,
     )
     merged._parsed = parsed
     return merged
@@ -202,21 +244,25 @@ def summarize(
         output_tokens=sum(o.usage.output_tokens for o in present),
         reasoning_tokens=sum(o.usage.reasoning_tokens for o in present),
     )
-    price = batch_price(run.manifest.provider, run.manifest.model)
+    price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
     return FetchResult(
         run=run.name,
         kind=run.manifest.kind,
         fetched_batches=fetched,
         waiting_batches=waiting,
         total=len(run.manifest.ids),
-        ok=sum(1 for o in present if o.quality == 2),
-        invalid=sum(1 for o in present if o.quality == 1),
-        failed=sum(1 for o in present if o.quality == 0),
+        ok=sum(1 for o in present if o.status == "valid"),
+        invalid=sum(1 for o in present if o.status == "unreadable"),
+        truncated=sum(1 for o in present if o.status == "truncated"),
+        refused=sum(1 for o in present if o.status == "refused"),
+        failed=sum(1 for o in present if o.status == "failed"),
+        refusals={o.id: o.refusal for o in present if o.status == "refused" and o.refusal},
         missing=len(run.manifest.ids) - len(present),
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         reasoning_tokens=usage.reasoning_tokens,
-        cost_usd=price.cost_of(usage) if price else None,
+        cost_usd=price.cost((o.usage, o.fetched_at) for o in present),
+        price_source=price.source,
         files=files or {"outputs": str(run.file(layout.OUTPUTS))},
         next_command=next_command,
     )

@@ -35,15 +35,22 @@ class Prediction(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     finish_reason: str | None = None
     error: str | None = None
+    refusal: str | None = None  # the provider's reason, when the answer was refused
+    truncated: bool = False  # cut at the output token limit before a complete answer
     batch_id: str | None = None
     model: str | None = None
 
     @property
     def status(self) -> str:
-        """``ok``, ``invalid`` (unreadable output) or ``failed`` (provider error / no result)."""
+        """``ok``, ``invalid`` (unreadable output), ``truncated``, ``refused`` (with the
+        provider's reason) or ``failed`` (provider error / no result)."""
         if self.error:
             return "failed"
-        return "ok" if self.valid else "invalid"
+        if self.valid:
+            return "ok"
+        if self.refusal is not None:
+            return "refused"
+        return "truncated" if self.truncated else "invalid"
 
 
 def _prediction(output: OutputRecord) -> Prediction:
@@ -58,6 +65,8 @@ def _prediction(output: OutputRecord) -> Prediction:
         usage=output.usage,
         finish_reason=output.finish_reason,
         error=output.error,
+        refusal=output.refusal,
+        truncated=output.truncated,
         batch_id=output.batch_id,
         model=output.model,
     )
@@ -65,8 +74,8 @@ def _prediction(output: OutputRecord) -> Prediction:
 
 def _matches(prediction: Prediction | None, output: OutputRecord) -> bool:
     return prediction is not None and (
-        (prediction.raw_text, prediction.error, prediction.batch_id)
-        == (output.text, output.error, output.batch_id)
+        (prediction.raw_text, prediction.error, prediction.refusal, prediction.batch_id)
+        == (output.text, output.error, output.refusal, output.batch_id)
     )
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
 from layton_eval.errors import ScoreError, UsageError
+from layton_eval.jury.panel import panel_note
 from layton_eval.score.calibration import CalibrationPool, CalibrationSet, load_calibration
 from layton_eval.score.categories import (
     CategoryResult,
@@ -322,7 +323,12 @@ def score_verdicts(
             "dropped": dropped,
             "partial": [rid for rid in missing if rid not in dropped],
             "foreign_ids": bool(unknown),
-            "warnings": _warnings(table, provider, n_hints),
+            "warnings": [
+                *_warnings(table, provider, n_hints),
+                *filter(
+                    None, [panel_note((j.split("/")[-1] for j in table.judges), calibration.judges)]
+                ),
+            ],  # fmt: skip
         }
     )
 

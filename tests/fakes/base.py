@@ -9,6 +9,7 @@ between calls:
 - ``succeed_before_end``: with expired/cancelled, how many requests finished before;
 - ``errors``: ``{custom_id: message}`` or ``{custom_id: (status, message)}`` per-request errors;
 - ``malformed_output``: ids whose model text is not JSON;
+- ``refused``: ids the model refuses to answer (OpenAI-shaped emulators: ``message.refusal``);
 - ``broken_lines``: ids whose result line is cut in half (invalid JSON, id still readable);
 - ``junk_lines``: how many undecodable lines without an id to add to the results;
 - ``fail_next``: how the next calls fail, one entry per call: a status, ``"transport"``
@@ -52,6 +53,7 @@ import respx
 
 TEST_KEY = "test-key-0123456789abcdef"
 MALFORMED_TEXT = 'I think the answer is {"answer": "unterminated'
+REFUSAL = "I can't help with that."
 
 Responder = Callable[[str, dict[str, t.Any]], str]
 
@@ -115,6 +117,7 @@ class Emulator:
         succeed_before_end: int = 0,
         errors: dict[str, t.Any] | None = None,
         malformed_output: t.Iterable[str] = (),
+        refused: t.Iterable[str] = (),
         broken_lines: t.Iterable[str] = (),
         junk_lines: int = 0,
         fail_next: t.Iterable[int | str | None] = (),
@@ -127,6 +130,7 @@ class Emulator:
         self.succeed_before_end = succeed_before_end
         self.errors = dict(errors or {})
         self.malformed_output = set(malformed_output)
+        self.refused = set(refused)
         self.broken_lines = set(broken_lines)
         self.junk_lines = junk_lines
         self.fail_next = list(fail_next)
@@ -316,6 +320,9 @@ class Emulator:
                 status, message = _error_spec(self.errors[custom_id])
                 batch.outcomes[custom_id] = Outcome("error", status=status, message=message)
                 continue
+            if custom_id in self.refused:
+                batch.outcomes[custom_id] = Outcome("refused", message=REFUSAL)
+                continue
             if custom_id in self.malformed_output:
                 text = MALFORMED_TEXT
             else:
@@ -327,7 +334,7 @@ class Emulator:
         """``(succeeded, failed)`` so far: half done while running, all once finished."""
         if batch.final is None:
             return (batch.total // 2 if batch.polls else 0), 0
-        done = batch.count("ok")
+        done = batch.count("ok") + batch.count("refused")  # a refusal is an answer
         return done, batch.total - done if batch.final != "failed" else 0
 
     def result_lines(

@@ -55,6 +55,7 @@ class MistralEmulator(OpenAIEmulator):
         if (denied := self.gate(request)) is not None:
             return denied
         payload = json.loads(request.content)
+        self.create_payloads.append(payload)
         files = payload.get("input_files") or []
         if not files or any(file_id not in self.files for file_id in files):
             return self.not_found("file")
@@ -64,6 +65,10 @@ class MistralEmulator(OpenAIEmulator):
         for file_id in files:
             for line in self.files[file_id].decode().splitlines():
                 item = json.loads(line)
+                if set(item) - {"custom_id", "body"}:  # Mistral's BatchRequest
+                    return httpx.Response(
+                        422, json={"object": "error", "message": f"bad line: {line[:80]}"}
+                    )
                 requests.append((item["custom_id"], item["body"]))
         batch = self.register(
             self.new_id(""), requests, metadata=payload.get("metadata"), model=payload["model"]

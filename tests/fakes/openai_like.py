@@ -40,6 +40,7 @@ class OpenAIEmulator(Emulator):
     def __init__(self, **options: t.Any) -> None:
         super().__init__(**options)
         self.file_bytes: dict[str, int] = {}
+        self.create_payloads: list[dict[str, t.Any]] = []  # every create-batch call, as sent
 
     # ---------------------------------------------------------------------------- routes
 
@@ -100,6 +101,9 @@ class OpenAIEmulator(Emulator):
         if (denied := self.gate(request)) is not None:
             return denied
         payload = json.loads(request.content)
+        self.create_payloads.append(payload)
+        if (problem := self.create_problem(payload)) is not None:
+            return httpx.Response(400, json={"error": {"message": problem}})
         content = self.files.get(payload.get("input_file_id", ""))
         if content is None:
             return self.not_found("file")
@@ -123,6 +127,10 @@ class OpenAIEmulator(Emulator):
 
     def wrap_created(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         return obj
+
+    def create_problem(self, payload: dict[str, t.Any]) -> str | None:
+        """Why the create-batch call is refused (``None``: accepted)."""
+        return None
 
     def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
         """``limit`` and ``after`` (the last id of the previous page), newest first."""
@@ -160,11 +168,16 @@ class OpenAIEmulator(Emulator):
             if outcome is None:
                 continue
             line = {"id": self.new_id("batch_req_"), "custom_id": custom_id}
-            if outcome.kind == "ok":
+            if outcome.kind in ("ok", "refused"):
+                completion = self.completion(batch.model, outcome.text, body)
+                if outcome.kind == "refused":
+                    completion["choices"][0]["message"].update(
+                        content=None, refusal=outcome.message
+                    )
                 line["response"] = {
                     "status_code": 200,
                     "request_id": self.new_id("req_"),
-                    "body": self.completion(batch.model, outcome.text, body),
+                    "body": completion,
                 }
                 line["error"] = None
                 output.append((custom_id, line))
@@ -336,6 +349,14 @@ class TogetherEmulator(OpenAIEmulator):
 
     def list_page(self, request: httpx.Request, batches: list[FakeBatch]) -> t.Any:
         return [self.batch_object(batch) for batch in batches]  # one bare JSON array, no pages
+
+    #: The fields of Together's create-batch call (its API reference).
+    create_fields = frozenset({"endpoint", "input_file_id", "completion_window", "model_id",
+                               "priority"})  # fmt: skip
+
+    def create_problem(self, payload: dict[str, t.Any]) -> str | None:
+        unknown = sorted(set(payload) - self.create_fields)
+        return f"unknown field(s): {', '.join(unknown)}" if unknown else None
 
     def batch_object(self, batch: FakeBatch) -> dict[str, t.Any]:
         succeeded, failed = self.progress(batch)

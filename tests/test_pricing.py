@@ -1,0 +1,116 @@
+"""Prices: genai-prices list prices per request (tiers apply) times the batch share; unknown
+models have no price, never a guess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from layton_eval.neutral import Usage
+from layton_eval.pricing import BATCH_SHARES, UserPrice, pricing
+from layton_eval.providers import NAMES
+from tests.helpers import assert_one_line_error, invoke, invoke_json
+
+MILLION = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
+SMALL = Usage(input_tokens=100_000, output_tokens=100_000)  # under every long-context tier
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "batch_in", "batch_out"),
+    [
+        # models the old hand-written table priced by prefix, ~12-20x off
+        ("openai", "gpt-4.1-nano", 0.05, 0.20),  # was priced as gpt-4.1 (1.0 / 4.0)
+        ("openai", "gpt-5-pro", 7.5, 60.0),  # was priced as gpt-5 (0.625 / 5.0)
+        ("xai", "grok-4-1-fast-reasoning", 0.10, 0.25),  # was priced as grok-4 (1.5 / 7.5)
+        ("gemini", "gemini-3.1-pro-preview", 1.0, 6.0),  # had no price
+        ("gemini", "models/gemini-2.5-flash", 0.15, 1.25),
+        ("anthropic", "claude-opus-4-5-20251101", 2.5, 12.5),
+        ("mistral", "mistral-large-2512", 0.25, 0.75),
+    ],
+)
+def test_known_models_cost_half_their_list_price(
+    provider: str, model: str, batch_in: float, batch_out: float
+) -> None:
+    price = pricing(provider, model)
+    assert (
+        price.known
+        and "genai-prices" in price.source
+        and f"{provider}'s batch share" in price.source
+    )
+    expected = (batch_in + batch_out) * SMALL.input_tokens / 1e6
+    assert price.request_cost(SMALL) == pytest.approx(expected)
+
+
+def test_each_request_is_priced_on_its_own_so_long_context_tiers_apply() -> None:
+    price = pricing("gemini", "gemini-3.1-pro-preview")
+    short = Usage(input_tokens=150_000, output_tokens=0)
+    long = Usage(input_tokens=250_000, output_tokens=0)  # above the 200k tier
+    assert price.request_cost(long) > price.request_cost(short) * 250 / 150 * 1.5
+    # two short requests cost less than one request of the same total size
+    both = price.cost([(short, None), (short, None)])
+    one = price.request_cost(Usage(input_tokens=300_000, output_tokens=0))
+    assert both is not None and one is not None and both < one
+
+
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [("openai", "gpt-4.1-turbo-ultra"), ("openai", "gpt-9"), ("together", "made/up-model")],
+)
+def test_an_unknown_model_has_no_price_and_says_what_to_do(provider: str, model: str) -> None:
+    price = pricing(provider, model)
+    assert not price.known and price.request_cost(MILLION) is None
+    assert price.source.startswith("price unknown: pass --price-in/--price-out USD per M tokens")
+    assert price.cost([(MILLION, None)]) is None
+
+
+def test_doubleword_batch_prices_are_not_a_share_of_its_list_prices() -> None:
+    assert BATCH_SHARES["doubleword"] is None and set(BATCH_SHARES) == set(NAMES)
+    price = pricing("doubleword", "Qwen/Qwen3-VL-235B-A22B-Instruct-FP8")
+    assert not price.known and "not a fixed share" in price.source
+
+
+def test_a_users_price_wins_and_is_linear() -> None:
+    price = pricing("doubleword", "any-model", UserPrice(input=0.1, output=0.4))
+    assert price.known and price.request_cost(MILLION) == pytest.approx(0.5)
+    assert "your batch price" in price.source
+
+
+def test_importing_pricing_does_not_import_genai_prices() -> None:
+    code = "import sys, layton_eval.pricing; print('genai_prices' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_prepare_json_gives_null_for_an_unknown_price_and_the_users_price_when_given() -> None:
+    base = ("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample", "--limit", "2",
+            "--provider", "openai", "--model", "gpt-9")  # fmt: skip
+    doc = invoke_json(*base)
+    assert doc["estimated_cost_usd"] is None
+    assert doc["price_source"].startswith("price unknown: pass --price-in/--price-out")
+    doc = invoke_json(*base, "--price-in", "1", "--price-out", "2", "--force")
+    assert doc["estimated_cost_usd"] > 0 and "your batch price" in doc["price_source"]
+    card = invoke(*base, "--force")
+    assert card.exit_code == 0 and "price unknown: pass --price-in/--price-out" in card.stdout
+    assert_one_line_error(invoke(*base, "--price-in", "1", "--force"), code=2,
+                          contains="--price-in and --price-out go together")  # fmt: skip
+
+
+def test_fetch_names_an_unknown_price_and_takes_one_afterwards(monkeypatch) -> None:
+    from layton_eval.settings import get_settings
+    from tests.fakes import TEST_KEY, emulate
+    from tests.helpers import prepare
+
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    get_settings.cache_clear()
+    prepare("openai", "gpt-9-experimental", extra=["--limit", "2"])
+    with emulate("openai", polls_until_done=1):
+        invoke_json("send", "run")
+        fetched = invoke_json("fetch", "run")["run"]
+        assert fetched["cost_usd"] is None
+        assert fetched["price_source"].startswith("price unknown: pass --price-in/--price-out")
+        priced = invoke_json("fetch", "run", "--price-in", "2", "--price-out", "8")["run"]
+    tokens = priced["input_tokens"] * 2 + priced["output_tokens"] * 8
+    assert priced["cost_usd"] == pytest.approx(tokens / 1e6)
+    assert "your batch price" in priced["price_source"]

@@ -33,7 +33,7 @@ from layton_eval.score.categories import (
 )
 from layton_eval.score.judge_files import read_judge_file, resolve_target, run_judge_files
 from layton_eval.score.verdicts import JuryTable
-from layton_eval.stats import intervals, ppi
+from layton_eval.stats import bootstrap, intervals, ppi
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
@@ -200,7 +200,7 @@ def score_jury_values(
     pool = calibration.pool(options.field, exclude_provider=provider)
     _check_covered(who, riddle_ids, yhat, pool)
     rng = np.random.default_rng(options.seed)
-    estimates = ppi.stratified_ppi_bootstrap(
+    estimates = bootstrap.stratified_ppi_bootstrap(
         pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng
     )
     lo, hi = intervals.percentile_interval(estimates)

@@ -189,7 +189,9 @@ def write_run(
     try:
         atomic_write_jsonl(staging / layout.REQUESTS, requests)
         manifest.state = manifest.derived_state()
-        atomic_write_bytes(staging / layout.MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8"))
+        atomic_write_bytes(
+            staging / layout.MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8")
+        )
         if path.exists():
             trash = path.with_name(f".{path.name}.replaced-{uuid.uuid4().hex[:8]}")
             os.replace(path, trash)

@@ -6,6 +6,7 @@ import enum
 import typing as t
 
 __all__ = [
+    "CiMethod",
     "DEFAULT_ITERATIONS",
     "DEFAULT_SEED",
     "MAX_HINTS",
@@ -36,6 +37,15 @@ class DatasetSource(enum.StrEnum):
 
     hub = "hub"
     sample = "sample"
+
+
+class CiMethod(enum.StrEnum):
+    """What a 95% interval covers (``docs/methodology.md``, "Which interval?")."""
+
+    #: The published method: human labels redrawn per jury bin, the model's riddles fixed.
+    calibration = "calibration"
+    #: The riddles resampled too: what another sample of riddles like these could give.
+    full = "full"
 
 
 class VerdictField(enum.StrEnum):

@@ -15,9 +15,14 @@ if t.TYPE_CHECKING:
     from layton_eval.score.leaderboard import LeaderboardRow
     from layton_eval.score.score import ScoreResult
 
-__all__ = ["category_table", "leaderboard_table", "score_card"]
+__all__ = ["CI_WORDS", "category_table", "leaderboard_table", "score_card"]
 
 _SHOW_IDS = 8
+#: What each interval covers, in words (cards and report).
+CI_WORDS = {
+    "calibration": "calibration interval: human labels redrawn per jury bin, these riddles fixed",
+    "full": "full interval: riddles resampled, then human labels redrawn per jury bin",
+}
 
 
 def _ids(ids: list[str]) -> str:
@@ -51,6 +56,7 @@ def score_card(result: ScoreResult) -> Panel:
             result.split + (f", {result.n_hints} hints" if result.n_hints is not None else ""),
         ),
         ("95% interval", f"[{result.lower:.1f}, {result.upper:.1f}]"),
+        ("Interval", CI_WORDS[result.ci_method]),
         ("Jury mean", f"{result.jury_mean:.1f} (raw, uncalibrated)"),
         ("Riddles", str(result.n)),
         ("Field", result.field),
@@ -66,6 +72,14 @@ def score_card(result: ScoreResult) -> Panel:
     if result.dropped:
         rows.append(
             ("Left out", f"{len(result.dropped)} without any verdict: {_ids(result.dropped)}")
+        )
+    if result.excluded:
+        rows.append(
+            (
+                "Left out",
+                f"{len(result.excluded)} with a jury value no calibration row has: "
+                + _ids(result.excluded),
+            )
         )
     if result.partial:
         rows.append(
@@ -110,16 +124,24 @@ def category_table(result: ScoreResult) -> Table | None:
 
 
 def leaderboard_table(
-    rows: list[LeaderboardRow], *, split: str, field: str, iterations: int, seed: int
+    rows: list[LeaderboardRow],
+    *,
+    split: str,
+    field: str,
+    iterations: int,
+    seed: int,
+    ci_method: str = "calibration",
 ) -> Table:
     """The ranked models; rows added with ``--add`` are marked and bold."""
     caption = (
         f"stratified-bootstrap PPI++, {iterations:,} iterations, seed {seed}; "
-        "score and 95% CI (±) in percentage points"
+        "score and 95% CI (±) in percentage points; "
+        f"{CI_WORDS[ci_method]}; rank spread from this interval"
     )
     if any(row.excluded for row in rows):
         caption += (
-            "\n† scored without riddles whose jury value no other provider's labelled row has"
+            "\n† scored without riddles whose jury value no other provider's labelled row has "
+            "(--skip-uncalibrated)"
         )
     table = Table(
         title=f"layton-eval leaderboard · {split} · {field}",

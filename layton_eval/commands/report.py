@@ -11,9 +11,15 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, VerdictField
 from layton_eval.commands.options import DataDirOpt, ForceOpt, JsonOpt, SplitOpt, complete_run
-from layton_eval.commands.score import FieldOpt, IterationsOpt, SeedOpt
+from layton_eval.commands.score import (
+    CiOpt,
+    FieldOpt,
+    IterationsOpt,
+    SeedOpt,
+    SkipUncalibratedOpt,
+)
 
 __all__ = ["report"]
 
@@ -49,6 +55,8 @@ def report(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
+    ci: CiOpt = CiMethod.calibration,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     images: ImagesOpt = False,
     force: ForceOpt = False,
@@ -72,7 +80,14 @@ def report(
     data = build_report(
         split,
         [store.load(name) for name in runs or []],
-        options=ScoreOptions(field=field, iterations=iterations, seed=seed, data_dir=data_dir),
+        options=ScoreOptions(
+            field=field,
+            iterations=iterations,
+            seed=seed,
+            ci=ci,
+            skip_uncalibrated=skip_uncalibrated,
+            data_dir=data_dir,
+        ),  # fmt: skip
         settings=settings,
         images=images,
     )

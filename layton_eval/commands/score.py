@@ -10,13 +10,21 @@ import typing as t
 
 import typer
 
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
 from layton_eval.commands.options import DataDirOpt, JsonOpt, SplitOpt, complete_provider
 
 if t.TYPE_CHECKING:
     from layton_eval.score.score import ScoreOptions, ScoreResult
 
-__all__ = ["FieldOpt", "IterationsOpt", "SeedOpt", "leaderboard", "score"]
+__all__ = [
+    "CiOpt",
+    "FieldOpt",
+    "IterationsOpt",
+    "SeedOpt",
+    "SkipUncalibratedOpt",
+    "leaderboard",
+    "score",
+]
 
 FieldOpt = t.Annotated[
     VerdictField,
@@ -29,6 +37,23 @@ FieldOpt = t.Annotated[
 IterationsOpt = t.Annotated[int, typer.Option("--iterations", min=1, help="Bootstrap iterations.")]
 SeedOpt = t.Annotated[
     int, typer.Option("--seed", help="Seed of the bootstrap (fixed by default: reproducible).")
+]
+CiOpt = t.Annotated[
+    CiMethod,
+    typer.Option(
+        "--ci",
+        help="95% interval: 'calibration' redraws the human labels with the riddles fixed "
+        "(the published method); 'full' also resamples the riddles (what another sample of "
+        "riddles like these could give).",
+    ),
+]
+SkipUncalibratedOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--skip-uncalibrated",
+        help="Leave out riddles whose jury value no labelled calibration row of another "
+        "provider has (counted in the result) instead of stopping.",
+    ),
 ]
 
 
@@ -103,8 +128,10 @@ def score(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
+    ci: CiOpt = CiMethod.calibration,
     allow_judges: AllowJudgesOpt = 3,
     allow_missing: AllowMissingOpt = False,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -117,8 +144,10 @@ def score(
         field=field,
         iterations=iterations,
         seed=seed,
+        ci=ci,
         judges=allow_judges,
         allow_missing=allow_missing,
+        skip_uncalibrated=skip_uncalibrated,
         data_dir=data_dir,
     )
     if judge_files is None:
@@ -174,7 +203,9 @@ def leaderboard(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
+    ci: CiOpt = CiMethod.calibration,
     add: AddOpt = None,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -184,7 +215,10 @@ def leaderboard(
     from layton_eval.score.score import ScoreOptions
 
     extra = [load_run_table(name) for name in add or []]
-    options = ScoreOptions(field=field, iterations=iterations, seed=seed, data_dir=data_dir)
+    options = ScoreOptions(
+        field=field, iterations=iterations, seed=seed, ci=ci,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
+    )  # fmt: skip
     rows = build_leaderboard(
         split,
         options=options,
@@ -200,5 +234,7 @@ def leaderboard(
     from layton_eval.console import out_console
 
     out_console().print(
-        leaderboard_table(rows, split=split, field=field, iterations=iterations, seed=seed)
+        leaderboard_table(
+            rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
+        )
     )

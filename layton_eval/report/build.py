@@ -85,6 +85,7 @@ def build_report(
         field=options.field,
         iterations=options.iterations,
         seed=options.seed,
+        ci_method=options.ci,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         calibration_source=calibration.source,
         leaderboard=rows,

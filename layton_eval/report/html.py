@@ -25,6 +25,14 @@ if t.TYPE_CHECKING:
 __all__ = ["render_page"]
 
 _CLIP = 220  # characters of a justification shown before "more"
+#: What the page's interval covers, in words.
+_CI_LEAD = {
+    "calibration": "calibration interval (the published method): the human labels are redrawn "
+    "per jury bin and these riddles are fixed, so it says nothing about another sample of "
+    "riddles.",
+    "full": "full interval: the riddles are resampled, then the human labels redrawn per jury "
+    "bin, so it covers what another sample of riddles like these could give.",
+}
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
@@ -248,7 +256,8 @@ def render_page(data: ReportData) -> str:
         legend += '<span class="item"><span class="swatch band"></span>★ your run</span>'
     title = f"layton-eval report · {data.split} · {data.field}"
     subtitle = (
-        f"{data.iterations:,} bootstrap iterations · seed {data.seed} · generated "
+        f"{data.ci_method} interval · {data.iterations:,} bootstrap iterations · seed "
+        f"{data.seed} · generated "
         f"{data.generated_at} by layton {data.layton_version} · calibration set "
         f"{escape(_source_label(data.calibration_source))}"
     )
@@ -269,8 +278,9 @@ def render_page(data: ReportData) -> str:
 <nav><a href="#leaderboard">Leaderboard</a><a href="#categories">Categories</a>{nav}</nav>
 </div></header><main class="wrap">
 <section id="leaderboard"><h2>Leaderboard</h2><p class="lead">Human-calibrated score (PPI++
-with a stratified bootstrap) and its 95% interval, in percentage points. The rank spread is the
-best and worst rank that the intervals allow.</p><div class="legend">{legend}</div>
+with a stratified bootstrap) and its 95% interval, in percentage points: the
+{_CI_LEAD[data.ci_method]} The rank spread is the best and worst rank that the intervals
+allow.</p><div class="legend">{legend}</div>
 {leaderboard_svg(data.leaderboard)}{leaderboard_table(data.leaderboard)}</section>
 <section id="categories"><h2>Per category</h2><p class="lead">Raw jury mean of
 <code>{escape(data.field)}</code> per riddle category (uncalibrated, percentage points); the

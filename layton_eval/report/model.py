@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from layton_eval import __version__
-from layton_eval.choices import Split, VerdictField
+from layton_eval.choices import CiMethod, Split, VerdictField
 from layton_eval.score.categories import CategoryResult
 from layton_eval.score.leaderboard import LeaderboardRow
 
@@ -86,6 +86,7 @@ class ReportData(BaseModel):
     field: VerdictField
     iterations: int
     seed: int
+    ci_method: CiMethod = CiMethod.calibration
     generated_at: str
     layton_version: str = __version__
     calibration_source: str

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
 from layton_eval.errors import ScoreError, UsageError
 from layton_eval.score.calibration import CalibrationPool, CalibrationSet, load_calibration
 from layton_eval.score.categories import (
@@ -46,6 +46,7 @@ __all__ = [
     "score_jury_values",
     "score_run",
     "score_verdicts",
+    "covered_riddles",
     "show_ids",
 ]
 
@@ -54,13 +55,16 @@ _SHOW_IDS = 10
 
 @dataclasses.dataclass(frozen=True)
 class ScoreOptions:
-    """How to score: the field, the bootstrap, and how strict to be with judge files."""
+    """How to score: the field, the bootstrap, and how strict to be with verdicts."""
 
     field: VerdictField = VerdictField.both_correct
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
+    ci: CiMethod = CiMethod.calibration
     judges: int = 3  # judge files expected
     allow_missing: bool = False
+    #: leave out riddles whose jury value no calibration row has, instead of stopping
+    skip_uncalibrated: bool = False
     data_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -89,6 +93,10 @@ class ScoreResult(BaseModel):
     field: VerdictField
     iterations: int
     seed: int
+    ci_method: CiMethod = Field(
+        description="calibration: human labels redrawn, riddles fixed (the published method); "
+        "full: the riddles resampled too."
+    )
     provider: str
     split: Split
     model: str | None = None
@@ -98,6 +106,11 @@ class ScoreResult(BaseModel):
     bins: list[BinSummary]
     dropped: list[str] = Field(
         default_factory=list, description="Riddles left out: no verdict from any judge."
+    )
+    excluded: list[str] = Field(
+        default_factory=list,
+        description="Riddles left out with --skip-uncalibrated: no labelled calibration row of "
+        "another provider has their jury value.",
     )
     partial: list[str] = Field(
         default_factory=list, description="Riddles scored from fewer verdicts than judges."
@@ -198,11 +211,14 @@ def score_jury_values(
     who = f"{provider}/{model}" if model else provider
     _check_values(who, riddle_ids, yhat)
     pool = calibration.pool(options.field, exclude_provider=provider)
-    _check_covered(who, riddle_ids, yhat, pool)
+    _, excluded = covered_riddles(who, riddle_ids, yhat, pool, skip=options.skip_uncalibrated)
+    keep = ~ppi.uncovered_bins(yhat, pool.yhat)
+    yhat = yhat[keep]
     rng = np.random.default_rng(options.seed)
     estimates = bootstrap.stratified_ppi_bootstrap(
-        pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng
-    )
+        pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng,
+        resample_riddles=options.ci is CiMethod.full,
+    )  # fmt: skip
     lo, hi = intervals.percentile_interval(estimates)
     return ScoreResult(
         score=intervals.round_score(lo, hi),
@@ -214,11 +230,13 @@ def score_jury_values(
         field=options.field,
         iterations=options.iterations,
         seed=options.seed,
+        ci_method=options.ci,
         provider=provider,
         split=calibration.split,
         model=model,
         calibration_rows=int(pool.y.size),
         bins=_bins(yhat, pool),
+        excluded=excluded,
     )
 
 
@@ -231,22 +249,44 @@ def _check_values(who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.fl
         raise ScoreError(f"{who}: {len(no_value)} riddle(s) have no verdict: {show_ids(no_value)}")
 
 
-def _check_covered(
-    who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.float64], pool: CalibrationPool
-) -> None:
-    """Stop, naming the riddles, when a jury value has no calibration row."""
+def covered_riddles(
+    who: str,
+    riddle_ids: t.Sequence[str],
+    yhat: npt.NDArray[np.float64],
+    pool: CalibrationPool,
+    *,
+    skip: bool,
+) -> tuple[list[str], list[str]]:
+    """The riddles whose jury value some calibration row has, and those left out.
+
+    The one rule of ``score``, ``leaderboard``, ``compare`` and ``report``: a jury value that no
+    labelled row of another provider shares cannot be calibrated. Stop, naming the riddles and
+    their values, unless ``skip`` (``--skip-uncalibrated``) leaves them out.
+
+    Raises
+    ------
+    ScoreError
+        If some riddle is uncovered and ``skip`` is off, or no riddle is left.
+    """
     uncovered = ppi.uncovered_bins(yhat, pool.yhat)
-    if uncovered.any():
+    kept = [rid for rid, u in zip(riddle_ids, uncovered, strict=True) if not u]
+    left_out = [rid for rid, u in zip(riddle_ids, uncovered, strict=True) if u]
+    if left_out and (not skip or not kept):
         bad = [
             f"{rid} ({_label(v)})"
             for rid, v, u in zip(riddle_ids, yhat, uncovered, strict=True)
             if u
         ]
-        raise ScoreError(
-            f"{who}: {len(bad)} riddle(s) have a jury value that no calibration row has "
-            f"(a riddle judged by fewer judges?): {show_ids(bad)}; complete their verdicts or "
-            "leave them out"
+        values = sorted({_label(v) for v, u in zip(yhat, uncovered, strict=True) if u})
+        what = (
+            f"{who}: {len(bad)} riddle(s) have a jury value ({', '.join(values)}) that no "
+            f"labelled calibration row of a provider other than {pool.excluded_provider} has: "
+            f"{show_ids(bad)}"
         )
+        if not kept:
+            raise ScoreError(f"{what}; no riddle is left to score")
+        raise ScoreError(f"{what}; pass --skip-uncalibrated to score without them")
+    return kept, left_out
 
 
 def _bins(yhat: npt.NDArray[np.float64], pool: CalibrationPool) -> list[BinSummary]:
@@ -279,8 +319,9 @@ def score_verdicts(
 
     With ``options.allow_missing``, riddles are scored from the verdicts they have instead of
     stopping; riddles without any verdict are left out (listed in ``dropped``). A riddle with 2
-    of 3 verdicts gets a jury value such as 1/2, which no calibration row has: that still stops,
-    naming the riddle. ``foreign_ids`` admits riddles that are not the benchmark's.
+    of 3 verdicts gets a jury value such as 1/2, which no calibration row has: that stops, naming
+    the riddle, unless ``options.skip_uncalibrated`` (see :func:`covered_riddles`).
+    ``foreign_ids`` admits riddles that are not the benchmark's.
 
     Raises
     ------
@@ -313,12 +354,13 @@ def score_verdicts(
         kept_ids, yhat[keep], provider=provider, options=options, calibration=calibration,
         model=model,
     )  # fmt: skip
+    scored = set(kept_ids) - set(result.excluded)
     return result.model_copy(
         update={
             "judges": list(table.judges),
             "n_hints": n_hints,
             "dropped": dropped,
-            "partial": [rid for rid in missing if rid not in dropped],
+            "partial": [rid for rid in missing if rid in scored],
             "foreign_ids": bool(unknown),
             "warnings": _warnings(table, provider, n_hints),
         }

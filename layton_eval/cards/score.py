@@ -69,40 +69,34 @@ def score_card(result: ScoreResult) -> Panel:
         ),
         ("Per jury bin", _bins_table(result)),
     ]
-    if result.dropped:
-        rows.append(
-            ("Left out", f"{len(result.dropped)} without any verdict: {_ids(result.dropped)}")
-        )
-    if result.excluded:
-        rows.append(
-            (
-                "Left out",
-                f"{len(result.excluded)} with a jury value no calibration row has: "
-                + _ids(result.excluded),
-            )
-        )
-    if result.partial:
-        rows.append(
-            ("Partial", f"{len(result.partial)} scored from fewer verdicts: {_ids(result.partial)}")
-        )
-    for warning in result.warnings:
-        rows.append(("Warning", Text(warning, style="yellow")))
-    if result.foreign_ids:
-        rows.append(
-            (
-                "Note",
-                Text(
-                    "not the benchmark's riddles (sample): this number only exercises the pipeline",
-                    style="yellow",
-                ),
-            )
-        )
+    rows.extend(_notes(result))
     return Panel(
         Group(headline, Text(), fields_table(rows)),
         title="[bold]layton score[/bold]",
         border_style="cyan",
         expand=False,
     )
+
+
+def _notes(result: ScoreResult) -> list[tuple[str, RenderableType | str]]:
+    """Riddles left out or partly judged, warnings: what the number rests on."""
+    rows: list[tuple[str, RenderableType | str]] = []
+    if result.dropped:
+        rows.append(
+            ("Left out", f"{len(result.dropped)} without any verdict: {_ids(result.dropped)}")
+        )
+    if result.excluded:
+        left_out = f"{len(result.excluded)} with a jury value no calibration row has: "
+        rows.append(("Left out", left_out + _ids(result.excluded)))
+    if result.partial:
+        rows.append(
+            ("Partial", f"{len(result.partial)} scored from fewer verdicts: {_ids(result.partial)}")
+        )
+    rows.extend(("Warning", Text(warning, style="yellow")) for warning in result.warnings)
+    if result.foreign_ids:
+        sample = "not the benchmark's riddles (sample): this number only exercises the pipeline"
+        rows.append(("Note", Text(sample, style="yellow")))
+    return rows
 
 
 def category_table(result: ScoreResult) -> Table | None:

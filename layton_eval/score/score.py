@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -24,16 +23,23 @@ from pydantic import BaseModel, Field
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
 from layton_eval.errors import ScoreError, UsageError
-from layton_eval.score.calibration import CalibrationPool, CalibrationSet, load_calibration
+from layton_eval.score.calibration import CalibrationSet, load_calibration
 from layton_eval.score.categories import (
     CategoryResult,
     categories_of,
     category_means,
     local_categories,
 )
+from layton_eval.score.coverage import (
+    BinSummary,
+    bin_summaries,
+    check_values,
+    covered_riddles,
+    show_ids,
+)
 from layton_eval.score.judge_files import read_judge_file, resolve_target, run_judge_files
 from layton_eval.score.verdicts import JuryTable
-from layton_eval.stats import bootstrap, intervals, ppi
+from layton_eval.stats import bootstrap, intervals
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
@@ -49,8 +55,6 @@ __all__ = [
     "covered_riddles",
     "show_ids",
 ]
-
-_SHOW_IDS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,15 +74,6 @@ class ScoreOptions:
     def __post_init__(self) -> None:
         if self.iterations < 1:
             raise UsageError(f"--iterations must be at least 1, got {self.iterations}")
-
-
-class BinSummary(BaseModel):
-    """One jury-value stratum: how many riddles fell in it, how many rows calibrate it."""
-
-    jury_value: float = Field(description="Jury value of the bin (0, 1/3, 2/3 or 1 for 3 judges).")
-    label: str = Field(description="The jury value as a fraction, e.g. '2/3'.")
-    riddles: int = Field(description="Riddles of the evaluated model in this bin (may be 0).")
-    calibration_rows: int = Field(description="Human-labelled rows available in this bin.")
 
 
 class ScoreResult(BaseModel):
@@ -152,28 +147,6 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
     )
 
 
-def show_ids(ids: t.Sequence[str]) -> str:
-    """Up to ten ids, then how many more."""
-    shown = ", ".join(ids[:_SHOW_IDS])
-    return shown + (f" and {len(ids) - _SHOW_IDS} more" if len(ids) > _SHOW_IDS else "")
-
-
-def _fraction(value: float) -> Fraction | None:
-    """The small fraction (1/3, 2/3, 1/2...) a bin key stands for, if any."""
-    fraction = Fraction(value).limit_denominator(12)
-    return fraction if abs(float(fraction) - value) <= 10.0**-ppi.BIN_DECIMALS else None
-
-
-def _label(value: float) -> str:
-    fraction = _fraction(value)
-    return str(fraction) if fraction is not None else f"{value:.4g}"
-
-
-def _bin_value(key: float) -> float:
-    fraction = _fraction(key)
-    return float(fraction) if fraction is not None else key
-
-
 def score_jury_values(
     riddle_ids: t.Sequence[str],
     yhat_u: npt.ArrayLike,
@@ -209,10 +182,9 @@ def score_jury_values(
     if yhat.shape != (len(riddle_ids),):
         raise ValueError("riddle_ids and yhat_u must have the same length")
     who = f"{provider}/{model}" if model else provider
-    _check_values(who, riddle_ids, yhat)
+    check_values(who, riddle_ids, yhat)
     pool = calibration.pool(options.field, exclude_provider=provider)
-    _, excluded = covered_riddles(who, riddle_ids, yhat, pool, skip=options.skip_uncalibrated)
-    keep = ~ppi.uncovered_bins(yhat, pool.yhat)
+    keep, excluded = covered_riddles(who, riddle_ids, yhat, pool, skip=options.skip_uncalibrated)
     yhat = yhat[keep]
     rng = np.random.default_rng(options.seed)
     estimates = bootstrap.stratified_ppi_bootstrap(
@@ -235,74 +207,9 @@ def score_jury_values(
         split=calibration.split,
         model=model,
         calibration_rows=int(pool.y.size),
-        bins=_bins(yhat, pool),
+        bins=bin_summaries(yhat, pool),
         excluded=excluded,
     )
-
-
-def _check_values(who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.float64]) -> None:
-    """Stop, naming the riddles, when there is nothing to score or a value is missing."""
-    if yhat.size == 0:
-        raise ScoreError(f"{who}: no riddle to score")
-    no_value = [rid for rid, v in zip(riddle_ids, yhat, strict=True) if np.isnan(v)]
-    if no_value:
-        raise ScoreError(f"{who}: {len(no_value)} riddle(s) have no verdict: {show_ids(no_value)}")
-
-
-def covered_riddles(
-    who: str,
-    riddle_ids: t.Sequence[str],
-    yhat: npt.NDArray[np.float64],
-    pool: CalibrationPool,
-    *,
-    skip: bool,
-) -> tuple[list[str], list[str]]:
-    """The riddles whose jury value some calibration row has, and those left out.
-
-    The one rule of ``score``, ``leaderboard``, ``compare`` and ``report``: a jury value that no
-    labelled row of another provider shares cannot be calibrated. Stop, naming the riddles and
-    their values, unless ``skip`` (``--skip-uncalibrated``) leaves them out.
-
-    Raises
-    ------
-    ScoreError
-        If some riddle is uncovered and ``skip`` is off, or no riddle is left.
-    """
-    uncovered = ppi.uncovered_bins(yhat, pool.yhat)
-    kept = [rid for rid, u in zip(riddle_ids, uncovered, strict=True) if not u]
-    left_out = [rid for rid, u in zip(riddle_ids, uncovered, strict=True) if u]
-    if left_out and (not skip or not kept):
-        bad = [
-            f"{rid} ({_label(v)})"
-            for rid, v, u in zip(riddle_ids, yhat, uncovered, strict=True)
-            if u
-        ]
-        values = sorted({_label(v) for v, u in zip(yhat, uncovered, strict=True) if u})
-        what = (
-            f"{who}: {len(bad)} riddle(s) have a jury value ({', '.join(values)}) that no "
-            f"labelled calibration row of a provider other than {pool.excluded_provider} has: "
-            f"{show_ids(bad)}"
-        )
-        if not kept:
-            raise ScoreError(f"{what}; no riddle is left to score")
-        raise ScoreError(f"{what}; pass --skip-uncalibrated to score without them")
-    return kept, left_out
-
-
-def _bins(yhat: npt.NDArray[np.float64], pool: CalibrationPool) -> list[BinSummary]:
-    """Riddles and calibration rows per jury value."""
-    rows_per_bin = pool.rows_per_bin()
-    keys, counts = np.unique(ppi.bin_keys(yhat), return_counts=True)
-    riddles_per_bin = {float(k): int(c) for k, c in zip(keys, counts, strict=True)}
-    return [
-        BinSummary(
-            jury_value=_bin_value(value),
-            label=_label(value),
-            riddles=riddles_per_bin.get(value, 0),
-            calibration_rows=rows_per_bin.get(value, 0),
-        )
-        for value in sorted(riddles_per_bin.keys() | rows_per_bin.keys())
-    ]
 
 
 def score_verdicts(

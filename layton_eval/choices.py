@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_SEED",
     "MAX_HINTS",
     "DatasetSource",
+    "PromptsChoice",
     "ReasoningEffort",
     "RunKind",
     "Split",
@@ -37,6 +38,13 @@ class DatasetSource(enum.StrEnum):
 
     hub = "hub"
     sample = "sample"
+
+
+class PromptsChoice(enum.StrEnum):
+    """Which prompt files ``--prompts`` picks (a folder of your own: ``--prompts-dir``)."""
+
+    official = "official"
+    builtin = "builtin"
 
 
 class CiMethod(enum.StrEnum):

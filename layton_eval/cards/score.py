@@ -137,6 +137,11 @@ def leaderboard_table(
             "\n† scored without riddles whose jury value no other provider's labelled row has "
             "(--skip-uncalibrated)"
         )
+    if any(row.not_comparable for row in rows):
+        caption += (
+            "\n‡ not strictly comparable with the published models: prompted or judged with "
+            "other than the official prompt files (layton prepare --prompts official)"
+        )
     table = Table(
         title=f"layton-eval leaderboard · {split} · {field}",
         caption=caption,
@@ -153,6 +158,8 @@ def leaderboard_table(
         model = f"{row.model} (yours)" if row.is_yours else row.model
         if row.excluded:
             model += f" † ({len(row.excluded)} left out)"
+        if row.not_comparable:
+            model += " ‡"
         table.add_row(
             str(row.rank),
             model,

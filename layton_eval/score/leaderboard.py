@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from layton_eval.choices import CiMethod, Split
 from layton_eval.errors import UsageError
 from layton_eval.score.calibration import CalibrationSet
+from layton_eval.score.comparable import prompt_notes
 from layton_eval.score.judge_files import read_judge_file, run_judge_files
 from layton_eval.score.score import ScoreOptions, ScoreResult, score_jury_values, score_verdicts
 from layton_eval.score.verdicts import JuryTable
@@ -51,6 +52,11 @@ class LeaderboardRow(BaseModel):
     jury_mean: float
     ci_method: CiMethod = Field(description="What the interval covers: calibration or full.")
     is_yours: bool = Field(default=False, description="Added with --add, not a calibration model.")
+    not_comparable: list[str] = Field(
+        default_factory=list,
+        description="Runs only: why the run is not strictly comparable with the published "
+        "models (prompted or judged with other than the official prompt files); empty: it is.",
+    )
     excluded: list[str] = Field(
         default_factory=list,
         description="Riddles left out with --skip-uncalibrated: no labelled row of another "
@@ -67,6 +73,7 @@ class RunVerdicts:
     provider: str
     model: str
     split: Split
+    not_comparable: tuple[str, ...] = ()
 
 
 def load_run_table(run_name: str) -> RunVerdicts:
@@ -93,6 +100,7 @@ def run_verdicts(run: Run) -> RunVerdicts:
         provider=manifest.provider or "unknown",
         model=manifest.model or run.name,
         split=manifest.split,
+        not_comparable=tuple(prompt_notes(run)),
     )
 
 
@@ -112,8 +120,8 @@ def build_leaderboard(
     """
     if calibration.split != split:
         raise ValueError(f"calibration set is for {calibration.split!r}, not {split!r}")
-    scored = [
-        (score_model(calibration, provider, model, options), False)
+    scored: list[tuple[ScoreResult, RunVerdicts | None]] = [
+        (score_model(calibration, provider, model, options), None)
         for provider, model in calibration.model_keys()
     ]
     for run in extra:
@@ -123,7 +131,7 @@ def build_leaderboard(
             run.table, provider=run.provider, options=options, calibration=calibration,
             model=run.model,
         )  # fmt: skip
-        scored.append((result, True))
+        scored.append((result, run))
     scored.sort(key=lambda pair: (-pair[0].score, pair[0].model or ""))
     scores = [r.score for r, _ in scored]
     ranks = intervals.competition_ranks(scores)
@@ -143,10 +151,11 @@ def build_leaderboard(
             n=result.n,
             jury_mean=result.jury_mean,
             ci_method=result.ci_method,
-            is_yours=yours,
+            is_yours=run is not None,
+            not_comparable=list(run.not_comparable) if run else [],
             excluded=result.excluded,
         )
-        for (result, yours), rank, b, w in zip(scored, ranks, best, worst, strict=True)
+        for (result, run), rank, b, w in zip(scored, ranks, best, worst, strict=True)
     ]
 
 

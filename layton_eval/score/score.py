@@ -133,9 +133,10 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
     loaded any more).
     """
     from layton_eval.prepare import load_run_dataset
+    from layton_eval.score.comparable import NOT_COMPARABLE, prompt_notes
     from layton_eval.settings import get_settings
 
-    return score_judge_files(
+    result = score_judge_files(
         run_judge_files(run),
         provider=run.manifest.provider,
         split=run.manifest.split,
@@ -145,6 +146,8 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
             lambda: load_run_dataset(run, settings=get_settings(), data_dir=options.data_dir)
         ),
     )
+    notes = [f"{NOT_COMPARABLE}: {note}" for note in prompt_notes(run)]
+    return result.model_copy(update={"warnings": [*result.warnings, *notes]})
 
 
 def score_jury_values(

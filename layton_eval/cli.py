@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from layton_eval import __version__
 from layton_eval.commands import batch as batch_cmd
+from layton_eval.commands import compare as compare_cmd
 from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
 from layton_eval.commands import report as report_cmd
@@ -135,6 +136,7 @@ app.command("fetch")(batch_cmd.fetch)
 app.command("jury")(jury_cmd.jury)
 app.command("score")(score_cmd.score)
 app.command("leaderboard")(score_cmd.leaderboard)
+app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
 
 

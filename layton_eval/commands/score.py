@@ -17,6 +17,7 @@ if t.TYPE_CHECKING:
     from layton_eval.score.score import ScoreOptions, ScoreResult
 
 __all__ = [
+    "AllowMissingOpt",
     "CiOpt",
     "FieldOpt",
     "IterationsOpt",

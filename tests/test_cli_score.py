@@ -306,3 +306,14 @@ def test_warnings_for_hints_and_self_judging(tmp_path: Path):
     assert any("share the evaluated provider openai" in w for w in doc["warnings"])
     card = invoke("score", "-j", *map(str, hinted), *args, "--provider", "openai")
     assert "Warning" in card.stdout
+
+
+def test_score_options_take_the_interval_as_text_too():
+    from layton_eval.choices import CiMethod
+    from layton_eval.errors import UsageError
+    from layton_eval.score.score import ScoreOptions
+
+    assert ScoreOptions(ci="full").ci is CiMethod.full  # type: ignore[arg-type]
+    assert ScoreOptions().ci is CiMethod.calibration
+    with pytest.raises(UsageError, match="--ci"):
+        ScoreOptions(ci="wide")  # type: ignore[arg-type]

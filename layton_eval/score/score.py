@@ -74,6 +74,9 @@ class ScoreOptions:
     def __post_init__(self) -> None:
         if self.iterations < 1:
             raise UsageError(f"--iterations must be at least 1, got {self.iterations}")
+        if self.ci not in tuple(CiMethod):
+            raise UsageError(f"--ci must be calibration or full, got {self.ci!r}")
+        object.__setattr__(self, "ci", CiMethod(self.ci))  # "full" given as text works too
 
 
 class ScoreResult(BaseModel):

@@ -12,12 +12,16 @@ calibration pool, 10,000 iterations. For each size, in the same run:
 Time is the median of a few calls; peak memory is the highest traced allocation during one call
 (``tracemalloc``, which sees numpy's buffers).
 
+Then the compute (data loaded) of ``layton compare`` for two subjects and ``layton leaderboard``
+on the llm split, 10,000 iterations, under both intervals.
+
 Usage: .venv/bin/python benchmarks/bench_bootstrap.py [DATA_DIR] [--repeat N]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
@@ -100,6 +104,41 @@ def main() -> None:
             ratio = "" if label.startswith("index") else f"{old_time / seconds:6.0f}x faster"
             print(f"{values.size:>8,} | {label:<22} | {seconds * 1e3:7.2f} ms | {peak:8.2f} MB | "
                   f"{ratio}")  # fmt: skip
+    bench_compare_and_leaderboard(args.data_dir, args.repeat)
+
+
+def bench_compare_and_leaderboard(data_dir: Path, repeat: int) -> None:
+    """Compute time of compare (two subjects, then all nine) and of the leaderboard, llm."""
+    from layton_eval.choices import CiMethod, Split
+    from layton_eval.score.calibration import read_calibration_file
+    from layton_eval.score.compare import compare_subjects
+    from layton_eval.score.leaderboard import build_leaderboard
+    from layton_eval.score.score import ScoreOptions
+    from layton_eval.score.subjects import Subject
+
+    calibration = read_calibration_file(data_dir / "ppi_llm.jsonl", "llm")
+    subjects = []
+    for provider, model in calibration.model_keys():
+        rows = calibration.model_rows(provider, model, "both_correct")
+        subjects.append(Subject(model, "model", provider, rows.riddle_ids, rows.yhat))
+    print(f"\nllm split, {ITERATIONS:,} iterations, data loaded (compute only)")
+    for ci in CiMethod:
+        options = ScoreOptions(iterations=ITERATIONS, ci=ci)
+        common = {"calibration": calibration, "options": options}
+        jobs = {
+            "compare, 2 subjects": functools.partial(
+                compare_subjects, subjects[:2], categories={}, **common
+            ),
+            f"compare, {len(subjects)} subjects": functools.partial(
+                compare_subjects, subjects, categories={}, **common
+            ),
+            f"leaderboard, {len(subjects)} models": functools.partial(
+                build_leaderboard, Split.llm, **common
+            ),
+        }
+        for label, job in jobs.items():
+            seconds, peak = measure(job, repeat)
+            print(f"  --ci {ci.value:<11} {label:<24} {seconds * 1e3:8.1f} ms  {peak:6.1f} MB")
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ def _pair(
     swap = a.name > b.name
     drawn = _drawn_differences(ya, yb, pool_a, pool_b, swap, options)
     lo, hi = intervals.percentile_interval(drawn)
-    lo, hi = (-hi, -lo) if swap else (lo, hi)
+    lo, hi = (0.0 - hi, 0.0 - lo) if swap else (lo, hi)  # 0.0 - x: never a negative zero
     differences = -drawn if swap else drawn
     cal_a = compare.post_stratified(ya, (pool_a.y, pool_a.yhat))
     cal_b = compare.post_stratified(yb, (pool_b.y, pool_b.yhat))

@@ -149,8 +149,11 @@ def _hashes(raw: dict[tuple[str, Split], bytes]) -> dict[str, str]:
 
 
 def prompts_cache() -> Path:
-    """Where the official files are kept: ``LAYTON_CACHE_DIR``, else ``~/.cache/layton``."""
-    root = os.environ.get("LAYTON_CACHE_DIR") or os.path.join(
+    """Where the official files are kept: ``LAYTON_CACHE_DIR`` (environment or ``.env``), else
+    ``$XDG_CACHE_HOME/layton``, else ``~/.cache/layton``; one folder per commit."""
+    from layton_eval.settings import get_settings  # pydantic-settings: only when needed
+
+    root = get_settings().cache_dir or Path(
         os.environ.get("XDG_CACHE_HOME") or "~/.cache", "layton"
     )
     return Path(root).expanduser() / "prompts" / OFFICIAL.commit

@@ -18,6 +18,7 @@ import respx
 from layton_eval import prompts
 from layton_eval.prompts import PROMPT_FILES, OfficialPrompts
 from layton_eval.runs.manifest import PromptsRef
+from layton_eval.settings import get_settings
 from tests.conftest import SHARED_DATA
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
 from tests.test_cli_jury import MODELS, all_providers, keys  # noqa: F401 (a fixture)
@@ -31,6 +32,7 @@ def official(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     hashes = {rel: hashlib.sha256(text.encode()).hexdigest() for rel, text in STAND_INS.items()}
     monkeypatch.setattr(prompts, "OFFICIAL", OfficialPrompts("owner/repo", "c0ffee", hashes))
     monkeypatch.setenv("LAYTON_CACHE_DIR", str(tmp_path / "cache"))
+    get_settings.cache_clear()
     served: list[str] = []
 
     def download(url: str) -> bytes:
@@ -78,6 +80,15 @@ def test_prepare_downloads_once_checks_and_records(official: list[str], tmp_path
     assert len(official) == 5 and cached.read_text() == STAND_INS["benchmark/text_riddle.txt"]
 
 
+def test_the_cache_folder_may_come_from_dot_env(official, tmp_path, monkeypatch):
+    monkeypatch.delenv("LAYTON_CACHE_DIR")
+    (tmp_path / ".env").write_text(f"LAYTON_CACHE_DIR={tmp_path / 'from-env-file'}\n")
+    get_settings.cache_clear()
+    prepare(name="cached", extra=["--prompts", "official"])
+    kept = tmp_path / "from-env-file" / "prompts" / "c0ffee" / "benchmark" / "text_riddle.txt"
+    assert kept.read_text() == STAND_INS["benchmark/text_riddle.txt"]
+
+
 def test_a_download_with_other_content_is_refused(official, monkeypatch):
     monkeypatch.setattr(prompts, "download", lambda url: b"something else\n")
     result = invoke("prepare", "--split", "llm", "--hints", "0", "--dataset", "sample",
@@ -95,7 +106,7 @@ def test_offline_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                         "--prompts", "official")  # fmt: skip
     assert_one_line_error(result, code=1, contains="cannot download the official prompt files")
     assert "--prompts-dir" in result.stderr and "ConnectError" in result.stderr
-    assert not (tmp_path / "runs").exists()
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "cache" / "prompts").exists()
 
 
 def test_a_folder_with_the_official_files_is_official(official, tmp_path: Path):

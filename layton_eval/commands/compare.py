@@ -26,7 +26,7 @@ __all__ = ["compare"]
 SubjectsArg = t.Annotated[
     list[str],
     typer.Argument(
-        metavar="SUBJECT...",
+        metavar="SUBJECT",
         help="Two or more runs (with jury verdicts) or models of the calibration set "
         "(model or provider/model); write run:NAME or model:NAME when a name is both.",
         autocompletion=complete_run,

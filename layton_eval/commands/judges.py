@@ -19,7 +19,7 @@ __all__ = ["judges"]
 JudgedRunArg = t.Annotated[
     str | None,
     typer.Argument(
-        metavar="[RUN]",
+        metavar="RUN",
         help="A run with jury verdicts: adds its own judges (pass rates, agreement, and each "
         "one's record on the calibration set).",
         autocompletion=complete_run,

@@ -6,10 +6,12 @@ import enum
 import typing as t
 
 __all__ = [
+    "CiMethod",
     "DEFAULT_ITERATIONS",
     "DEFAULT_SEED",
     "MAX_HINTS",
     "DatasetSource",
+    "PromptsChoice",
     "ReasoningEffort",
     "RunKind",
     "Split",
@@ -36,6 +38,22 @@ class DatasetSource(enum.StrEnum):
 
     hub = "hub"
     sample = "sample"
+
+
+class PromptsChoice(enum.StrEnum):
+    """Which prompt files ``--prompts`` picks (a folder of your own: ``--prompts-dir``)."""
+
+    official = "official"
+    builtin = "builtin"
+
+
+class CiMethod(enum.StrEnum):
+    """What a 95% interval covers (``docs/methodology.md``, "Which interval?")."""
+
+    #: The published method: human labels redrawn per jury bin, the model's riddles fixed.
+    calibration = "calibration"
+    #: The riddles resampled too: what another sample of riddles like these could give.
+    full = "full"
 
 
 class VerdictField(enum.StrEnum):

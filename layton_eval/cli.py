@@ -18,6 +18,8 @@ from typer.core import TyperGroup
 from layton_eval import __version__
 from layton_eval.commands import annotate as annotate_cmd
 from layton_eval.commands import batch as batch_cmd
+from layton_eval.commands import compare as compare_cmd
+from layton_eval.commands import judges as judges_cmd
 from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
 from layton_eval.commands import report as report_cmd
@@ -136,6 +138,8 @@ app.command("fetch")(batch_cmd.fetch)
 app.command("jury")(jury_cmd.jury)
 app.command("score")(score_cmd.score)
 app.command("leaderboard")(score_cmd.leaderboard)
+app.command("compare")(compare_cmd.compare)
+app.command("judges")(judges_cmd.judges)
 app.command("report")(report_cmd.report)
 app.command("annotate")(annotate_cmd.annotate)
 

@@ -76,6 +76,7 @@ class PrepareOptions:
     dataset: DatasetSource | None = None
     revision: str | None = None
     prompts_dir: Path | None = None
+    official_prompts: bool = False
     force: bool = False
 
 
@@ -98,7 +99,7 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
         revision=options.revision,
     )
     riddles = select_riddles(loaded.riddles, ids=options.ids, limit=options.limit)
-    prompts = load_prompts(options.prompts_dir)
+    prompts = load_prompts(options.prompts_dir, official=options.official_prompts)
     requests = [benchmark_request(riddle, options.hints, prompts) for riddle in riddles]
     manifest = RunManifest(
         name=run_name,
@@ -116,7 +117,7 @@ def prepare_run(options: PrepareOptions, *, settings: Settings) -> PrepareResult
             riddles=len(riddles),
             with_images=sum(1 for request in requests if request.has_image),
         ),
-        prompts=PromptsRef(source=prompts.source, sha256=prompts.sha256),
+        prompts=PromptsRef.of(prompts),
         ids=[riddle.id for riddle in riddles],
     )
     run = store.create(manifest, requests, force=options.force)

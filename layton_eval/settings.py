@@ -43,6 +43,7 @@ class _Settings(BaseSettings):
 
     runs_dir: Path = Field(default=Path("runs"), alias="LAYTON_RUNS_DIR")
     data_dir: Path | None = Field(default=None, alias="LAYTON_DATA_DIR")
+    cache_dir: Path | None = Field(default=None, alias="LAYTON_CACHE_DIR")
     dataset_repo: str = Field(default="rvienne/layton-eval", alias="LAYTON_DATASET_REPO")
     calibration_repo: str = Field(default="rvienne/layton-eval-ppi", alias="LAYTON_PPI_REPO")
     revision: str | None = Field(default=None, alias="LAYTON_REVISION")

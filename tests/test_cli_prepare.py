@@ -131,7 +131,8 @@ def test_prompts_dir_is_recorded(tmp_path: Path, runs_dir: Path):
         "--prompts-dir",
         str(tmp_path / "p"),
     )
-    assert doc["prompts"]["source"] == str((tmp_path / "p").resolve())
+    assert doc["prompts"]["source"] == "custom"
+    assert doc["prompts"]["location"] == str((tmp_path / "p").resolve())
     assert _requests(runs_dir, doc["run"])[0]["system"] == "Official prompt.\n"
 
 

@@ -67,6 +67,38 @@ def test_cli_defaults_match_the_domain_vocabulary():
     assert DEFAULT_ITERATIONS == 10_000 and isinstance(DEFAULT_SEED, int)
 
 
+#: The published llm leaderboard (both_correct, 10,000 iterations, seed 20251126): score, 95% CI
+#: (±) and rank spread of every model, best first.
+PUBLISHED_LLM = [
+    ("gemini-3-flash-high", 85.2, 1.4, "1 <--> 2"),
+    ("gemini-3-pro-high", 83.9, 1.1, "1 <--> 3"),
+    ("gpt-5.1-2025-11-13-high", 83.3, 0.1, "2 <--> 3"),
+    ("gpt-5.2-2025-12-11-high", 80.4, 0.3, "4 <--> 5"),
+    ("claude-opus-4-5-20251101-thinking-32k", 79.6, 0.6, "4 <--> 5"),
+    ("moonshotai-kimi-k2.5-thinking", 73.4, 1.4, "6 <--> 6"),
+    ("claude-opus-4-5-20251101-no-thinking", 70.2, 0.9, "7 <--> 7"),
+    ("moonshotai-kimi-k2-thinking", 66.7, 1.7, "8 <--> 8"),
+    ("mistral-large-2512", 48.7, 1.4, "9 <--> 9"),
+]
+#: The vlm table as layton printed it with the per-riddle index draw (commit f9fc651).
+INDEX_DRAW_VLM = [
+    ("gemini-3-flash-preview", 46.4, 1.9, "1 <--> 2"),
+    ("gemini-3-pro-preview", 45.9, 2.1, "1 <--> 2"),
+    ("gpt-5-2", 33.4, 1.9, "3 <--> 4"),
+    ("gpt-5-1", 32.5, 1.9, "3 <--> 4"),
+    ("claude-opus-4-5_thinking_32k", 25.1, 1.8, "5 <--> 6"),
+    ("claude-opus-4-5", 23.0, 1.9, "5 <--> 6"),
+    ("mistral-large-2512", 12.5, 1.5, "7 <--> 7"),
+]
+
+
+@pytest.mark.parametrize(("split", "table"), [("llm", PUBLISHED_LLM), ("vlm", INDEX_DRAW_VLM)])
+def test_default_leaderboard_reproduces_the_published_table(split: str, table: list):
+    rows = invoke_json("leaderboard", "--split", split, "--data-dir", str(DATA))
+    assert [(r["model"], r["score"], r["ci95"], r["rank_spread"]) for r in rows] == table
+    assert all(r["ci_method"] == "calibration" for r in rows)
+
+
 def test_bring_your_own_equals_the_leaderboard_row(tmp_path: Path):
     paths = write_model_judge_files("llm", "openai", "gpt-5.2-2025-12-11-high", tmp_path)
     assert len(paths) == 3
@@ -143,6 +175,8 @@ def test_leaderboard_table_and_json(tmp_path: Path):
         (["leaderboard", "--split", "xlm"], 2, "--split"),
         (["leaderboard", "--split", "llm", "--field", "correct"], 2, "--field"),
         (["leaderboard", "--split", "llm", "--iterations", "0"], 2, "--iterations"),
+        (["leaderboard", "--split", "llm", "--ci", "wide"], 2, "--ci"),
+        (["score", "--judge-files", "x.jsonl", "--ci", "both"], 2, "--ci"),
         (["leaderboard"], 2, "--split"),
         (["score", "--judge-files", "x.jsonl", "--split", "xlm"], 2, "--split"),
         (["score", "--judge-files", "x.jsonl", "--field", "nope"], 2, "--field"),
@@ -214,22 +248,49 @@ def test_judge_files_of_two_models_are_refused(tmp_path: Path):
     assert_one_line_error(result, code=2, contains="disagree on the evaluated model")
 
 
-def test_leaderboard_on_answer_field_leaves_out_uncovered_riddles():
-    rows = invoke_json(
-        "leaderboard",
-        "--split",
-        "llm",
-        "--field",
-        "is_answer_correct",
-        "--iterations",
-        "300",
-        "--data-dir",
-        str(DATA),
-    )
+def test_uncalibrated_jury_values_follow_one_rule_in_score_and_leaderboard(tmp_path: Path):
+    """1/3 on is_answer_correct: no labelled row of another provider has it for two riddles."""
+    model = "claude-opus-4-5-20251101-thinking-32k"
+    paths = write_model_judge_files("llm", "anthropic", model, tmp_path)
+    common = ["--field", "is_answer_correct", "--iterations", "300", "--data-dir", str(DATA)]
+    for args in (["score", "-j", *map(str, paths)], ["leaderboard", "--split", "llm"]):
+        result = invoke(*args, *common)
+        assert_one_line_error(result, code=1, contains="--skip-uncalibrated")
+        line = result.stderr
+        assert "105-864 (1/3)" in line and "W12-1344 (1/3)" in line
+        assert "no labelled calibration row of a provider other than anthropic" in line
+        assert "fewer judges" not in line
+    mine = invoke_json("score", "-j", *map(str, paths), *common, "--skip-uncalibrated")
+    rows = invoke_json("leaderboard", "--split", "llm", *common, "--skip-uncalibrated")
     assert len(rows) == 9
-    opus = {r["model"]: r for r in rows}["claude-opus-4-5-20251101-thinking-32k"]
-    assert opus["excluded"] == ["105-864", "W12-1344"] and opus["n"] == 184
+    row = {r["model"]: r for r in rows}[model]
+    assert mine["excluded"] == row["excluded"] == ["105-864", "W12-1344"]
+    assert mine["n"] == row["n"] == 184 and mine["score"] == row["score"]
     assert all(r["n"] + len(r["excluded"]) == 186 for r in rows)
+    card = invoke("score", "-j", *map(str, paths), *common, "--skip-uncalibrated")
+    assert "2 with a jury value no calibration row has: 105-864, W12-1344" in card.stdout
+    table = invoke("leaderboard", "--split", "llm", *common, "--skip-uncalibrated")
+    assert "†" in table.stdout and "(--skip-uncalibrated)" in table.stdout
+
+
+def test_full_interval_in_score_and_leaderboard(tmp_path: Path):
+    paths = write_model_judge_files("llm", "mistral", "mistral-large-2512", tmp_path)
+    args = ["--iterations", "2000", "--data-dir", str(DATA)]
+    calibration = invoke_json("score", "-j", *map(str, paths), *args)
+    full = invoke_json("score", "-j", *map(str, paths), *args, "--ci", "full")
+    assert calibration["ci_method"] == "calibration" and full["ci_method"] == "full"
+    assert 6.0 < full["ci95"] < 8.5 and calibration["ci95"] < 2.0  # issue 12: about 7.3
+    assert abs(full["score"] - calibration["score"]) < 1.0
+    card = invoke("score", "-j", *map(str, paths), *args, "--ci", "full")
+    assert "full interval: riddles resampled" in card.stdout
+    rows = invoke_json("leaderboard", "--split", "llm", *args, "--ci", "full")
+    assert {r["ci_method"] for r in rows} == {"full"}
+    mistral = {r["model"]: r for r in rows}["mistral-large-2512"]
+    assert (mistral["score"], mistral["ci95"]) == (full["score"], full["ci95"])
+    # wider intervals overlap more: the rank spread comes from the chosen interval
+    assert rows[0]["rank_spread"] != "1 <--> 2" and rows[0]["worst_rank"] >= 4
+    table = invoke("leaderboard", "--split", "llm", *args, "--ci", "full")
+    assert "full interval" in table.stdout and "rank spread from this interval" in table.stdout
 
 
 def test_warnings_for_hints_and_self_judging(tmp_path: Path):
@@ -245,3 +306,14 @@ def test_warnings_for_hints_and_self_judging(tmp_path: Path):
     assert any("share the evaluated provider openai" in w for w in doc["warnings"])
     card = invoke("score", "-j", *map(str, hinted), *args, "--provider", "openai")
     assert "Warning" in card.stdout
+
+
+def test_score_options_take_the_interval_as_text_too():
+    from layton_eval.choices import CiMethod
+    from layton_eval.errors import UsageError
+    from layton_eval.score.score import ScoreOptions
+
+    assert ScoreOptions(ci="full").ci is CiMethod.full  # type: ignore[arg-type]
+    assert ScoreOptions().ci is CiMethod.calibration
+    with pytest.raises(UsageError, match="--ci"):
+        ScoreOptions(ci="wide")  # type: ignore[arg-type]

@@ -140,6 +140,10 @@ def test_golden_llm_journey(journey, tmp_path: Path):
     rec.run("score", "trial", "--iterations", "2000")
     rec.run("score", "trial", "--iterations", "500", "--field", "is_answer_correct", "--json")
     rec.run("leaderboard", "--split", "llm", "--iterations", "300", "--add", "trial")
+    rec.run("compare", "trial", "gpt-5.1-2025-11-13-high", "--iterations", "300")
+    rec.run("compare", "trial", "gpt-5.1-2025-11-13-high", "mistral-large-2512",
+            "--iterations", "300", "--ci", "full", "--json")  # fmt: skip
+    rec.run("judges", "trial")
     rec.run("report", "trial", "--split", "llm", "--iterations", "300", "--out", "report.html")
     rec.files(tmp_path / "runs", "runs")
     if (tmp_path / "report.html").is_file():

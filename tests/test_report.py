@@ -229,7 +229,8 @@ def test_page_shows_the_leaderboard_and_highlights_the_run(runs: Path):
     board = tables(page)["leaderboard-table"][1:]
     assert len(board) == len(data.leaderboard) == 10
     yours = [r for r in board if "your run" in r[1]]
-    assert len(yours) == 1 and yours[0][1] == "gpt-5-mini your run"
+    # built-in prompts: placed among the published models, but marked
+    assert len(yours) == 1 and yours[0][1] == "gpt-5-mini your run ‡ not strictly comparable"
     assert page.count('data-yours="1"') == 1 and page.count('class="bar-row yours"') == 1
     for row, line in zip(data.leaderboard, board, strict=True):
         assert line[0] == str(row.rank) and line[3] == f"{row.score:.1f}"
@@ -238,6 +239,47 @@ def test_page_shows_the_leaderboard_and_highlights_the_run(runs: Path):
     riddles = tables(page)["riddles-full"]
     assert len(riddles) == 1 + 186 and riddles[0][-1] == "Jury"
     assert [len(r) for r in riddles] == [7] * 187  # riddle, category, answer, 3 judges, jury
+
+
+def test_compare_view_is_every_pair_of_the_page(runs: Path):
+    data = report_data("mini")
+    result = data.comparison
+    assert result is not None and len(result.pairs) == 10 * 9 // 2
+    assert [s.name for s in result.subjects] == [
+        f"{r.model} ★" if r.is_yours else r.model for r in data.leaderboard
+    ]
+    page = render_html(data)
+    matrix = tables(page)["compare-table"]
+    assert len(matrix) == 11 and all(len(line) == 11 for line in matrix)
+    heads = matrix[0]
+    cell = {(line[0], h): v for line in matrix[1:] for h, v in zip(heads, line, strict=True)}
+    first, second = matrix[0][1], matrix[0][2]
+    forward, backward = cell[first, second], cell[second, first]
+    assert forward.rstrip("‡") == f"{-float(backward.rstrip('‡')):+.1f}"
+    assert cell[first, first] == "–" and 'href="#compare"' in page
+    run = "gpt-5-mini ★"
+    assert all(cell[run, other].endswith("‡") for other in matrix[0][1:] if other != run)
+    assert "Holm" in page and "not strictly comparable" in page
+    assert 'class="num pair up"' in page or 'class="num pair down"' in page
+
+
+def test_full_interval_on_the_page(runs: Path):
+    result = invoke_json("report", "mini", "--split", "llm", "--ci", "full", "--iterations",
+                         ITERATIONS, "--data-dir", str(SHARED_DATA),
+                         "--out", "full.html")  # fmt: skip
+    page = Path(result["path"]).read_text()
+    assert "full interval · " in page and "riddles are resampled" in page
+    calibration = report_data("mini")
+    assert calibration.ci_method == "calibration"
+    full = build_report(
+        Split.llm, [RunStore(get_settings().runs_dir).load("mini")],
+        options=ScoreOptions(iterations=int(ITERATIONS), seed=7, data_dir=SHARED_DATA,
+                             ci="full"),
+        settings=get_settings(),
+    )  # fmt: skip
+    narrow = {row.model: row.ci95 for row in calibration.leaderboard}
+    assert all(row.ci95 > narrow[row.model] for row in full.leaderboard)
+    assert {r.ci_method for r in full.leaderboard} == {"full"}
 
 
 def test_run_section_shows_configuration_and_cost(runs: Path):

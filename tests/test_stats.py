@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
 
-from layton_eval.stats import intervals, ppi
+from layton_eval.stats import bootstrap, draws, intervals, ppi
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "layton-data"
 
@@ -64,13 +66,13 @@ def test_sampler_keeps_strata_and_shape():
     rng = np.random.default_rng(1)
     _, yhat_pool = _pool(rng)
     yhat_u = rng.choice([0.0, 1 / 3, 2 / 3, 1.0], size=57)
-    index = ppi.stratified_bootstrap_indices(
+    index = bootstrap.stratified_bootstrap_indices(
         yhat_u, yhat_pool, iterations=200, rng=np.random.default_rng(7)
     )
     assert index.shape == (200, 57)
     sampled = np.sort(ppi.bin_keys(yhat_pool[index].ravel()).reshape(200, 57), axis=1)
     assert (sampled == np.sort(ppi.bin_keys(yhat_u))[None, :]).all()
-    again = ppi.stratified_bootstrap_indices(
+    again = bootstrap.stratified_bootstrap_indices(
         yhat_u, yhat_pool, iterations=200, rng=np.random.default_rng(7)
     )
     assert (index == again).all()
@@ -96,7 +98,7 @@ def test_sampler_validates_with_valueerror(kwargs, message):
     }
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
-        ppi.stratified_bootstrap_indices(
+        bootstrap.stratified_bootstrap_indices(
             args["yhat_unlabeled"],
             args["yhat_pool"],
             iterations=args["iterations"],
@@ -107,14 +109,26 @@ def test_sampler_validates_with_valueerror(kwargs, message):
 # --- PPI++ against ppi_py -------------------------------------------------------------------
 
 
+def _index_sums(y_pool, yhat_u, index) -> np.ndarray:
+    """Per-bin sums of the labels an index draw picked (its columns are grouped by bin)."""
+    counts = np.unique(ppi.bin_keys(yhat_u), return_counts=True)[1]
+    edges = np.concatenate([[0], np.cumsum(counts)])
+    labels = y_pool[index]
+    return np.stack([labels[:, a:b].sum(axis=1) for a, b in itertools.pairwise(edges)], axis=1)
+
+
 def _assert_matches_ppi_py(y_pool, yhat_pool, yhat_u, *, iterations: int, seed: int) -> None:
+    """On the resamples of an index draw, every estimate equals ppi_py's to 1e-12."""
     ppi_py = _ppi_py()
-    index = ppi.stratified_bootstrap_indices(
+    index = bootstrap.stratified_bootstrap_indices(
         yhat_u, yhat_pool, iterations=iterations, rng=np.random.default_rng(seed)
     )
-    fast = ppi.stratified_ppi_bootstrap(
-        y_pool, yhat_pool, yhat_u, iterations=iterations, rng=np.random.default_rng(seed)
-    )
+    sums = _index_sums(y_pool, yhat_u, index)
+    # the bootstrap's own estimator, fed the label sums of these very resamples
+    with mock.patch.object(draws, "label_sums", return_value=sums):
+        fast = bootstrap.stratified_ppi_bootstrap(
+            y_pool, yhat_pool, yhat_u, iterations=iterations, rng=np.random.default_rng(seed)
+        )
     general = ppi.ppi_mean_pointestimates(y_pool[index], yhat_pool[index], yhat_u)
     shared = ppi.ppi_mean_pointestimates(y_pool[index], yhat_pool[index[0]], yhat_u)
     reference = np.array(
@@ -181,7 +195,7 @@ def test_estimator_validates_with_valueerror(y, yhat, yhat_u):
 
 
 def test_all_correct_everywhere_gives_100():
-    estimates = ppi.stratified_ppi_bootstrap(
+    estimates = bootstrap.stratified_ppi_bootstrap(
         np.ones(50), np.ones(50), np.ones(30), iterations=500, rng=np.random.default_rng(0)
     )
     lo, hi = intervals.percentile_interval(estimates)
@@ -194,7 +208,7 @@ def test_estimates_stay_in_unit_interval(seed):
     rng = np.random.default_rng(seed)
     y_pool, yhat_pool = _pool(rng, size=int(rng.integers(20, 300)))
     yhat_u = rng.choice(np.unique(yhat_pool), size=int(rng.integers(1, 200)))
-    estimates = ppi.stratified_ppi_bootstrap(
+    estimates = bootstrap.stratified_ppi_bootstrap(
         y_pool, yhat_pool, yhat_u, iterations=2000, rng=np.random.default_rng(seed)
     )
     assert ((estimates >= 0.0) & (estimates <= 1.0)).all()
@@ -206,7 +220,7 @@ def test_same_seed_same_estimates_other_seed_other_estimates():
     yhat_u = rng.choice([0.0, 1 / 3, 2 / 3, 1.0], size=100)
 
     def run(seed: int) -> np.ndarray:
-        return ppi.stratified_ppi_bootstrap(
+        return bootstrap.stratified_ppi_bootstrap(
             y_pool, yhat_pool, yhat_u, iterations=300, rng=np.random.default_rng(seed)
         )
 

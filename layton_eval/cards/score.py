@@ -15,9 +15,14 @@ if t.TYPE_CHECKING:
     from layton_eval.score.leaderboard import LeaderboardRow
     from layton_eval.score.score import ScoreResult
 
-__all__ = ["category_table", "leaderboard_table", "score_card"]
+__all__ = ["CI_WORDS", "category_table", "leaderboard_table", "score_card"]
 
 _SHOW_IDS = 8
+#: What each interval covers, in words (cards and report).
+CI_WORDS = {
+    "calibration": "calibration interval: human labels redrawn per jury bin, these riddles fixed",
+    "full": "full interval: riddles resampled, then human labels redrawn per jury bin",
+}
 
 
 def _ids(ids: list[str]) -> str:
@@ -51,6 +56,7 @@ def score_card(result: ScoreResult) -> Panel:
             result.split + (f", {result.n_hints} hints" if result.n_hints is not None else ""),
         ),
         ("95% interval", f"[{result.lower:.1f}, {result.upper:.1f}]"),
+        ("Interval", CI_WORDS[result.ci_method]),
         ("Jury mean", f"{result.jury_mean:.1f} (raw, uncalibrated)"),
         ("Riddles", str(result.n)),
         ("Field", result.field),
@@ -63,32 +69,34 @@ def score_card(result: ScoreResult) -> Panel:
         ),
         ("Per jury bin", _bins_table(result)),
     ]
-    if result.dropped:
-        rows.append(
-            ("Left out", f"{len(result.dropped)} without any verdict: {_ids(result.dropped)}")
-        )
-    if result.partial:
-        rows.append(
-            ("Partial", f"{len(result.partial)} scored from fewer verdicts: {_ids(result.partial)}")
-        )
-    for warning in result.warnings:
-        rows.append(("Warning", Text(warning, style="yellow")))
-    if result.foreign_ids:
-        rows.append(
-            (
-                "Note",
-                Text(
-                    "not the benchmark's riddles (sample): this number only exercises the pipeline",
-                    style="yellow",
-                ),
-            )
-        )
+    rows.extend(_notes(result))
     return Panel(
         Group(headline, Text(), fields_table(rows)),
         title="[bold]layton score[/bold]",
         border_style="cyan",
         expand=False,
     )
+
+
+def _notes(result: ScoreResult) -> list[tuple[str, RenderableType | str]]:
+    """Riddles left out or partly judged, warnings: what the number rests on."""
+    rows: list[tuple[str, RenderableType | str]] = []
+    if result.dropped:
+        rows.append(
+            ("Left out", f"{len(result.dropped)} without any verdict: {_ids(result.dropped)}")
+        )
+    if result.excluded:
+        left_out = f"{len(result.excluded)} with a jury value no calibration row has: "
+        rows.append(("Left out", left_out + _ids(result.excluded)))
+    if result.partial:
+        rows.append(
+            ("Partial", f"{len(result.partial)} scored from fewer verdicts: {_ids(result.partial)}")
+        )
+    rows.extend(("Warning", Text(warning, style="yellow")) for warning in result.warnings)
+    if result.foreign_ids:
+        sample = "not the benchmark's riddles (sample): this number only exercises the pipeline"
+        rows.append(("Note", Text(sample, style="yellow")))
+    return rows
 
 
 def category_table(result: ScoreResult) -> Table | None:
@@ -110,16 +118,29 @@ def category_table(result: ScoreResult) -> Table | None:
 
 
 def leaderboard_table(
-    rows: list[LeaderboardRow], *, split: str, field: str, iterations: int, seed: int
+    rows: list[LeaderboardRow],
+    *,
+    split: str,
+    field: str,
+    iterations: int,
+    seed: int,
+    ci_method: str = "calibration",
 ) -> Table:
     """The ranked models; rows added with ``--add`` are marked and bold."""
     caption = (
         f"stratified-bootstrap PPI++, {iterations:,} iterations, seed {seed}; "
-        "score and 95% CI (±) in percentage points"
+        "score and 95% CI (±) in percentage points; "
+        f"{CI_WORDS[ci_method]}; rank spread from this interval"
     )
     if any(row.excluded for row in rows):
         caption += (
-            "\n† scored without riddles whose jury value no other provider's labelled row has"
+            "\n† scored without riddles whose jury value no other provider's labelled row has "
+            "(--skip-uncalibrated)"
+        )
+    if any(row.not_comparable for row in rows):
+        caption += (
+            "\n‡ not strictly comparable with the published models: prompted or judged with "
+            "other than the official prompt files (layton prepare --prompts official)"
         )
     table = Table(
         title=f"layton-eval leaderboard · {split} · {field}",
@@ -137,6 +158,8 @@ def leaderboard_table(
         model = f"{row.model} (yours)" if row.is_yours else row.model
         if row.excluded:
             model += f" † ({len(row.excluded)} left out)"
+        if row.not_comparable:
+            model += " ‡"
         table.add_row(
             str(row.rank),
             model,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import MAX_HINTS, ReasoningEffort
+from layton_eval.choices import MAX_HINTS, PromptsChoice, ReasoningEffort
 from layton_eval.commands.options import (
     DataDirOpt,
     DatasetOpt,
@@ -111,6 +111,16 @@ PromptsDirOpt = t.Annotated[
         show_default=False,
     ),
 ]
+PromptsOpt = t.Annotated[
+    PromptsChoice | None,
+    typer.Option(
+        "--prompts",
+        help="'official': the layton-eval repository's prompt files (downloaded once, "
+        "sha256-checked), for runs strictly comparable with the published leaderboard; "
+        "'builtin': layton's own wording (the default).",
+        show_default=False,
+    ),
+]
 
 
 def prepare(
@@ -131,6 +141,7 @@ def prepare(
     data_dir: DataDirOpt = None,
     dataset: DatasetOpt = None,
     revision: RevisionOpt = None,
+    prompts: PromptsOpt = None,
     prompts_dir: PromptsDirOpt = None,
     force: ForceOpt = False,
     json_: JsonOpt = False,
@@ -140,6 +151,10 @@ def prepare(
     from layton_eval.runs.layout import check_name
     from layton_eval.settings import get_settings
 
+    if prompts is not None and prompts_dir is not None:
+        from layton_eval.errors import UsageError
+
+        raise UsageError("--prompts and --prompts-dir exclude each other: pass one of them")
     sampling = _sampling(max_tokens, temperature, reasoning_effort, thinking_budget, param)
     wanted = [part.strip() for item in ids or [] for part in item.split(",") if part.strip()]
     options = PrepareOptions(
@@ -156,6 +171,7 @@ def prepare(
         dataset=dataset,
         revision=revision,
         prompts_dir=prompts_dir,
+        official_prompts=prompts is PromptsChoice.official,
         force=force,
     )
     result = prepare_run(options, settings=get_settings())

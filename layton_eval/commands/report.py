@@ -11,9 +11,15 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, VerdictField
 from layton_eval.commands.options import DataDirOpt, ForceOpt, JsonOpt, SplitOpt, complete_run
-from layton_eval.commands.score import FieldOpt, IterationsOpt, SeedOpt
+from layton_eval.commands.score import (
+    CiOpt,
+    FieldOpt,
+    IterationsOpt,
+    SeedOpt,
+    SkipUncalibratedOpt,
+)
 
 __all__ = ["report"]
 
@@ -49,30 +55,31 @@ def report(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
+    ci: CiOpt = CiMethod.calibration,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     images: ImagesOpt = False,
     force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Write an offline HTML report: leaderboard chart, per-category results, your riddles."""
-    from layton_eval.errors import UsageError
     from layton_eval.report.build import build_report
     from layton_eval.report.html import render_page
     from layton_eval.runs.store import RunStore, atomic_write_bytes
     from layton_eval.score.score import ScoreOptions
     from layton_eval.settings import get_settings
 
-    path = out if out is not None else Path(f"layton-report-{split.value}.html")
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; pass --out FILE")
+    path = _out_path(out, split.value, force=force)
     settings = get_settings()
     store = RunStore(settings.runs_dir)
+    options = ScoreOptions(
+        field=field, iterations=iterations, seed=seed, ci=ci,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
+    )  # fmt: skip
     data = build_report(
         split,
         [store.load(name) for name in runs or []],
-        options=ScoreOptions(field=field, iterations=iterations, seed=seed, data_dir=data_dir),
+        options=options,
         settings=settings,
         images=images,
     )
@@ -96,3 +103,15 @@ def report(
         highlight=False,
         soft_wrap=True,  # the path stays whole, ready to copy
     )
+
+
+def _out_path(out: Path | None, split: str, *, force: bool) -> Path:
+    """The page's path; an existing file only with ``--force``, never a folder."""
+    from layton_eval.errors import UsageError
+
+    path = out if out is not None else Path(f"layton-report-{split}.html")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; pass --out FILE")
+    return path

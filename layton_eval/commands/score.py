@@ -10,7 +10,7 @@ import typing as t
 
 import typer
 
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
 from layton_eval.commands.options import (
     CalibrationOnlyOpt,
     CalibrationOpt,
@@ -23,7 +23,16 @@ from layton_eval.commands.options import (
 if t.TYPE_CHECKING:
     from layton_eval.score.score import ScoreOptions, ScoreResult
 
-__all__ = ["FieldOpt", "IterationsOpt", "SeedOpt", "leaderboard", "score"]
+__all__ = [
+    "AllowMissingOpt",
+    "CiOpt",
+    "FieldOpt",
+    "IterationsOpt",
+    "SeedOpt",
+    "SkipUncalibratedOpt",
+    "leaderboard",
+    "score",
+]
 
 FieldOpt = t.Annotated[
     VerdictField,
@@ -36,6 +45,23 @@ FieldOpt = t.Annotated[
 IterationsOpt = t.Annotated[int, typer.Option("--iterations", min=1, help="Bootstrap iterations.")]
 SeedOpt = t.Annotated[
     int, typer.Option("--seed", help="Seed of the bootstrap (fixed by default: reproducible).")
+]
+CiOpt = t.Annotated[
+    CiMethod,
+    typer.Option(
+        "--ci",
+        help="95% interval: 'calibration' redraws the human labels with the riddles fixed "
+        "(the published method); 'full' also resamples the riddles (what another sample of "
+        "riddles like these could give).",
+    ),
+]
+SkipUncalibratedOpt = t.Annotated[
+    bool,
+    typer.Option(
+        "--skip-uncalibrated",
+        help="Leave out riddles whose jury value no labelled calibration row of another "
+        "provider has (counted in the result) instead of stopping.",
+    ),
 ]
 
 
@@ -110,8 +136,10 @@ def score(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
+    ci: CiOpt = CiMethod.calibration,
     allow_judges: AllowJudgesOpt = 3,
     allow_missing: AllowMissingOpt = False,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     calibration: CalibrationOpt = None,
     calibration_only: CalibrationOnlyOpt = False,
@@ -126,8 +154,10 @@ def score(
         field=field,
         iterations=iterations,
         seed=seed,
+        ci=ci,
         judges=allow_judges,
         allow_missing=allow_missing,
+        skip_uncalibrated=skip_uncalibrated,
         data_dir=data_dir,
         calibration=tuple(calibration or ()),
         calibration_only=calibration_only,
@@ -148,6 +178,10 @@ def score(
             split=split,
             options=options,
         )
+    _show(result, json_=json_)
+
+
+def _show(result: ScoreResult, *, json_: bool) -> None:
     if json_:
         from layton_eval.console import emit_json
 
@@ -185,7 +219,9 @@ def leaderboard(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
+    ci: CiOpt = CiMethod.calibration,
     add: AddOpt = None,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     calibration: CalibrationOpt = None,
     calibration_only: CalibrationOnlyOpt = False,
@@ -197,19 +233,17 @@ def leaderboard(
     from layton_eval.score.score import ScoreOptions
 
     extra = [load_run_table(name) for name in add or []]
-    files = tuple(calibration or ())
     options = ScoreOptions(
-        field=field,
-        iterations=iterations,
-        seed=seed,
-        data_dir=data_dir,
-        calibration=files,
-        calibration_only=calibration_only,
-    )
+        field=field, iterations=iterations, seed=seed, ci=ci,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
+        calibration=tuple(calibration or ()), calibration_only=calibration_only,
+    )  # fmt: skip
     rows = build_leaderboard(
         split,
         options=options,
-        calibration=load_calibration(split, data_dir=data_dir, extra=files, only=calibration_only),
+        calibration=load_calibration(
+            split, data_dir=data_dir, extra=options.calibration, only=calibration_only
+        ),
         extra=extra,
     )
     if json_:
@@ -221,5 +255,7 @@ def leaderboard(
     from layton_eval.console import out_console
 
     out_console().print(
-        leaderboard_table(rows, split=split, field=field, iterations=iterations, seed=seed)
+        leaderboard_table(
+            rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
+        )
     )

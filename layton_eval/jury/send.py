@@ -27,9 +27,9 @@ from layton_eval.jury.panel import (
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.prepare import load_run_dataset
-from layton_eval.prompts import judge_request, load_prompts
+from layton_eval.prompts import PromptSet, judge_request, load_prompts
 from layton_eval.runs import layout
-from layton_eval.runs.manifest import JudgeRef, RunManifest, RunState
+from layton_eval.runs.manifest import JudgeRef, PromptsRef, RunManifest, RunState
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.runs.predictions import Prediction, load_predictions
 from layton_eval.runs.store import Run, write_run
@@ -166,9 +166,7 @@ class _Sender:
         loaded = load_run_dataset(run, settings=self.settings, data_dir=self.options.data_dir)
         riddles = loaded.by_id
         without_gold = [cid for cid in judged if not riddles[cid].has_gold]
-        source = run.manifest.prompts.source
-        prompts_dir = self.options.prompts_dir
-        prompts = load_prompts(prompts_dir or (None if source == "builtin" else Path(source)))
+        prompts = _judge_prompts(run.manifest.prompts, self.options.prompts_dir)
         requests = [
             judge_request(riddles[cid], _answer(predictions[cid]), prompts) for cid in judged
         ]
@@ -178,9 +176,12 @@ class _Sender:
             with run.lock():  # jury.jsonl flags these riddles
                 run.manifest.notes["without_gold"] = without_gold
                 run.save()
-        return [self._one(judge, requests, judged) for judge in judges], without_gold
+        sends = [self._one(judge, requests, judged, prompts) for judge in judges]
+        return sends, without_gold
 
-    def _one(self, judge: JudgeSpec, requests: list[NeutralRequest], ids: list[str]) -> JudgeSend:
+    def _one(
+        self, judge: JudgeSpec, requests: list[NeutralRequest], ids: list[str], prompts: PromptSet
+    ) -> JudgeSend:
         window = self.options.completion_window
         if self.dry_run:
             plan, _ = plan_requests(
@@ -197,7 +198,7 @@ class _Sender:
             )
         child = write_run(
             self.run.file(layout.judge_child(judge.key)),
-            _child_manifest(self.run, judge, ids),
+            _child_manifest(self.run, judge, ids, PromptsRef.of(prompts)),
             requests,
             force=True,
         )
@@ -246,7 +247,14 @@ class _Sender:
         return sends
 
 
-def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str]) -> RunManifest:
+def _judge_prompts(ref: PromptsRef, prompts_dir: Path | None) -> PromptSet:
+    """The judges' prompts: ``--prompts-dir``, else those the run was prepared with."""
+    if prompts_dir is None and ref.source == "custom" and ref.location:
+        prompts_dir = Path(ref.location)
+    return load_prompts(prompts_dir, official=prompts_dir is None and ref.source == "official")
+
+
+def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str], prompts: PromptsRef) -> RunManifest:
     parent = run.manifest
     return RunManifest(
         name=judge.key,
@@ -258,7 +266,7 @@ def _child_manifest(run: Run, judge: JudgeSpec, ids: list[str]) -> RunManifest:
         sampling=judge.sampling,
         price=judge.price,
         dataset=parent.dataset,
-        prompts=parent.prompts,
+        prompts=prompts,
         ids=ids,
         parent=parent.name,
         judge=JudgeRef(key=judge.key, provider=judge.provider, model=judge.model),

@@ -28,6 +28,8 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.predictions import Prediction
     from layton_eval.runs.store import Run
     from layton_eval.score.calibration import CalibrationSet
+    from layton_eval.score.compare import CompareResult
+    from layton_eval.score.leaderboard import LeaderboardRow
     from layton_eval.settings import Settings
 
 __all__ = ["build_report"]
@@ -76,6 +78,7 @@ def build_report(
             model=run_v.model, provider=run_v.provider, is_yours=True, categories=means
         )
         report.row = next(r for r in rows if r.is_yours and r.model == run_v.model)
+        report.not_comparable = list(run_v.not_comparable)
         reports.append(report)
     breakdown = [by_model[row.model, row.is_yours] for row in rows]
     if not any(m.categories for m in breakdown) and note is None:
@@ -85,14 +88,45 @@ def build_report(
         field=options.field,
         iterations=options.iterations,
         seed=options.seed,
+        ci_method=options.ci,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         calibration_source=calibration.source,
         leaderboard=rows,
         category_counts=_category_counts(split_categories, breakdown),
         breakdown=breakdown,
         categories_note=note,
+        comparison=_comparison(rows, calibration, list(zip(runs, verdicts, strict=True)), options),
         runs=reports,
     )
+
+
+def _comparison(
+    rows: list[LeaderboardRow],
+    calibration: CalibrationSet,
+    runs: list[tuple[Run, RunVerdicts]],
+    options: ScoreOptions,
+) -> CompareResult:
+    """Every pair of the page's models (calibration models and runs), in leaderboard order."""
+    from layton_eval.score.comparable import prompt_tag
+    from layton_eval.score.compare import compare_subjects
+    from layton_eval.score.subjects import Subject
+
+    by_label = {v.model: (run, v) for run, v in runs}
+    subjects = []
+    for row in rows:
+        if row.is_yours:
+            run, v = by_label[row.model]
+            subjects.append(
+                Subject(
+                    f"{row.model} ★", "run", v.provider, v.table.riddle_ids,
+                    v.table.jury_values(options.field), prompts=prompt_tag(run),
+                    not_comparable=v.not_comparable, run=run,
+                )
+            )  # fmt: skip
+        else:
+            own = calibration.model_rows(row.provider, row.model, options.field)
+            subjects.append(Subject(row.model, "model", row.provider, own.riddle_ids, own.yhat))
+    return compare_subjects(subjects, calibration=calibration, options=options, categories={})
 
 
 def _run_verdicts(split: Split, runs: t.Sequence[Run]) -> list[RunVerdicts]:

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from layton_eval.report.charts import fraction, heatmap_svg, leaderboard_svg, provider_colour
+from layton_eval.report.matrix import compare_matrix
 
 if t.TYPE_CHECKING:
     from layton_eval.report.model import JudgeVerdict, ReportData, RiddleRow, RunReport
@@ -25,6 +26,14 @@ if t.TYPE_CHECKING:
 __all__ = ["render_page"]
 
 _CLIP = 220  # characters of a justification shown before "more"
+#: What the page's interval covers, in words.
+_CI_LEAD = {
+    "calibration": "calibration interval (the published method): the human labels are redrawn "
+    "per jury bin and these riddles are fixed, so it says nothing about another sample of "
+    "riddles.",
+    "full": "full interval: the riddles are resampled, then the human labels redrawn per jury "
+    "bin, so it covers what another sample of riddles like these could give.",
+}
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
@@ -55,6 +64,11 @@ def leaderboard_table(rows: list[LeaderboardRow]) -> str:
             mark += (
                 f' <span title="left out: no labelled row of another provider has their jury '
                 f'value: {escape(left_out)}">† {len(r.excluded)} left out</span>'
+            )
+        if r.not_comparable:
+            mark += (
+                f' <span title="not strictly comparable with the published models: '
+                f'{escape("; ".join(r.not_comparable))}">‡ not strictly comparable</span>'
             )
         body.append(
             f'<tr class="{"yours" if r.is_yours else ""}" data-model="{escape(r.model)}" '
@@ -225,6 +239,12 @@ def run_section(run: RunReport, data: ReportData) -> str:
         "riddles",
     )
     note = f'<p class="note">{escape(run.note)}</p>' if run.note else ""
+    if run.not_comparable:
+        headline += (
+            '<p class="note">Not strictly comparable with the published models: '
+            f"{escape('; '.join(run.not_comparable))}. Prepare with --prompts official for "
+            "strict parity.</p>"
+        )
     return (
         f'<section class="run" id="run-{escape(run.name)}"><h2>Your run: {escape(run.name)}</h2>'
         f'{headline}<div class="cols"><div><h3>Configuration</h3><dl>{config}</dl></div>'
@@ -248,7 +268,8 @@ def render_page(data: ReportData) -> str:
         legend += '<span class="item"><span class="swatch band"></span>★ your run</span>'
     title = f"layton-eval report · {data.split} · {data.field}"
     subtitle = (
-        f"{data.iterations:,} bootstrap iterations · seed {data.seed} · generated "
+        f"{data.ci_method} interval · {data.iterations:,} bootstrap iterations · seed "
+        f"{data.seed} · generated "
         f"{data.generated_at} by layton {data.layton_version} · calibration set "
         f"{escape(_source_label(data.calibration_source))}"
     )
@@ -257,6 +278,7 @@ def render_page(data: ReportData) -> str:
     else:
         categories = heatmap_svg(data) + category_table(data)
     nav = "".join(f'<a href="#run-{escape(r.name)}">{escape(r.name)}</a>' for r in data.runs)
+    comparisons = _comparisons(data)
     runs = "".join(run_section(r, data) for r in data.runs)
     css, js = _asset("page.css"), _asset("page.js")
     return f"""<!DOCTYPE html>
@@ -266,18 +288,37 @@ def render_page(data: ReportData) -> str:
 <meta name="generator" content="layton {escape(data.layton_version)}">
 <link rel="icon" href="data:,"><title>{escape(title)}</title><style>{css}</style></head>
 <body><header><div class="wrap"><h1>{escape(title)}</h1><p class="sub">{escape(subtitle)}</p>
-<nav><a href="#leaderboard">Leaderboard</a><a href="#categories">Categories</a>{nav}</nav>
+<nav><a href="#leaderboard">Leaderboard</a><a href="#compare">Comparisons</a>
+<a href="#categories">Categories</a>{nav}</nav>
 </div></header><main class="wrap">
 <section id="leaderboard"><h2>Leaderboard</h2><p class="lead">Human-calibrated score (PPI++
-with a stratified bootstrap) and its 95% interval, in percentage points. The rank spread is the
-best and worst rank that the intervals allow.</p><div class="legend">{legend}</div>
-{leaderboard_svg(data.leaderboard)}{leaderboard_table(data.leaderboard)}</section>
+with a stratified bootstrap) and its 95% interval, in percentage points: the
+{_CI_LEAD[data.ci_method]} The rank spread is the best and worst rank that the intervals
+allow.</p><div class="legend">{legend}</div>
+{leaderboard_svg(data.leaderboard)}{leaderboard_table(data.leaderboard)}</section>{comparisons}
 <section id="categories"><h2>Per category</h2><p class="lead">Raw jury mean of
 <code>{escape(data.field)}</code> per riddle category (uncalibrated, percentage points); the
 number of riddles follows each category.</p>{categories}</section>{runs}
 </main><footer class="wrap">layton {escape(data.layton_version)} · riddles from the Professor
 Layton Wiki (CC BY-SA) via layton-eval</footer><script>{js}</script></body></html>
 """
+
+
+def _comparisons(data: ReportData) -> str:
+    """The compare section: what a cell means, then the matrix."""
+    if data.comparison is None or not data.comparison.pairs:
+        return ""
+    pairs = len(data.comparison.pairs)
+    return (
+        '<section id="compare"><h2>Comparisons</h2><p class="lead">Each cell is the row model '
+        "minus the column model, in points, on the riddles both answered: a paired bootstrap "
+        f"(same riddle resample and label draws for both; {data.ci_method} interval). Tinted "
+        f"cells are differences that hold after Holm's adjustment over the {pairs} pairs "
+        "(5%); grey ones cannot be told from zero. Hover a cell for its interval, "
+        "P(row better), McNemar's test on the jury-majority verdicts and the smallest "
+        "difference these riddles could reveal. ‡ not strictly comparable (other prompt "
+        f"files).</p>{compare_matrix(data.comparison)}</section>"
+    )
 
 
 def _source_label(source: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from layton_eval import __version__
-from layton_eval.choices import Split, VerdictField
+from layton_eval.choices import CiMethod, Split, VerdictField
 from layton_eval.score.categories import CategoryResult
+from layton_eval.score.compare import CompareResult
 from layton_eval.score.leaderboard import LeaderboardRow
 
 __all__ = [
@@ -67,6 +68,9 @@ class RunReport(BaseModel):
     costs: list[CostLine]
     row: LeaderboardRow | None = None
     note: str | None = Field(default=None, description="Why riddle texts are missing, if so.")
+    not_comparable: list[str] = Field(
+        default_factory=list, description="Why it is not strictly comparable, if so."
+    )
     riddles: list[RiddleRow]
 
 
@@ -86,6 +90,7 @@ class ReportData(BaseModel):
     field: VerdictField
     iterations: int
     seed: int
+    ci_method: CiMethod = CiMethod.calibration
     generated_at: str
     layton_version: str = __version__
     calibration_source: str
@@ -93,4 +98,7 @@ class ReportData(BaseModel):
     category_counts: dict[str, int] = Field(description="Riddles per category, most first.")
     breakdown: list[ModelCategories] = Field(description="In leaderboard order.")
     categories_note: str | None = None
+    comparison: CompareResult | None = Field(
+        default=None, description="Every pair of the page's models, in leaderboard order."
+    )
     runs: list[RunReport]

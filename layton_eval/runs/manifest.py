@@ -12,12 +12,15 @@ import enum
 import typing as t
 import uuid
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from layton_eval import __version__
 from layton_eval.choices import RunKind, Split
 from layton_eval.neutral import SamplingOptions
 from layton_eval.pricing import UserPrice
+
+if t.TYPE_CHECKING:
+    from layton_eval.prompts import PromptSet
 
 __all__ = [
     "BatchPhase",
@@ -102,10 +105,36 @@ class DatasetRef(BaseModel):
 
 
 class PromptsRef(BaseModel):
-    """Which prompt files a run was prepared with."""
+    """Which prompt files a run was prepared (or a judge run sent) with."""
 
-    source: str
+    source: t.Literal["official", "builtin", "custom"] = Field(
+        description="official: the layton-eval repository's files; builtin: layton's own; "
+        "custom: another folder."
+    )
     sha256: str
+    location: str | None = Field(default=None, description="The folder read (None: built in).")
+    files: dict[str, str] = Field(
+        default_factory=dict, description="sha256 of each prompt file, by relative path."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _folder_as_source(cls, data: t.Any) -> t.Any:
+        """Runs made by layton 0.1.0 recorded a --prompts-dir folder as the source."""
+        known = (None, "official", "builtin", "custom")
+        if isinstance(data, dict) and data.get("source") not in known:
+            data = {**data, "source": "custom", "location": data["source"]}
+        return data
+
+    @classmethod
+    def of(cls, prompts: PromptSet) -> PromptsRef:
+        """The record of a loaded prompt set."""
+        return cls(
+            source=prompts.source,
+            sha256=prompts.sha256,
+            location=prompts.location,
+            files=dict(prompts.files),
+        )
 
 
 class JudgeRef(BaseModel):

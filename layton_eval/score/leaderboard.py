@@ -2,8 +2,8 @@
 
 Each model's own rows are its unlabelled set; rows of its provider are left out of its
 calibration pool. Models are ranked by published score, highest first (tied scores share a
-rank), with the rank spread of ``docs/methodology.md`` computed on the published score and
-half-width.
+rank), with the rank spread of ``docs/methodology.md`` computed on the published score and the
+half-width of the chosen interval (``--ci``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import typing as t
 
 from pydantic import BaseModel, Field
 
-from layton_eval.choices import Split
+from layton_eval.choices import CiMethod, Split
 from layton_eval.errors import UsageError
 from layton_eval.score.calibration import CalibrationSet
+from layton_eval.score.comparable import prompt_notes
 from layton_eval.score.judge_files import read_judge_file, run_judge_files
 from layton_eval.score.score import ScoreOptions, ScoreResult, score_jury_values, score_verdicts
 from layton_eval.score.verdicts import JuryTable
-from layton_eval.stats import intervals, ppi
+from layton_eval.stats import intervals
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
@@ -30,6 +31,7 @@ __all__ = [
     "build_leaderboard",
     "load_run_table",
     "run_verdicts",
+    "score_model",
 ]
 
 
@@ -48,11 +50,17 @@ class LeaderboardRow(BaseModel):
     worst_rank: int
     n: int
     jury_mean: float
+    ci_method: CiMethod = Field(description="What the interval covers: calibration or full.")
     is_yours: bool = Field(default=False, description="Added with --add, not a calibration model.")
+    not_comparable: list[str] = Field(
+        default_factory=list,
+        description="Runs only: why the run is not strictly comparable with the published "
+        "models (prompted or judged with other than the official prompt files); empty: it is.",
+    )
     excluded: list[str] = Field(
         default_factory=list,
-        description="Calibration models only: riddles left out because no labelled row of "
-        "another provider shares their jury value (possible on the non-default fields).",
+        description="Riddles left out with --skip-uncalibrated: no labelled row of another "
+        "provider shares their jury value (possible on the non-default fields).",
     )
 
 
@@ -65,6 +73,7 @@ class RunVerdicts:
     provider: str
     model: str
     split: Split
+    not_comparable: tuple[str, ...] = ()
 
 
 def load_run_table(run_name: str) -> RunVerdicts:
@@ -91,6 +100,7 @@ def run_verdicts(run: Run) -> RunVerdicts:
         provider=manifest.provider or "unknown",
         model=manifest.model or run.name,
         split=manifest.split,
+        not_comparable=tuple(prompt_notes(run)),
     )
 
 
@@ -110,7 +120,10 @@ def build_leaderboard(
     """
     if calibration.split != split:
         raise ValueError(f"calibration set is for {calibration.split!r}, not {split!r}")
-    scored, excluded = _calibration_models(calibration, options)
+    scored: list[tuple[ScoreResult, RunVerdicts | None]] = [
+        (score_model(calibration, provider, model, options), None)
+        for provider, model in calibration.model_keys()
+    ]
     for run in extra:
         if run.split != split:
             raise UsageError(f"run {run.name!r} is on the {run.split} split, not {split}")
@@ -118,7 +131,7 @@ def build_leaderboard(
             run.table, provider=run.provider, options=options, calibration=calibration,
             model=run.model,
         )  # fmt: skip
-        scored.append((result, True))
+        scored.append((result, run))
     scored.sort(key=lambda pair: (-pair[0].score, pair[0].model or ""))
     scores = [r.score for r, _ in scored]
     ranks = intervals.competition_ranks(scores)
@@ -137,35 +150,26 @@ def build_leaderboard(
             worst_rank=int(w),
             n=result.n,
             jury_mean=result.jury_mean,
-            is_yours=yours,
-            excluded=[] if yours else excluded.get((result.provider, result.model or ""), []),
+            ci_method=result.ci_method,
+            is_yours=run is not None,
+            not_comparable=list(run.not_comparable) if run else [],
+            excluded=result.excluded,
         )
-        for (result, yours), rank, b, w in zip(scored, ranks, best, worst, strict=True)
+        for (result, run), rank, b, w in zip(scored, ranks, best, worst, strict=True)
     ]
 
 
-def _calibration_models(
-    calibration: CalibrationSet, options: ScoreOptions
-) -> tuple[list[tuple[ScoreResult, bool]], dict[tuple[str, str], list[str]]]:
-    """Every calibration model scored, and the riddles each had to leave out.
+def score_model(
+    calibration: CalibrationSet, provider: str, model: str, options: ScoreOptions
+) -> ScoreResult:
+    """One calibration model scored on its own rows (its provider's rows out of the pool).
 
-    A calibration model may hold a jury value that no other provider's labelled row has (on
-    is_answer_correct, for example): those riddles are left out of *its* row and listed,
-    rather than failing the whole leaderboard. Users' own runs stay strict.
+    A model may hold a jury value that no other provider's labelled row has (on
+    is_answer_correct, for example): like any score, that stops unless
+    ``options.skip_uncalibrated``.
     """
-    scored: list[tuple[ScoreResult, bool]] = []
-    excluded: dict[tuple[str, str], list[str]] = {}
-    for provider, model in calibration.model_keys():
-        rows = calibration.model_rows(provider, model, options.field)
-        pool = calibration.pool(options.field, exclude_provider=provider)
-        keep = ~ppi.uncovered_bins(rows.yhat, pool.yhat)
-        ids = [rid for rid, k in zip(rows.riddle_ids, keep, strict=True) if k]
-        excluded[(provider, model)] = [
-            rid for rid, k in zip(rows.riddle_ids, keep, strict=True) if not k
-        ]
-        result = score_jury_values(
-            ids, rows.yhat[keep], provider=provider, options=options, calibration=calibration,
-            model=model,
-        )  # fmt: skip
-        scored.append((result, False))
-    return scored, excluded
+    rows = calibration.model_rows(provider, model, options.field)
+    return score_jury_values(
+        rows.riddle_ids, rows.yhat, provider=provider, options=options,
+        calibration=calibration, model=model,
+    )  # fmt: skip

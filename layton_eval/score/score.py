@@ -15,26 +15,32 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, Split, VerdictField
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
 from layton_eval.errors import ScoreError, UsageError
 from layton_eval.jury.panel import panel_note
-from layton_eval.score.calibration import CalibrationPool, CalibrationSet, load_calibration
+from layton_eval.score.calibration import CalibrationSet, load_calibration
 from layton_eval.score.categories import (
     CategoryResult,
     categories_of,
     category_means,
     local_categories,
 )
+from layton_eval.score.coverage import (
+    BinSummary,
+    bin_summaries,
+    check_values,
+    covered_riddles,
+    show_ids,
+)
 from layton_eval.score.judge_files import read_judge_file, resolve_target, run_judge_files
 from layton_eval.score.verdicts import JuryTable
-from layton_eval.stats import intervals, ppi
+from layton_eval.stats import bootstrap, intervals
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
@@ -47,21 +53,23 @@ __all__ = [
     "score_jury_values",
     "score_run",
     "score_verdicts",
+    "covered_riddles",
     "show_ids",
 ]
-
-_SHOW_IDS = 10
 
 
 @dataclasses.dataclass(frozen=True)
 class ScoreOptions:
-    """How to score: the field, the bootstrap, and how strict to be with judge files."""
+    """How to score: the field, the bootstrap, and how strict to be with verdicts."""
 
     field: VerdictField = VerdictField.both_correct
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
+    ci: CiMethod = CiMethod.calibration
     judges: int = 3  # judge files expected
     allow_missing: bool = False
+    #: leave out riddles whose jury value no calibration row has, instead of stopping
+    skip_uncalibrated: bool = False
     data_dir: Path | None = None
     calibration: tuple[Path, ...] = ()  # --calibration files added to the published set
     calibration_only: bool = False  # ... or used alone
@@ -69,15 +77,9 @@ class ScoreOptions:
     def __post_init__(self) -> None:
         if self.iterations < 1:
             raise UsageError(f"--iterations must be at least 1, got {self.iterations}")
-
-
-class BinSummary(BaseModel):
-    """One jury-value stratum: how many riddles fell in it, how many rows calibrate it."""
-
-    jury_value: float = Field(description="Jury value of the bin (0, 1/3, 2/3 or 1 for 3 judges).")
-    label: str = Field(description="The jury value as a fraction, e.g. '2/3'.")
-    riddles: int = Field(description="Riddles of the evaluated model in this bin (may be 0).")
-    calibration_rows: int = Field(description="Human-labelled rows available in this bin.")
+        if self.ci not in tuple(CiMethod):
+            raise UsageError(f"--ci must be calibration or full, got {self.ci!r}")
+        object.__setattr__(self, "ci", CiMethod(self.ci))  # "full" given as text works too
 
 
 class ScoreResult(BaseModel):
@@ -92,6 +94,10 @@ class ScoreResult(BaseModel):
     field: VerdictField
     iterations: int
     seed: int
+    ci_method: CiMethod = Field(
+        description="calibration: human labels redrawn, riddles fixed (the published method); "
+        "full: the riddles resampled too."
+    )
     provider: str
     split: Split
     model: str | None = None
@@ -101,6 +107,11 @@ class ScoreResult(BaseModel):
     bins: list[BinSummary]
     dropped: list[str] = Field(
         default_factory=list, description="Riddles left out: no verdict from any judge."
+    )
+    excluded: list[str] = Field(
+        default_factory=list,
+        description="Riddles left out with --skip-uncalibrated: no labelled calibration row of "
+        "another provider has their jury value.",
     )
     partial: list[str] = Field(
         default_factory=list, description="Riddles scored from fewer verdicts than judges."
@@ -128,9 +139,10 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
     loaded any more).
     """
     from layton_eval.prepare import load_run_dataset
+    from layton_eval.score.comparable import NOT_COMPARABLE, prompt_notes
     from layton_eval.settings import get_settings
 
-    return score_judge_files(
+    result = score_judge_files(
         run_judge_files(run),
         provider=run.manifest.provider,
         split=run.manifest.split,
@@ -140,28 +152,8 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
             lambda: load_run_dataset(run, settings=get_settings(), data_dir=options.data_dir)
         ),
     )
-
-
-def show_ids(ids: t.Sequence[str]) -> str:
-    """Up to ten ids, then how many more."""
-    shown = ", ".join(ids[:_SHOW_IDS])
-    return shown + (f" and {len(ids) - _SHOW_IDS} more" if len(ids) > _SHOW_IDS else "")
-
-
-def _fraction(value: float) -> Fraction | None:
-    """The small fraction (1/3, 2/3, 1/2...) a bin key stands for, if any."""
-    fraction = Fraction(value).limit_denominator(12)
-    return fraction if abs(float(fraction) - value) <= 10.0**-ppi.BIN_DECIMALS else None
-
-
-def _label(value: float) -> str:
-    fraction = _fraction(value)
-    return str(fraction) if fraction is not None else f"{value:.4g}"
-
-
-def _bin_value(key: float) -> float:
-    fraction = _fraction(key)
-    return float(fraction) if fraction is not None else key
+    notes = [f"{NOT_COMPARABLE}: {note}" for note in prompt_notes(run)]
+    return result.model_copy(update={"warnings": [*result.warnings, *notes]})
 
 
 def score_jury_values(
@@ -199,13 +191,15 @@ def score_jury_values(
     if yhat.shape != (len(riddle_ids),):
         raise ValueError("riddle_ids and yhat_u must have the same length")
     who = f"{provider}/{model}" if model else provider
-    _check_values(who, riddle_ids, yhat)
+    check_values(who, riddle_ids, yhat)
     pool = calibration.pool(options.field, exclude_provider=provider)
-    _check_covered(who, riddle_ids, yhat, pool)
+    keep, excluded = covered_riddles(who, riddle_ids, yhat, pool, skip=options.skip_uncalibrated)
+    yhat = yhat[keep]
     rng = np.random.default_rng(options.seed)
-    estimates = ppi.stratified_ppi_bootstrap(
-        pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng
-    )
+    estimates = bootstrap.stratified_ppi_bootstrap(
+        pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng,
+        resample_riddles=options.ci is CiMethod.full,
+    )  # fmt: skip
     lo, hi = intervals.percentile_interval(estimates)
     return ScoreResult(
         score=intervals.round_score(lo, hi),
@@ -217,55 +211,14 @@ def score_jury_values(
         field=options.field,
         iterations=options.iterations,
         seed=options.seed,
+        ci_method=options.ci,
         provider=provider,
         split=calibration.split,
         model=model,
         calibration_rows=int(pool.y.size),
-        bins=_bins(yhat, pool),
+        bins=bin_summaries(yhat, pool),
+        excluded=excluded,
     )
-
-
-def _check_values(who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.float64]) -> None:
-    """Stop, naming the riddles, when there is nothing to score or a value is missing."""
-    if yhat.size == 0:
-        raise ScoreError(f"{who}: no riddle to score")
-    no_value = [rid for rid, v in zip(riddle_ids, yhat, strict=True) if np.isnan(v)]
-    if no_value:
-        raise ScoreError(f"{who}: {len(no_value)} riddle(s) have no verdict: {show_ids(no_value)}")
-
-
-def _check_covered(
-    who: str, riddle_ids: t.Sequence[str], yhat: npt.NDArray[np.float64], pool: CalibrationPool
-) -> None:
-    """Stop, naming the riddles, when a jury value has no calibration row."""
-    uncovered = ppi.uncovered_bins(yhat, pool.yhat)
-    if uncovered.any():
-        bad = [
-            f"{rid} ({_label(v)})"
-            for rid, v, u in zip(riddle_ids, yhat, uncovered, strict=True)
-            if u
-        ]
-        raise ScoreError(
-            f"{who}: {len(bad)} riddle(s) have a jury value that no calibration row has "
-            f"(a riddle judged by fewer judges?): {show_ids(bad)}; complete their verdicts or "
-            "leave them out"
-        )
-
-
-def _bins(yhat: npt.NDArray[np.float64], pool: CalibrationPool) -> list[BinSummary]:
-    """Riddles and calibration rows per jury value."""
-    rows_per_bin = pool.rows_per_bin()
-    keys, counts = np.unique(ppi.bin_keys(yhat), return_counts=True)
-    riddles_per_bin = {float(k): int(c) for k, c in zip(keys, counts, strict=True)}
-    return [
-        BinSummary(
-            jury_value=_bin_value(value),
-            label=_label(value),
-            riddles=riddles_per_bin.get(value, 0),
-            calibration_rows=rows_per_bin.get(value, 0),
-        )
-        for value in sorted(riddles_per_bin.keys() | rows_per_bin.keys())
-    ]
 
 
 def score_verdicts(
@@ -282,8 +235,9 @@ def score_verdicts(
 
     With ``options.allow_missing``, riddles are scored from the verdicts they have instead of
     stopping; riddles without any verdict are left out (listed in ``dropped``). A riddle with 2
-    of 3 verdicts gets a jury value such as 1/2, which no calibration row has: that still stops,
-    naming the riddle. ``foreign_ids`` admits riddles that are not the benchmark's.
+    of 3 verdicts gets a jury value such as 1/2, which no calibration row has: that stops, naming
+    the riddle, unless ``options.skip_uncalibrated`` (see :func:`covered_riddles`).
+    ``foreign_ids`` admits riddles that are not the benchmark's.
 
     Raises
     ------
@@ -316,12 +270,13 @@ def score_verdicts(
         kept_ids, yhat[keep], provider=provider, options=options, calibration=calibration,
         model=model,
     )  # fmt: skip
+    scored = set(kept_ids) - set(result.excluded)
     return result.model_copy(
         update={
             "judges": list(table.judges),
             "n_hints": n_hints,
             "dropped": dropped,
-            "partial": [rid for rid in missing if rid not in dropped],
+            "partial": [rid for rid in missing if rid in scored],
             "foreign_ids": bool(unknown),
             "warnings": [
                 *_warnings(table, provider, n_hints),

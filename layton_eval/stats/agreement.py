@@ -1,12 +1,14 @@
-"""How far raters agree: Fleiss' kappa and pairwise agreement (judges), Cohen's kappa (two
-people, or a person and a judge)."""
+"""How far raters agree: judges with each other (Fleiss' kappa, pairwise agreement), and a
+rater with humans or another person (accuracy, sensitivity, specificity, Cohen's kappa)."""
 
 from __future__ import annotations
+
+import typing as t
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["cohen_kappa", "fleiss_kappa", "pairwise_agreement"]
+__all__ = ["BinaryScores", "binary_scores", "cohen_kappa", "fleiss_kappa", "pairwise_agreement"]
 
 
 def fleiss_kappa(ratings: npt.ArrayLike) -> float | None:
@@ -59,40 +61,58 @@ def pairwise_agreement(ratings: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return np.asarray(same.mean(axis=0), dtype=np.float64)
 
 
-def cohen_kappa(a: npt.ArrayLike, b: npt.ArrayLike) -> float | None:
-    """Cohen's kappa of two raters' binary ratings of the same items.
+class BinaryScores(t.NamedTuple):
+    """A rater's 0/1 verdicts against the truth; ``None`` where a rate is undefined."""
 
-    ``(p_o - p_e) / (1 - p_e)``, where ``p_o`` is the share of items both raters put in the same
-    class and ``p_e = p_a p_b + (1 - p_a)(1 - p_b)`` the agreement expected by chance from each
-    rater's own share of positive ratings (``p_a``, ``p_b``).
+    n: int  # items both rated
+    accuracy: float | None
+    sensitivity: float | None  # share of true 1s rated 1
+    specificity: float | None  # share of true 0s rated 0
+    kappa: float | None  # Cohen's kappa
+
+
+def _pairs(rated: npt.ArrayLike, truth: npt.ArrayLike) -> tuple[npt.NDArray[np.bool_], ...]:
+    r = np.asarray(rated, dtype=np.float64)
+    g = np.asarray(truth, dtype=np.float64)
+    if r.shape != g.shape or r.ndim != 1:
+        raise ValueError(f"rated and truth must be 1-D of one shape, got {r.shape} and {g.shape}")
+    both = ~np.isnan(r) & ~np.isnan(g)
+    if not np.isin(r[both], (0.0, 1.0)).all() or not np.isin(g[both], (0.0, 1.0)).all():
+        raise ValueError("ratings must be 0, 1 or NaN")
+    return r[both] == 1.0, g[both] == 1.0
+
+
+def cohen_kappa(rated: npt.ArrayLike, truth: npt.ArrayLike) -> float | None:
+    """Cohen's kappa of two 0/1 raters over the items both rated (NaN: not rated).
+
+    ``(p_o - p_e) / (1 - p_e)``, with ``p_o`` the observed agreement and ``p_e`` the agreement
+    expected from each rater's share of 1s. ``None`` without items, or when ``p_e`` is 1 (both
+    raters constant and equal).
+    """
+    a, b = _pairs(rated, truth)
+    if a.size == 0:
+        return None
+    observed = float(np.mean(a == b))
+    expected = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
+    return None if expected >= 1.0 else (observed - expected) / (1.0 - expected)
+
+
+def binary_scores(rated: npt.ArrayLike, truth: npt.ArrayLike) -> BinaryScores:
+    """Accuracy, sensitivity, specificity and Cohen's kappa of ``rated`` against ``truth``.
 
     Parameters
     ----------
-    a, b : array_like of bool or 0/1, shape (items,)
-        The two raters' ratings, item by item.
-
-    Returns
-    -------
-    float or None
-        ``None`` when there is no item, or when both raters put every item in one and the same
-        class (chance agreement is then 1 and kappa undefined).
-
-    Raises
-    ------
-    ValueError
-        If the arrays are not 1-D of one length, or hold values other than 0 and 1.
+    rated, truth : array_like, shape (m,)
+        0/1, NaN where there is no rating (or no truth): those items are left out.
     """
-    x = np.asarray(a, dtype=float)
-    y = np.asarray(b, dtype=float)
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ValueError(f"ratings must be two 1-D arrays of one length, got {x.shape}, {y.shape}")
-    if not (np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all()):
-        raise ValueError("ratings must be 0/1 (or booleans)")
-    if x.size == 0:
-        return None
-    p_o = float(np.mean(x == y))
-    p_a, p_b = float(x.mean()), float(y.mean())
-    p_e = p_a * p_b + (1 - p_a) * (1 - p_b)
-    if p_e >= 1.0:
-        return None
-    return (p_o - p_e) / (1 - p_e)
+    a, b = _pairs(rated, truth)
+    if a.size == 0:
+        return BinaryScores(0, None, None, None, None)
+    positives, negatives = int(b.sum()), int((~b).sum())
+    return BinaryScores(
+        n=int(a.size),
+        accuracy=float(np.mean(a == b)),
+        sensitivity=float((a & b).sum() / positives) if positives else None,
+        specificity=float((~a & ~b).sum() / negatives) if negatives else None,
+        kappa=cohen_kappa(a.astype(float), b.astype(float)),
+    )

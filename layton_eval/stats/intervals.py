@@ -22,6 +22,7 @@ __all__ = [
     "rank_spread",
     "round_ci",
     "round_score",
+    "wilson_interval",
 ]
 
 
@@ -133,3 +134,26 @@ def _tenths(name: str, values: npt.ArrayLike) -> t.Any:
     if not np.isfinite(array).all():
         raise ValueError(f"{name} must be finite")
     return np.rint(array * 10).astype(np.int64)
+
+
+def wilson_interval(successes: int, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``successes / n`` (Wilson, 1927).
+
+    Better behaved than the normal approximation near 0 and 1 and for small ``n``.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 1``, ``successes`` is outside ``[0, n]`` or ``level`` outside (0, 1).
+    """
+    if n < 1 or not 0 <= successes <= n or not 0.0 < level < 1.0:
+        raise ValueError(f"need 0 <= successes <= n, n >= 1: got {successes} of {n}")
+    import statistics
+
+    z = statistics.NormalDist().inv_cdf((1 + level) / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lower = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends
+    upper = 1.0 if successes == n else min(1.0, centre + half)
+    return lower, upper

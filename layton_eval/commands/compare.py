@@ -1,0 +1,76 @@
+"""``layton compare``: paired comparison of runs and calibration models.
+
+Import-light on purpose (``layton --help`` must stay fast): numpy and the domain modules are
+imported inside the command body.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import typer
+
+from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
+from layton_eval.commands.options import DataDirOpt, JsonOpt, complete_run
+from layton_eval.commands.score import (
+    AllowMissingOpt,
+    CiOpt,
+    FieldOpt,
+    IterationsOpt,
+    SeedOpt,
+    SkipUncalibratedOpt,
+)
+
+__all__ = ["compare"]
+
+SubjectsArg = t.Annotated[
+    list[str],
+    typer.Argument(
+        metavar="SUBJECT",
+        help="Two or more runs (with jury verdicts) or models of the calibration set "
+        "(model or provider/model); write run:NAME or model:NAME when a name is both.",
+        autocompletion=complete_run,
+        show_default=False,
+    ),
+]
+CompareSplitOpt = t.Annotated[
+    Split | None,
+    typer.Option(
+        "--split",
+        help="llm or vlm: the calibration set (default: the runs' split; needed when every "
+        "subject is a calibration model).",
+        show_default=False,
+    ),
+]
+
+
+def compare(
+    subjects: SubjectsArg,
+    split: CompareSplitOpt = None,
+    field: FieldOpt = VerdictField.both_correct,
+    ci: CiOpt = CiMethod.calibration,
+    iterations: IterationsOpt = DEFAULT_ITERATIONS,
+    seed: SeedOpt = DEFAULT_SEED,
+    allow_missing: AllowMissingOpt = False,
+    skip_uncalibrated: SkipUncalibratedOpt = False,
+    data_dir: DataDirOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Compare models on their common riddles: paired difference, McNemar, power, per category."""
+    from layton_eval.score.compare import compare_names
+    from layton_eval.score.score import ScoreOptions
+
+    options = ScoreOptions(
+        field=field, iterations=iterations, seed=seed, ci=ci, allow_missing=allow_missing,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
+    )  # fmt: skip
+    result = compare_names(subjects, split=split, options=options)
+    if json_:
+        from layton_eval.console import emit_json
+
+        emit_json(result)
+        return
+    from layton_eval.cards.compare import compare_card
+    from layton_eval.console import out_console
+
+    out_console().print(compare_card(result))

@@ -1,0 +1,58 @@
+"""``layton judges``: the judges of the calibration set against the human labels, and a run's.
+
+Import-light on purpose (``layton --help`` must stay fast): numpy and the domain modules are
+imported inside the command body.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import typer
+
+from layton_eval.choices import Split, VerdictField
+from layton_eval.commands.options import DataDirOpt, JsonOpt, complete_run
+from layton_eval.commands.score import FieldOpt
+
+__all__ = ["judges"]
+
+JudgedRunArg = t.Annotated[
+    str | None,
+    typer.Argument(
+        metavar="RUN",
+        help="A run with jury verdicts: adds its own judges (pass rates, agreement, and each "
+        "one's record on the calibration set).",
+        autocompletion=complete_run,
+        show_default=False,
+    ),
+]
+JudgesSplitOpt = t.Annotated[
+    Split | None,
+    typer.Option(
+        "--split",
+        help="llm or vlm: the calibration set (default: the run's split).",
+        show_default=False,
+    ),
+]
+
+
+def judges(
+    run: JudgedRunArg = None,
+    split: JudgesSplitOpt = None,
+    field: FieldOpt = VerdictField.both_correct,
+    data_dir: DataDirOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """How far the judges can be trusted: each judge against the human labels."""
+    from layton_eval.score.judges import judges_of
+
+    result = judges_of(run, split=split, field=field, data_dir=data_dir)
+    if json_:
+        from layton_eval.console import emit_json
+
+        emit_json(result)
+        return
+    from layton_eval.cards.judges import judges_card
+    from layton_eval.console import out_console
+
+    out_console().print(judges_card(result))

@@ -1,0 +1,281 @@
+"""``layton compare``: every pair of subjects, compared on their common riddles.
+
+For each pair: the calibrated score difference and its 95% interval from a paired bootstrap
+(:func:`layton_eval.stats.compare.paired_bootstrap`, with a fresh ``default_rng(seed)`` per
+pair, so a pair's numbers do not depend on the other subjects), the probability that A is
+better, McNemar's exact test on the jury-majority verdicts, the minimum difference detectable at
+80% power, and the difference per riddle category. With several pairs, the bootstrap p-values
+are Holm-adjusted. Differences are in percentage points, A minus B.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, Field
+
+from layton_eval.choices import CiMethod, Split, VerdictField
+from layton_eval.errors import ScoreError
+from layton_eval.score.calibration import CalibrationPool, CalibrationSet
+from layton_eval.score.categories import UNKNOWN_CATEGORY
+from layton_eval.score.coverage import covered_riddles
+from layton_eval.stats import compare, intervals
+
+if t.TYPE_CHECKING:
+    from layton_eval.score.score import ScoreOptions
+    from layton_eval.score.subjects import Subject
+
+__all__ = [
+    "CategoryDiff",
+    "CompareResult",
+    "PairResult",
+    "SubjectInfo",
+    "compare_names",
+    "compare_subjects",
+]
+
+
+class SubjectInfo(BaseModel):
+    """One compared subject."""
+
+    name: str
+    kind: t.Literal["run", "model"]
+    provider: str
+    n: int = Field(description="Riddles with a jury value.")
+    prompts: str = Field(description="official, or what a run was prompted and judged with.")
+    not_comparable: list[str] = Field(default_factory=list)
+
+
+class CategoryDiff(BaseModel):
+    """A minus B within one riddle category (no interval: categories are small)."""
+
+    category: str
+    n: int
+    diff: float = Field(description="Calibrated difference (points).")
+    jury_diff: float = Field(description="Raw jury-mean difference (points).")
+
+
+class PairResult(BaseModel):
+    """A compared with B on their common riddles (points, A minus B)."""
+
+    a: str
+    b: str
+    n: int = Field(description="Common riddles compared.")
+    diff: float = Field(description="Calibrated score difference: the post-stratified estimate.")
+    lower: float = Field(description="2.5th percentile of the paired bootstrap differences.")
+    upper: float = Field(description="97.5th percentile of the paired bootstrap differences.")
+    p_a_better: float = Field(description="Share of iterations where A is above B (ties 1/2).")
+    p_value: float = Field(description="Two-sided bootstrap p-value of no difference.")
+    p_adjusted: float = Field(description="p_value, Holm-adjusted over every pair.")
+    mcnemar_p: float = Field(description="McNemar's exact p on jury-majority verdicts.")
+    a_only: int = Field(description="Riddles the jury majority passed for A only.")
+    b_only: int = Field(description="Riddles the jury majority passed for B only.")
+    mde: float = Field(description="Difference detectable at 80% power (5% two-sided).")
+    comparable: bool = Field(description="Both prompted and judged with the same prompt files.")
+    notes: list[str] = Field(default_factory=list, description="Why not strictly comparable.")
+    excluded: list[str] = Field(
+        default_factory=list, description="Common riddles left out by --skip-uncalibrated."
+    )
+    categories: list[CategoryDiff] = Field(default_factory=list)
+
+
+class CompareResult(BaseModel):
+    """Every pair of the compared subjects."""
+
+    split: Split
+    field: VerdictField
+    ci_method: CiMethod
+    iterations: int
+    seed: int
+    subjects: list[SubjectInfo]
+    pairs: list[PairResult]
+
+
+def compare_names(
+    names: t.Sequence[str], *, split: Split | None, options: ScoreOptions
+) -> CompareResult:
+    """Resolve ``names`` (runs or calibration models, see :mod:`~layton_eval.score.subjects`)
+    and compare every pair; categories come from the split's riddles in the data folder, and
+    from each run's own riddles."""
+    from layton_eval.prepare import load_run_dataset
+    from layton_eval.runs.store import RunStore
+    from layton_eval.score.categories import categories_of, local_categories
+    from layton_eval.score.subjects import load_subjects
+    from layton_eval.settings import get_settings
+
+    settings = get_settings()
+    subjects, calibration = load_subjects(
+        names, split=split, field=options.field, allow_missing=options.allow_missing,
+        data_dir=options.data_dir, store=RunStore(settings.runs_dir),
+    )  # fmt: skip
+    categories = local_categories(calibration.split, options.data_dir)
+    for run in (subject.run for subject in subjects if subject.run is not None):
+        load = functools.partial(
+            load_run_dataset, run, settings=settings, data_dir=options.data_dir
+        )
+        categories = {**categories_of(load), **categories}
+    return compare_subjects(
+        subjects, calibration=calibration, options=options, categories=categories
+    )
+
+
+def compare_subjects(
+    subjects: t.Sequence[Subject],
+    *,
+    calibration: CalibrationSet,
+    options: ScoreOptions,
+    categories: t.Mapping[str, str | None],
+) -> CompareResult:
+    """Every pair (in the order given: A before B), Holm-adjusted when there are several.
+
+    Raises
+    ------
+    ScoreError
+        If two subjects share no riddle, or (without ``options.skip_uncalibrated``) a common
+        riddle has a jury value that no calibration row of the subject's pool has.
+    """
+    pairs = [
+        _pair(a, b, calibration, options, categories)
+        for i, a in enumerate(subjects)
+        for b in subjects[i + 1 :]
+    ]
+    adjusted = compare.holm([pair.p_value for pair in pairs])
+    return CompareResult(
+        split=calibration.split,
+        field=options.field,
+        ci_method=options.ci,
+        iterations=options.iterations,
+        seed=options.seed,
+        subjects=[
+            SubjectInfo(
+                name=s.name,
+                kind=s.kind,
+                provider=s.provider,
+                n=int((~np.isnan(s.yhat)).sum()),
+                prompts=s.prompts,
+                not_comparable=list(s.not_comparable),
+            )
+            for s in subjects
+        ],  # fmt: skip
+        pairs=[
+            pair.model_copy(update={"p_adjusted": float(p)})
+            for pair, p in zip(pairs, adjusted, strict=True)
+        ],
+    )
+
+
+def _common(
+    a: Subject, b: Subject
+) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Riddles both subjects have a jury value for, in A's order, and both values."""
+    index_b = {rid: i for i, rid in enumerate(b.riddle_ids)}
+    pairs = [
+        (rid, va, b.yhat[index_b[rid]])
+        for rid, va in zip(a.riddle_ids, a.yhat, strict=True)
+        if rid in index_b and not np.isnan(va) and not np.isnan(b.yhat[index_b[rid]])
+    ]
+    if not pairs:
+        raise ScoreError(f"{a.name} and {b.name} have no riddle with verdicts in common")
+    ids = [rid for rid, _, _ in pairs]
+    return ids, np.array([va for _, va, _ in pairs]), np.array([vb for _, _, vb in pairs])
+
+
+# long: one pass over a pair, each step named; splitting it would only pass the arrays around
+def _pair(
+    a: Subject,
+    b: Subject,
+    calibration: CalibrationSet,
+    options: ScoreOptions,
+    categories: t.Mapping[str, str | None],
+) -> PairResult:
+    ids, ya, yb = _common(a, b)
+    pool_a = calibration.pool(options.field, exclude_provider=a.provider)
+    pool_b = calibration.pool(options.field, exclude_provider=b.provider)
+    skip = options.skip_uncalibrated
+    keep_a, _ = covered_riddles(a.name, ids, ya, pool_a, skip=skip)
+    keep_b, _ = covered_riddles(b.name, ids, yb, pool_b, skip=skip)
+    keep = keep_a & keep_b
+    if not keep.any():
+        raise ScoreError(f"{a.name} and {b.name}: no common riddle can be calibrated for both")
+    excluded = [rid for rid, k in zip(ids, keep, strict=True) if not k]
+    ids, ya, yb = [rid for rid, k in zip(ids, keep, strict=True) if k], ya[keep], yb[keep]
+    swap = a.name > b.name
+    drawn = _drawn_differences(ya, yb, pool_a, pool_b, swap, options)
+    lo, hi = intervals.percentile_interval(drawn)
+    lo, hi = (0.0 - hi, 0.0 - lo) if swap else (lo, hi)  # 0.0 - x: never a negative zero
+    differences = -drawn if swap else drawn
+    cal_a = compare.post_stratified(ya, (pool_a.y, pool_a.yhat))
+    cal_b = compare.post_stratified(yb, (pool_b.y, pool_b.yhat))
+    a_only = int(((ya > 0.5) & (yb <= 0.5)).sum())
+    b_only = int(((yb > 0.5) & (ya <= 0.5)).sum())
+    sd = float(differences.std(ddof=1)) if differences.size > 1 else 0.0
+    return PairResult(
+        a=a.name,
+        b=b.name,
+        n=len(ids),
+        diff=100 * (float(cal_a.mean()) - float(cal_b.mean())),
+        lower=100 * lo,
+        upper=100 * hi,
+        p_a_better=compare.p_better(differences),
+        p_value=compare.bootstrap_p_value(differences),
+        p_adjusted=1.0,
+        mcnemar_p=compare.mcnemar_exact(a_only, b_only),
+        a_only=a_only,
+        b_only=b_only,
+        mde=100 * compare.minimum_detectable_difference(sd),
+        comparable=a.prompts == b.prompts,
+        notes=[] if a.prompts == b.prompts else _notes(a, b),
+        excluded=excluded,
+        categories=_by_category(ids, ya - yb, cal_a - cal_b, categories),
+    )
+
+
+def _drawn_differences(
+    ya: npt.NDArray[np.float64],
+    yb: npt.NDArray[np.float64],
+    pool_a: CalibrationPool,
+    pool_b: CalibrationPool,
+    swap: bool,
+    options: ScoreOptions,
+) -> npt.NDArray[np.float64]:
+    """First minus second in every iteration, the subjects taken in name order (B first when
+    ``swap``), so that swapping A and B negates every number exactly."""
+    first, second = ((yb, pool_b), (ya, pool_a)) if swap else ((ya, pool_a), (yb, pool_b))
+    shared = np.array_equal(pool_a.y, pool_b.y) and np.array_equal(pool_a.yhat, pool_b.yhat)
+    theta_1, theta_2 = compare.paired_bootstrap(
+        first[0], second[0], (first[1].y, first[1].yhat), (second[1].y, second[1].yhat),
+        shared_pool=shared, resample_riddles=options.ci is CiMethod.full,
+        iterations=options.iterations, rng=np.random.default_rng(options.seed),
+    )  # fmt: skip
+    drawn: npt.NDArray[np.float64] = theta_1 - theta_2
+    return drawn
+
+
+def _notes(a: Subject, b: Subject) -> list[str]:
+    notes = [f"{s.name}: {note}" for s in (a, b) for note in s.not_comparable]
+    return notes or [f"{a.name} and {b.name} were prompted or judged with different files"]
+
+
+def _by_category(
+    ids: list[str],
+    jury_diff: npt.NDArray[np.float64],
+    calibrated_diff: npt.NDArray[np.float64],
+    categories: t.Mapping[str, str | None],
+) -> list[CategoryDiff]:
+    """Differences per category, largest category first; none when no category is known."""
+    if not categories:
+        return []
+    names = np.array([categories.get(rid) or UNKNOWN_CATEGORY for rid in ids])
+    result = [
+        CategoryDiff(
+            category=str(name),
+            n=int((names == name).sum()),
+            diff=100 * float(calibrated_diff[names == name].mean()),
+            jury_diff=100 * float(jury_diff[names == name].mean()),
+        )
+        for name in np.unique(names)
+    ]
+    return sorted(result, key=lambda c: (-c.n, c.category))

@@ -1,0 +1,138 @@
+"""``layton compare`` through the CLI, on the real calibration set and on emulated runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from layton_eval.stats.compare import holm
+from tests.conftest import SHARED_DATA
+from tests.helpers import assert_one_line_error, invoke, invoke_json
+from tests.test_cli_jury import all_providers, keys  # noqa: F401 (a fixture)
+from tests.test_official_prompts import _judged_run, official  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.skipif(
+    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {SHARED_DATA}"
+)
+DATA = ["--data-dir", str(SHARED_DATA)]
+FLASH, PRO, MISTRAL = "gemini-3-flash-high", "gemini-3-pro-high", "mistral-large-2512"
+PAIR_KEYS = {"a", "b", "n", "diff", "lower", "upper", "p_a_better", "mcnemar_p", "a_only",
+             "b_only", "mde", "p_adjusted"}  # fmt: skip
+
+
+def _words(card: str) -> str:
+    """The card's text without the panel's borders, in single spaces."""
+    return " ".join(re.sub("[│╭╮╰╯─]", " ", card).split())
+
+
+def _compare(*args: str) -> dict:
+    return invoke_json("compare", *args, "--split", "llm", "--iterations", "2000", *DATA)
+
+
+@pytest.mark.parametrize("ci", ["calibration", "full"])
+def test_a_subject_against_itself_is_exactly_zero(ci: str):
+    doc = _compare(PRO, PRO, "--ci", ci)
+    pair = doc["pairs"][0]
+    assert (pair["diff"], pair["lower"], pair["upper"]) == (0.0, 0.0, 0.0)
+    assert pair["p_a_better"] == 0.5 and pair["a_only"] == pair["b_only"] == 0
+    assert pair["mcnemar_p"] == 1.0 and doc["ci_method"] == ci
+
+
+@pytest.mark.parametrize("ci", ["calibration", "full"])
+def test_swapping_a_and_b_negates(ci: str):
+    ab = _compare(FLASH, PRO, "--ci", ci)["pairs"][0]
+    ba = _compare(PRO, FLASH, "--ci", ci)["pairs"][0]
+    assert (ba["a"], ba["b"]) == (PRO, FLASH)
+    assert (ba["diff"], ba["lower"], ba["upper"]) == (-ab["diff"], -ab["upper"], -ab["lower"])
+    assert ba["p_a_better"] == pytest.approx(1 - ab["p_a_better"], abs=1e-12)
+    assert (ba["a_only"], ba["b_only"]) == (ab["b_only"], ab["a_only"])
+    assert (ba["mcnemar_p"], ba["p_value"], ba["mde"]) == (
+        ab["mcnemar_p"],
+        ab["p_value"],
+        ab["mde"],
+    )
+
+
+def test_a_clearly_weaker_model_and_the_json_shape():
+    doc = _compare(FLASH, MISTRAL, "--ci", "full")
+    assert {"split", "field", "ci_method", "iterations", "seed", "pairs"} <= set(doc)
+    pair = doc["pairs"][0]
+    assert set(pair) >= PAIR_KEYS
+    assert pair["lower"] > 0 and pair["p_a_better"] > 0.999 and pair["p_value"] < 0.001
+    assert pair["mcnemar_p"] < 0.001 and pair["a_only"] > 10 * pair["b_only"]
+    assert 25 < pair["diff"] < 45 and pair["n"] == 186
+    assert pair["lower"] < pair["diff"] < pair["upper"]
+    # the paired interval is narrower than the two full intervals side by side
+    board = {r["model"]: r for r in invoke_json("leaderboard", "--split", "llm", "--ci", "full",
+                                                "--iterations", "2000", *DATA)}  # fmt: skip
+    half = (pair["upper"] - pair["lower"]) / 2
+    assert half < np.hypot(board[FLASH]["ci95"], board[MISTRAL]["ci95"])
+    assert sum(c["n"] for c in pair["categories"]) == 186  # the riddles' categories are known
+    assert {"category", "n", "diff", "jury_diff"} == set(pair["categories"][0])
+
+
+def test_several_subjects_every_pair_holm_adjusted_and_in_words():
+    doc = _compare(FLASH, PRO, MISTRAL, "--ci", "full")
+    assert [(p["a"], p["b"]) for p in doc["pairs"]] == [(FLASH, PRO), (FLASH, MISTRAL),
+                                                       (PRO, MISTRAL)]  # fmt: skip
+    raw = [p["p_value"] for p in doc["pairs"]]
+    np.testing.assert_allclose([p["p_adjusted"] for p in doc["pairs"]], holm(raw))
+    assert all(p["p_adjusted"] >= p["p_value"] for p in doc["pairs"])
+    card = invoke("compare", FLASH, PRO, MISTRAL, "--split", "llm", "--ci", "full",
+                  "--iterations", "2000", *DATA).stdout  # fmt: skip
+    words = _words(card)
+    assert f"{FLASH} scores higher than {MISTRAL} on riddles like these" in words
+    assert f"No difference between {FLASH} and {PRO} can be claimed" in words
+    assert "does not make them equal" in words and "Holm" in words
+    calibration = invoke("compare", FLASH, MISTRAL, "--split", "llm", "--iterations", "500",
+                         *DATA).stdout  # fmt: skip
+    assert "on these 186 riddles" in _words(calibration)
+    assert "--ci full" in calibration and "Per category" in calibration
+
+
+def test_uncalibrated_jury_values_follow_the_one_rule():
+    args = ["claude-opus-4-5-20251101-thinking-32k", FLASH, "--field", "is_answer_correct",
+            "--split", "llm", "--iterations", "300", *DATA]  # fmt: skip
+    assert_one_line_error(invoke("compare", *args), code=1, contains="--skip-uncalibrated")
+    pair = invoke_json("compare", *args, "--skip-uncalibrated")["pairs"][0]
+    assert pair["excluded"] == ["105-864", "W12-1344"] and pair["n"] == 184
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["compare", FLASH], 2, "at least two"),
+        (["compare", FLASH, PRO], 2, "--split"),
+        (["compare", FLASH, "gpt-9", "--split", "llm"], 2, "neither a run"),
+        (["compare", "run:nothing", FLASH, "--split", "llm"], 1, "no run named"),
+        (["compare", FLASH, PRO, "--split", "llm", "--ci", "wide"], 2, "--ci"),
+    ],
+)
+def test_usage_errors(args, code, fragment):
+    assert_one_line_error(invoke(*args, *DATA), code=code, contains=fragment)
+
+
+def test_runs_against_calibration_models_and_comparability(official, keys, runs_dir: Path):  # noqa: F811
+    with all_providers(polls_until_done=1):
+        _judged_run("strict", ["--prompts", "official"])
+        _judged_run("loose", [])
+        _judged_run(FLASH, [])  # a run named like a calibration model
+    args = ["--iterations", "500", *DATA]
+    doc = invoke_json("compare", "strict", "loose", "gpt-5.1-2025-11-13-high", *args)
+    assert doc["split"] == "llm" and [s["kind"] for s in doc["subjects"]] == ["run", "run",
+                                                                              "model"]  # fmt: skip
+    pairs = {(p["a"], p["b"]): p for p in doc["pairs"]}
+    assert pairs["strict", "gpt-5.1-2025-11-13-high"]["comparable"] is True
+    loose = pairs["loose", "gpt-5.1-2025-11-13-high"]
+    assert loose["comparable"] is False
+    assert "loose: model prompts are builtin, not the official files" in loose["notes"]
+    assert pairs["strict", "loose"]["comparable"] is False
+    card = invoke("compare", "loose", "gpt-5.1-2025-11-13-high", *args).stdout
+    assert "Not strictly comparable" in _words(card)
+    # a run named like a calibration model must be told apart
+    assert_one_line_error(invoke("compare", FLASH, PRO, *args), code=2, contains=f"run:{FLASH}")
+    both = invoke_json("compare", f"run:{FLASH}", f"model:{FLASH}", *args)
+    assert [s["kind"] for s in both["subjects"]] == ["run", "model"]

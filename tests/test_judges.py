@@ -1,0 +1,159 @@
+"""``layton judges``: judge metrics match a direct count on the calibration file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from layton_eval.stats import agreement, intervals
+from tests.conftest import SHARED_DATA
+from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
+from tests.test_cli_jury import MODELS, all_providers, keys  # noqa: F401 (a fixture)
+from tests.test_official_prompts import _judged_run
+
+needs_data = pytest.mark.skipif(
+    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {SHARED_DATA}"
+)
+DATA = ["--data-dir", str(SHARED_DATA)]
+HUMAN = {"both_correct": "human_both_correct", "is_answer_correct": "human_answer_correct",
+         "is_justification_correct": "human_justification_correct"}  # fmt: skip
+
+
+def test_cohen_kappa_and_rates_by_hand():
+    rated, truth = [1, 1, 0, 0, 1], [1, 0, 0, 0, 1]
+    # observed 0.8; expected 0.6 * 0.4 + 0.4 * 0.6 = 0.48
+    assert agreement.cohen_kappa(rated, truth) == pytest.approx((0.8 - 0.48) / 0.52)
+    scores = agreement.binary_scores([1, 1, 0, 0, 1, np.nan], [1, 0, 0, 0, 1, 1])
+    assert scores.n == 5 and scores.accuracy == pytest.approx(0.8)
+    assert scores.sensitivity == 1.0 and scores.specificity == pytest.approx(2 / 3)
+    assert agreement.binary_scores([1, 1], [1, 1]).kappa is None  # both constant: undefined
+    assert agreement.binary_scores([1, 0], [1, 1]).specificity is None
+    assert agreement.binary_scores([], []).n == 0
+    with pytest.raises(ValueError):
+        agreement.binary_scores([0.5], [1])
+
+
+def test_wilson_interval_known_values():
+    assert intervals.wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert intervals.wilson_interval(0, 160)[0] == 0.0
+    assert intervals.wilson_interval(0, 160)[1] == pytest.approx(0.02342, abs=1e-4)
+    with pytest.raises(ValueError):
+        intervals.wilson_interval(3, 2)
+
+
+def _raw(split: str) -> list[dict]:
+    return [
+        json.loads(line) for line in (SHARED_DATA / f"ppi_{split}.jsonl").read_text().splitlines()
+    ]
+
+
+def _count(rows: list[dict], judge: str, field: str) -> dict:
+    pairs = [(r[f"{field}_{judge}"], r[HUMAN[field]]) for r in rows
+             if r.get(f"{field}_{judge}") is not None and r[HUMAN[field]] is not None]  # fmt: skip
+    tp = sum(j and h for j, h in pairs)
+    tn = sum(not j and not h for j, h in pairs)
+    fp = sum(j and not h for j, h in pairs)
+    fn = sum(not j and h for j, h in pairs)
+    n = len(pairs)
+    observed = (tp + tn) / n
+    expected = ((tp + fp) * (tp + fn) + (tn + fn) * (tn + fp)) / n**2
+    kappa = (observed - expected) / (1 - expected)
+    return {"n": n, "accuracy": observed, "sensitivity": tp / (tp + fn),
+            "specificity": tn / (tn + fp), "kappa": kappa}  # fmt: skip
+
+
+@needs_data
+@pytest.mark.parametrize("split", ["llm", "vlm"])
+def test_judge_metrics_match_a_direct_count(split: str):
+    doc = invoke_json("judges", "--split", split, *DATA)
+    rows = _raw(split)
+    assert len(doc["judges"]) == 12  # 4 judges x 3 fields
+    for metric in doc["judges"]:
+        assert set(metric) == {"judge", "field", "n", "accuracy", "sensitivity", "specificity",
+                               "kappa"}  # fmt: skip
+        expected = _count(rows, metric["judge"], metric["field"])
+        for key, value in expected.items():
+            assert metric[key] == pytest.approx(value, abs=1e-12), (metric["judge"], key)
+
+
+@needs_data
+def test_error_by_provider_and_calibration_curve_match_a_direct_count():
+    doc = invoke_json("judges", "--split", "llm", "--field", "is_answer_correct", *DATA)
+    rows = _raw("llm")
+    judge, provider = "mistral-large-2512", "anthropic"
+    picked = [(r[f"is_answer_correct_{judge}"], r["human_answer_correct"]) for r in rows
+              if r["provider"] == provider and r["human_answer_correct"] is not None
+              and r[f"is_answer_correct_{judge}"] is not None]  # fmt: skip
+    cell = next(c for c in doc["by_provider"] if (c["judge"], c["provider"]) == (judge, provider))
+    assert cell["n"] == len(picked)
+    assert cell["error_rate"] == pytest.approx(np.mean([j != h for j, h in picked]))
+    assert cell["human_rate"] == pytest.approx(np.mean([h for _, h in picked]))
+    # a judge never graded its own provider: no cell
+    assert not [c for c in doc["by_provider"] if (c["judge"], c["provider"]) == (judge, "mistral")]
+    curve = doc["calibration_curve"]
+    labelled = [r for r in rows if r["human_answer_correct"] is not None]
+    assert sum(b["n"] for b in curve) == len(labelled) == 614
+    votes = [[r[k] for k in r if k.startswith("is_answer_correct_") and r[k] is not None]
+             for r in labelled]  # fmt: skip
+    unanimous = [r["human_answer_correct"] for r, v in zip(labelled, votes, strict=True) if all(v)]
+    top = next(b for b in curve if b["label"] == "1")
+    assert top["n"] == len(unanimous) and top["human_rate"] == pytest.approx(np.mean(unanimous))
+    assert top["lower"] <= top["human_rate"] <= top["upper"]
+
+
+@needs_data
+def test_the_card_shows_each_part():
+    text = invoke("judges", "--split", "vlm", *DATA).stdout
+    for part in ("Judges against the human labels · vlm", "Error rate by evaluated provider",
+                 "Calibration curve of the jury mean", "Specificity", "Wilson"):  # fmt: skip
+        assert part in text, part
+
+
+def test_judges_needs_a_split_or_a_run():
+    assert_one_line_error(invoke("judges"), code=2, contains="--split")
+    assert_one_line_error(invoke("judges", "no-such-run"), code=1, contains="no run named")
+
+
+@needs_data
+def test_a_runs_own_judges_beside_their_record(keys, runs_dir: Path):  # noqa: F811
+    with all_providers(polls_until_done=1):
+        _judged_run("trial", [])
+    doc = invoke_json("judges", "trial", *DATA)
+    run = doc["run"]
+    assert doc["split"] == "llm" and run["run"] == "trial"
+    assert {j["judge"].split("/")[-1] for j in run["judges"]} == {
+        "mistral-large-2512", "gemini-3-pro-preview", "claude-opus-4-5-20251101",
+    }  # fmt: skip
+    for judge in run["judges"]:
+        assert judge["n"] == 186 and 0 <= judge["pass_rate"] <= 1
+        assert judge["record"]["judge"] == judge["judge"].split("/")[-1]
+        assert 0.5 < judge["calibration_pass_rate"] < 1
+    assert len(run["pairs"]) == 3
+    for pair in run["pairs"]:
+        assert pair["run_n"] == 186 and pair["calibration_n"] > 500  # rows both judged
+        assert 0 <= pair["run_agreement"] <= 1 and pair["calibration_agreement"] > 0.8
+    assert run["fleiss_kappa"] is not None
+    card = invoke("judges", "trial", *DATA).stdout
+    assert "Judges of run trial" in card and "Agreement between the judges" in card
+    other = invoke("judges", "trial", "--split", "vlm", *DATA)
+    assert_one_line_error(other, code=2, contains="llm split, not vlm")
+
+
+@needs_data
+def test_a_judge_without_a_calibration_record_is_said_not_hidden(keys, runs_dir: Path):  # noqa: F811
+    """The default pool names gemini-3.1-pro-preview, which the calibration set never saw."""
+    with all_providers(polls_until_done=1):
+        prepare("openai", MODELS["openai"], name="fresh", data_dir=SHARED_DATA)
+        for step in ("send", "fetch", "jury", "fetch"):
+            invoke_json(step, "fresh")
+    run = invoke_json("judges", "fresh", *DATA)["run"]
+    by_model = {j["judge"].split("/")[-1]: j for j in run["judges"]}
+    assert set(by_model) == {"mistral-large-2512", "gemini-3.1-pro-preview",
+                             "claude-opus-4-5-20251101"}  # fmt: skip
+    assert by_model["gemini-3.1-pro-preview"]["record"] is None
+    assert by_model["mistral-large-2512"]["record"] is not None
+    card = invoke("judges", "fresh", *DATA)
+    assert card.exit_code == 0 and "gemini-3.1-pro-preview" in card.stdout

@@ -36,20 +36,46 @@ __all__ = [
 ]
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> t.Iterator[None]:
+    """Turn a failed write (permissions, full disk...) into one line naming ``path``."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        yield
+    except OSError as exc:
+        reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
+        raise RunError(f"cannot write {path}: {reason}") from exc
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    The file gets the permissions the umask gives new files (it never holds a secret).
+    """
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            os.fchmod(fd, 0o666 & ~umask())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
 
 
 def atomic_write_jsonl(path: Path, rows: t.Iterable[t.Any]) -> int:
@@ -82,7 +108,8 @@ class Run:
     @contextlib.contextmanager
     def lock(self) -> t.Iterator[Run]:
         """Hold the run's exclusive lock; the manifest is re-read so changes start from disk."""
-        handle = (self.path / layout.LOCK).open("a+")
+        with writing(self.path / layout.LOCK):
+            handle = (self.path / layout.LOCK).open("a+")
         try:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -184,23 +211,32 @@ def write_run(
 ) -> Run:
     """Create the run folder ``path`` (or replace it with ``force``) in one rename."""
     check_replaceable(path, force=force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        staging.chmod(0o777 & ~umask())
     try:
         atomic_write_jsonl(staging / layout.REQUESTS, requests)
         manifest.state = manifest.derived_state()
-        atomic_write_bytes(staging / layout.MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8"))
-        if path.exists():
-            trash = path.with_name(f".{path.name}.replaced-{uuid.uuid4().hex[:8]}")
-            os.replace(path, trash)
-            os.replace(staging, path)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(staging, path)
+        manifest_json = manifest.model_dump_json(indent=2).encode("utf-8")
+        atomic_write_bytes(staging / layout.MANIFEST, manifest_json)
+        with writing(path):
+            _move_into_place(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Run(path, manifest)
+
+
+def _move_into_place(staging: Path, path: Path) -> None:
+    """Rename ``staging`` to ``path``, replacing what is there."""
+    if path.exists():
+        trash = path.with_name(f".{path.name}.replaced-{uuid.uuid4().hex[:8]}")
+        os.replace(path, trash)
+        os.replace(staging, path)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(staging, path)
 
 
 class RunStore:
@@ -224,9 +260,7 @@ class RunStore:
         """The run called ``name``; :class:`RunError` naming some known runs otherwise."""
         path = self.path(name)
         if not (path / layout.MANIFEST).is_file():
-            known = self.names()
-            hint = f"; known runs: {', '.join(known[-5:])}" if known else ""
-            raise RunError(f"no run named {name!r} in {self.root}{hint}", run=name)
+            raise RunError(f"no run named {name!r} in {self.root}{_known(self.names())}", run=name)
         return Run(path, _read_manifest(path))
 
     def names(self) -> list[str]:
@@ -248,10 +282,21 @@ class RunStore:
     def resolve(
         self, name: str | None, *, accept: t.Callable[[RunManifest], bool] | None = None
     ) -> Run:
-        """The run called ``name``, or the latest one (that ``accept`` admits) when ``None``."""
+        """The run called ``name``; when ``None``, the latest run that ``accept`` admits, else
+        the latest run (the command then says why it cannot act on it)."""
         if name:
             return self.load(name)
-        candidates = [m for m in self.manifests() if accept is None or accept(m)]
+        manifests = self.manifests()
+        candidates = [m for m in manifests if accept is None or accept(m)] or manifests
         if not candidates:
-            raise RunError(f"no suitable run in {self.root}; create one with 'layton prepare'")
+            raise RunError(f"no runs yet in {self.root}; create one with 'layton prepare'")
         return self.load(candidates[-1].name)
+
+
+def _known(names: list[str], shown: int = 5) -> str:
+    """``; known runs: ...`` (the latest ``shown``, and how many more), or nothing."""
+    if not names:
+        return ""
+    more = len(names) - shown
+    rest = f" and {more} more (layton status --all)" if more > 0 else ""
+    return f"; known runs: {', '.join(names[-shown:])}{rest}"

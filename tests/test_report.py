@@ -297,6 +297,10 @@ def test_cli_report_writes_once_then_needs_force(runs: Path, tmp_path: Path):
     path = tmp_path / "layton-report-llm.html"  # the working directory of the test
     assert done == {"path": str(path), "bytes": path.stat().st_size, "models": 10, "runs": ["mini"]}
     assert_one_line_error(invoke(*args), code=2, contains="--force")
+    missing = invoke(*args, "--out", str(tmp_path / "out" / "r.html"))
+    assert_one_line_error(missing, code=2, contains=f"folder {tmp_path / 'out'} does not exist")
+    assert not (tmp_path / "out").exists()  # never created behind the user's back
+    (tmp_path / "out").mkdir()
     again = invoke(*args, "--force", "--out", str(tmp_path / "out" / "r.html"))
     assert again.exit_code == 0, again.stderr
     assert "r.html" in again.stdout and (tmp_path / "out" / "r.html").is_file()
@@ -327,7 +331,7 @@ def test_cli_report_without_runs_is_the_leaderboard(tmp_path: Path):
         (["mini", "--split", "vlm"], 1, "--split llm"),
         (["nope", "--split", "llm"], 1, "no run named"),
         (["mini", "mini", "--split", "llm"], 2, "twice"),
-        (["prepared", "--split", "llm"], 1, "no jury verdicts"),
+        (["prepared", "--split", "llm"], 1, "run prepared was not sent yet: layton send"),
         (["mini"], 2, "--split"),
         (["mini", "--split", "llm", "--field", "nope"], 2, "--field"),
     ],

@@ -67,9 +67,7 @@ def fetch_run(
             changed |= _fetch_batch(run, record, snap, outputs, settings, factory)
             fetched.append(record.batch_id)
         run.save()
-    facts = Facts(
-        run=run.name, kind=run.manifest.kind, waiting=bool(waiting), has_judges=has_judges
-    )
+    facts = Facts.of(run.manifest, waiting=bool(waiting), has_judges=has_judges)
     result = summarize(
         run, outputs, fetched=fetched, waiting=waiting, next_command=next_command(Step.fetch, facts)
     )

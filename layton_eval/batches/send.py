@@ -44,6 +44,8 @@ class SendOptions:
     completion_window: str = "24h"
     force: bool = False
     retry_failed: bool = False
+    #: the options a dry run's suggested command repeats (as typed: ``--provider``, ``gemini``...)
+    carry: tuple[str, ...] = ()
 
 
 class PlannedBatch(BaseModel):
@@ -244,7 +246,8 @@ def send_run(
         purpose="retry" if options.retry_failed else "initial",
     )
     if dry_run:
-        return SendResult(plan=plan, dry_run=True, next_command=_next(Step.send_dry_run, run.name))
+        command = _next(Step.send_dry_run, run, options.carry)
+        return SendResult(plan=plan, dry_run=True, next_command=command)
     submit = _Submitter(
         impl=impl_of(provider),
         api_key=require_api_key(provider, settings),
@@ -264,12 +267,12 @@ def send_run(
             submit(run, planned, items) for planned, items in zip(plan.batches, groups, strict=True)
         ]
     return SendResult(
-        plan=plan, dry_run=False, batch_ids=batch_ids, next_command=_next(Step.send, run.name)
+        plan=plan, dry_run=False, batch_ids=batch_ids, next_command=_next(Step.send, run)
     )
 
 
-def _next(step: Step, run: str) -> str:
-    command = next_command(step, Facts(run=run))
+def _next(step: Step, run: Run, carry: tuple[str, ...] = ()) -> str:
+    command = next_command(step, Facts.of(run.manifest, options=carry))
     assert command is not None
     return command
 

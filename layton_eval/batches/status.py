@@ -7,14 +7,16 @@ layton process holds the run: then they are only shown).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import typing as t
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
 from layton_eval.errors import BatchError, RunError
 from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState, now
 from layton_eval.settings import Settings, require_api_key
 
@@ -58,6 +60,7 @@ class RunStatus(BaseModel):
     state: RunState
     batches: list[BatchView]
     next_command: str | None
+    _facts: Facts = PrivateAttr()  # what the family's next command is decided from
 
 
 def _view(record: BatchRecord) -> BatchView:
@@ -113,15 +116,16 @@ def poll_records(
 def status_of(run: Run) -> RunStatus:
     """The run's batches as last recorded (no HTTP)."""
     manifest = run.manifest
-    state = manifest.derived_state()
-    facts = Facts(run=run.name, kind=manifest.kind, state=state)
-    return RunStatus(
+    facts = Facts.of(manifest, scored=run.file(layout.SCORE).is_file())
+    status = RunStatus(
         run=run.name,
         kind=manifest.kind,
-        state=state,
+        state=manifest.derived_state(),
         batches=[_view(b) for b in manifest.batches],
         next_command=next_command(Step.status, facts),
     )
+    status._facts = facts
+    return status
 
 
 def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
@@ -129,7 +133,7 @@ def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
     main, judges = statuses[0], statuses[1:]
     if main.state is not RunState.fetched:
         return statuses
-    facts = Facts(run=main.run, state=main.state, judge_states=tuple(j.state for j in judges))
+    facts = dataclasses.replace(main._facts, judge_states=tuple(j.state for j in judges))
     command = next_command(Step.status, facts)
     return [main.model_copy(update={"next_command": command}), *judges]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing as t
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -14,6 +15,7 @@ from rich.text import Text
 from layton_eval.batches.reconcile import ReconcileResult
 from layton_eval.batches.send import SendResult
 from layton_eval.batches.status import RunStatus
+from layton_eval.cards.fit import Fitted, width_of
 from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
 from layton_eval.runs.manifest import RunManifest
 from layton_eval.runs.outputs import FetchResult
@@ -119,32 +121,58 @@ def status_card(statuses: list[RunStatus]) -> Panel:
     return Panel(Group(*parts), title=f"[bold]layton status {main.run}[/bold]", expand=False)
 
 
-def runs_table(manifests: list[RunManifest]) -> Table:
-    table = Table(title="Runs", header_style="bold")
-    for column in (
-        "run",
-        "split",
-        "hints",
-        "provider / model",
-        "riddles",
-        "batches",
-        "state",
-        "created",
-    ):
-        table.add_column(column)
-    for m in manifests:
-        state = m.derived_state()
-        table.add_row(
-            m.name,
-            str(m.split),
-            str(m.hints),
-            f"{m.provider or '?'} / {m.model or '?'}",
-            str(len(m.ids)),
-            str(len(m.live_batches)),
-            Text(str(state), style=_STATE_STYLE.get(state, "")),
-            m.created_at.strftime("%Y-%m-%d %H:%M"),
+def compact_age(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago, in one unit: ``45s``, ``12m``, ``3h``, ``5d``, ``7w``."""
+    seconds = max(0, int(((now or dt.datetime.now(dt.UTC)) - when).total_seconds()))
+    for unit, size in (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def runs_table(manifests: list[RunManifest], *, root: str, start: str) -> RenderableType:
+    """Every run, newest last; the run name is never cut (it is what users copy).
+
+    When the terminal is narrow, other columns give way first: the riddle count, then the
+    split and hints, then provider / model (which wraps before it goes); the age is one unit
+    (``3h``).
+    """
+    if not manifests:
+        return Text.assemble(
+            (f"No runs yet in {root}. ", "bold"), "Start with: ", (start, "bold green")
         )
-    return table
+    rows = [
+        {
+            "run": m.name,
+            "state": str(m.derived_state()),
+            "split": f"{m.split} h{m.hints}",
+            "riddles": str(len(m.ids)),
+            "model": f"{m.provider or '?'} / {m.model or '?'}",
+            "age": compact_age(m.created_at),
+        }
+        for m in manifests
+    ]
+
+    def build(dropped: frozenset[str]) -> Table:
+        table = Table(title="Runs", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+        names = [name for name in rows[0] if name not in dropped]
+        for name in names:
+            if name == "model":
+                table.add_column(name, overflow="fold", min_width=10)
+            else:
+                width = width_of(name, (row[name] for row in rows))
+                table.add_column(
+                    name, no_wrap=True, width=width, justify=_JUSTIFY.get(name, "left")
+                )
+        for row in rows:
+            state = Text(row["state"], style=_STATE_STYLE.get(row["state"], ""))
+            table.add_row(*(state if name == "state" else row[name] for name in names))
+        return table
+
+    return Fitted(build, optional=("riddles", "split", "model"))
+
+
+_JUSTIFY: dict[str, t.Literal["left", "right"]] = {"riddles": "right", "age": "right"}
 
 
 def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
@@ -171,7 +199,8 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
     ]
     if result.waiting_batches:
         rows.append(("Still running", ", ".join(result.waiting_batches)))
-    rows.append(("Files", "\n".join(result.files.values())))
+    if result.files:
+        rows.append(("Files", "\n".join(result.files.values())))
     parts: list[RenderableType] = [fields_table(rows)]
     if result.next_command:
         parts += [Text(), next_step(result.next_command)]

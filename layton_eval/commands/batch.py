@@ -6,13 +6,17 @@ import typing as t
 
 import typer
 
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
+    PROVIDER_NAMES,
     JsonOpt,
     RunArg,
     YesOpt,
+    complete_model,
     complete_provider,
     confirm_spending,
     interactive,
+    repeated_options,
 )
 
 if t.TYPE_CHECKING:
@@ -23,13 +27,16 @@ if t.TYPE_CHECKING:
 
 IntervalOpt = t.Annotated[
     float,
-    typer.Option("--interval", min=1.0, help="Seconds between polls while waiting."),
+    typer.Option(
+        "--interval", min=1.0, metavar="SECONDS", help="Seconds between polls while waiting."
+    ),
 ]
 TimeoutOpt = t.Annotated[
     float | None,
     typer.Option(
         "--timeout",
         min=1.0,
+        metavar="SECONDS",
         help="Stop waiting after this many seconds (the batches go on; come back later).",
         show_default=False,
     ),
@@ -44,26 +51,23 @@ def _has_batches(manifest: RunManifest) -> bool:
     return manifest.kind == "benchmark" and bool(manifest.live_batches)
 
 
-def _store_run(name: str | None, accept: t.Callable[[RunManifest], bool]) -> tuple[Run, Settings]:
-    from layton_eval.runs.store import RunStore
-    from layton_eval.settings import get_settings
-
-    settings = get_settings()
-    return RunStore(settings.runs_dir).resolve(name, accept=accept), settings
-
-
 ProviderOpt = t.Annotated[
     str | None,
     typer.Option(
         "--provider",
-        help="Provider, when not set at prepare.",
+        help=f"Provider, when not set at prepare: {PROVIDER_NAMES}.",
         autocompletion=complete_provider,
         show_default=False,
     ),
 ]
 ModelOpt = t.Annotated[
     str | None,
-    typer.Option("--model", help="Model, when not set at prepare.", show_default=False),
+    typer.Option(
+        "--model",
+        help="Model, when not set at prepare.",
+        autocompletion=complete_model,
+        show_default=False,
+    ),
 ]
 DryRunOpt = t.Annotated[
     bool,
@@ -95,6 +99,7 @@ WatchOpt = t.Annotated[
     typer.Option(
         "--watch",
         min=1.0,
+        metavar="SECONDS",
         help="Poll again every N seconds until every batch is finished.",
         show_default=False,
     ),
@@ -109,7 +114,14 @@ ReconcileOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton send trial --provider gemini --model gemini-2.5-flash --dry-run",
+    "layton send trial --provider gemini --model gemini-2.5-flash",
+    "layton send trial --wait --timeout 3600",
+    "layton send trial --retry-failed",
+)
 def send(
+    ctx: typer.Context,
     run_name: RunArg = None,
     provider: ProviderOpt = None,
     model: ModelOpt = None,
@@ -125,15 +137,17 @@ def send(
 ) -> None:
     """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
     from layton_eval.batches.send import SendOptions, send_run
+    from layton_eval.commands.runs import find_run
     from layton_eval.console import emit_json, out_console
 
-    run, settings = _store_run(run_name, _is_benchmark)
+    run, settings = find_run(run_name, accept=_is_benchmark)
     options = SendOptions(
         provider=provider,
         model=model,
         completion_window=completion_window,
         force=force,
         retry_failed=retry_failed,
+        carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
     if not dry_run and not yes and not json_ and interactive():
         from layton_eval.cards.batches import send_card
@@ -176,6 +190,12 @@ def wait_then_fetch(
     _fetch_and_show(runs[0], settings, json_=json_)
 
 
+@examples(
+    "layton status trial",
+    "layton status trial --watch 60 --timeout 7200",
+    "layton status --all",
+    "layton status trial --reconcile",
+)
 def status(
     run_name: RunArg = None,
     all_: AllOpt = False,
@@ -191,7 +211,9 @@ def status(
     if all_:
         _all_runs(json_=json_)
         return
-    run, settings = _store_run(run_name, _is_benchmark)
+    from layton_eval.commands.runs import find_run
+
+    run, settings = find_run(run_name, accept=_is_benchmark)
     if reconcile:
         _reconcile(run, settings, json_=json_)
         return
@@ -212,7 +234,8 @@ def _all_runs(*, json_: bool) -> None:
     from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
 
-    manifests = RunStore(get_settings().runs_dir).manifests()
+    store = RunStore(get_settings().runs_dir)
+    manifests = store.manifests()
     if json_:
         emit_json(
             [
@@ -229,8 +252,9 @@ def _all_runs(*, json_: bool) -> None:
         )
         return
     from layton_eval.cards.batches import runs_table
+    from layton_eval.next_step import first_command
 
-    out_console().print(runs_table(manifests))
+    out_console().print(runs_table(manifests, root=str(store.root), start=first_command()))
 
 
 def _watch(
@@ -288,7 +312,11 @@ def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
         console.print(jury_card(fetched.jury))
 
 
+@examples("layton fetch trial", "layton fetch trial --json", "layton fetch")
 def fetch(run_name: RunArg = None, json_: JsonOpt = False) -> None:
     """Download the results of finished batches: predictions (and judges' verdicts)."""
-    run, settings = _store_run(run_name, _has_batches)
+    from layton_eval.commands.runs import find_run
+    from layton_eval.next_step import Step
+
+    run, settings = find_run(run_name, step=Step.fetch, accept=_has_batches)
     _fetch_and_show(run, settings, json_=json_)

@@ -45,6 +45,8 @@ class JuryOptions:
     completion_window: str = "24h"
     data_dir: Path | None = None
     prompts_dir: Path | None = None
+    #: the options a dry run's suggested command repeats (as typed: ``--jury-config``, ...)
+    carry: tuple[str, ...] = ()
 
 
 class JudgeSend(BaseModel):
@@ -113,7 +115,7 @@ def start_jury(
         already_sent=already_sent,
         estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
         dry_run=dry_run,
-        next_command=next_command(step, Facts(run=run.name)) or "",
+        next_command=next_command(step, Facts.of(manifest, options=options.carry)) or "",
     )
 
 
@@ -180,7 +182,8 @@ class _Sender:
                 provider=judge.provider,
                 completion_window=window,
             )
-            command = next_command(Step.jury_dry_run, Facts(run=self.run.name)) or ""
+            facts = Facts.of(self.run.manifest, options=self.options.carry)
+            command = next_command(Step.jury_dry_run, facts) or ""
             return JudgeSend(
                 judge=judge, send=SendResult(plan=plan, dry_run=True, next_command=command)
             )
@@ -211,7 +214,9 @@ class _Sender:
             if not retry_ids(child):
                 continue
             options = SendOptions(
-                completion_window=self.options.completion_window, retry_failed=True
+                completion_window=self.options.completion_window,
+                retry_failed=True,
+                carry=self.options.carry,
             )
             sent = send_run(
                 child,

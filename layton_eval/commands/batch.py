@@ -100,7 +100,7 @@ WatchOpt = t.Annotated[
         "--watch",
         min=1.0,
         metavar="SECONDS",
-        help="Poll again every N seconds until every batch is finished.",
+        help="Poll again every SECONDS until every batch is finished.",
         show_default=False,
     ),
 ]

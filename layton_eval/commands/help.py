@@ -7,7 +7,8 @@ later gets it without asking:
 - a flag shows no value (``--force``, never ``--force <bool>``);
 - an option without an explicit ``metavar`` shows one made from its type and name: ``N`` for
   whole numbers, ``NUMBER`` for other numbers, ``DIR`` or ``FILE`` for paths, the choices
-  (``llm|vlm``) for an enum, else its own name (``--model`` -> ``MODEL``);
+  (``llm|vlm``) for an enum with short choices, else its own name (``--model`` -> ``MODEL``,
+  ``--field`` -> ``FIELD``);
 - an argument shows its name only (``RUN``), not its type;
 - the examples given with :func:`examples` close the help.
 
@@ -24,13 +25,21 @@ __all__ = ["epilog", "examples", "tidy"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 _EXAMPLES = "__layton_examples__"
+#: Longest list of choices shown as the metavar (``llm|vlm``); longer ones show the option's
+#: name and leave the choices to the help text.
+_SHORT = 12
+#: Longest example: ``$ `` and the help's margins fit it in 80 columns.
+_LONGEST = 76
 
 
 def examples(*commands: str) -> t.Callable[[F], F]:
-    """Attach 2-4 example command lines (``layton ...``, each under 78 characters) to a
-    command function; they close its ``--help``."""
+    """Attach 2-4 example command lines (``layton ...``) to a command function; they close its
+    ``--help``, one line each at 80 columns."""
     if not 2 <= len(commands) <= 4:
         raise ValueError("a command's help shows 2 to 4 examples")
+    too_long = [command for command in commands if len(command) > _LONGEST]
+    if too_long:
+        raise ValueError(f"examples over {_LONGEST} characters wrap at 80 columns: {too_long}")
 
     def mark(function: F) -> F:
         setattr(function, _EXAMPLES, commands)
@@ -63,8 +72,10 @@ class _Argument(TyperArgument):
 def _metavar(option: TyperOption) -> str:
     """A readable placeholder for an option's value, from its type and name."""
     desc = option.type_descriptor
+    words = (option.name or "value").split("_")
     if desc.choices:
-        return "|".join(str(getattr(c, "value", c)) for c in desc.choices)
+        choices = "|".join(str(getattr(c, "value", c)) for c in desc.choices)
+        return choices if len(choices) <= _SHORT else words[-1].upper()
     if desc.is_path:
         return "DIR" if (option.name or "").endswith("dir") else "FILE"
     annotation: t.Any = desc.annotation
@@ -74,7 +85,6 @@ def _metavar(option: TyperOption) -> str:
         return "N"
     if annotation is float:
         return "NUMBER"
-    words = (option.name or "value").split("_")
     return words[-1].upper()
 
 

@@ -136,7 +136,7 @@ PromptsDirOpt = t.Annotated[
 @examples(
     "layton prepare --split llm --hints 2 --dataset sample --limit 3 --name trial",
     "layton prepare --split llm --hints 0 --provider openai --model gpt-5-mini",
-    "layton prepare --split vlm --hints 0 --provider gemini --model gemini-2.5-flash",
+    "layton prepare --split vlm --hints 0 --provider xai --model grok-4",
     "layton prepare --split llm --hints 0 --ids 002-1115,005-3 --name pair",
 )
 def prepare(

@@ -24,8 +24,8 @@ OutOpt = t.Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="HTML file to write, in an existing folder (default: layton-report-{split}.html "
-        "here).",
+        help="HTML file to write, in an existing folder (default: layton-report-SPLIT.html in "
+        "the current folder).",
         show_default=False,
     ),
 ]
@@ -36,9 +36,9 @@ ImagesOpt = t.Annotated[
 
 
 @examples(
-    "layton report --split llm",
+    "layton report --split vlm --out vlm.html",
     "layton report trial --split llm",
-    "layton report run-a run-b --split vlm --images --out vlm.html",
+    "layton report trial --split llm --out trial.html --force",
 )
 def report(
     split: SplitOpt,

@@ -110,7 +110,7 @@ AddOpt = t.Annotated[
     "layton score trial",
     "layton score trial --field is_answer_correct --iterations 20000 --seed 1",
     "layton score -j 'results/judge_*.jsonl' --allow-judges 3",
-    "layton score -j j1.jsonl j2.jsonl j3.jsonl --provider together --split vlm",
+    "layton score -j j1.jsonl j2.jsonl j3.jsonl --provider openai --split llm",
 )
 def score(
     targets: TargetsOpt = None,
@@ -195,7 +195,7 @@ def _score_run(name: str | None, options: ScoreOptions) -> tuple[ScoreResult, st
 
 @examples(
     "layton leaderboard --split llm",
-    "layton leaderboard --split vlm --add trial",
+    "layton leaderboard --split llm --add trial",
     "layton leaderboard --split llm --field is_answer_correct --json",
 )
 def leaderboard(

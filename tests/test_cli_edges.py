@@ -21,6 +21,7 @@ from layton_eval.providers import NAMES
 from layton_eval.runs.store import RunStore
 from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, prepare
+from tests.test_cli_jury import keys  # noqa: F401 (a fixture)
 
 GROUP = typer.main.get_command(app)
 COMMANDS = sorted(GROUP.commands)  # type: ignore[attr-defined]
@@ -325,3 +326,23 @@ def test_leaderboard_keeps_model_names_whole_at_80_columns(columns_80):
     assert "…" not in text
     for model in ("claude-opus-4-5-20251101-thinking-32k", "moonshotai-kimi-k2.5-thinking"):
         assert model in text
+
+
+def test_every_card_of_a_journey_fits_80_columns_and_cuts_nothing(keys, runs_dir, columns_80):  # noqa: F811
+    """Cards wrap at spaces and fold long paths, but never cut a value; the Next: line is one
+    line under the card (the terminal wraps it, so that it is copied whole)."""
+    from tests.test_cli_jury import all_providers
+
+    steps = [
+        ["prepare", "--split", "vlm", "--hints", "4", "--dataset", "sample",
+         "--provider", "anthropic", "--model", "claude-opus-4-5-20251101"],
+        ["send"], ["status"], ["status", "--watch", "1"], ["fetch"], ["jury", "--dry-run"],
+        ["jury"], ["status"], ["status", "--watch", "1"], ["fetch"], ["status", "--all"],
+    ]  # fmt: skip
+    with all_providers(polls_until_done=2):
+        for argv in steps:
+            result = invoke(*argv)
+            assert result.exit_code == 0, (argv, result.stderr)
+            assert "…" not in result.stdout, (argv, result.stdout)
+            for line in result.stdout.splitlines():
+                assert len(line) <= 80 or line.startswith("Next: layton "), (argv, line)

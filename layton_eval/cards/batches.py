@@ -16,7 +16,7 @@ from layton_eval.batches.reconcile import ReconcileResult
 from layton_eval.batches.send import SendResult
 from layton_eval.batches.status import RunStatus
 from layton_eval.cards.fit import Fitted, width_of
-from layton_eval.cards.prepare import estimate, fields_table, next_step, usd
+from layton_eval.cards.prepare import card, estimate, fields_table, usd
 from layton_eval.runs.manifest import RunManifest
 from layton_eval.runs.outputs import FetchResult
 
@@ -42,7 +42,7 @@ def _age(when: dt.datetime | None) -> str:
     return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
 
 
-def send_card(result: SendResult) -> Panel:
+def send_card(result: SendResult) -> RenderableType:
     plan = result.plan
     cost = estimate(plan.estimated_cost_usd, plan.prices_as_of, plan.assumed_output_tokens)
     rows = [
@@ -63,28 +63,22 @@ def send_card(result: SendResult) -> Panel:
         rows.append(("Dry run", "nothing was sent"))
     else:
         rows.append(("Batch ids", "\n".join(result.batch_ids)))
-    title = "layton send --dry-run" if result.dry_run else "layton send"
-    return Panel(
-        Group(fields_table(rows), Text(), next_step(result.next_command)),
-        title=f"[bold]{title}[/bold]",
-        border_style="yellow" if result.dry_run else "green",
-        expand=False,
+    return card(
+        fields_table(rows),
+        title="layton send --dry-run" if result.dry_run else "layton send",
+        border="yellow" if result.dry_run else "green",
+        next_command=result.next_command,
     )
 
 
-def _batches_table(statuses: list[RunStatus]) -> Table:
-    """One row per batch: who, batch id, state (+ failures, fetched), progress, age."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
-    table.add_column("who", no_wrap=True)
-    table.add_column("batch", overflow="fold", min_width=10)
-    table.add_column("state", overflow="fold", min_width=9)
-    table.add_column("progress", no_wrap=True)
-    table.add_column("done", justify="right", no_wrap=True)
-    table.add_column("age", justify="right", no_wrap=True)
+def _batch_rows(statuses: list[RunStatus]) -> list[dict[str, RenderableType]]:
+    """One row per batch: who, batch id, state (+ failures, fetched), progress, done, age."""
+    rows: list[dict[str, RenderableType]] = []
     for status in statuses:
         who = "model" if status.kind == "benchmark" else f"judge {status.run.split('_')[0]}"
         if not status.batches:
-            table.add_row(who, "-", str(status.state), "", "-", "-")
+            cells: list[RenderableType] = [who, "-", str(status.state), "", "-", "-"]
+            rows.append(dict(zip(_BATCH_COLUMNS, cells, strict=True)))
         for batch in status.batches:
             state = batch.state or str(batch.phase)
             if batch.failed:
@@ -92,22 +86,52 @@ def _batches_table(statuses: list[RunStatus]) -> Table:
             if batch.fetched:
                 state += ", fetched"
             bad = batch.state in ("failed", "expired", "cancelled") or batch.failed
-            table.add_row(
+            done = batch.total if batch.terminal else min(batch.completed, batch.total)
+            cells = [
                 who,
                 batch.batch_id or "(unknown)",
                 Text(state, style="red" if bad else ""),
-                ProgressBar(
-                    total=max(batch.total, 1),
-                    completed=batch.total if batch.terminal else min(batch.completed, batch.total),
-                    width=10,
-                ),
+                ProgressBar(total=max(batch.total, 1), completed=done, width=10),
                 f"{batch.completed}/{batch.total}",
                 _age(batch.submitted_at),
-            )
-    return table
+            ]
+            rows.append(dict(zip(_BATCH_COLUMNS, cells, strict=True)))
+    return rows
 
 
-def status_card(statuses: list[RunStatus]) -> Panel:
+#: column -> (justify, whole: its cells are never wrapped)
+_BATCH_COLUMNS: dict[str, tuple[t.Literal["left", "right"], bool]] = {
+    "who": ("left", False),
+    "batch": ("left", True),
+    "state": ("left", False),
+    "progress": ("left", True),
+    "done": ("right", True),
+    "age": ("right", True),
+}
+
+
+def _batches_table(statuses: list[RunStatus]) -> RenderableType:
+    """The batches of a run family; batch ids stay whole. On a narrow terminal the progress
+    bar, then the age, give way before a cell wraps (who and state wrap at their spaces when
+    they must)."""
+    rows = _batch_rows(statuses)
+
+    def build(dropped: frozenset[str]) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
+        names = [name for name in _BATCH_COLUMNS if name not in dropped]
+        for name in names:
+            justify, whole = _BATCH_COLUMNS[name]
+            texts = [cell for row in rows if isinstance(cell := row[name], str)]
+            width = width_of(name, texts) if whole and name != "progress" else None
+            table.add_column(name, justify=justify, no_wrap=whole, width=width)
+        for row in rows:
+            table.add_row(*(row[name] for name in names))
+        return table
+
+    return Fitted(build, optional=("progress", "age"), unwrapped=True)
+
+
+def status_card(statuses: list[RunStatus]) -> RenderableType:
     main = statuses[0]
     parts: list[RenderableType] = [
         Text.assemble(("State: ", "bold"), (str(main.state), _STATE_STYLE.get(main.state, ""))),
@@ -116,9 +140,9 @@ def status_card(statuses: list[RunStatus]) -> Panel:
     errors = [b.error for s in statuses for b in s.batches if b.error]
     if errors:
         parts.append(Text("Errors: " + "; ".join(errors), style="red"))
-    if main.next_command:
-        parts += [Text(), next_step(main.next_command)]
-    return Panel(Group(*parts), title=f"[bold]layton status {main.run}[/bold]", expand=False)
+    return card(
+        Group(*parts), title=f"layton status {main.run}", border="", next_command=main.next_command
+    )
 
 
 def compact_age(when: dt.datetime, now: dt.datetime | None = None) -> str:
@@ -175,7 +199,7 @@ def runs_table(manifests: list[RunManifest], *, root: str, start: str) -> Render
 _JUSTIFY: dict[str, t.Literal["left", "right"]] = {"riddles": "right", "age": "right"}
 
 
-def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
+def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> RenderableType:
     rows: list[tuple[str, RenderableType]] = [
         ("Run", result.run),
         ("Riddles", f"{result.total}"),
@@ -201,10 +225,7 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
         rows.append(("Still running", ", ".join(result.waiting_batches)))
     if result.files:
         rows.append(("Files", "\n".join(result.files.values())))
-    parts: list[RenderableType] = [fields_table(rows)]
-    if result.next_command:
-        parts += [Text(), next_step(result.next_command)]
-    return Panel(Group(*parts), title=f"[bold]{title}[/bold]", border_style="green", expand=False)
+    return card(fields_table(rows), title=title, border="green", next_command=result.next_command)
 
 
 def reconcile_card(result: ReconcileResult) -> Panel:

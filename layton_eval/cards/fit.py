@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 
 __all__ = ["Fitted", "width_of"]
@@ -24,13 +25,19 @@ def width_of(header: str, cells: Iterable[str]) -> int:
 
 class Fitted:
     """A table built by ``build(dropped)``; ``optional`` columns are dropped, in order, while
-    the table does not fit."""
+    the table does not fit: while its narrowest rendering (cells wrapped at their spaces) is
+    too wide, or, with ``unwrapped``, while its widest (no cell wrapped) is."""
 
     def __init__(
-        self, build: Callable[[frozenset[str]], Table], optional: Sequence[str] = ()
+        self,
+        build: Callable[[frozenset[str]], Table],
+        optional: Sequence[str] = (),
+        *,
+        unwrapped: bool = False,
     ) -> None:
         self.build = build
         self.optional = tuple(optional)
+        self.unwrapped = unwrapped
 
     def table(self, console: Console, width: int) -> Table:
         """The widest version of the table whose narrowest rendering fits ``width``."""
@@ -38,7 +45,8 @@ class Fitted:
         table = self.build(frozenset())
         wide = console.options.update_width(1_000_000)
         for name in self.optional:
-            if table.__rich_measure__(console, wide).minimum <= width:
+            measured = table.__rich_measure__(console, wide)
+            if (measured.maximum if self.unwrapped else measured.minimum) <= width:
                 break
             dropped.add(name)
             table = self.build(frozenset(dropped))
@@ -46,3 +54,7 @@ class Fitted:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table(console, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        # inside a panel that fits its content, the panel is as wide as the fitted table
+        return self.table(console, options.max_width).__rich_measure__(console, options)

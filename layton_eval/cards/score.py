@@ -6,12 +6,11 @@ import typing as t
 
 from rich import box
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from layton_eval.cards.fit import Fitted, width_of
-from layton_eval.cards.prepare import fields_table, next_step
+from layton_eval.cards.prepare import card, fields_table
 
 if t.TYPE_CHECKING:
     from layton_eval.score.leaderboard import LeaderboardRow
@@ -37,7 +36,7 @@ def _bins_table(result: ScoreResult) -> Table:
     return table
 
 
-def score_card(result: ScoreResult, *, next_command: str | None = None) -> Panel:
+def score_card(result: ScoreResult, *, next_command: str | None = None) -> RenderableType:
     """The score, its interval and everything needed to reproduce it."""
     headline = Text.assemble(
         ("Score ", "bold"),
@@ -85,14 +84,11 @@ def score_card(result: ScoreResult, *, next_command: str | None = None) -> Panel
                 ),
             )
         )
-    parts: list[RenderableType] = [headline, Text(), fields_table(rows)]
-    if next_command:
-        parts += [Text(), next_step(next_command)]
-    return Panel(
-        Group(*parts),
-        title="[bold]layton score[/bold]",
-        border_style="cyan",
-        expand=False,
+    return card(
+        Group(headline, Text(), fields_table(rows)),
+        title="layton score",
+        border="cyan",
+        next_command=next_command,
     )
 
 

@@ -346,3 +346,13 @@ def test_every_card_of_a_journey_fits_80_columns_and_cuts_nothing(keys, runs_dir
             assert "…" not in result.stdout, (argv, result.stdout)
             for line in result.stdout.splitlines():
                 assert len(line) <= 80 or line.startswith("Next: layton "), (argv, line)
+
+
+def test_a_long_next_line_is_printed_whole_at_80_columns(runs_dir: Path, columns_80):
+    name = "a-rather-long-run-name-that-users-will-copy-from-the-card"
+    made = invoke(
+        "prepare", "--split", "llm", "--hints", "0", "--dataset", "sample", "--name", name
+    )
+    suggestion = f"layton send {name} --provider openai --model gpt-5-mini --dry-run"
+    assert f"Next: {suggestion}\n" in made.stdout  # one line: the terminal wraps, copies whole
+    assert invoke("status", name).stdout.count(f"Next: {suggestion}\n") == 1

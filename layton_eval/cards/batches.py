@@ -16,7 +16,7 @@ from layton_eval.batches.reconcile import ReconcileResult
 from layton_eval.batches.send import SendResult
 from layton_eval.batches.status import RunStatus
 from layton_eval.cards.fit import Fitted, width_of
-from layton_eval.cards.prepare import card, estimate, fields_table, usd
+from layton_eval.cards.prepare import card, estimate, fields_table, next_step, usd
 from layton_eval.runs.manifest import RunManifest
 from layton_eval.runs.outputs import FetchResult
 
@@ -162,9 +162,7 @@ def runs_table(manifests: list[RunManifest], *, root: str, start: str) -> Render
     (``3h``).
     """
     if not manifests:
-        return Text.assemble(
-            (f"No runs yet in {root}. ", "bold"), "Start with: ", (start, "bold green")
-        )
+        return Group(Text(f"No runs yet in {root}.", style="bold"), next_step(start))
     rows = [
         {
             "run": m.name,

@@ -138,7 +138,7 @@ def send(
     """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
     from layton_eval.batches.send import SendOptions, send_run
     from layton_eval.commands.runs import find_run
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.console import emit_json, show
 
     run, settings = find_run(run_name, accept=_is_benchmark)
     options = SendOptions(
@@ -164,7 +164,7 @@ def send(
     if not json_:
         from layton_eval.cards.batches import send_card
 
-        out_console().print(send_card(result))
+        show(send_card(result))
     if wait and not dry_run:
         wait_then_fetch([run], settings, interval=interval, timeout=timeout, json_=json_)
 
@@ -206,7 +206,7 @@ def status(
 ) -> None:
     """Poll a run's batches once (and its judges' batches) and show where they stand."""
     from layton_eval.batches.status import family_next, poll_run
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.console import emit_json, show
 
     if all_:
         _all_runs(json_=json_)
@@ -224,13 +224,13 @@ def status(
         if not json_:
             from layton_eval.cards.batches import status_card
 
-            out_console().print(status_card(statuses))
+            show(status_card(statuses))
     if json_:
         emit_json(family_next(statuses))
 
 
 def _all_runs(*, json_: bool) -> None:
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.console import emit_json, show
     from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
 
@@ -254,7 +254,7 @@ def _all_runs(*, json_: bool) -> None:
     from layton_eval.cards.batches import runs_table
     from layton_eval.next_step import first_command
 
-    out_console().print(runs_table(manifests, root=str(store.root), start=first_command()))
+    show(runs_table(manifests, root=str(store.root), start=first_command()))
 
 
 def _watch(
@@ -264,22 +264,28 @@ def _watch(
 
     from layton_eval.batches.status import family_next, wait_run
     from layton_eval.cards.batches import status_card
-    from layton_eval.console import err_console, out_console
+    from layton_eval.console import err_console, out_console, show
+
+    last: list[RunStatus] = []
+
+    def on_poll(statuses: list[RunStatus]) -> None:
+        last[:] = family_next(statuses)
+        live.update(status_card(last), refresh=True)
 
     console = err_console() if json_ else out_console()
-    with Live(console=console, auto_refresh=False, transient=json_) as live:
-        return wait_run(
-            run.family(),
-            settings=settings,
-            interval=interval,
-            timeout=timeout,
-            on_poll=lambda s: live.update(status_card(family_next(s)), refresh=True),
-        )
+    try:
+        with Live(console=console, auto_refresh=False, transient=True) as live:
+            return wait_run(
+                run.family(), settings=settings, interval=interval, timeout=timeout, on_poll=on_poll
+            )
+    finally:  # the last card stays, printed whole (a live view crops its Next: line)
+        if last and not json_:
+            show(status_card(last))
 
 
 def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
     from layton_eval.batches.reconcile import reconcile_run
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.console import emit_json, show
 
     results = [reconcile_run(r, settings=settings) for r in run.family()]
     if json_:
@@ -288,11 +294,11 @@ def _reconcile(run: Run, settings: Settings, *, json_: bool) -> None:
     from layton_eval.cards.batches import reconcile_card
 
     for result in results:
-        out_console().print(reconcile_card(result))
+        show(reconcile_card(result))
 
 
 def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.console import emit_json, show
     from layton_eval.family import fetch_family
 
     fetched = fetch_family(run, settings=settings)
@@ -301,15 +307,14 @@ def _fetch_and_show(run: Run, settings: Settings, *, json_: bool) -> None:
         return
     from layton_eval.cards.batches import fetch_card
 
-    console = out_console()
     if fetched.run is not None:
-        console.print(fetch_card(fetched.run))
+        show(fetch_card(fetched.run))
     for judge in fetched.judges:
-        console.print(fetch_card(judge, title=f"judge {judge.run}"))
+        show(fetch_card(judge, title=f"judge {judge.run}"))
     if fetched.jury is not None:
         from layton_eval.cards.jury import jury_card
 
-        console.print(jury_card(fetched.jury))
+        show(jury_card(fetched.jury))
 
 
 @examples("layton fetch trial", "layton fetch trial --json", "layton fetch")

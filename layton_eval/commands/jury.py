@@ -91,7 +91,7 @@ def jury(
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
     from layton_eval.commands.runs import find_run
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.console import emit_json, show
     from layton_eval.jury.panel import load_jury_config
     from layton_eval.jury.send import JuryOptions, start_jury
     from layton_eval.next_step import Step
@@ -125,7 +125,7 @@ def jury(
     if not json_:
         from layton_eval.cards.jury import jury_start_card
 
-        out_console().print(jury_start_card(result))
+        show(jury_start_card(result))
     if wait and not dry_run:
         from layton_eval.commands.batch import wait_then_fetch
 

@@ -148,10 +148,10 @@ def confirm_spending(card: t.Any, question: str) -> None:
 
     Only in an interactive terminal; scripts (and ``--yes``) go straight on.
     """
-    from layton_eval.console import out_console
+    from layton_eval.console import show
     from layton_eval.errors import LaytonError
 
-    out_console().print(card)
+    show(card)
     if not typer.confirm(question, default=True):
         raise LaytonError("cancelled: nothing was sent")
 

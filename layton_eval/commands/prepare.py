@@ -188,9 +188,9 @@ def prepare(
         emit_json(result)
         return
     from layton_eval.cards.prepare import prepare_card
-    from layton_eval.console import out_console
+    from layton_eval.console import show
 
-    out_console().print(prepare_card(result))
+    show(prepare_card(result))
 
 
 def _sampling(

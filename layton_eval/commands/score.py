@@ -161,15 +161,15 @@ def score(
         emit_json(result)
         return
     from layton_eval.cards.score import category_table, score_card
-    from layton_eval.console import out_console
+    from layton_eval.console import show
     from layton_eval.next_step import Facts, Step, next_command
 
     facts = Facts(run=run_name, split=result.split) if run_name else None
     command = next_command(Step.score, facts) if facts else None
-    out_console().print(score_card(result, next_command=command))
+    show(score_card(result, next_command=command))
     categories = category_table(result)
     if categories is not None:
-        out_console().print(categories)
+        show(categories)
 
 
 def _score_run(name: str | None, options: ScoreOptions) -> tuple[ScoreResult, str]:
@@ -228,8 +228,6 @@ def leaderboard(
         emit_json(rows)
         return
     from layton_eval.cards.score import leaderboard_table
-    from layton_eval.console import out_console
+    from layton_eval.console import show
 
-    out_console().print(
-        leaderboard_table(rows, split=split, field=field, iterations=iterations, seed=seed)
-    )
+    show(leaderboard_table(rows, split=split, field=field, iterations=iterations, seed=seed))

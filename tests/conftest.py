@@ -17,9 +17,11 @@ DEFAULT_SHARED_DATA = REPO.parent / "shared" / "layton-data"
 SHARED_DATA = Path(os.environ.get(DATA_VAR) or DEFAULT_SHARED_DATA).expanduser().resolve()
 #: Why tests that need the real data are skipped, naming both places they look.
 NO_DATA = (
-    f"real data not found at {SHARED_DATA} (set {DATA_VAR} to a folder holding "
-    f"layton_eval_{{llm,vlm}}.jsonl and ppi_{{llm,vlm}}.jsonl, or put it at {DEFAULT_SHARED_DATA})"
-)
+    f"real data not found at {SHARED_DATA}, named by {DATA_VAR} (unset, the tests look at "
+    f"{DEFAULT_SHARED_DATA})"
+    if os.environ.get(DATA_VAR)
+    else f"real data not found: set {DATA_VAR} to its folder, or put it at {DEFAULT_SHARED_DATA}"
+) + " (layton_eval_{llm,vlm}.jsonl, ppi_{llm,vlm}.jsonl)"
 
 needs_shared_data = pytest.mark.skipif(
     not (SHARED_DATA / "layton_eval_llm.jsonl").is_file(), reason=NO_DATA

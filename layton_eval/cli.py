@@ -21,7 +21,7 @@ from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
 from layton_eval.commands import report as report_cmd
 from layton_eval.commands import score as score_cmd
-from layton_eval.commands.help import epilog, tidy
+from layton_eval.commands.help import epilog, examples_block, tidy
 from layton_eval.errors import LaytonError
 
 __all__ = ["app", "main"]
@@ -119,6 +119,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples_block(
+        [
+            "layton prepare --split llm --hints 2 --dataset sample --limit 3 --name trial",
+            "layton send trial --provider openai --model gpt-5-mini --dry-run",
+            "layton status --all",
+        ]
+    ),
 )
 
 

@@ -55,7 +55,11 @@ def example_lines(function: t.Callable[..., t.Any]) -> tuple[str, ...]:
 
 def epilog(function: t.Callable[..., t.Any]) -> str | None:
     """The ``Examples:`` block of ``function``'s help (Rich markup, brackets escaped)."""
-    lines = example_lines(function)
+    return examples_block(example_lines(function))
+
+
+def examples_block(lines: t.Sequence[str]) -> str | None:
+    """``lines`` as the ``Examples:`` block that closes a help (``None`` when empty)."""
     if not lines:
         return None
     shown = "\n".join(f"  $ {line}" for line in lines).replace("[", r"\[")

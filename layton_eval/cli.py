@@ -24,13 +24,27 @@ from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
 from layton_eval.commands import report as report_cmd
 from layton_eval.commands import score as score_cmd
+from layton_eval.commands import status as status_cmd
+from layton_eval.commands.help import epilog, examples_block, tidy
 from layton_eval.errors import LaytonError
 
 __all__ = ["app", "main"]
 
 
 class LaytonGroup(TyperGroup):
-    """Typer group whose errors are one line on stderr."""
+    """Typer group whose errors are one line on stderr and whose help reads well (every
+    command's parameters go through :func:`layton_eval.commands.help.tidy`)."""
+
+    def get_params(self, ctx: t.Any) -> list[t.Any]:
+        params = super().get_params(ctx)
+        tidy(params)
+        return params
+
+    def get_command(self, ctx: t.Any, cmd_name: str) -> t.Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            tidy(command.get_params(ctx))
+        return command
 
     def main(  # type: ignore[override]
         self,
@@ -78,8 +92,13 @@ def _exit_code(exc: BaseException, *, debug: bool) -> int:
     if isinstance(exc, LaytonError):
         _error_line(str(exc))
         return exc.exit_code
-    # a bug: say so, in one line unless --debug
-    _error_line(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+    if isinstance(exc, OSError) and exc.filename:  # permissions, full disk, missing file...
+        reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
+        _error_line(f"{exc.filename}: {reason}")
+        return 1
+    # a bug: say so, in one line (the traceback is above with --debug)
+    hint = "" if debug else " (run with --debug for the traceback)"
+    _error_line(f"internal error: {type(exc).__name__}: {exc}{hint}")
     return 1
 
 
@@ -104,6 +123,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples_block(
+        [
+            "layton prepare --split llm --hints 2 --dataset sample --limit 3 --name trial",
+            "layton send trial --provider openai --model gpt-5-mini --dry-run",
+            "layton status --all",
+        ]
+    ),
 )
 
 
@@ -131,17 +157,23 @@ def _root(
     """
 
 
-app.command("prepare")(prepare_cmd.prepare)
-app.command("send")(batch_cmd.send)
-app.command("status")(batch_cmd.status)
-app.command("fetch")(batch_cmd.fetch)
-app.command("jury")(jury_cmd.jury)
-app.command("score")(score_cmd.score)
-app.command("leaderboard")(score_cmd.leaderboard)
-app.command("compare")(compare_cmd.compare)
-app.command("judges")(judges_cmd.judges)
-app.command("report")(report_cmd.report)
-app.command("annotate")(annotate_cmd.annotate)
+def _command(name: str, function: t.Callable[..., t.Any]) -> None:
+    """Add a command; its examples (see :func:`layton_eval.commands.help.examples`) close its
+    help."""
+    app.command(name, epilog=epilog(function))(function)
+
+
+_command("prepare", prepare_cmd.prepare)
+_command("send", batch_cmd.send)
+_command("status", status_cmd.status)
+_command("fetch", batch_cmd.fetch)
+_command("jury", jury_cmd.jury)
+_command("score", score_cmd.score)
+_command("leaderboard", score_cmd.leaderboard)
+_command("compare", compare_cmd.compare)
+_command("judges", judges_cmd.judges)
+_command("report", report_cmd.report)
+_command("annotate", annotate_cmd.annotate)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import typing as t
 
 from rich.console import Console
 
-__all__ = ["emit_json", "err_console", "out_console"]
+__all__ = ["emit_json", "err_console", "out_console", "show"]
 
 
 @functools.cache
@@ -26,6 +26,12 @@ def out_console() -> Console:
 def err_console() -> Console:
     """Console for errors and progress on stderr."""
     return Console(stderr=True, highlight=False)
+
+
+def show(*renderables: t.Any) -> None:
+    """Print cards on stdout. Nothing is cropped at the terminal's width: a card's ``Next:``
+    line is one line however long, which the terminal wraps, so that it is copied whole."""
+    out_console().print(*renderables, crop=False)
 
 
 def emit_json(document: t.Any) -> None:

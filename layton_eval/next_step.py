@@ -1,24 +1,45 @@
 """The next command: what a user should type after each step, decided in one place.
 
-Every card's ``Next:`` line and every ``next_command`` of ``--json`` comes from
-:func:`next_command`, given the step that just ran and the facts about the run family (the
-evaluated run and its judge child runs) that step knows. Nothing else in the package spells a
-command.
+Every card's ``Next:`` line, every ``next_command`` of ``--json`` and every "wrong state"
+refusal's fix comes from this module, given the step that just ran (or was refused) and the facts
+about the run family (the evaluated run and its judge child runs). Nothing else in the package
+spells a next command. Each suggestion is a whole command that works when typed: a judge child
+run is named by its parent run (the only name the commands accept), and a dry run's suggestion
+carries the options the dry run was given.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import shlex
 import typing as t
 
+from layton_eval.errors import RunError
+from layton_eval.runs import layout
 from layton_eval.runs.manifest import RunState
 
-__all__ = ["Facts", "Step", "next_command"]
+if t.TYPE_CHECKING:
+    from layton_eval.runs.manifest import RunManifest
+    from layton_eval.runs.store import Run
+
+__all__ = [
+    "EXAMPLE_TARGET",
+    "Facts",
+    "Step",
+    "ensure_ready",
+    "family_facts",
+    "first_command",
+    "next_command",
+    "refusal",
+]
+
+#: Provider and model a run prepared without one is shown with, in a free dry run.
+EXAMPLE_TARGET = ("openai", "gpt-5-mini")
 
 
 class Step(enum.StrEnum):
-    """The step that just ran."""
+    """The step that just ran (or that a command is about to run)."""
 
     prepare = "prepare"
     send = "send"
@@ -28,6 +49,7 @@ class Step(enum.StrEnum):
     jury = "jury"
     jury_dry_run = "jury --dry-run"
     verdicts = "verdicts"  # the jury's verdicts were collected
+    score = "score"  # also: a run read for its verdicts (leaderboard --add, report)
     submit_refused = "submit refused"  # nothing was created: send again
     submit_unknown = "submit unknown"  # the batch may or may not exist: reconcile
     submit_partial = "submit partial"  # an xAI container holds part of the requests
@@ -42,13 +64,13 @@ class Facts:
     Attributes
     ----------
     run : str
-        The name to put in the command.
+        The name to put in the command: the evaluated run, also for its judges.
     kind : str
         ``benchmark`` or ``judge``.
     state : RunState or None
-        The run's own state (``status``).
+        The run's own state.
     model_known : bool
-        The run names its provider and model (``prepare``).
+        The run names its provider and model.
     judge_states : tuple of RunState or None
         The judge child runs' states, ``None`` when the step did not look at them.
     has_judges : bool
@@ -57,18 +79,24 @@ class Facts:
         Batches (or judges) are still out.
     missing_verdicts : bool
         Some riddle lacks a verdict from some judge (``verdicts``).
+    scored : bool
+        The run has a ``score.json``.
+    split : str
+        The run's split (``llm`` or ``vlm``).
+    options : tuple of str
+        Arguments the suggested command carries (a dry run's ``--provider gemini`` ...).
     gone : str or None
         A batch the provider no longer knows, or that expired unfetched (``status``).
     undecided : bool
         Interrupted submissions that reconcile could not settle alone (``status --reconcile``).
-    split : str or None
-        The split of an annotation session (``annotate``).
     calibration : tuple of str
-        The calibration files the session's labels join, its labels file last (``annotate``).
+        The calibration files an annotation session's labels join, its labels file last.
     calibration_only : bool
         Those files are the whole calibration (``annotate``).
     runs : tuple of str
         The runs whose answers were labelled (``annotate``).
+    accepted : bool
+        Some batch of the run was accepted by its provider (it has a batch id).
     """
 
     run: str
@@ -79,12 +107,37 @@ class Facts:
     has_judges: bool = False
     waiting: bool = False
     missing_verdicts: bool = False
+    scored: bool = False
+    split: str = "llm"
+    options: tuple[str, ...] = ()
     gone: str | None = None
     undecided: bool = False
-    split: str | None = None
     calibration: tuple[str, ...] = ()
     calibration_only: bool = False
     runs: tuple[str, ...] = ()
+    accepted: bool = False
+
+    @classmethod
+    def of(cls, manifest: RunManifest, **more: t.Any) -> Facts:
+        """The facts a run's manifest holds (a judge is named by its parent run)."""
+        known: dict[str, t.Any] = {
+            "run": manifest.parent or manifest.name,
+            "kind": manifest.kind,
+            "state": manifest.derived_state(),
+            "model_known": bool(manifest.provider and manifest.model),
+            "split": str(manifest.split),
+            "accepted": any(batch.batch_id for batch in manifest.live_batches),
+        }
+        return cls(**(known | more))
+
+
+def family_facts(run: Run) -> Facts:
+    """The facts of ``run`` and its judge child runs, read from disk."""
+    return Facts.of(
+        run.manifest,
+        judge_states=tuple(child.manifest.derived_state() for child in run.children()),
+        scored=run.file(layout.SCORE).is_file(),
+    )
 
 
 def next_command(step: Step, facts: Facts) -> str | None:
@@ -92,88 +145,185 @@ def next_command(step: Step, facts: Facts) -> str | None:
     return _RULES[step](facts)
 
 
-def _after_prepare(facts: Facts) -> str:
-    command = f"layton send {facts.run}"
-    return command if facts.model_known else command + " --provider PROVIDER --model MODEL"
+def first_command() -> str:
+    """What to type when there is no run yet: a trial on the bundled sample (works offline)."""
+    return "layton prepare --split llm --hints 0 --dataset sample --name trial"
+
+
+def _command(*words: str) -> str:
+    return " ".join(["layton", *(shlex.quote(word) for word in words)])
+
+
+def _send(facts: Facts) -> str:
+    if facts.model_known:
+        return _command("send", facts.run)
+    provider, model = EXAMPLE_TARGET  # a free dry run shows what sending would cost
+    return _command("send", facts.run, "--provider", provider, "--model", model, "--dry-run")
 
 
 def _after_fetch(facts: Facts) -> str | None:
-    if facts.gone and facts.kind == "benchmark":
-        return f"layton status {facts.run} --set-aside {facts.gone}"
-    if facts.state is RunState.submitting and facts.kind == "benchmark":
-        return f"layton status {facts.run} --reconcile"
     if facts.has_judges:
         return None  # the jury card says what comes next
     if facts.waiting:
-        return f"layton status {facts.run} --watch 60"
+        return _command("status", facts.run, "--watch", "60")
     if facts.kind != "benchmark":
         return None  # a judge's outputs feed the jury card
-    return f"layton jury {facts.run}"
+    return _command("jury", facts.run)
 
 
 def _after_verdicts(facts: Facts) -> str:
     if facts.waiting:
-        return f"layton status {facts.run} --watch 60"
+        return _command("status", facts.run, "--watch", "60")
     if facts.missing_verdicts:
-        return f"layton jury {facts.run} --retry-missing"
-    return f"layton score {facts.run}"
+        return _command("jury", facts.run, "--retry-missing")
+    return _command("score", facts.run)
 
 
-_BY_STATE = {
-    RunState.prepared: "layton send {run}",
-    RunState.submitting: "layton status {run} --reconcile",
-    RunState.running: "layton status {run} --watch 60",
-    RunState.finished: "layton fetch {run}",
+def _after_score(facts: Facts) -> str:
+    return _command("leaderboard", "--split", facts.split, "--add", facts.run)
+
+
+_BY_STATE: dict[RunState, tuple[str, ...]] = {
+    RunState.submitting: ("status", "{run}", "--reconcile"),
+    RunState.running: ("status", "{run}", "--watch", "60"),
+    RunState.finished: ("fetch", "{run}"),
 }
 
 
+def _by_state(state: RunState, facts: Facts) -> str | None:
+    """The command that moves one run on from ``state`` (``None``: fetched, or unknown)."""
+    if state is RunState.prepared:
+        return _command("jury", facts.run) if facts.kind == "judge" else _send(facts)
+    words = _BY_STATE.get(state)
+    return _command(*(word.format(run=facts.run) for word in words)) if words else None
+
+
 def _after_status(facts: Facts) -> str | None:
+    """The command that moves the run family on, from where it stands."""
     if facts.gone:
-        return f"layton status {facts.run} --set-aside {facts.gone}"
-    if facts.state is not RunState.fetched or facts.judge_states is None:
-        template = _BY_STATE.get(facts.state) if facts.state else None
-        return template.format(run=facts.run) if template else None
-    states = set(facts.judge_states)
+        return _command("status", facts.run, "--set-aside", facts.gone)
+    if facts.state is None:
+        return None
+    if facts.state is not RunState.fetched or facts.kind == "judge":
+        return _by_state(facts.state, facts)
+    if facts.judge_states is None:
+        return None  # the family's next command is decided once the judges are known
     if not facts.judge_states:
-        return f"layton jury {facts.run}"
-    for state in (RunState.submitting, RunState.running):
-        if state in states:
-            return _BY_STATE[state].format(run=facts.run)
-    if states & {RunState.finished, RunState.prepared}:
-        return f"layton fetch {facts.run}"
-    return f"layton score {facts.run}"
+        return _command("jury", facts.run)
+    for state in (RunState.submitting, RunState.running, RunState.finished, RunState.prepared):
+        if state in facts.judge_states:
+            return _by_state(state, dataclasses.replace(facts, kind="judge"))
+    if facts.scored:
+        return _after_score(facts)
+    return _command("score", facts.run)
+
+
+def _dry_run(step: str) -> t.Callable[[Facts], str]:
+    """The dry-run command again, without ``--dry-run`` (a judge is sent by ``jury``)."""
+    return lambda facts: _command(
+        "jury" if facts.kind == "judge" else step, facts.run, *facts.options
+    )
 
 
 def _after_reconcile(facts: Facts) -> str | None:
     if facts.undecided:
-        return f"layton status {facts.run} --reconcile --adopt BATCH_ID"
+        return f"layton status {shlex.quote(facts.run)} --reconcile --adopt BATCH_ID"
     return _after_status(dataclasses.replace(facts, judge_states=None))
 
 
 def _after_annotate(facts: Facts) -> str:
-    import shlex
-
-    words = ["layton", "leaderboard", "--split", str(facts.split)]
+    words = ["leaderboard", "--split", facts.split]
     words += ["--calibration-only"] if facts.calibration_only else []
     for path in facts.calibration:
-        words += ["--calibration", shlex.quote(path)]
+        words += ["--calibration", path]
     for run in facts.runs:
         words += ["--add", run]
-    return " ".join(words)
+    return _command(*words)
 
 
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
-    Step.prepare: _after_prepare,
-    Step.send: lambda f: f"layton status {f.run}",
-    Step.send_dry_run: lambda f: f"layton send {f.run}",
+    Step.prepare: _send,
+    Step.send: lambda f: _command("status", f.run),
+    Step.send_dry_run: _dry_run("send"),
     Step.status: _after_status,
     Step.fetch: _after_fetch,
-    Step.jury: lambda f: f"layton status {f.run}",
-    Step.jury_dry_run: lambda f: f"layton jury {f.run}",
+    Step.jury: lambda f: _command("status", f.run),
+    Step.jury_dry_run: _dry_run("jury"),
     Step.verdicts: _after_verdicts,
-    Step.submit_refused: lambda f: f"layton {'jury' if f.kind == 'judge' else 'send'} {f.run}",
-    Step.submit_unknown: lambda f: f"layton status {f.run} --reconcile",
-    Step.submit_partial: lambda f: f"layton status {f.run}",
+    Step.score: _after_score,
+    Step.submit_refused: lambda f: _command("jury" if f.kind == "judge" else "send", f.run),
+    Step.submit_unknown: lambda f: _command("status", f.run, "--reconcile"),
+    Step.submit_partial: lambda f: _command("status", f.run),
     Step.reconcile: _after_reconcile,
     Step.annotate: _after_annotate,
 }
+
+# -- refusals: a command asked to act on a run that is not ready for it --------------------------
+
+_WHY: dict[RunState, str] = {
+    RunState.prepared: "was not sent yet",
+    RunState.submitting: "was interrupted while submitting",
+    RunState.running: "has batches still running",
+    RunState.finished: "has results not fetched yet",
+}
+_WHY_JUDGES: dict[RunState, str] = {
+    RunState.prepared: "has a judge that was not sent",
+    RunState.submitting: "has a judge interrupted while submitting",
+    RunState.running: "has judges still at work",
+    RunState.finished: "has verdicts not fetched yet",
+}
+
+
+def _not_fetched(facts: Facts) -> str | None:
+    if facts.state is RunState.fetched or facts.state is None:
+        return None
+    return _WHY.get(facts.state, f"is {facts.state}")
+
+
+def _not_judged(facts: Facts) -> str | None:
+    why = _not_fetched(facts)
+    if why or facts.judge_states is None:
+        return why
+    if not facts.judge_states:
+        return "has no jury yet"
+    for state in (RunState.submitting, RunState.running, RunState.finished, RunState.prepared):
+        if state in facts.judge_states:
+            return _WHY_JUDGES[state]
+    return None
+
+
+def _not_sent(facts: Facts) -> str | None:
+    """Nothing to download: no batch was ever accepted (one that was is always fetched, even
+    while another submission of the run is being reconciled)."""
+    state = facts.state
+    unsent = state in (RunState.prepared, RunState.submitting) and not facts.accepted
+    if state is not None and unsent and not facts.judge_states:
+        return _WHY[state]
+    return None
+
+
+_READY: dict[Step, t.Callable[[Facts], str | None]] = {
+    Step.fetch: _not_sent,  # nothing was ever accepted: nothing to download
+    Step.jury: _not_fetched,
+    Step.jury_dry_run: _not_fetched,
+    Step.score: _not_judged,
+}
+
+
+def refusal(step: Step, facts: Facts) -> str | None:
+    """Why ``step`` cannot act on the run family, with the command that fixes it; ``None``
+    when it can."""
+    check = _READY.get(step)
+    why = check(facts) if check else None
+    if why is None:
+        return None
+    fix = _after_status(facts)
+    return f"run {facts.run} {why}" + (f": {fix}" if fix else "")
+
+
+def ensure_ready(step: Step, run: Run) -> None:
+    """Raise :class:`RunError` (exit 1, naming the fixing command) unless ``step`` can act on
+    ``run``."""
+    message = refusal(step, family_facts(run))
+    if message:
+        raise RunError(message, run=run.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,12 +10,21 @@ import pytest
 from layton_eval.settings import API_KEY_VARS, BASE_URL_VARS, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
-#: Real benchmark data shipped beside the repository on the team's machines (never copied in).
-SHARED_DATA = REPO.parent / "shared" / "layton-data"
+#: Where the real benchmark data is looked for: ``LAYTON_TEST_DATA`` when set, else beside the
+#: repository (``../shared/layton-data`` on the team's machines; never copied in).
+DATA_VAR = "LAYTON_TEST_DATA"
+DEFAULT_SHARED_DATA = REPO.parent / "shared" / "layton-data"
+SHARED_DATA = Path(os.environ.get(DATA_VAR) or DEFAULT_SHARED_DATA).expanduser().resolve()
+#: Why tests that need the real data are skipped, naming both places they look.
+NO_DATA = (
+    f"real data not found at {SHARED_DATA}, named by {DATA_VAR} (unset, the tests look at "
+    f"{DEFAULT_SHARED_DATA})"
+    if os.environ.get(DATA_VAR)
+    else f"real data not found: set {DATA_VAR} to its folder, or put it at {DEFAULT_SHARED_DATA}"
+) + " (layton_eval_{llm,vlm}.jsonl, ppi_{llm,vlm}.jsonl)"
 
 needs_shared_data = pytest.mark.skipif(
-    not (SHARED_DATA / "layton_eval_llm.jsonl").is_file(),
-    reason=f"real data not found at {SHARED_DATA}",
+    not (SHARED_DATA / "layton_eval_llm.jsonl").is_file(), reason=NO_DATA
 )
 
 
@@ -47,5 +57,5 @@ def runs_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def shared_data() -> Path:
     if not (SHARED_DATA / "layton_eval_llm.jsonl").is_file():
-        pytest.skip(f"real data not found at {SHARED_DATA}")
+        pytest.skip(NO_DATA)
     return SHARED_DATA

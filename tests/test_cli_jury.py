@@ -170,7 +170,9 @@ def test_jury_refuses_before_fetch_and_twice(keys, runs_dir: Path):
     with all_providers(polls_until_done=3) as fakes:
         prepare("openai", "gpt-5-mini")
         invoke_json("send", "run")
-        assert_one_line_error(invoke("jury", "run"), code=1, contains="fetch")
+        not_yet = invoke("jury", "run")  # the batches are still running: wait, do not fetch
+        assert_one_line_error(not_yet, code=1, contains="run run has batches still running: ")
+        assert not_yet.stderr.strip().endswith(": layton status run --watch 60")
         for _ in range(3):
             invoke_json("fetch", "run")
         dry = invoke_json("jury", "run", "--dry-run")

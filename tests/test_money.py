@@ -154,8 +154,8 @@ def test_candidates_are_listed_and_the_user_chooses(keys, runs_dir: Path):
         fake.lost_answers.append((CREATE["anthropic"], "timeout"))
         assert_one_line_error(invoke("send", "run"), code=1, contains="--reconcile")
         [mine] = list(fake.batches)
-        early = invoke_json("fetch", "run")["run"]
-        assert early["next_command"] == "layton status run --reconcile"
+        early = invoke("fetch", "run")  # nothing was ever accepted: nothing to fetch
+        assert_one_line_error(early, code=1, contains="layton status run --reconcile")
         [other] = fake.add_foreign(1, requests=8)  # someone else's: same size, same minute
         result = invoke_json("status", "run", "--reconcile")
         intent = result[0]["intents"][0]

@@ -23,14 +23,12 @@ from layton_eval.runs.store import RunStore
 from layton_eval.score.categories import UNKNOWN_CATEGORY, category_means
 from layton_eval.score.score import ScoreOptions
 from layton_eval.settings import get_settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import NO_DATA, SHARED_DATA
 from tests.fakes import TEST_KEY, emulate
 from tests.helpers import assert_one_line_error, invoke, invoke_json, rows
 from tests.test_cli_jury import responder
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"real data not found at {SHARED_DATA}"
-)
+pytestmark = pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
 
 JUDGES = ("openai", "gemini", "anthropic", "mistral")
 HOSTILE_ANSWER = "<b>bold</b> & \"quoted\" 'single'"
@@ -339,6 +337,10 @@ def test_cli_report_writes_once_then_needs_force(runs: Path, tmp_path: Path):
     path = tmp_path / "layton-report-llm.html"  # the working directory of the test
     assert done == {"path": str(path), "bytes": path.stat().st_size, "models": 10, "runs": ["mini"]}
     assert_one_line_error(invoke(*args), code=2, contains="--force")
+    missing = invoke(*args, "--out", str(tmp_path / "out" / "r.html"))
+    assert_one_line_error(missing, code=2, contains=f"folder {tmp_path / 'out'} does not exist")
+    assert not (tmp_path / "out").exists()  # never created behind the user's back
+    (tmp_path / "out").mkdir()
     again = invoke(*args, "--force", "--out", str(tmp_path / "out" / "r.html"))
     assert again.exit_code == 0, again.stderr
     assert "r.html" in again.stdout and (tmp_path / "out" / "r.html").is_file()
@@ -369,7 +371,7 @@ def test_cli_report_without_runs_is_the_leaderboard(tmp_path: Path):
         (["mini", "--split", "vlm"], 1, "--split llm"),
         (["nope", "--split", "llm"], 1, "no run named"),
         (["mini", "mini", "--split", "llm"], 2, "twice"),
-        (["prepared", "--split", "llm"], 1, "no jury verdicts"),
+        (["prepared", "--split", "llm"], 1, "run prepared was not sent yet: layton send"),
         (["mini"], 2, "--split"),
         (["mini", "--split", "llm", "--field", "nope"], 2, "--field"),
     ],

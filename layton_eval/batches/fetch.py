@@ -79,13 +79,11 @@ def fetch_run(
             )
         run.save()
     gone = next((b.batch_id for b in run.manifest.live_batches if b.gone), None)
-    facts = Facts(
-        run=run.name,
-        kind=run.manifest.kind,
+    facts = Facts.of(
+        run.manifest,
         waiting=bool(progress.waiting or progress.unreachable),
         has_judges=has_judges,
         gone=gone,
-        state=run.manifest.derived_state(),
     )
     result = summarize(
         run,

@@ -47,6 +47,8 @@ class SendOptions:
     retry_failed: bool = False
     include_refused: bool = False  # with retry_failed: resend refused answers too
     price: UserPrice | None = None  # the user's batch price, kept in the run
+    #: the options a dry run's suggested command repeats (as typed: ``--provider``, ``gemini``...)
+    carry: tuple[str, ...] = ()
 
 
 class PlannedBatch(BaseModel):
@@ -273,8 +275,8 @@ def send_run(
             price=options.price,
         )
         if dry_run:
-            step = Step.send_dry_run
-            return SendResult(plan=plan, dry_run=True, next_command=_next(step, run.name))
+            command = _next(Step.send_dry_run, run, options.carry)
+            return SendResult(plan=plan, dry_run=True, next_command=command)
         submit = Submitter(
             impl=impl_of(provider),
             api_key=require_api_key(provider, settings),
@@ -291,11 +293,11 @@ def send_run(
             submit(run, planned, items) for planned, items in zip(plan.batches, groups, strict=True)
         ]
     return SendResult(
-        plan=plan, dry_run=False, batch_ids=batch_ids, next_command=_next(Step.send, run.name)
+        plan=plan, dry_run=False, batch_ids=batch_ids, next_command=_next(Step.send, run)
     )
 
 
-def _next(step: Step, run: str) -> str:
-    command = next_command(step, Facts(run=run))
+def _next(step: Step, run: Run, carry: tuple[str, ...] = ()) -> str:
+    command = next_command(step, Facts.of(run.manifest, options=carry))
     assert command is not None
     return command

@@ -12,14 +12,16 @@ provider cannot be reached, :func:`wait_run` waits longer and longer between pol
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import typing as t
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
 from layton_eval.errors import BatchError, ProviderHTTPError, RunError
 from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState, now
 from layton_eval.settings import Settings, require_api_key
 
@@ -71,6 +73,7 @@ class RunStatus(BaseModel):
     state: RunState
     batches: list[BatchView]
     next_command: str | None
+    _facts: Facts = PrivateAttr()  # what the family's next command is decided from
 
     @property
     def waiting(self) -> bool:
@@ -173,16 +176,17 @@ def poll_records(
 def status_of(run: Run) -> RunStatus:
     """The run's batches as last recorded (no HTTP)."""
     manifest = run.manifest
-    state = manifest.derived_state()
     gone = next((b.batch_id for b in manifest.live_batches if _can_set_aside(b)), None)
-    facts = Facts(run=run.name, kind=manifest.kind, state=state, gone=gone)
-    return RunStatus(
+    facts = Facts.of(manifest, scored=run.file(layout.SCORE).is_file(), gone=gone)
+    status = RunStatus(
         run=run.name,
         kind=manifest.kind,
-        state=state,
+        state=manifest.derived_state(),
         batches=[_view(b) for b in manifest.batches],
         next_command=next_command(Step.status, facts),
     )
+    status._facts = facts
+    return status
 
 
 def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
@@ -191,9 +195,8 @@ def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
     gone = next((b.batch_id for s in statuses for b in s.batches if _view_gone(b)), None)
     if gone is None and main.state is not RunState.fetched:
         return statuses
-    facts = Facts(
-        run=main.run, state=main.state, judge_states=tuple(j.state for j in judges), gone=gone
-    )
+    judge_states = tuple(j.state for j in judges)
+    facts = dataclasses.replace(main._facts, judge_states=judge_states, gone=gone)
     command = next_command(Step.status, facts)
     return [main.model_copy(update={"next_command": command}), *judges]
 

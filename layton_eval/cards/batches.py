@@ -7,26 +7,22 @@ import typing as t
 
 from rich import box
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.batches.reconcile import Intent, ReconcileResult
-from layton_eval.batches.send import SendPlan, SendResult
+from layton_eval.batches.send import SendResult
 from layton_eval.batches.status import RunStatus
-from layton_eval.cards.prepare import cost_line, estimate, fields_table, next_step, usd
-from layton_eval.jury.send import JuryStart
+from layton_eval.cards.confirm import no_listing_warning
+from layton_eval.cards.fit import Fitted, width_of
+from layton_eval.cards.prepare import card, cost_line, estimate, fields_table, next_step
 from layton_eval.runs.outputs import FetchResult
 from layton_eval.runs.store import RunEntry
 
 __all__ = [
     "fetch_card",
-    "jury_confirm_card",
-    "reconcile_card",
     "runs_table",
     "send_card",
-    "send_confirm_card",
     "status_card",
 ]
 
@@ -45,41 +41,6 @@ def _clock(when: dt.datetime) -> str:
     return when.astimezone().strftime("%H:%M")
 
 
-def no_listing_warning(provider: str) -> str:
-    """What a user must know before sending to a provider that cannot list batches."""
-    return (
-        f"{provider} cannot list batches: if this send is interrupted, layton finds the batch "
-        "only through the container id it records as soon as it exists"
-    )
-
-
-def send_confirm_card(plan: SendPlan) -> Panel:
-    """What a paid send is about to submit, and what it should cost (asked before sending)."""
-    cost = estimate(plan.estimated_cost_usd, plan.price_source, plan.assumed_output_tokens)
-    rows: list[tuple[str, RenderableType]] = [
-        ("Run", plan.run),
-        ("Provider", plan.provider),
-        ("Model", plan.model),
-        (
-            "Requests",
-            f"{plan.requests:,}"
-            + ("  (retry of failed riddles)" if plan.purpose == "retry" else ""),
-        ),
-        ("Batches", f"{len(plan.batches)} ({plan.bytes / 1e6:,.2f} MB)"),
-        ("Estimated cost", cost),
-        ("Window", plan.completion_window),
-    ]
-    if not plan.can_list:
-        rows.append(("Warning", Text(no_listing_warning(plan.provider), style="yellow")))
-    return Panel(
-        fields_table(rows),
-        title="[bold]layton send[/bold]",
-        subtitle="paid: nothing is sent unless you answer y",
-        border_style="red",
-        expand=False,
-    )
-
-
 def _age(when: dt.datetime | None) -> str:
     if when is None:
         return "-"
@@ -91,7 +52,7 @@ def _age(when: dt.datetime | None) -> str:
     return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
 
 
-def send_card(result: SendResult) -> Panel:
+def send_card(result: SendResult) -> RenderableType:
     plan = result.plan
     cost = estimate(plan.estimated_cost_usd, plan.price_source, plan.assumed_output_tokens)
     rows: list[tuple[str, RenderableType]] = [
@@ -114,60 +75,22 @@ def send_card(result: SendResult) -> Panel:
         rows.append(("Dry run", "nothing was sent"))
     else:
         rows.append(("Batch ids", "\n".join(result.batch_ids)))
-    title = "layton send --dry-run" if result.dry_run else "layton send"
-    return Panel(
-        Group(fields_table(rows), Text(), next_step(result.next_command)),
-        title=f"[bold]{title}[/bold]",
-        border_style="yellow" if result.dry_run else "green",
-        expand=False,
+    return card(
+        fields_table(rows),
+        title="layton send --dry-run" if result.dry_run else "layton send",
+        border="yellow" if result.dry_run else "green",
+        next_command=result.next_command,
     )
 
 
-def jury_confirm_card(plan: JuryStart) -> Panel:
-    """What a paid jury is about to submit, judge by judge (asked before sending)."""
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("judge", "provider", "model", "requests", "batches", "est. cost"):
-        table.add_column(column)
-    for item in plan.judges:
-        judge, sent = item.judge, item.send.plan
-        table.add_row(
-            judge.key,
-            judge.provider,
-            judge.model,
-            f"{sent.requests:,}",
-            str(len(sent.batches)),
-            usd(sent.estimated_cost_usd),
-        )
-    rows: list[tuple[str, RenderableType]] = [
-        ("Run", plan.run),
-        ("Judged", f"{plan.judged} riddles"),
-        ("Estimated cost", usd(plan.estimated_cost_usd) + "  (estimate)"),
-    ]
-    for item in plan.judges:
-        if not item.send.plan.can_list:
-            rows.append(("Warning", Text(no_listing_warning(item.judge.provider), style="yellow")))
-    return Panel(
-        Group(fields_table(rows), Text(), table),
-        title="[bold]layton jury[/bold]",
-        subtitle="paid: nothing is sent unless you answer y",
-        border_style="red",
-        expand=False,
-    )
-
-
-def _batches_table(statuses: list[RunStatus]) -> Table:
-    """One row per batch: who, batch id, state (+ failures, fetched), progress, age."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
-    table.add_column("who", no_wrap=True)
-    table.add_column("batch", overflow="fold", min_width=10)
-    table.add_column("state", overflow="fold", min_width=9)
-    table.add_column("progress", no_wrap=True)
-    table.add_column("done", justify="right", no_wrap=True)
-    table.add_column("age", justify="right", no_wrap=True)
+def _batch_rows(statuses: list[RunStatus]) -> list[dict[str, RenderableType]]:
+    """One row per batch: who, batch id, state (+ failures, fetched), progress, done, age."""
+    rows: list[dict[str, RenderableType]] = []
     for status in statuses:
         who = "model" if status.kind == "benchmark" else f"judge {status.run.split('_')[0]}"
         if not status.batches:
-            table.add_row(who, "-", str(status.state), "", "-", "-")
+            cells: list[RenderableType] = [who, "-", str(status.state), "", "-", "-"]
+            rows.append(dict(zip(_BATCH_COLUMNS, cells, strict=True)))
         for batch in status.batches:
             state = _state_text(batch)
             bad = (
@@ -175,19 +98,17 @@ def _batches_table(statuses: list[RunStatus]) -> Table:
                 or batch.failed
                 or batch.poll_error
             )
-            table.add_row(
+            done = batch.total if batch.terminal else min(batch.completed, batch.total)
+            cells = [
                 who,
                 batch.batch_id or "(unknown)",
                 Text(state, style="red" if bad else ""),
-                ProgressBar(
-                    total=max(batch.total, 1),
-                    completed=batch.total if batch.terminal else min(batch.completed, batch.total),
-                    width=10,
-                ),
+                ProgressBar(total=max(batch.total, 1), completed=done, width=10),
                 f"{batch.completed}/{batch.total}",
                 _age(batch.submitted_at),
-            )
-    return table
+            ]
+            rows.append(dict(zip(_BATCH_COLUMNS, cells, strict=True)))
+    return rows
 
 
 def _state_text(batch: t.Any) -> str:
@@ -203,7 +124,39 @@ def _state_text(batch: t.Any) -> str:
     return state
 
 
-def status_card(statuses: list[RunStatus]) -> Panel:
+#: column -> (justify, whole: its cells are never wrapped)
+_BATCH_COLUMNS: dict[str, tuple[t.Literal["left", "right"], bool]] = {
+    "who": ("left", False),
+    "batch": ("left", True),
+    "state": ("left", False),
+    "progress": ("left", True),
+    "done": ("right", True),
+    "age": ("right", True),
+}
+
+
+def _batches_table(statuses: list[RunStatus]) -> RenderableType:
+    """The batches of a run family; batch ids stay whole. On a narrow terminal the progress
+    bar, then the age, give way before a cell wraps (who and state wrap at their spaces when
+    they must)."""
+    rows = _batch_rows(statuses)
+
+    def build(dropped: frozenset[str]) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
+        names = [name for name in _BATCH_COLUMNS if name not in dropped]
+        for name in names:
+            justify, whole = _BATCH_COLUMNS[name]
+            texts = [cell for row in rows if isinstance(cell := row[name], str)]
+            width = width_of(name, texts) if whole and name != "progress" else None
+            table.add_column(name, justify=justify, no_wrap=whole, width=width)
+        for row in rows:
+            table.add_row(*(row[name] for name in names))
+        return table
+
+    return Fitted(build, optional=("progress", "age"), unwrapped=True)
+
+
+def status_card(statuses: list[RunStatus]) -> RenderableType:
     main = statuses[0]
     parts: list[RenderableType] = [
         Text.assemble(("State: ", "bold"), (str(main.state), _STATE_STYLE.get(main.state, ""))),
@@ -218,46 +171,72 @@ def status_card(statuses: list[RunStatus]) -> Panel:
     errors += [b.poll_error for s in statuses for b in s.batches if b.poll_error]
     if errors:
         parts.append(Text("Errors: " + "; ".join(errors), style="red"))
-    if main.next_command:
-        parts += [Text(), next_step(main.next_command)]
-    return Panel(Group(*parts), title=f"[bold]layton status {main.run}[/bold]", expand=False)
+    return card(
+        Group(*parts), title=f"layton status {main.run}", border="", next_command=main.next_command
+    )
 
 
-def runs_table(entries: list[RunEntry]) -> Table:
-    table = Table(title="Runs", header_style="bold")
-    for column in (
-        "run",
-        "split",
-        "hints",
-        "provider / model",
-        "riddles",
-        "batches",
-        "state",
-        "created",
-    ):
-        table.add_column(column)
-    for entry in entries:
-        m = entry.manifest
-        if m is None:  # the reason goes where the model would be
-            reason = Text(entry.damaged or "", style="red")
-            damaged = Text("damaged", style=_STATE_STYLE["damaged"])
-            table.add_row(entry.name, "", "", reason, "", "", damaged, "")
-            continue
-        state = m.derived_state()
-        table.add_row(
-            m.name,
-            str(m.split),
-            str(m.hints),
-            f"{m.provider or '?'} / {m.model or '?'}",
-            str(len(m.ids)),
-            str(len(m.live_batches)),
-            Text(str(state), style=_STATE_STYLE.get(state, "")),
-            m.created_at.strftime("%Y-%m-%d %H:%M"),
-        )
-    return table
+def compact_age(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago, in one unit: ``45s``, ``12m``, ``3h``, ``5d``, ``7w``."""
+    seconds = max(0, int(((now or dt.datetime.now(dt.UTC)) - when).total_seconds()))
+    for unit, size in (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
-def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
+def runs_table(entries: list[RunEntry], *, root: str, start: str) -> RenderableType:
+    """Every run, newest last; the run name is never cut (it is what users copy).
+
+    When the terminal is narrow, other columns give way first: the riddle count, then the
+    split and hints, then provider / model (which wraps before it goes); the age is one unit
+    (``3h``). A run whose manifest cannot be read is listed as ``damaged``, with the reason
+    where its model would be.
+    """
+    if not entries:
+        return Group(Text(f"No runs yet in {root}.", style="bold"), next_step(start))
+    rows = [_run_row(entry) for entry in entries]
+
+    def build(dropped: frozenset[str]) -> Table:
+        table = Table(title="Runs", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+        names = [name for name in rows[0] if name not in dropped]
+        for name in names:
+            if name == "model":
+                table.add_column(name, overflow="fold", min_width=10)
+            else:
+                width = width_of(name, (row[name] for row in rows))
+                table.add_column(
+                    name, no_wrap=True, width=width, justify=_JUSTIFY.get(name, "left")
+                )
+        for row in rows:
+            state = Text(row["state"], style=_STATE_STYLE.get(row["state"], ""))
+            model = Text(row["model"], style="red") if row["state"] == "damaged" else row["model"]
+            cells = {"state": state, "model": model}
+            table.add_row(*(cells.get(name, row[name]) for name in names))
+        return table
+
+    return Fitted(build, optional=("riddles", "split", "model"))
+
+
+def _run_row(entry: RunEntry) -> dict[str, str]:
+    m = entry.manifest
+    if m is None:  # the reason goes where the model would be
+        return {"run": entry.name, "state": "damaged", "split": "", "riddles": "",
+                "model": entry.damaged or "", "age": ""}  # fmt: skip
+    return {
+        "run": m.name,
+        "state": str(m.derived_state()),
+        "split": f"{m.split} h{m.hints}",
+        "riddles": str(len(m.ids)),
+        "model": f"{m.provider or '?'} / {m.model or '?'}",
+        "age": compact_age(m.created_at),
+    }
+
+
+_JUSTIFY: dict[str, t.Literal["left", "right"]] = {"riddles": "right", "age": "right"}
+
+
+def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> RenderableType:
     rows: list[tuple[str, RenderableType]] = [
         ("Run", result.run),
         ("Riddles", f"{result.total}"),
@@ -299,46 +278,9 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Panel:
                 ),
             )
         )
-    rows.append(("Files", "\n".join(result.files.values())))
-    parts: list[RenderableType] = [fields_table(rows)]
-    if result.next_command:
-        parts += [Text(), next_step(result.next_command)]
-    return Panel(Group(*parts), title=f"[bold]{title}[/bold]", border_style="green", expand=False)
-
-
-def _intent_rows(intent: Intent) -> list[tuple[str, RenderableType]]:
-    label = f"{intent.run} {intent.intent_id[:8]}"
-    outcome = {
-        "found": f"found: {intent.batch_id}",
-        "adopted": f"adopted: {intent.batch_id}",
-        "never_created": "never created (nothing to pay)",
-        "declared_not_created": "declared not created",
-        "undecided": "undecided: choose below",
-    }[intent.outcome]
-    style = "red" if intent.outcome == "undecided" else "green"
-    rows: list[tuple[str, RenderableType]] = [
-        (label, Text(outcome, style=style)),
-        (
-            "  submission",
-            f"{intent.requests} requests to {intent.provider}, "
-            f"intent at {intent.intent_at:%Y-%m-%d %H:%M:%S} UTC",
-        ),  # fmt: skip
-    ]
-    if intent.read:
-        rows.append(("  list read", intent.read))
-    for candidate in intent.candidates:
-        created = f"{candidate.created_at:%Y-%m-%d %H:%M:%S} UTC" if candidate.created_at else "?"
-        count = "?" if candidate.request_count is None else str(candidate.request_count)
-        rows.append(
-            (
-                f"  candidate {candidate.batch_id}",
-                f"created {created}, {count} requests, {candidate.status}"
-                + (", tagged by layton" if candidate.tagged else ""),
-            )
-        )
-    if intent.detail:
-        rows.append(("  note", intent.detail))
-    return rows
+    if result.files:
+        rows.append(("Files", "\n".join(result.files.values())))
+    return card(fields_table(rows), title=title, border="green", next_command=result.next_command)
 
 
 def _refused(result: FetchResult, shown: int = 3) -> Text:
@@ -353,19 +295,3 @@ def _refused(result: FetchResult, shown: int = 3) -> Text:
     if len(result.refusals) > shown:
         text.append(f"\n... and {len(result.refusals) - shown} more")
     return text
-
-
-def reconcile_card(result: ReconcileResult) -> Panel:
-    rows: list[tuple[str, RenderableType]] = [
-        ("Run", result.run),
-        ("Found at the provider", ", ".join(result.found) or "none"),
-        ("Never created", str(len(result.not_submitted))),
-    ]
-    for intent in result.intents:
-        rows += _intent_rows(intent)
-    parts: list[RenderableType] = [fields_table(rows)]
-    if result.next_command:
-        parts += [Text(), next_step(result.next_command)]
-        if "--adopt" in result.next_command:
-            parts.append(Text("  (or --none-created if none of them is this run's)"))
-    return Panel(Group(*parts), title="[bold]layton status --reconcile[/bold]", expand=False)

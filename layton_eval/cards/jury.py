@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.cards.prepare import fields_table, next_step, usd
+from layton_eval.cards.fit import width_of
+from layton_eval.cards.prepare import card, fields_table, usd
 from layton_eval.jury.collect import JurySummary
 from layton_eval.jury.send import JuryStart
 
@@ -18,20 +19,43 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def jury_start_card(result: JuryStart) -> Panel:
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("judge", "provider / model", "requests", "batches", "est. cost"):
-        table.add_column(column)
-    for item in result.judges:
-        plan = item.send.plan
-        batches = ", ".join(item.send.batch_ids) if item.send.batch_ids else f"{len(plan.batches)}"
-        table.add_row(
-            item.judge.key,
-            f"{item.judge.provider} / {item.judge.model}",
-            str(plan.requests),
-            batches,
-            usd(plan.estimated_cost_usd),
-        )
+def _judges_table(
+    header: tuple[str, ...], rows: list[tuple[str, str, tuple[str, ...]]], *, folds: str = ""
+) -> Table:
+    """Judges (``provider / model``, wrapping at its spaces: names stay whole) and their
+    numbers, each on one line (but the column ``folds``); ``rows`` are (provider, model,
+    cells)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True, header_style="bold")
+    longest = max((len(model) for _, model, _ in rows), default=5)
+    table.add_column("judge", min_width=longest)
+    for index, name in enumerate(header):
+        if name == folds:
+            table.add_column(name, justify="right", overflow="fold")
+            continue
+        width = width_of(name, (cells[index] for _, _, cells in rows))
+        table.add_column(name, justify="right", no_wrap=True, width=width)
+    for provider, model, cells in rows:
+        table.add_row(f"{provider} / {model}", *cells)
+    return table
+
+
+def jury_start_card(result: JuryStart) -> RenderableType:
+    table = _judges_table(
+        ("requests", "batches", "est. cost"),
+        [
+            (
+                item.judge.provider,
+                item.judge.model,
+                (
+                    str(item.send.plan.requests),
+                    "\n".join(item.send.batch_ids) or str(len(item.send.plan.batches)),
+                    usd(item.send.plan.estimated_cost_usd),
+                ),
+            )
+            for item in result.judges
+        ],
+        folds="batches",
+    )
     rows: list[tuple[str, RenderableType]] = [
         ("Run", result.run),
         ("Panel", ", ".join(judge.key for judge in result.panel)),
@@ -60,27 +84,32 @@ def jury_start_card(result: JuryStart) -> Panel:
         rows.append(("Estimated judging cost", usd(result.estimated_cost_usd) + "  (estimate)"))
     if result.dry_run:
         rows.append(("Dry run", "nothing was sent"))
-    return Panel(
-        Group(fields_table(rows), Text(), table, Text(), next_step(result.next_command)),
-        title="[bold]layton jury" + (" --dry-run" if result.dry_run else "") + "[/bold]",
-        border_style="yellow" if result.dry_run else "magenta",
-        expand=False,
+    return card(
+        Group(fields_table(rows), Text(), table),
+        title="layton jury" + (" --dry-run" if result.dry_run else ""),
+        border="yellow" if result.dry_run else "magenta",
+        next_command=result.next_command,
     )
 
 
-def jury_card(summary: JurySummary) -> Panel:
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("judge", "verdicts", "missing", "answer", "justification", "both"):
-        table.add_column(column)
-    for judge in summary.judges:
-        table.add_row(
-            judge.key,
-            str(judge.verdicts),
-            Text(str(judge.missing), style="red" if judge.missing else ""),
-            _pct(judge.answer_rate),
-            _pct(judge.justification_rate),
-            _pct(judge.both_rate),
-        )
+def jury_card(summary: JurySummary) -> RenderableType:
+    table = _judges_table(
+        ("verdicts", "missing", "answer", "justification", "both"),
+        [
+            (
+                judge.provider,
+                judge.model,
+                (
+                    str(judge.verdicts),
+                    str(judge.missing),
+                    _pct(judge.answer_rate),
+                    _pct(judge.justification_rate),
+                    _pct(judge.both_rate),
+                ),
+            )
+            for judge in summary.judges
+        ],
+    )
     agreement = ", ".join(f"{pair} {_pct(v)}" for pair, v in summary.pairwise_agreement.items())
     kappa = "-" if summary.fleiss_kappa is None else f"{summary.fleiss_kappa:.3f}"
     rows: list[tuple[str, RenderableType]] = [
@@ -103,9 +132,9 @@ def jury_card(summary: JurySummary) -> Panel:
         ),
         ("Files", "\n".join(summary.files.values())),
     ]
-    return Panel(
-        Group(table, Text(), fields_table(rows), Text(), next_step(summary.next_command)),
-        title="[bold]jury verdicts[/bold]",
-        border_style="magenta",
-        expand=False,
+    return card(
+        Group(table, Text(), fields_table(rows)),
+        title="jury verdicts",
+        border="magenta",
+        next_command=summary.next_command,
     )

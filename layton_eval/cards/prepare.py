@@ -11,21 +11,33 @@ from rich.text import Text
 
 from layton_eval.prepare import PrepareResult
 
-__all__ = ["cost_line", "estimate", "fields_table", "next_step", "prepare_card", "usd"]
+__all__ = ["card", "cost_line", "estimate", "fields_table", "next_step", "prepare_card", "usd"]
 
 
 def fields_table(rows: Sequence[tuple[str, RenderableType]]) -> Table:
-    """Two-column key/value table used by every card."""
+    """Two-column key/value table used by every card; a long value (a path) folds, never cut."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     for key, value in rows:
         table.add_row(key, value)
     return table
 
 
 def next_step(command: str) -> Text:
-    return Text.assemble(("Next: ", "bold"), (command, "bold green"))
+    """The ``Next:`` line: one line however long (the terminal wraps it, so that it is copied
+    whole), printed under the card's panel."""
+    return Text.assemble(
+        ("Next: ", "bold"), (command, "bold green"), no_wrap=True, overflow="ignore"
+    )
+
+
+def card(
+    body: RenderableType, *, title: str, border: str, next_command: str | None = None
+) -> RenderableType:
+    """A card: ``body`` in a titled panel, then its ``Next:`` line (if any) under it."""
+    panel = Panel(body, title=f"[bold]{title}[/bold]", border_style=border, expand=False)
+    return Group(panel, next_step(next_command)) if next_command else panel
 
 
 def usd(value: float | None) -> str:
@@ -44,7 +56,7 @@ def estimate(cost: float | None, source: str, output_tokens: int) -> str:
     return f"{usd(cost)}  ({source}; ~{output_tokens:,} output tokens assumed)"
 
 
-def prepare_card(result: PrepareResult) -> Panel:
+def prepare_card(result: PrepareResult) -> RenderableType:
     riddles = f"{result.riddles}"
     if result.with_images:
         riddles += f" ({result.with_images} with pictures)"
@@ -73,9 +85,4 @@ def prepare_card(result: PrepareResult) -> Panel:
             ("Files", "\n".join(result.files.values())),
         ]
     )
-    return Panel(
-        Group(table, Text(), next_step(result.next_command)),
-        title="[bold]layton prepare[/bold]",
-        border_style="cyan",
-        expand=False,
-    )
+    return card(table, title="layton prepare", border="cyan", next_command=result.next_command)

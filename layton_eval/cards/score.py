@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typing as t
 
+from rich import box
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.cards.prepare import fields_table
+from layton_eval.cards.fit import Fitted, width_of
+from layton_eval.cards.prepare import card, fields_table
 
 if t.TYPE_CHECKING:
     from layton_eval.score.leaderboard import LeaderboardRow
@@ -40,7 +41,7 @@ def _bins_table(result: ScoreResult) -> Table:
     return table
 
 
-def score_card(result: ScoreResult) -> Panel:
+def score_card(result: ScoreResult, *, next_command: str | None = None) -> RenderableType:
     """The score, its interval and everything needed to reproduce it."""
     headline = Text.assemble(
         ("Score ", "bold"),
@@ -70,11 +71,11 @@ def score_card(result: ScoreResult) -> Panel:
         ("Per jury bin", _bins_table(result)),
     ]
     rows.extend(_notes(result))
-    return Panel(
+    return card(
         Group(headline, Text(), fields_table(rows)),
-        title="[bold]layton score[/bold]",
-        border_style="cyan",
-        expand=False,
+        title="layton score",
+        border="cyan",
+        next_command=next_command,
     )
 
 
@@ -125,11 +126,11 @@ def leaderboard_table(
     iterations: int,
     seed: int,
     ci_method: str = "calibration",
-) -> Table:
+) -> RenderableType:
     """The ranked models; rows added with ``--add`` are marked and bold."""
     caption = (
         f"stratified-bootstrap PPI++, {iterations:,} iterations, seed {seed}; "
-        "score and 95% CI (±) in percentage points; "
+        "score ± half-width of the 95% percentile interval, in percentage points; "
         f"{CI_WORDS[ci_method]}; rank spread from this interval"
     )
     if any(row.excluded for row in rows):
@@ -142,31 +143,58 @@ def leaderboard_table(
             "\n‡ not strictly comparable with the published models: prompted or judged with "
             "other than the official prompt files (layton prepare --prompts official)"
         )
-    table = Table(
-        title=f"layton-eval leaderboard · {split} · {field}",
-        caption=caption,
-        caption_style="dim",
-        header_style="bold cyan",
-    )
-    table.add_column("Rank", justify="right")
-    table.add_column("Model", overflow="fold")
-    table.add_column("Score", justify="right")
-    table.add_column("95% CI (±)", justify="right")
-    table.add_column("Rank spread", justify="center")
-    table.add_column("Provider")
-    for row in rows:
-        model = f"{row.model} (yours)" if row.is_yours else row.model
-        if row.excluded:
-            model += f" † ({len(row.excluded)} left out)"
-        if row.not_comparable:
-            model += " ‡"
-        table.add_row(
-            str(row.rank),
-            model,
-            f"{row.score:.1f}",
-            f"{row.ci95:.1f}",
-            row.rank_spread,
-            row.provider,
-            style="bold yellow" if row.is_yours else None,
+    cells = [
+        {
+            "Rank": str(row.rank),
+            "Model": _model_cell(row),
+            "Score": f"{row.score:.1f}",
+            "± 95%": f"{row.ci95:.1f}",
+            "Rank spread": row.rank_spread,
+            "Provider": row.provider,
+        }
+        for row in rows
+    ]
+    # model names are never broken: what follows a name ("(yours)", "†") wraps at its spaces
+    longest = max((len(row.model) for row in rows), default=5)
+
+    def build(dropped: frozenset[str]) -> Table:
+        table = Table(
+            title=f"layton-eval leaderboard · {split} · {field}",
+            caption=caption,
+            caption_style="dim",
+            header_style="bold cyan",
+            box=box.SIMPLE_HEAD,
         )
-    return table
+        names = [name for name in _LEADERBOARD_COLUMNS if name not in dropped]
+        for name in names:
+            if name == "Model":
+                table.add_column(name, min_width=longest)
+            else:
+                width = width_of(name, (cell[name] for cell in cells))
+                justify = _LEADERBOARD_COLUMNS[name]
+                table.add_column(name, justify=justify, no_wrap=True, width=width)
+        for row, cell in zip(rows, cells, strict=True):
+            style = "bold yellow" if row.is_yours else None
+            table.add_row(*(cell[name] for name in names), style=style)
+        return table
+
+    return Fitted(build, optional=("Provider",))
+
+
+_LEADERBOARD_COLUMNS: dict[str, t.Literal["left", "center", "right"]] = {
+    "Rank": "right",
+    "Model": "left",
+    "Score": "right",
+    "± 95%": "right",
+    "Rank spread": "center",
+    "Provider": "left",
+}
+
+
+def _model_cell(row: LeaderboardRow) -> str:
+    model = f"{row.model} (yours)" if row.is_yours else row.model
+    if row.excluded:
+        model += f" † ({len(row.excluded)} left out)"
+    if row.not_comparable:
+        model += " ‡"
+    return model

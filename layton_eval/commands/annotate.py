@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from layton_eval.choices import Split
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     CalibrationOnlyOpt,
     CalibrationOpt,
@@ -80,6 +81,11 @@ RecheckOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton annotate --split llm",
+    "layton annotate trial --budget 50",
+    "layton annotate --split llm --recheck layton-labels-llm.jsonl",
+)
 def annotate(
     runs: RunsArg = None,
     split: AnnotateSplitOpt = None,

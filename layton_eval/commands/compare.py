@@ -11,6 +11,7 @@ import typing as t
 import typer
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import DataDirOpt, JsonOpt, complete_run
 from layton_eval.commands.score import (
     AllowMissingOpt,
@@ -44,6 +45,11 @@ CompareSplitOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton compare gemini-3-flash-high mistral-large-2512 --split llm",
+    "layton compare trial gpt-5.1-2025-11-13-high --ci full",
+    "layton compare run-a run-b run-c --json",
+)
 def compare(
     subjects: SubjectsArg,
     split: CompareSplitOpt = None,

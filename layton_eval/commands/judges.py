@@ -11,6 +11,7 @@ import typing as t
 import typer
 
 from layton_eval.choices import Split, VerdictField
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import DataDirOpt, JsonOpt, complete_run
 from layton_eval.commands.score import FieldOpt
 
@@ -36,6 +37,11 @@ JudgesSplitOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton judges --split llm",
+    "layton judges --split vlm --field is_justification_correct --json",
+    "layton judges trial",
+)
 def judges(
     run: JudgedRunArg = None,
     split: JudgesSplitOpt = None,

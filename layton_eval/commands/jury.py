@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from layton_eval.commands.batch import TimeoutOpt
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     DataDirOpt,
     JsonOpt,
@@ -15,6 +16,7 @@ from layton_eval.commands.options import (
     YesOpt,
     confirm_spending,
     interactive,
+    repeated_options,
 )
 
 JuryConfigOpt = t.Annotated[
@@ -44,7 +46,10 @@ WaitOpt = t.Annotated[
     bool, typer.Option("--wait", help="Stay attached until the judges finish, then fetch.")
 ]
 IntervalOpt = t.Annotated[
-    float, typer.Option("--interval", min=1.0, help="Seconds between polls while waiting.")
+    float,
+    typer.Option(
+        "--interval", min=1.0, metavar="SECONDS", help="Seconds between polls while waiting."
+    ),
 ]
 CompletionWindowOpt = t.Annotated[
     str, typer.Option("--completion-window", help="Batch completion window.")
@@ -62,7 +67,14 @@ ForceOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton jury trial --dry-run",
+    "layton jury trial",
+    "layton jury trial --retry-missing",
+    "layton jury trial --jury-config jury.toml --dry-run",
+)
 def jury(
+    ctx: typer.Context,
     run_name: RunArg = None,
     jury_config: JuryConfigOpt = None,
     allow_self_judging: AllowSelfJudgingOpt = False,
@@ -79,16 +91,16 @@ def jury(
     json_: JsonOpt = False,
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
-    from layton_eval.console import emit_json, out_console
+    from layton_eval.commands.runs import find_run
+    from layton_eval.console import emit_json, show
     from layton_eval.jury.panel import load_jury_config
     from layton_eval.jury.send import JuryOptions, start_jury
+    from layton_eval.next_step import Step
     from layton_eval.runs.manifest import RunState
-    from layton_eval.runs.store import RunStore
-    from layton_eval.settings import get_settings
 
-    settings = get_settings()
-    run = RunStore(settings.runs_dir).resolve(
+    run, settings = find_run(
         run_name,
+        step=Step.jury,
         accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
     )
     options = JuryOptions(
@@ -99,9 +111,10 @@ def jury(
         completion_window=completion_window,
         data_dir=data_dir,
         prompts_dir=prompts_dir,
+        carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
     if not dry_run and not yes and not json_ and interactive():
-        from layton_eval.cards.batches import jury_confirm_card
+        from layton_eval.cards.confirm import jury_confirm_card
 
         plan = start_jury(run, options, settings=settings, dry_run=True)
         requests = sum(item.send.plan.requests for item in plan.judges)
@@ -113,7 +126,7 @@ def jury(
     if not json_:
         from layton_eval.cards.jury import jury_start_card
 
-        out_console().print(jury_start_card(result))
+        show(jury_start_card(result))
     if wait and not dry_run:
         from layton_eval.commands.batch import wait_then_fetch
 

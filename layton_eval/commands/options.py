@@ -8,12 +8,14 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import DatasetSource, Split
+from layton_eval.choices import MAX_HINTS, DatasetSource, Split
 from layton_eval.errors import UsageError
+from layton_eval.providers import NAMES
 
 __all__ = [
     "CalibrationOnlyOpt",
     "CalibrationOpt",
+    "PROVIDER_NAMES",
     "DataDirOpt",
     "PriceInOpt",
     "PriceOutOpt",
@@ -23,54 +25,119 @@ __all__ = [
     "JsonOpt",
     "RevisionOpt",
     "RunArg",
+    "RunsArg",
+    "SplitOpt",
+    "complete_hints",
+    "complete_model",
     "complete_provider",
     "complete_run",
     "parse_params",
+    "repeated_options",
 ]
 
 
-def complete_run(incomplete: str) -> list[str]:
-    """Shell completion of run names: folder names only, and no pydantic import (TAB must be
-    instant), so the runs folder is read the way the settings read it: environment, then
-    ``.env``, then ``./runs``."""
+def _runs_folder() -> Path:
+    """The runs folder the way the settings find it (environment, then ``.env``, then
+    ``./runs``), without importing pydantic: TAB must be instant."""
     import os
-
-    from layton_eval.runs.layout import MANIFEST
 
     root = os.environ.get("LAYTON_RUNS_DIR")
     if not root:
         from dotenv import dotenv_values
 
         root = dotenv_values(".env").get("LAYTON_RUNS_DIR") or "runs"
-    folder = Path(root).expanduser()
+    return Path(root).expanduser()
+
+
+def _manifests() -> t.Iterator[tuple[str, dict[str, t.Any]]]:
+    """(folder name, raw ``run.json``) of every run, read as plain JSON."""
+    from layton_eval.runs.layout import MANIFEST
+
+    folder = _runs_folder()
     if not folder.is_dir():
-        return []
-    return sorted(
-        child.name
-        for child in folder.iterdir()
-        if child.name.startswith(incomplete)
-        and not child.name.startswith(".")
-        and (child / MANIFEST).is_file()
-    )
+        return
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith(".") or not (child / MANIFEST).is_file():
+            continue
+        try:
+            yield child.name, json.loads((child / MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            yield child.name, {}
+
+
+def complete_run(incomplete: str) -> list[str]:
+    """Shell completion of run names (folder names of the runs folder)."""
+    return [name for name, _ in _manifests() if name.startswith(incomplete)]
+
+
+def complete_model(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of model names seen in earlier runs (of ``--provider`` when given)."""
+    provider = (ctx.params or {}).get("provider")
+    seen = {
+        manifest["model"]
+        for _, manifest in _manifests()
+        if isinstance(manifest.get("model"), str)
+        and (not provider or manifest.get("provider") == provider)
+    }
+    return sorted(model for model in seen if model.startswith(incomplete))
 
 
 def complete_provider(incomplete: str) -> list[str]:
-    from layton_eval.providers import NAMES
-
+    """Shell completion of provider names."""
     return [name for name in NAMES if name.startswith(incomplete)]
 
 
+def complete_hints(incomplete: str) -> list[str]:
+    """Shell completion of hint levels."""
+    return [str(n) for n in range(MAX_HINTS + 1) if str(n).startswith(incomplete)]
+
+
+def repeated_options(ctx: typer.Context, *, leave_out: t.Collection[str]) -> tuple[str, ...]:
+    """The options typed on the command line, as arguments again (those named in
+    ``leave_out`` aside): what a dry run's suggested command repeats."""
+    words: list[str] = []
+    for param in ctx.command.params:
+        name = param.name or ""
+        if param.param_type_name != "option" or name in leave_out:
+            continue
+        source = ctx.get_parameter_source(name)
+        if source is None or source.name != "COMMANDLINE":
+            continue
+        flag, value = param.opts[0], ctx.params.get(name)
+        if getattr(param, "is_flag", False):
+            words += [flag] if value else []
+            continue
+        for item in value if isinstance(value, list | tuple) else [value]:
+            words += [flag, str(getattr(item, "value", item))]
+    return tuple(words)
+
+
+#: ``--param`` keys that have an option of their own: their value must be JSON.
+OWN_OPTIONS = {
+    "temperature": "--temperature",
+    "max_tokens": "--max-tokens",
+    "reasoning_effort": "--reasoning-effort",
+    "thinking_budget": "--thinking-budget",
+}
+
+
 def parse_params(pairs: list[str] | None) -> dict[str, t.Any]:
-    """``key=value`` pairs; each value is read as JSON when it parses (numbers, booleans...)."""
+    """``KEY=VALUE`` pairs; a value is read as JSON when it is JSON (numbers, booleans, null,
+    objects, lists, quoted strings), else kept as the string typed."""
     params: dict[str, t.Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--param expects key=value, got {pair!r}")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param expects KEY=VALUE, got {pair!r}")
         try:
-            params[key.strip()] = json.loads(value)
+            params[key] = json.loads(value)
         except json.JSONDecodeError:
-            params[key.strip()] = value
+            if key in OWN_OPTIONS:  # a typo'd number must not become a string
+                raise UsageError(
+                    f"--param {key}={value}: not a JSON value; use {OWN_OPTIONS[key]}"
+                ) from None
+            params[key] = value
     return params
 
 
@@ -98,10 +165,10 @@ def confirm_spending(card: t.Any, question: str) -> None:
     Only in an interactive terminal (scripts and ``--yes`` go straight on). The answer must
     be yes: Enter, like any other answer, cancels.
     """
-    from layton_eval.console import out_console
+    from layton_eval.console import show
     from layton_eval.errors import LaytonError
 
-    out_console().print(card)
+    show(card)
     if not typer.confirm(question, default=False):
         raise LaytonError("cancelled: nothing was sent")
 
@@ -115,12 +182,26 @@ YesOpt = t.Annotated[
 RunArg = t.Annotated[
     str | None,
     typer.Argument(
-        help="Run name (default: the latest suitable run).",
+        metavar="RUN",
+        help="Run name (default: the latest run this command can act on).",
         autocompletion=complete_run,
         show_default=False,
     ),
 ]
-SplitOpt = t.Annotated[Split, typer.Option("--split", help="Sub-benchmark: llm or vlm.")]
+RunsArg = t.Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="RUN",
+        help="Judged runs to include (TAB completes run names).",
+        autocompletion=complete_run,
+        show_default=False,
+    ),
+]
+#: The providers, for help texts.
+PROVIDER_NAMES = ", ".join(NAMES)
+SplitOpt = t.Annotated[
+    Split, typer.Option("--split", help="Sub-benchmark: llm (text) or vlm (pictures).")
+]
 JsonOpt = t.Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout instead of the card.")
 ]

@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 
 from layton_eval.choices import MAX_HINTS, PromptsChoice, ReasoningEffort
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
+    PROVIDER_NAMES,
     DataDirOpt,
     DatasetOpt,
     ForceOpt,
@@ -17,6 +19,8 @@ from layton_eval.commands.options import (
     PriceOutOpt,
     RevisionOpt,
     SplitOpt,
+    complete_hints,
+    complete_model,
     complete_provider,
     parse_params,
     user_price,
@@ -27,13 +31,20 @@ if t.TYPE_CHECKING:
 
 HintsOpt = t.Annotated[
     int,
-    typer.Option("--hints", min=0, max=MAX_HINTS, help="Hints given to the model (0-4)."),
+    typer.Option(
+        "--hints",
+        min=0,
+        max=MAX_HINTS,
+        help="Hints given to the model (0-4; 4 adds the special hint).",
+        autocompletion=complete_hints,
+    ),
 ]
 ProviderOpt = t.Annotated[
     str | None,
     typer.Option(
         "--provider",
-        help="Provider of the evaluated model (default: LAYTON_PROVIDER; or give it to send).",
+        help=f"Provider of the evaluated model: {PROVIDER_NAMES} (default: LAYTON_PROVIDER; "
+        "or give it to send).",
         autocompletion=complete_provider,
         show_default=False,
     ),
@@ -43,6 +54,7 @@ ModelOpt = t.Annotated[
     typer.Option(
         "--model",
         help="Model to evaluate (default: LAYTON_MODEL; or give it to send).",
+        autocompletion=complete_model,
         show_default=False,
     ),
 ]
@@ -52,7 +64,14 @@ MaxTokensOpt = t.Annotated[
 ]
 TemperatureOpt = t.Annotated[
     float | None,
-    typer.Option("--temperature", help="Sampling temperature.", show_default=False),
+    typer.Option(
+        "--temperature",
+        min=0.0,
+        max=2.0,
+        metavar="T",
+        help="Sampling temperature (0-2; some providers accept less).",
+        show_default=False,
+    ),
 ]
 ReasoningEffortOpt = t.Annotated[
     str | None,
@@ -76,7 +95,9 @@ ParamOpt = t.Annotated[
     list[str] | None,
     typer.Option(
         "--param",
-        help="Extra key=value put as is into each native request body (repeatable).",
+        metavar="KEY=VALUE",
+        help="Extra field of each native request body (repeatable). VALUE is read as JSON "
+        "when it is JSON (0.5, true, null, {...}), else kept as a string.",
         show_default=False,
     ),
 ]
@@ -90,6 +111,7 @@ IdsOpt = t.Annotated[
     list[str] | None,
     typer.Option(
         "--ids",
+        metavar="ID[,ID...]",
         help="Only these riddle ids (repeatable, or comma-separated).",
         show_default=False,
     ),
@@ -98,7 +120,8 @@ NameOpt = t.Annotated[
     str | None,
     typer.Option(
         "--name",
-        help="Run name (default: benchmark_{provider}_{model}_{split}_hints_{n}).",
+        help="Run name: letters, digits, '.', '_', '-' (default: benchmark_ then the "
+        "provider, model, split and hints_N, joined by '_').",
         show_default=False,
     ),
 ]
@@ -123,6 +146,12 @@ PromptsOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton prepare --split llm --hints 2 --dataset sample --limit 3 --name trial",
+    "layton prepare --split llm --hints 0 --provider openai --model gpt-5-mini",
+    "layton prepare --split vlm --hints 0 --provider xai --model grok-4",
+    "layton prepare --split llm --hints 0 --ids 002-1115,005-3 --name pair",
+)
 def prepare(
     split: SplitOpt,
     hints: HintsOpt,
@@ -164,7 +193,7 @@ def prepare(
         model=model,
         sampling=sampling,
         price=user_price(price_in, price_out),
-        name=check_name(name) if name else None,
+        name=None if name is None else check_name(name),
         ids=wanted or None,
         limit=limit,
         data_dir=data_dir,
@@ -181,9 +210,9 @@ def prepare(
         emit_json(result)
         return
     from layton_eval.cards.prepare import prepare_card
-    from layton_eval.console import out_console
+    from layton_eval.console import show
 
-    out_console().print(prepare_card(result))
+    show(prepare_card(result))
 
 
 def _sampling(

@@ -12,7 +12,8 @@ from pathlib import Path
 import typer
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, VerdictField
-from layton_eval.commands.options import DataDirOpt, ForceOpt, JsonOpt, SplitOpt, complete_run
+from layton_eval.commands.help import examples
+from layton_eval.commands.options import DataDirOpt, ForceOpt, JsonOpt, RunsArg, SplitOpt
 from layton_eval.commands.score import (
     CiOpt,
     FieldOpt,
@@ -24,21 +25,13 @@ from layton_eval.commands.score import (
 __all__ = ["report"]
 
 
-RunsOpt = t.Annotated[
-    list[str] | None,
-    typer.Argument(
-        metavar="RUN",
-        help="Your runs (with judge files) to place on the leaderboard and detail.",
-        autocompletion=complete_run,
-        show_default=False,
-    ),
-]
 OutOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--out",
         "-o",
-        help="HTML file to write (default: layton-report-{split}.html here).",
+        help="HTML file to write, in an existing folder (default: layton-report-SPLIT.html in "
+        "the current folder).",
         show_default=False,
     ),
 ]
@@ -48,9 +41,14 @@ ImagesOpt = t.Annotated[
 ]
 
 
+@examples(
+    "layton report --split vlm --out vlm.html",
+    "layton report trial --split llm",
+    "layton report trial --split llm --out trial.html --force",
+)
 def report(
     split: SplitOpt,
-    runs: RunsOpt = None,
+    runs: RunsArg = None,
     out: OutOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
@@ -63,22 +61,24 @@ def report(
     json_: JsonOpt = False,
 ) -> None:
     """Write an offline HTML report: leaderboard chart, per-category results, your riddles."""
+    from layton_eval.commands.runs import find_run
+    from layton_eval.next_step import Step
     from layton_eval.report.build import build_report
     from layton_eval.report.html import render_page
-    from layton_eval.runs.store import RunStore, atomic_write_bytes
+    from layton_eval.runs.store import atomic_write_bytes
     from layton_eval.score.score import ScoreOptions
     from layton_eval.settings import get_settings
 
-    path = _out_path(out, split.value, force=force)
+    path = out if out is not None else Path(f"layton-report-{split.value}.html")
+    _check_out(path, force=force)
     settings = get_settings()
-    store = RunStore(settings.runs_dir)
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
     )  # fmt: skip
     data = build_report(
         split,
-        [store.load(name) for name in runs or []],
+        [find_run(name, step=Step.score)[0] for name in runs or []],
         options=options,
         settings=settings,
         images=images,
@@ -105,13 +105,14 @@ def report(
     )
 
 
-def _out_path(out: Path | None, split: str, *, force: bool) -> Path:
-    """The page's path; an existing file only with ``--force``, never a folder."""
+def _check_out(path: Path, *, force: bool) -> None:
+    """The report may be written at ``path``: not a folder, in an existing folder, and not
+    over a file without ``force``."""
     from layton_eval.errors import UsageError
 
-    path = out if out is not None else Path(f"layton-report-{split}.html")
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")
     if path.is_dir():
         raise UsageError(f"{path} is a folder; pass --out FILE")
-    return path
+    if not path.parent.is_dir():
+        raise UsageError(f"folder {path.parent} does not exist; create it or pick another --out")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")

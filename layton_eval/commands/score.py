@@ -11,13 +11,16 @@ import typing as t
 import typer
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
+from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
+    PROVIDER_NAMES,
     CalibrationOnlyOpt,
     CalibrationOpt,
     DataDirOpt,
     JsonOpt,
     SplitOpt,
     complete_provider,
+    complete_run,
 )
 
 if t.TYPE_CHECKING:
@@ -69,8 +72,9 @@ TargetsOpt = t.Annotated[
     list[str] | None,
     typer.Argument(
         metavar="RUN",
-        help="Run to score. After --judge-files, further arguments are more judge files, "
-        "so '--judge-files F1 F2 F3' works.",
+        help="Run to score (default: the latest judged run). After --judge-files, further "
+        "arguments are more judge files, so '--judge-files F1 F2 F3' works.",
+        autocompletion=complete_run,
         show_default=False,
     ),
 ]
@@ -79,6 +83,7 @@ JudgeFilesOpt = t.Annotated[
     typer.Option(
         "--judge-files",
         "-j",
+        metavar="FILE",
         help="Your judge files, one per judge (repeatable; globs such as "
         "'out/judge_*.jsonl' are expanded).",
         show_default=False,
@@ -89,7 +94,7 @@ ProviderOpt = t.Annotated[
     typer.Option(
         "--provider",
         help="Provider of the evaluated model; its rows are left out of the calibration "
-        "set (default: from the judge file names).",
+        f"set (default: from the judge file names): {PROVIDER_NAMES}.",
         autocompletion=complete_provider,
         show_default=False,
     ),
@@ -122,12 +127,19 @@ AddOpt = t.Annotated[
     typer.Option(
         "--add",
         metavar="RUN",
-        help="Place your scored run among the models (repeatable).",
+        help="Place your judged run among the models (repeatable).",
+        autocompletion=complete_run,
         show_default=False,
     ),
 ]
 
 
+@examples(
+    "layton score trial",
+    "layton score trial --field is_answer_correct --iterations 20000 --seed 1",
+    "layton score -j 'results/judge_*.jsonl' --allow-judges 3",
+    "layton score -j j1.jsonl j2.jsonl j3.jsonl --provider openai --split llm",
+)
 def score(
     targets: TargetsOpt = None,
     judge_files: JudgeFilesOpt = None,
@@ -150,6 +162,7 @@ def score(
     from layton_eval.score.score import ScoreOptions
 
     positional = list(targets or [])
+    run_name: str | None = None
     options = ScoreOptions(
         field=field,
         iterations=iterations,
@@ -167,7 +180,7 @@ def score(
             raise UsageError(f"one run at a time, got {len(positional)}: {' '.join(positional)}")
         if provider or split:
             raise UsageError("--provider and --split go with --judge-files; a run knows its own")
-        result = _score_run(positional[0] if positional else None, options)
+        result, run_name = _score_run(positional[0] if positional else None, options)
     else:
         from layton_eval.score.judge_files import expand_judge_paths
         from layton_eval.score.score import score_judge_files
@@ -178,42 +191,53 @@ def score(
             split=split,
             options=options,
         )
-    _show(result, json_=json_)
+    _show(result, run_name, json_=json_)
 
 
-def _show(result: ScoreResult, *, json_: bool) -> None:
+def _show(result: ScoreResult, run_name: str | None, *, json_: bool) -> None:
     if json_:
         from layton_eval.console import emit_json
 
         emit_json(result)
         return
     from layton_eval.cards.score import category_table, score_card
-    from layton_eval.console import out_console
+    from layton_eval.console import show
+    from layton_eval.next_step import Facts, Step, next_command
 
-    out_console().print(score_card(result))
+    facts = Facts(run=run_name, split=result.split) if run_name else None
+    command = next_command(Step.score, facts) if facts else None
+    show(score_card(result, next_command=command))
     categories = category_table(result)
     if categories is not None:
-        out_console().print(categories)
+        show(categories)
 
 
-def _score_run(name: str | None, options: ScoreOptions) -> ScoreResult:
-    """Score a run from its judge files and keep the result as ``score.json`` in the run."""
+def _score_run(name: str | None, options: ScoreOptions) -> tuple[ScoreResult, str]:
+    """Score a run from its judge files and keep the result as ``score.json`` in the run; the
+    result and the run's name."""
+    from layton_eval.commands.runs import find_run
+    from layton_eval.next_step import Step
     from layton_eval.runs import layout
-    from layton_eval.runs.store import RunStore
     from layton_eval.score.score import score_run
     from layton_eval.settings import get_settings
 
-    store = RunStore(get_settings().runs_dir)
-    run = store.resolve(
+    runs_dir = get_settings().runs_dir
+    run, _ = find_run(
         name,
-        accept=lambda m: m.kind == "benchmark" and (store.path(m.name) / layout.JURY_DIR).is_dir(),
+        step=Step.score,
+        accept=lambda m: m.kind == "benchmark" and (runs_dir / m.name / layout.JURY_DIR).is_dir(),
     )
     result = score_run(run, options)
     with run.lock():
         run.write_bytes(layout.SCORE, result.model_dump_json(indent=2).encode())
-    return result
+    return result, run.name
 
 
+@examples(
+    "layton leaderboard --split llm",
+    "layton leaderboard --split llm --add trial",
+    "layton leaderboard --split llm --ci full --json",
+)
 def leaderboard(
     split: SplitOpt,
     field: FieldOpt = VerdictField.both_correct,
@@ -228,11 +252,13 @@ def leaderboard(
     json_: JsonOpt = False,
 ) -> None:
     """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
+    from layton_eval.commands.runs import find_run
+    from layton_eval.next_step import Step
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
     from layton_eval.score.score import ScoreOptions
 
-    extra = [load_run_table(name) for name in add or []]
+    extra = [load_run_table(find_run(name, step=Step.score)[0].name) for name in add or []]
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
@@ -252,9 +278,9 @@ def leaderboard(
         emit_json(rows)
         return
     from layton_eval.cards.score import leaderboard_table
-    from layton_eval.console import out_console
+    from layton_eval.console import show
 
-    out_console().print(
+    show(
         leaderboard_table(
             rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
         )

@@ -52,6 +52,8 @@ class JuryOptions:
     completion_window: str = "24h"
     data_dir: Path | None = None
     prompts_dir: Path | None = None
+    #: the options a dry run's suggested command repeats (as typed: ``--jury-config``, ...)
+    carry: tuple[str, ...] = ()
 
 
 class JudgeSend(BaseModel):
@@ -123,7 +125,7 @@ def start_jury(
         panel_note=panel_note(judge.model for judge in panel),
         estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
         dry_run=dry_run,
-        next_command=next_command(step, Facts(run=run.name)) or "",
+        next_command=next_command(step, Facts.of(manifest, options=options.carry)) or "",
     )
 
 
@@ -192,7 +194,8 @@ class _Sender:
                 completion_window=window,
                 price=judge.price,
             )
-            command = next_command(Step.jury_dry_run, Facts(run=self.run.name)) or ""
+            facts = Facts.of(self.run.manifest, options=self.options.carry)
+            command = next_command(Step.jury_dry_run, facts) or ""
             return JudgeSend(
                 judge=judge, send=SendResult(plan=plan, dry_run=True, next_command=command)
             )
@@ -233,6 +236,7 @@ class _Sender:
                 completion_window=self.options.completion_window,
                 retry_failed=True,
                 include_refused=True,
+                carry=self.options.carry,
             )
             sent = send_run(
                 child,

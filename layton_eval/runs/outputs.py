@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from pathlib import Path
 
 from pydantic import BaseModel, Field, PrivateAttr, computed_field
 
@@ -263,6 +264,11 @@ def summarize(
         reasoning_tokens=usage.reasoning_tokens,
         cost_usd=price.cost((o.usage, o.fetched_at) for o in present),
         price_source=price.source,
-        files=files or {"outputs": str(run.file(layout.OUTPUTS))},
+        files=files or _existing({"outputs": run.file(layout.OUTPUTS)}),
         next_command=next_command,
     )
+
+
+def _existing(paths: dict[str, Path]) -> dict[str, str]:
+    """The files of ``paths`` that exist (a card lists only what is on disk)."""
+    return {key: str(path) for key, path in paths.items() if path.is_file()}

@@ -26,7 +26,13 @@ from layton_eval.errors import RunError
 from layton_eval.jsonl import read_jsonl
 from layton_eval.neutral import NeutralRequest
 from layton_eval.runs import layout
-from layton_eval.runs.atomic import atomic_write_bytes, atomic_write_jsonl, jsonl_bytes
+from layton_eval.runs.atomic import (
+    atomic_write_bytes,
+    atomic_write_jsonl,
+    jsonl_bytes,
+    umask,
+    writing,
+)
 from layton_eval.runs.manifest import BatchPhase, RunManifest, now
 
 __all__ = [
@@ -63,7 +69,8 @@ class Run:
         ``doing`` is written in the lock file, so that a second process is told what the first
         one is doing (``sending``, ``fetching``...).
         """
-        handle = (self.path / layout.LOCK).open("a+")
+        with writing(self.path / layout.LOCK):
+            handle = (self.path / layout.LOCK).open("a+")
         try:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -241,29 +248,36 @@ def write_run(
     moved aside to ``<run>.damaged-<time>/``.
     """
     check_replaceable(path, force=force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        staging.chmod(0o777 & ~umask())
     try:
         data = jsonl_bytes(requests)
         atomic_write_bytes(staging / layout.REQUESTS, data)
         manifest.requests_sha256 = hashlib.sha256(data).hexdigest()
         manifest.state = manifest.derived_state()
-        atomic_write_bytes(
-            staging / layout.MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8")
-        )
-        if path.exists() and damage(path) is not None:
-            _set_aside_damaged(path)
-        if path.exists():
-            trash = path.with_name(f".{path.name}.replaced-{uuid.uuid4().hex[:8]}")
-            os.replace(path, trash)
-            os.replace(staging, path)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(staging, path)
+        manifest_json = manifest.model_dump_json(indent=2).encode("utf-8")
+        atomic_write_bytes(staging / layout.MANIFEST, manifest_json)
+        with writing(path):
+            if path.exists() and damage(path) is not None:
+                _set_aside_damaged(path)
+            _move_into_place(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Run(path, manifest)
+
+
+def _move_into_place(staging: Path, path: Path) -> None:
+    """Rename ``staging`` to ``path``, replacing what is there."""
+    if path.exists():
+        trash = path.with_name(f".{path.name}.replaced-{uuid.uuid4().hex[:8]}")
+        os.replace(path, trash)
+        os.replace(staging, path)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(staging, path)
 
 
 class RunEntry(BaseModel):
@@ -298,9 +312,7 @@ class RunStore:
         """The run called ``name``; :class:`RunError` naming some known runs otherwise."""
         path = self.path(name)
         if not (path / layout.MANIFEST).is_file():
-            known = self.names()
-            hint = f"; known runs: {', '.join(known[-5:])}" if known else ""
-            raise RunError(f"no run named {name!r} in {self.root}{hint}", run=name)
+            raise RunError(f"no run named {name!r} in {self.root}{_known(self.names())}", run=name)
         return Run(path, _read_manifest(path))
 
     def names(self) -> list[str]:
@@ -349,10 +361,21 @@ class RunStore:
     def resolve(
         self, name: str | None, *, accept: t.Callable[[RunManifest], bool] | None = None
     ) -> Run:
-        """The run called ``name``, or the latest one (that ``accept`` admits) when ``None``."""
+        """The run called ``name``; when ``None``, the latest run that ``accept`` admits, else
+        the latest run (the command then says why it cannot act on it)."""
         if name:
             return self.load(name)
-        candidates = [m for m in self.manifests() if accept is None or accept(m)]
+        manifests = self.manifests()
+        candidates = [m for m in manifests if accept is None or accept(m)] or manifests
         if not candidates:
-            raise RunError(f"no suitable run in {self.root}; create one with 'layton prepare'")
+            raise RunError(f"no runs yet in {self.root}; create one with 'layton prepare'")
         return self.load(candidates[-1].name)
+
+
+def _known(names: list[str], shown: int = 5) -> str:
+    """``; known runs: ...`` (the latest ``shown``, and how many more), or nothing."""
+    if not names:
+        return ""
+    more = len(names) - shown
+    rest = f" and {more} more (layton status --all)" if more > 0 else ""
+    return f"; known runs: {', '.join(names[-shown:])}{rest}"

@@ -102,3 +102,40 @@ def test_bad_calibration_options_are_one_line_usage_errors(tmp_path: Path, args,
     assert_one_line_error(result, code=2, contains=message)
     result = invoke("leaderboard", "--split", "llm", "--data-dir", str(DATA), *args)
     assert_one_line_error(result, code=2, contains=message)
+
+
+def test_compare_judges_and_report_use_the_added_labels_too(
+    tmp_path: Path, split_labels: tuple[Path, list[dict]]
+):
+    """The labels that restore the published set give back the published numbers in every
+    command that calibrates, not only score and leaderboard."""
+    folder, labels = split_labels
+    path = str(_write(tmp_path / "labels.jsonl", labels))
+    pair = ["compare", "gpt-5.1-2025-11-13-high", "mistral-large-2512", "--split", "llm",
+            "--iterations", "500"]  # fmt: skip
+
+    def compared(data: Path, *extra: str) -> dict:
+        return invoke_json(*pair, "--data-dir", str(data), *extra)["pairs"][0]
+
+    assert compared(folder, "--calibration", path) == compared(DATA)
+    assert compared(folder) != compared(DATA)  # the labels were missing
+
+    def judged(data: Path, *extra: str) -> list[dict]:
+        return invoke_json("judges", "--split", "llm", "--data-dir", str(data), *extra)["judges"]
+
+    assert judged(folder, "--calibration", path) == judged(DATA)
+    assert judged(folder) != judged(DATA)
+    page = tmp_path / "page.html"
+    report = invoke("report", "--split", "llm", "--data-dir", str(folder), "--iterations", "200",
+                    "--calibration", path, "--out", str(page), "--json")  # fmt: skip
+    assert report.exit_code == 0, report.stderr
+    published = invoke("report", "--split", "llm", "--data-dir", str(DATA), "--iterations", "200",
+                       "--out", str(tmp_path / "published.html"), "--json")  # fmt: skip
+    assert published.exit_code == 0, published.stderr
+
+    def scores(html: Path) -> list[str]:
+        import re
+
+        return re.findall(r'data-score="([0-9.]+)"', html.read_text())
+
+    assert scores(page) == scores(tmp_path / "published.html")

@@ -12,7 +12,13 @@ import typer
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, Split, VerdictField
 from layton_eval.commands.help import examples
-from layton_eval.commands.options import DataDirOpt, JsonOpt, complete_run
+from layton_eval.commands.options import (
+    CalibrationOnlyOpt,
+    CalibrationOpt,
+    DataDirOpt,
+    JsonOpt,
+    complete_run,
+)
 from layton_eval.commands.score import (
     AllowMissingOpt,
     CiOpt,
@@ -60,6 +66,8 @@ def compare(
     allow_missing: AllowMissingOpt = False,
     skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
+    calibration: CalibrationOpt = None,
+    calibration_only: CalibrationOnlyOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Compare models on their common riddles: paired difference, McNemar, power, per category."""
@@ -69,6 +77,7 @@ def compare(
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci, allow_missing=allow_missing,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
+        calibration=tuple(calibration or ()), calibration_only=calibration_only,
     )  # fmt: skip
     result = compare_names(subjects, split=split, options=options)
     if json_:
@@ -77,6 +86,6 @@ def compare(
         emit_json(result)
         return
     from layton_eval.cards.compare import compare_card
-    from layton_eval.console import out_console
+    from layton_eval.console import show
 
-    out_console().print(compare_card(result))
+    show(compare_card(result))

@@ -12,7 +12,13 @@ import typer
 
 from layton_eval.choices import Split, VerdictField
 from layton_eval.commands.help import examples
-from layton_eval.commands.options import DataDirOpt, JsonOpt, complete_run
+from layton_eval.commands.options import (
+    CalibrationOnlyOpt,
+    CalibrationOpt,
+    DataDirOpt,
+    JsonOpt,
+    complete_run,
+)
 from layton_eval.commands.score import FieldOpt
 
 __all__ = ["judges"]
@@ -47,18 +53,23 @@ def judges(
     split: JudgesSplitOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     data_dir: DataDirOpt = None,
+    calibration: CalibrationOpt = None,
+    calibration_only: CalibrationOnlyOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """How far the judges can be trusted: each judge against the human labels."""
     from layton_eval.score.judges import judges_of
 
-    result = judges_of(run, split=split, field=field, data_dir=data_dir)
+    result = judges_of(
+        run, split=split, field=field, data_dir=data_dir,
+        calibration_files=tuple(calibration or ()), calibration_only=calibration_only,
+    )  # fmt: skip
     if json_:
         from layton_eval.console import emit_json
 
         emit_json(result)
         return
     from layton_eval.cards.judges import judges_card
-    from layton_eval.console import out_console
+    from layton_eval.console import show
 
-    out_console().print(judges_card(result))
+    show(judges_card(result))

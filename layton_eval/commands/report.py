@@ -13,7 +13,15 @@ import typer
 
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, CiMethod, VerdictField
 from layton_eval.commands.help import examples
-from layton_eval.commands.options import DataDirOpt, ForceOpt, JsonOpt, RunsArg, SplitOpt
+from layton_eval.commands.options import (
+    CalibrationOnlyOpt,
+    CalibrationOpt,
+    DataDirOpt,
+    ForceOpt,
+    JsonOpt,
+    RunsArg,
+    SplitOpt,
+)
 from layton_eval.commands.score import (
     CiOpt,
     FieldOpt,
@@ -56,6 +64,8 @@ def report(
     ci: CiOpt = CiMethod.calibration,
     skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
+    calibration: CalibrationOpt = None,
+    calibration_only: CalibrationOnlyOpt = False,
     images: ImagesOpt = False,
     force: ForceOpt = False,
     json_: JsonOpt = False,
@@ -75,6 +85,7 @@ def report(
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
+        calibration=tuple(calibration or ()), calibration_only=calibration_only,
     )  # fmt: skip
     data = build_report(
         split,

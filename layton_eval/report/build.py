@@ -58,7 +58,13 @@ def build_report(
     from layton_eval.score.calibration import load_calibration
 
     verdicts = _run_verdicts(split, runs)
-    calibration = load_calibration(split, data_dir=options.data_dir, settings=settings)
+    calibration = load_calibration(
+        split,
+        data_dir=options.data_dir,
+        settings=settings,
+        extra=options.calibration,
+        only=options.calibration_only,
+    )
     rows = build_leaderboard(split, options=options, calibration=calibration, extra=verdicts)
     note = None
     try:

@@ -110,6 +110,7 @@ def compare_names(
     subjects, calibration = load_subjects(
         names, split=split, field=options.field, allow_missing=options.allow_missing,
         data_dir=options.data_dir, store=RunStore(settings.runs_dir),
+        calibration_files=options.calibration, calibration_only=options.calibration_only,
     )  # fmt: skip
     categories = local_categories(calibration.split, options.data_dir)
     for run in (subject.run for subject in subjects if subject.run is not None):

@@ -120,7 +120,13 @@ class JudgesResult(BaseModel):
 
 
 def judges_of(
-    run_name: str | None, *, split: Split | None, field: VerdictField, data_dir: Path | None
+    run_name: str | None,
+    *,
+    split: Split | None,
+    field: VerdictField,
+    data_dir: Path | None,
+    calibration_files: t.Sequence[Path] = (),
+    calibration_only: bool = False,
 ) -> JudgesResult:
     """``layton judges [RUN]``: the split's calibration set, and the run's judges if named.
 
@@ -140,7 +146,9 @@ def judges_of(
     chosen = split or (verdicts.split if verdicts else None)
     if chosen is None:
         raise UsageError("pass --split llm or --split vlm (or a run)")
-    calibration = load_calibration(chosen, data_dir=data_dir)
+    calibration = load_calibration(
+        chosen, data_dir=data_dir, extra=calibration_files, only=calibration_only
+    )
     run = None if verdicts is None else (verdicts.name, verdicts.table)
     return judge_report(calibration, field=field, run=run)
 

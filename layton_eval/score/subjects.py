@@ -69,6 +69,8 @@ def load_subjects(
     allow_missing: bool,
     data_dir: Path | None,
     store: RunStore,
+    calibration_files: t.Sequence[Path] = (),
+    calibration_only: bool = False,
 ) -> tuple[list[Subject], CalibrationSet]:
     """Resolve ``names`` and load their jury values, and the split's calibration set.
 
@@ -84,7 +86,9 @@ def load_subjects(
         raise UsageError("compare needs at least two subjects: layton compare A B [C ...]")
     runs = {name: _run(store, name) for name in names}
     split = _split(split, [run for run in runs.values() if run is not None])
-    calibration = load_calibration(split, data_dir=data_dir)
+    calibration = load_calibration(
+        split, data_dir=data_dir, extra=calibration_files, only=calibration_only
+    )
     subjects = []
     for name in names:
         run, bare = runs[name], name.split(":", 1)[-1] if name.startswith(_PREFIXES) else name

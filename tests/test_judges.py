@@ -108,8 +108,16 @@ def test_error_by_provider_and_calibration_curve_match_a_direct_count():
 def test_the_card_shows_each_part():
     text = invoke("judges", "--split", "vlm", *DATA).stdout
     for part in ("Judges against the human labels · vlm", "Error rate by evaluated provider",
-                 "Calibration curve of the jury mean", "Specificity", "Wilson"):  # fmt: skip
+                 "Calibration curve of the jury mean", "specificity", "Wilson"):  # fmt: skip
         assert part in text, part
+
+
+@needs_data
+def test_judge_names_are_whole_at_80_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    text = invoke("judges", "--split", "llm", *DATA).stdout
+    assert "claude-opus-4-5-20251101 " in text and "is_justification_correct " in text
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
 
 
 def test_judges_needs_a_split_or_a_run():

@@ -33,9 +33,9 @@ def _table(title: str, caption: str, columns: list[str]) -> Table:
 def _metrics_table(result: JudgesResult) -> Table:
     table = _table(
         f"Judges against the human labels · {result.split}",
-        "sensitivity: human-correct answers the judge passed; specificity: human-incorrect "
-        "answers it failed; κ: Cohen's kappa with the humans",
-        ["Judge", "Rows", "Accuracy", "Sensitivity", "Specificity", "κ"],
+        "Sens. (sensitivity): human-correct answers the judge passed; Spec. (specificity): "
+        "human-incorrect answers it failed; κ: Cohen's kappa with the humans",
+        ["Judge", "Rows", "Accuracy", "Sens.", "Spec.", "κ"],
     )
     for field in VerdictField:
         rows = [m for m in result.judges if m.field == field]

@@ -19,6 +19,7 @@ import re
 import typing as t
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic_core import from_json
 
 __all__ = [
     "ANSWER_SCHEMA",
@@ -34,6 +35,7 @@ __all__ = [
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
 
 
 class Answer(BaseModel):
@@ -103,6 +105,8 @@ VERDICT_SCHEMA: dict[str, t.Any] = _schema_of(
 
 def strip_think(text: str) -> str:
     """Remove ``<think>...</think>`` blocks (and an unclosed leading one) from a model's text."""
+    if _THINK_TAG.search(text) is None:  # most texts: one scan, nothing to remove
+        return text.strip()
     text = _THINK.sub("", text)
     lowered = text.lower()
     if "<think>" in lowered:
@@ -114,7 +118,7 @@ def strip_think(text: str) -> str:
 
 def _candidates(text: str) -> t.Iterator[str]:
     """Pieces of ``text`` that may hold the object, most likely first."""
-    cleaned = _THINK.sub("", text).strip()
+    cleaned = (_THINK.sub("", text) if _THINK_TAG.search(text) else text).strip()
     yield cleaned
     for match in _FENCE.finditer(cleaned):
         yield match.group(1).strip()
@@ -129,7 +133,13 @@ def _candidates(text: str) -> t.Iterator[str]:
 
 
 def _loads(piece: str, *, repair: bool) -> t.Any:
-    """``json.loads``, then (``repair``) ``json-repair`` for damaged JSON; raises ``ValueError``."""
+    """The JSON value of ``piece`` (pydantic-core's fast reader, then ``json.loads`` for what
+    it refuses, such as a lone surrogate escape), then (``repair``) ``json-repair`` for damaged
+    JSON; raises ``ValueError``."""
+    try:
+        return from_json(piece)
+    except ValueError:
+        pass
     try:
         return json.loads(piece)
     except json.JSONDecodeError:
@@ -161,6 +171,12 @@ def extract_json_object(text: str | None, *, repair: bool = True) -> dict[str, t
 
 
 def _parse[M: BaseModel](model: type[M], text: str | None, repair: bool) -> M | None:
+    whole = text.strip() if text else ""
+    if whole[:1] == "{" and whole[-1:] == "}" and _THINK_TAG.search(whole) is None:
+        try:  # the usual case, the text is the object: read and check it in one step
+            return model.model_validate_json(whole)
+        except ValidationError:
+            pass  # damaged, wrapped, or not the object asked for: read it the tolerant way
     obj = extract_json_object(text, repair=repair)
     if obj is None:
         return None

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 __all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_jsonl", "jsonl_line"]
 
 _BUFFER = 1 << 20
+#: ``json.dumps(row, ensure_ascii=False)`` without building an encoder for every row.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class Digest(t.Protocol):
@@ -58,15 +60,18 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
 
 
 def jsonl_line(row: t.Any) -> bytes:
-    """One JSON document and its newline, UTF-8 (a pydantic model is dumped as JSON)."""
+    """One JSON document and its newline, UTF-8 (a pydantic model is dumped as JSON; bytes are
+    a document already encoded)."""
+    if isinstance(row, bytes):
+        return row + b"\n"
     if isinstance(row, BaseModel):
         return row.__pydantic_serializer__.to_json(row) + b"\n"
-    return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+    return _ENCODE(row).encode("utf-8") + b"\n"
 
 
 def atomic_write_jsonl(path: Path, rows: Iterable[t.Any], *, digest: Digest | None = None) -> int:
-    """Write one JSON document per line (pydantic models dumped as JSON), streaming; returns
-    the count. ``digest`` (a hashlib object) is fed the bytes written."""
+    """Write one JSON document per line (see :func:`jsonl_line`), streaming; returns the
+    count. ``digest`` (a hashlib object) is fed the bytes written."""
     count = 0
     with atomic_open(path) as handle:
         for row in rows:

@@ -178,7 +178,12 @@ def retry_ids(run: Run, *, include_refused: bool = False) -> list[str]:
 
 
 def output_record(
-    custom_id: str, raw: RawResult | None, record: BatchRecord, impl: Provider, kind: str
+    custom_id: str,
+    raw: RawResult | None,
+    record: BatchRecord,
+    impl: Provider,
+    kind: str,
+    fetched_at: dt.datetime | None = None,
 ) -> OutputRecord:
     """The outcome of one request of a fetched batch, its text parsed once here."""
     base: dict[str, t.Any] = {
@@ -186,6 +191,7 @@ def output_record(
         "batch_id": record.batch_id,
         "provider": record.provider,
         "model": record.model,
+        "fetched_at": fetched_at or now(),
     }
     if raw is None:
         status = record.remote_status or "unknown"
@@ -227,6 +233,7 @@ def batch_outputs(
     """
     wanted = list(record.custom_ids if ids is None else ids)
     known = set(wanted)
+    stamp = now()  # one fetch time for the batch
     kept: dict[str, OutputRecord] = {}
     answered: set[str] = set()
     conflicts: list[str] = []
@@ -235,15 +242,16 @@ def batch_outputs(
             continue
         if custom_id in answered:
             if raw.status_code < 400:
-                other = output_record(custom_id, raw, record, impl, kind)
+                other = output_record(custom_id, raw, record, impl, kind, stamp)
                 if _content(other) != _content(kept[custom_id]):
                     conflicts.append(custom_id)
             continue
-        kept[custom_id] = output_record(custom_id, raw, record, impl, kind)
+        kept[custom_id] = output_record(custom_id, raw, record, impl, kind, stamp)
         if raw.status_code < 400:
             answered.add(custom_id)
     new = [
-        kept[cid] if cid in kept else output_record(cid, None, record, impl, kind) for cid in wanted
+        kept[cid] if cid in kept else output_record(cid, None, record, impl, kind, stamp)
+        for cid in wanted
     ]
     return new, conflicts
 
@@ -287,11 +295,19 @@ def summarize(
 ) -> FetchResult:
     """Counts, tokens and cost of the run's outputs so far."""
     present = [outputs[cid] for cid in run.manifest.ids if cid in outputs]
-    usage = Usage(
-        input_tokens=sum(o.usage.input_tokens for o in present),
-        output_tokens=sum(o.usage.output_tokens for o in present),
-        reasoning_tokens=sum(o.usage.reasoning_tokens for o in present),
-    )
+    counts = dict.fromkeys(STATUSES, 0)
+    tokens = [0, 0, 0]  # input, output, reasoning
+    refusals = {}
+    for output in present:  # one pass: a fetch may hold tens of thousands of outputs
+        status = output.status
+        counts[status] += 1
+        used = output.usage
+        tokens[0] += used.input_tokens
+        tokens[1] += used.output_tokens
+        tokens[2] += used.reasoning_tokens
+        if status == "refused" and output.refusal:
+            refusals[output.id] = output.refusal
+    usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
     return FetchResult(
         run=run.name,
@@ -299,12 +315,12 @@ def summarize(
         fetched_batches=fetched,
         waiting_batches=waiting,
         total=len(run.manifest.ids),
-        ok=sum(1 for o in present if o.status == "valid"),
-        invalid=sum(1 for o in present if o.status == "unreadable"),
-        truncated=sum(1 for o in present if o.status == "truncated"),
-        refused=sum(1 for o in present if o.status == "refused"),
-        failed=sum(1 for o in present if o.status == "failed"),
-        refusals={o.id: o.refusal for o in present if o.status == "refused" and o.refusal},
+        ok=counts["valid"],
+        invalid=counts["unreadable"],
+        truncated=counts["truncated"],
+        refused=counts["refused"],
+        failed=counts["failed"],
+        refusals=refusals,
         missing=len(run.manifest.ids) - len(present),
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,

@@ -14,6 +14,7 @@ import json
 import typing as t
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from layton_eval.answers import Answer
 from layton_eval.neutral import Usage
@@ -23,7 +24,7 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.outputs import OutputRecord
     from layton_eval.runs.store import Run
 
-__all__ = ["Prediction", "load_predictions", "prediction", "write_predictions"]
+__all__ = ["Prediction", "load_predictions", "prediction_row", "write_predictions"]
 
 
 class Prediction(BaseModel):
@@ -55,29 +56,32 @@ class Prediction(BaseModel):
         return "truncated" if self.truncated else "invalid"
 
 
-def prediction(output: OutputRecord) -> Prediction:
-    """The prediction an output gives (its parsed answer, or its text when it has none)."""
+def prediction_row(output: OutputRecord) -> dict[str, t.Any]:
+    """The :class:`Prediction` an output gives, as the dict of its fields in order (its parsed
+    answer, or its text when it has none): written without building the model."""
     answer = output.parsed if isinstance(output.parsed, Answer) else None
-    return Prediction(
-        id=output.id,
-        answer=answer.answer if answer else None,
-        justification=answer.justification if answer else None,
-        valid=answer is not None,
-        raw_text="" if answer else output.text,
-        usage=output.usage,
-        finish_reason=output.finish_reason,
-        error=output.error,
-        refusal=output.refusal,
-        truncated=output.truncated,
-        batch_id=output.batch_id,
-        model=output.model,
-    )
+    return {
+        "id": output.id,
+        "answer": answer.answer if answer else None,
+        "justification": answer.justification if answer else None,
+        "valid": answer is not None,
+        "raw_text": "" if answer else output.text,
+        "usage": output.usage,
+        "finish_reason": output.finish_reason,
+        "error": output.error,
+        "refusal": output.refusal,
+        "truncated": output.truncated,
+        "batch_id": output.batch_id,
+        "model": output.model,
+    }
 
 
 def write_predictions(run: Run, outputs: t.Mapping[str, OutputRecord]) -> dict[str, str]:
     """Write ``predictions.jsonl`` and the results file from the run's merged outputs."""
     present = [outputs[cid] for cid in run.manifest.ids if cid in outputs]
-    predictions_path = run.write_jsonl(layout.PREDICTIONS, map(prediction, present))
+    predictions_path = run.write_jsonl(
+        layout.PREDICTIONS, (to_json(prediction_row(output)) for output in present)
+    )
     results_path = run.write_jsonl(
         layout.results_file(run.manifest),
         (

@@ -42,11 +42,10 @@ __all__ = ["Fetched", "fetch_run", "rebuild_outputs"]
 
 @dataclasses.dataclass(frozen=True)
 class Fetched:
-    """One run's fetch: the summary, and the merged outputs with the ids this fetch changed."""
+    """One run's fetch: the summary, and the merged outputs (parsed, in memory)."""
 
     result: FetchResult
     outputs: dict[str, OutputRecord]
-    changed: set[str]
 
 
 @dataclasses.dataclass
@@ -56,7 +55,6 @@ class _Progress:
     fetched: list[str] = dataclasses.field(default_factory=list)
     waiting: list[str] = dataclasses.field(default_factory=list)
     unreachable: dict[str, str] = dataclasses.field(default_factory=dict)
-    changed: set[str] = dataclasses.field(default_factory=set)
     duplicates: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -73,7 +71,6 @@ def fetch_run(
     with run.lock("fetching"):
         outputs = load_outputs(run)
         rebuilt = rebuild_outputs(run, outputs)
-        progress.changed |= rebuilt
         todo = [b for b in run.manifest.live_batches if b.batch_id and not b.fetched_at]
         snapshots = poll_records(run, todo, settings, factory)
         for record in todo:
@@ -103,7 +100,7 @@ def fetch_run(
             "unreachable": progress.unreachable,
         }
     )
-    return Fetched(result=result, outputs=outputs, changed=progress.changed)
+    return Fetched(result=result, outputs=outputs)
 
 
 def _fetch_one(
@@ -135,7 +132,7 @@ def _fetch_one(
         return
     new, conflicts = batch_outputs(results, record, impl_of(record.provider), run.manifest.kind)
     progress.duplicates += conflicts
-    progress.changed |= merge_outputs(outputs, new, progress.duplicates)
+    merge_outputs(outputs, new, progress.duplicates)
     save_outputs(run, outputs)
     record.fetched_at = now()
     run.save()

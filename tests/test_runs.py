@@ -162,7 +162,8 @@ def test_jsonl_writes_stream_and_requests_keep_their_sha256(tmp_path: Path):
 
     def rows():
         yield {"a": "é"}
-        assert not list(tmp_path.glob("f.jsonl"))  # nothing in place before the end
+        # written as the rows come, to a temporary file; nothing in place before the end
+        assert list(tmp_path.glob(".f.jsonl.*.tmp")) and not (tmp_path / "f.jsonl").exists()
         yield {"b": 2}
 
     assert atomic_write_jsonl(tmp_path / "f.jsonl", rows()) == 2

@@ -13,7 +13,7 @@ import io
 import json
 import re
 import typing as t
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 
 from pydantic_core import from_json
 
@@ -26,7 +26,6 @@ __all__ = [
     "keep_result",
     "lines_of",
     "malformed_result",
-    "merge_results",
     "salvage_id",
 ]
 
@@ -112,12 +111,6 @@ def keep_result(merged: dict[str, RawResult], custom_id: str, result: RawResult)
         merged[custom_id] = dataclasses.replace(
             previous, conflicts=previous.conflicts + 1 + result.conflicts
         )
-
-
-def merge_results(merged: dict[str, RawResult], new: Mapping[str, RawResult]) -> None:
-    """Add results (of another file or page) with :func:`keep_result`."""
-    for custom_id, result in new.items():
-        keep_result(merged, custom_id, result)
 
 
 def collect_results(results: Iterable[tuple[str, RawResult]]) -> dict[str, RawResult]:

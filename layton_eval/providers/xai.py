@@ -195,7 +195,7 @@ class XAI(OpenAI):
         api_key: str,
         client_factory: ClientFactory,
     ) -> list[bytes]:
-        """Every page of results, each as one compact JSON line (read by :meth:`decode_lines`)."""
+        """Every page of results as sent, one page a line (read by :meth:`decode_lines`)."""
         adapter, base_url, headers = self._for_batch(batch_id, api_key)
         spec = adapter.build_results_request_spec(
             base_url=base_url, api_headers=headers, file_id=None, batch_id=batch_id

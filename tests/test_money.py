@@ -635,3 +635,23 @@ def test_runs_fetched_by_an_earlier_version_are_read_as_they_are(keys, runs_dir:
     assert fetched["ok"] == 8 and fetched["rebuilt"] == len(lost)
     assert (run_dir / "predictions.jsonl").read_bytes() == predictions
     assert all(o["parsed"] for o in rows(run_dir / "outputs.jsonl"))
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "gemini", "xai"])
+def test_results_kept_as_sent_rebuild_the_same_outputs(provider, keys, runs_dir: Path):
+    """Each provider's results file (xAI: its pages) is kept as sent and read back the same
+    way: a lost outputs.jsonl is rebuilt from it without a download, answers and all."""
+    _prepare(provider)
+    outputs = runs_dir / "run" / "outputs.jsonl"
+    with emulate(provider, polls_until_done=1, page_size=3) as fake:
+        invoke_json("send", "run")
+        first = invoke_json("fetch", "run")["run"]
+        kept = {o["id"]: o["parsed"] for o in rows(outputs)}
+        calls = len(fake.calls)
+        outputs.unlink()
+        again = invoke_json("fetch", "run")["run"]
+        assert len(fake.calls) == calls  # nothing downloaded again
+    assert first["ok"] == again["ok"] == again["rebuilt"] == 8
+    assert {o["id"]: o["parsed"] for o in rows(outputs)} == kept
+    [download] = (runs_dir / "run" / "batches").glob("*.download.jsonl")
+    assert len(rows(download)) == (3 if provider == "xai" else 8)  # xAI: one page a line

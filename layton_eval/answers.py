@@ -18,7 +18,8 @@ import json
 import re
 import typing as t
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import from_json
 
 __all__ = [
     "ANSWER_SCHEMA",
@@ -34,6 +35,7 @@ __all__ = [
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
 
 
 class Answer(BaseModel):
@@ -43,16 +45,16 @@ class Answer(BaseModel):
     answer: str
     justification: str
 
-    @field_validator("answer", "justification", mode="before")
+    # one validator per field, without ValidationInfo: building it costs more than the check
+    @field_validator("answer", mode="before")
     @classmethod
-    def _to_text(cls, value: t.Any, info: ValidationInfo) -> t.Any:
-        if value is None:
-            return None if info.field_name == "answer" else ""
-        if isinstance(value, int | float | bool):
-            return str(value)
-        if isinstance(value, list | dict):
-            return json.dumps(value, ensure_ascii=False)
-        return value
+    def _answer_text(cls, value: t.Any) -> t.Any:
+        return value if type(value) is str else _as_text(value, none=None)
+
+    @field_validator("justification", mode="before")
+    @classmethod
+    def _justification_text(cls, value: t.Any) -> t.Any:
+        return value if type(value) is str else _as_text(value, none="")
 
     @field_validator("answer")
     @classmethod
@@ -60,6 +62,17 @@ class Answer(BaseModel):
         if not value.strip():
             raise ValueError("empty answer")
         return value
+
+
+def _as_text(value: t.Any, *, none: str | None) -> t.Any:
+    """A number or a JSON structure given for a text field, as text (``None`` as ``none``)."""
+    if value is None:
+        return none
+    if isinstance(value, int | float | bool):
+        return str(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 class Verdict(BaseModel):
@@ -103,6 +116,8 @@ VERDICT_SCHEMA: dict[str, t.Any] = _schema_of(
 
 def strip_think(text: str) -> str:
     """Remove ``<think>...</think>`` blocks (and an unclosed leading one) from a model's text."""
+    if _THINK_TAG.search(text) is None:  # most texts: one scan, nothing to remove
+        return text.strip()
     text = _THINK.sub("", text)
     lowered = text.lower()
     if "<think>" in lowered:
@@ -114,7 +129,7 @@ def strip_think(text: str) -> str:
 
 def _candidates(text: str) -> t.Iterator[str]:
     """Pieces of ``text`` that may hold the object, most likely first."""
-    cleaned = _THINK.sub("", text).strip()
+    cleaned = (_THINK.sub("", text) if _THINK_TAG.search(text) else text).strip()
     yield cleaned
     for match in _FENCE.finditer(cleaned):
         yield match.group(1).strip()
@@ -129,7 +144,13 @@ def _candidates(text: str) -> t.Iterator[str]:
 
 
 def _loads(piece: str, *, repair: bool) -> t.Any:
-    """``json.loads``, then (``repair``) ``json-repair`` for damaged JSON; raises ``ValueError``."""
+    """The JSON value of ``piece`` (pydantic-core's fast reader, then ``json.loads`` for what
+    it refuses, such as a lone surrogate escape), then (``repair``) ``json-repair`` for damaged
+    JSON; raises ``ValueError``."""
+    try:
+        return from_json(piece)
+    except ValueError:
+        pass
     try:
         return json.loads(piece)
     except json.JSONDecodeError:
@@ -161,6 +182,12 @@ def extract_json_object(text: str | None, *, repair: bool = True) -> dict[str, t
 
 
 def _parse[M: BaseModel](model: type[M], text: str | None, repair: bool) -> M | None:
+    whole = text.strip() if text else ""
+    if whole[:1] == "{" and whole[-1:] == "}" and _THINK_TAG.search(whole) is None:
+        try:  # the usual case, the text is the object: read and check it in one step
+            return model.model_validate_json(whole)
+        except ValidationError:
+            pass  # damaged, wrapped, or not the object asked for: read it the tolerant way
     obj = extract_json_object(text, repair=repair)
     if obj is None:
         return None

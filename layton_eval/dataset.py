@@ -23,6 +23,7 @@ __all__ = [
     "Riddle",
     "Split",
     "load_split",
+    "read_categories",
     "riddles_file_name",
     "select_riddles",
 ]
@@ -65,6 +66,15 @@ class Riddle(BaseModel):
     @property
     def has_gold(self) -> bool:
         return bool(self.answer and self.answer.strip())
+
+
+class _Entry(BaseModel):
+    """What a light read of a riddles file keeps of each line (the rest is skipped unread)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    category: str | None = None
 
 
 class LoadedSplit(BaseModel):
@@ -170,6 +180,34 @@ def _parse(
         sha256=hashlib.sha256(data).hexdigest(),
         riddles=riddles,
     )
+
+
+def read_categories(path: Path) -> dict[str, str | None]:
+    """Riddle id -> category of the riddles file ``path``, read lightly: each line is checked
+    for its ``id`` and ``category`` only, so pictures (8.6 MB of base64 on vlm), hints and
+    texts are never turned into Python objects.
+
+    Raises
+    ------
+    DatasetError
+        If the file cannot be read, or a line is not an object with a string ``id``.
+    """
+    categories: dict[str, str | None] = {}
+    try:
+        with Path(path).open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    entry = _Entry.model_validate_json(line)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    where = ".".join(str(part) for part in first["loc"]) or "line"
+                    raise DatasetError(f"{path}:{number}: {where}: {first['msg']}") from exc
+                categories[entry.id] = entry.category
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc}") from exc
+    return categories
 
 
 def select_riddles(

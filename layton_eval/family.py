@@ -45,7 +45,7 @@ def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None
     fetched = fetch_run(run, settings=settings, has_judges=bool(children))
     result = fetched.result
     if run.file(layout.OUTPUTS).is_file():
-        files = write_predictions(run, fetched.outputs, fetched.changed)
+        files = write_predictions(run, fetched.outputs)
         result = result.model_copy(update={"files": result.files | files})
     family = FamilyFetch(run=result)
     fresh: dict[str, dict[str, OutputRecord]] = {}

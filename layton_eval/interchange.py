@@ -18,11 +18,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import typing as t
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from layton_eval.answers import Verdict
+if t.TYPE_CHECKING:
+    from layton_eval.answers import Verdict
 
 __all__ = [
     "JudgeFileName",

@@ -25,11 +25,14 @@ def json_objects(
 ) -> list[tuple[int, dict[str, t.Any]]]:
     """``(line number, object)`` for every non-blank line of ``text``.
 
+    Lines end at ``\n`` only: a JSON string may hold U+2028, U+0085 and other characters that
+    ``str.splitlines`` would split on (pydantic writes them unescaped).
+
     A line that is not a JSON object raises ``error`` with ``where(n)``, then ``not_json``
     (``{msg}`` is the decoder's message) or ``not_object``.
     """
     rows: list[tuple[int, dict[str, t.Any]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -112,6 +112,28 @@ def test_jury_journey(provider, keys, runs_dir: Path):
         assert json.loads((runs_dir / "run" / "score.json").read_text())["score"] == by_run["score"]
 
 
+def test_a_later_fetch_never_parses_an_output_again(keys, runs_dir: Path, monkeypatch):
+    """Each output is parsed once, at the fetch that downloads it: a later fetch reads the
+    parsed answers and verdicts from outputs.jsonl (judges collected then included)."""
+    with all_providers(polls_until_done=1) as fakes:
+        _fetched_run("openai", fakes)
+        invoke_json("jury", "run")
+        first = invoke_json("fetch", "run")
+        predictions = (runs_dir / "run" / "predictions.jsonl").read_bytes()
+
+        def parse_again(*args, **kwargs):
+            raise AssertionError("an output was parsed again")
+
+        monkeypatch.setattr("layton_eval.answers.extract_json_object", parse_again)
+        again = invoke_json("fetch", "run")
+    assert again["jury"] == first["jury"] and first["jury"]["judges"][0]["verdicts"] == 8
+    assert (runs_dir / "run" / "predictions.jsonl").read_bytes() == predictions
+    [judge, *_] = sorted((runs_dir / "run" / "jury").glob("*/outputs.jsonl"))
+    assert {tuple(o["parsed"]) for o in rows(judge)} == {
+        ("is_answer_correct", "is_justification_correct")
+    }
+
+
 def test_failed_predictions_are_incorrect_and_not_judged(keys, runs_dir: Path):
     with all_providers(polls_until_done=1) as fakes:
         prepare("openai", "gpt-5-mini")

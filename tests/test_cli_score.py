@@ -317,3 +317,46 @@ def test_score_options_take_the_interval_as_text_too():
     assert ScoreOptions().ci is CiMethod.calibration
     with pytest.raises(UsageError, match="--ci"):
         ScoreOptions(ci="wide")  # type: ignore[arg-type]
+
+
+_WATCHED = ("pydantic_settings", "json_repair", "layton_eval.answers")
+_IMPORTS = """
+import json, sys
+from layton_eval.cli import app
+try:
+    app(sys.argv[2:])
+except SystemExit as done:
+    code = done.code
+watched = tuple(sys.argv[1].split(","))
+found = sorted({".".join(m.split(".")[:2]) for m in sys.modules if m.startswith(watched)})
+print(json.dumps([code, found]), file=sys.stderr)
+"""
+
+
+def _imported(*args: str) -> list[str]:
+    """The watched modules a whole ``layton`` process imports to run ``args`` (which must
+    succeed)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS, ",".join(_WATCHED), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, found = json.loads(done.stderr.strip().splitlines()[-1])
+    assert code == 0, done.stderr
+    return found
+
+
+def test_start_up_imports_only_what_a_command_uses(tmp_path: Path):
+    """The leaderboard never reads answers or verdict text; scoring your judge files with
+    --data-dir needs no settings (pydantic-settings)."""
+    assert _imported("leaderboard", "--split", "llm", "--data-dir", str(DATA), "--iterations",
+                     "10") == []  # fmt: skip
+    paths = write_model_judge_files("vlm", "openai", "gpt-5-1", tmp_path)
+    scored = _imported("score", "-j", *map(str, paths), "--data-dir", str(DATA), "--iterations",
+                       "10")  # fmt: skip
+    assert not any(m.startswith("pydantic_settings") for m in scored)
+    assert "layton_eval.answers" in scored  # the verdicts are read

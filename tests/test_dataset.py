@@ -119,3 +119,30 @@ def test_hub_download_is_cached_and_revision_recorded(tmp_path: Path, monkeypatc
     assert loaded.revision == "v1"
     loaded = load_split("llm", settings=_settings())
     assert loaded.revision == "ab" * 20  # the cached snapshot's commit
+
+
+@needs_shared_data
+@pytest.mark.parametrize("split", ["llm", "vlm"])
+def test_categories_are_read_lightly_and_match_the_loaded_riddles(split: str):
+    from layton_eval.dataset import read_categories, riddles_file_name
+
+    loaded = load_split(split, settings=Settings(), data_dir=SHARED_DATA)
+    light = read_categories(SHARED_DATA / riddles_file_name(split))
+    assert light == {riddle.id: riddle.category for riddle in loaded.riddles}
+
+
+def test_reading_categories_never_builds_pictures_or_texts(tmp_path: Path):
+    """Only ``id`` and ``category`` are checked: a picture or a text of the wrong type (which
+    load_split refuses) does not matter, a line without an id does."""
+    from layton_eval.dataset import read_categories
+
+    path = tmp_path / "riddles.jsonl"
+    lines = [
+        {"id": "a", "category": "Matchsticks", "img": 12, "description": None, "split": "vlm"},
+        {"id": "b", "img": ["not", "base64"]},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "\n")
+    assert read_categories(path) == {"a": "Matchsticks", "b": None}
+    path.write_text(json.dumps({"category": "x"}) + "\n")
+    with pytest.raises(DatasetError, match=r"riddles.jsonl:1: id: Field required"):
+        read_categories(path)

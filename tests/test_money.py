@@ -604,3 +604,54 @@ def test_jury_confirmation_asks_and_enter_cancels(keys, runs_dir: Path, monkeypa
     assert_one_line_error(enter, code=1, contains="cancelled")
     assert "[y/N]" in enter.stdout and "Dry run" not in enter.stdout
     assert judge.batches_created == 0
+
+
+def test_runs_fetched_by_an_earlier_version_are_read_as_they_are(keys, runs_dir: Path):
+    """Raw results kept decoded (``batches/<id>.results.jsonl``) and outputs without their
+    parsed value, as earlier versions wrote them, still rebuild and give the same files."""
+    _prepare("openai")
+    run_dir = runs_dir / "run"
+    with emulate("openai", polls_until_done=1) as fake:
+        invoke_json("send", "run")
+        invoke_json("fetch", "run")
+        predictions = (run_dir / "predictions.jsonl").read_bytes()
+        downloads = sum(1 for c in fake.calls if c.endswith("/content"))
+        [download] = (run_dir / "batches").glob("*.download.jsonl")
+        legacy = [
+            {"custom_id": line["custom_id"], "status_code": 200, "body": line["response"]["body"]}
+            for line in rows(download)
+        ]
+        download.with_name(download.name.replace(".download.", ".results.")).write_text(
+            "".join(json.dumps(line) + "\n" for line in legacy)
+        )
+        download.unlink()
+        outputs = rows(run_dir / "outputs.jsonl")
+        kept, lost = outputs[:5], outputs[5:]
+        (run_dir / "outputs.jsonl").write_text(
+            "".join(json.dumps({k: v for k, v in o.items() if k != "parsed"}) + "\n" for o in kept)
+        )
+        fetched = invoke_json("fetch", "run")["run"]
+        assert sum(1 for c in fake.calls if c.endswith("/content")) == downloads
+    assert fetched["ok"] == 8 and fetched["rebuilt"] == len(lost)
+    assert (run_dir / "predictions.jsonl").read_bytes() == predictions
+    assert all(o["parsed"] for o in rows(run_dir / "outputs.jsonl"))
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "gemini", "xai"])
+def test_results_kept_as_sent_rebuild_the_same_outputs(provider, keys, runs_dir: Path):
+    """Each provider's results file (xAI: its pages) is kept as sent and read back the same
+    way: a lost outputs.jsonl is rebuilt from it without a download, answers and all."""
+    _prepare(provider)
+    outputs = runs_dir / "run" / "outputs.jsonl"
+    with emulate(provider, polls_until_done=1, page_size=3) as fake:
+        invoke_json("send", "run")
+        first = invoke_json("fetch", "run")["run"]
+        kept = {o["id"]: o["parsed"] for o in rows(outputs)}
+        calls = len(fake.calls)
+        outputs.unlink()
+        again = invoke_json("fetch", "run")["run"]
+        assert len(fake.calls) == calls  # nothing downloaded again
+    assert first["ok"] == again["ok"] == again["rebuilt"] == 8
+    assert {o["id"]: o["parsed"] for o in rows(outputs)} == kept
+    [download] = (runs_dir / "run" / "batches").glob("*.download.jsonl")
+    assert len(rows(download)) == (3 if provider == "xai" else 8)  # xAI: one page a line

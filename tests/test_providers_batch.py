@@ -12,13 +12,12 @@ import typing as t
 from contextlib import ExitStack
 from enum import StrEnum
 
-import httpx
 import pytest
 
 from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError, UsageError
 from layton_eval.neutral import GenerationOptions, ImagePart, NeutralRequest, TextPart
 from layton_eval.providers import NAMES, PROVIDERS, get_provider
-from layton_eval.providers._results import raw_result
+from layton_eval.providers._results import lines_of
 from layton_eval.providers.base import Provider
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult
 from tests.fakes import EMULATORS, MALFORMED_TEXT, TEST_KEY, client_factory, emulate
@@ -492,8 +491,7 @@ def test_fix_gemini_per_request_error_keeps_its_status() -> None:
     with emulate("gemini", errors={"W07-108": (400, "Invalid image")}):
         _, _, found = asyncio.run(round_trip(PROVIDERS["gemini"]))
     assert found["W07-108"].status_code == 400
-    adapter = get_provider("gemini")._new_adapter()
-    grpc = adapter.from_batch_result({"key": "x", "error": {"code": 8, "message": "quota"}})
+    grpc = get_provider("gemini").result_of({"key": "x", "error": {"code": 8, "message": "quota"}})
     assert grpc.status_code == 429
 
 
@@ -578,9 +576,76 @@ def test_fix_terminal_check_uses_the_set_of_values(monkeypatch: pytest.MonkeyPat
     assert snapshot.terminal
 
 
-def test_fix_decoded_responses_are_read_without_raise_for_status() -> None:
-    """§11.8: decoded responses have no request, so raise_for_status() raises RuntimeError."""
-    response = httpx.Response(500, json={"error": {"message": "boom"}})
-    with pytest.raises(RuntimeError):
-        response.raise_for_status()
-    assert raw_result(response) == RawResult(500, {"error": {"message": "boom"}})
+_COMPLETION = {"choices": [{"message": {"content": '{"answer": "4"}'}}], "usage": {}}
+#: Result items of each shape, as batchling reads them where layton fixes nothing.
+_PLAIN_ITEMS: dict[str, list[dict[str, t.Any]]] = {
+    "openai": [
+        {"custom_id": "a", "response": {"status_code": 200, "body": _COMPLETION}},
+        {"custom_id": "b", "response": {"body": _COMPLETION}},  # no status: 200
+        {"custom_id": "c", "error": {"status_code": 422, "message": "bad image"}},
+        {"custom_id": "d", "response": None, "error": None},  # nothing: 500, missing
+        {"custom_id": 7, "response": {"status_code": 200, "body": None}},  # id as a number
+        {"response": {"status_code": 200, "body": _COMPLETION}},  # no id: skipped
+    ],
+    "anthropic": [
+        {"custom_id": "a", "result": {"type": "succeeded", "message": {"content": []}}},
+        {"custom_id": "b", "result": {"type": "weird"}},  # neither: 500, missing
+        {"custom_id": "c"},
+    ],
+    "gemini": [
+        {"key": "a", "response": {"candidates": [], "status_code": 200}},
+        {"key": "b", "response": {"candidates": []}},
+        {"key": "c"},
+    ],
+    "xai": [
+        {"batch_request_id": "a", "batch_result": {"response": _COMPLETION}},
+        {"batch_request_id": "b", "batch_result": {"error": {"message": "overloaded"}}},
+        {"batch_request_id": "c", "batch_result": {}},
+    ],
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_line_is_decoded_once_as_batchling_reads_it(name: str) -> None:
+    """Each result line is read with one json.loads (no httpx.Response in between) and gives
+    the status and body batchling's own adapter gives, wherever layton fixes nothing."""
+    provider = PROVIDERS[name]
+    shape = name if name in _PLAIN_ITEMS else "openai"
+    items = _PLAIN_ITEMS[shape]
+    adapter = provider._new_adapter()
+    lines = [json.dumps({"results": items})] if name == "xai" else [json.dumps(i) for i in items]
+    expected = {}
+    for line in lines:  # batchling: JSON -> httpx.Response -> JSON
+        for key, response in adapter.decode_results_content(batch_id="b", content=line).items():
+            expected[key] = (response.status_code, json.loads(response.content))
+    got = {key: (raw.status_code, raw.body) for key, raw in provider.decode_lines(lines)}
+    assert got == expected and len(got) == len(items) - (shape == "openai")
+
+
+def test_a_line_separator_inside_an_answer_does_not_split_its_line() -> None:
+    """A JSON string may hold U+2028 or U+0085 unescaped; only \\n ends a JSONL line."""
+    text = '{"answer": "four\u2028squares", "justification": "see\x85above"}'
+    provider = PROVIDERS["openai"]
+    with emulate("openai", responder=lambda cid, body: text) as fake:
+
+        async def scenario() -> dict[str, RawResult]:
+            batch_id = await submit(provider)
+            snapshot = await until_terminal(provider, batch_id)
+            assert snapshot.output_file_id is not None
+            raw = fake.files[snapshot.output_file_id].decode()
+            fake.files[snapshot.output_file_id] = "\n".join(
+                json.dumps(json.loads(line), ensure_ascii=False) for line in raw.splitlines()
+            ).encode()
+            return await results(provider, batch_id, snapshot)
+
+        found = asyncio.run(scenario())
+    assert set(found) == set(IDS)
+    assert all(provider.parse_response(raw).text == text for raw in found.values())
+
+
+def test_decoding_reads_lines_of_chunks_without_a_trailing_newline() -> None:
+    provider = PROVIDERS["openai"]
+    first = json.dumps({"custom_id": "a", "response": {"status_code": 200, "body": {}}}).encode()
+    second = json.dumps({"custom_id": "b", "error": {"status_code": 400}}).encode()
+    found = dict(provider.decode_lines(lines_of([first + b"\n\n" + second, b"", b"{oops"])))
+    assert found == {"a": RawResult(200, {}), "b": RawResult(400, {"status_code": 400})}

@@ -135,3 +135,38 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypat
         atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_a_line_separator_in_an_output_does_not_damage_outputs_jsonl(tmp_path: Path):
+    """pydantic writes U+2028 and U+0085 unescaped: the reader splits lines at newlines only."""
+    from layton_eval.answers import Answer
+    from layton_eval.runs.outputs import OutputRecord, load_outputs
+
+    run = RunStore(tmp_path).create(_manifest("r"), _requests())
+    answer = Answer(answer="four\u2028squares", justification="see\x85above")
+    record = OutputRecord(id="A-1", text=answer.model_dump_json(), valid=True, parsed=answer)
+    with run.lock():
+        run.write_jsonl("outputs.jsonl", [record])
+    assert load_outputs(run)["A-1"].parsed == answer
+
+
+def test_jsonl_writes_stream_and_requests_keep_their_sha256(tmp_path: Path):
+    import hashlib
+
+    from layton_eval.runs.atomic import atomic_write_jsonl
+
+    run = RunStore(tmp_path).create(_manifest("r"), _requests())
+    data = (run.path / "requests.jsonl").read_bytes()
+    assert run.manifest.requests_sha256 == hashlib.sha256(data).hexdigest()
+    run.check_requests()
+
+    def rows():
+        yield {"a": "é"}
+        # written as the rows come, to a temporary file; nothing in place before the end
+        assert list(tmp_path.glob(".f.jsonl.*.tmp")) and not (tmp_path / "f.jsonl").exists()
+        yield {"b": 2}
+
+    assert atomic_write_jsonl(tmp_path / "f.jsonl", rows()) == 2
+    assert (tmp_path / "f.jsonl").read_bytes() == '{"a": "é"}\n{"b": 2}\n'.encode()
+    assert atomic_write_jsonl(tmp_path / "empty.jsonl", []) == 0
+    assert (tmp_path / "empty.jsonl").read_bytes() == b""

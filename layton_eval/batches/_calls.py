@@ -31,8 +31,20 @@ def default_client_factory() -> httpx.AsyncClient:
 
 
 def run_async[T](coro: t.Coroutine[t.Any, t.Any, T]) -> T:
-    """Run one provider call to completion."""
-    return asyncio.run(coro)
+    """Run one provider call to completion.
+
+    The answer travels outside the main task: ``asyncio.run`` ends by testing the SIGINT
+    handler, a ``functools.partial`` holding that task, against an enum, and the error it builds
+    on the way holds the task's repr, so a task whose result is a large download would have
+    that result turned into text (tens of MB, a few tenths of a second) for nothing.
+    """
+    answer: list[T] = []
+
+    async def main() -> None:
+        answer.append(await coro)
+
+    asyncio.run(main())
+    return answer[0]
 
 
 def impl_of(name: str) -> Provider:

@@ -1,31 +1,34 @@
 """``fetch``: download the results of a run's finished batches into its outputs.
 
-Each finished batch's raw results are kept, then merged into ``outputs.jsonl`` (each output
-parsed once, as it arrives; see :mod:`layton_eval.runs.outputs`). Each batch is fetched on its
-own: one that cannot be polled or downloaded is reported and the others go on. Raw results
-already on disk are never downloaded again, and outputs missing from ``outputs.jsonl`` (a
-deleted or older file) are rebuilt from them before anything is called missing.
+Each finished batch's results are kept as the provider sent them, then decoded one line at a
+time into ``outputs.jsonl`` (each output parsed once, as it arrives; see
+:mod:`layton_eval.runs.outputs`). Each batch is fetched on its own: one that cannot be polled or
+downloaded is reported and the others go on. Results already on disk are never downloaded
+again, and outputs missing from ``outputs.jsonl`` (a deleted or older file) are rebuilt from them
+before anything is called missing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing as t
+from collections.abc import Iterator
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
 from layton_eval.batches.status import apply_snapshot, poll_records, record_failure
 from layton_eval.errors import BatchError, ProviderHTTPError
 from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.providers._results import lines_of
 from layton_eval.providers.batch_types import BatchSnapshot, RawResult
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 from layton_eval.runs.outputs import (
     FetchResult,
     OutputRecord,
+    batch_outputs,
     load_outputs,
     merge_outputs,
-    output_record,
-    save_batch_results,
+    save_batch_download,
     save_outputs,
     summarize,
 )
@@ -39,11 +42,10 @@ __all__ = ["Fetched", "fetch_run", "rebuild_outputs"]
 
 @dataclasses.dataclass(frozen=True)
 class Fetched:
-    """One run's fetch: the summary, and the merged outputs with the ids this fetch changed."""
+    """One run's fetch: the summary, and the merged outputs (parsed, in memory)."""
 
     result: FetchResult
     outputs: dict[str, OutputRecord]
-    changed: set[str]
 
 
 @dataclasses.dataclass
@@ -53,7 +55,6 @@ class _Progress:
     fetched: list[str] = dataclasses.field(default_factory=list)
     waiting: list[str] = dataclasses.field(default_factory=list)
     unreachable: dict[str, str] = dataclasses.field(default_factory=dict)
-    changed: set[str] = dataclasses.field(default_factory=set)
     duplicates: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -70,7 +71,6 @@ def fetch_run(
     with run.lock("fetching"):
         outputs = load_outputs(run)
         rebuilt = rebuild_outputs(run, outputs)
-        progress.changed |= rebuilt
         todo = [b for b in run.manifest.live_batches if b.batch_id and not b.fetched_at]
         snapshots = poll_records(run, todo, settings, factory)
         for record in todo:
@@ -98,7 +98,7 @@ def fetch_run(
             "unreachable": progress.unreachable,
         }
     )
-    return Fetched(result=result, outputs=outputs, changed=progress.changed)
+    return Fetched(result=result, outputs=outputs)
 
 
 def _fetch_one(
@@ -128,11 +128,9 @@ def _fetch_one(
         record_failure(record, exc)
         progress.unreachable[record.batch_id] = str(exc)
         return
-    progress.duplicates += [cid for cid, raw in results.items() if raw.conflicts]
-    impl = impl_of(record.provider)
-    kind = run.manifest.kind
-    new = [output_record(cid, results.get(cid), record, impl, kind) for cid in record.custom_ids]
-    progress.changed |= merge_outputs(outputs, new, progress.duplicates)
+    new, conflicts = batch_outputs(results, record, impl_of(record.provider), run.manifest.kind)
+    progress.duplicates += conflicts
+    merge_outputs(outputs, new, progress.duplicates)
     save_outputs(run, outputs)
     record.fetched_at = now()
     run.save()
@@ -145,31 +143,39 @@ def _results(
     snap: BatchSnapshot,
     settings: Settings,
     factory: ClientFactory,
-) -> dict[str, RawResult]:
-    """The batch's raw results: from disk when a previous fetch saved them, else downloaded
-    and saved before anything else is done with them."""
+) -> Iterator[tuple[str, RawResult]]:
+    """The batch's results, decoded line by line: from disk when a previous fetch saved them,
+    else downloaded and saved before anything else is done with them."""
     assert record.batch_id is not None
-    saved = _saved_results(run, record.batch_id)
+    saved = _saved_results(run, record)
     if saved is not None:
         return saved
     impl = impl_of(record.provider)
     api_key = require_api_key(record.provider, settings)
-    results = run_async(
-        impl.results(record.batch_id, snap, api_key=api_key, client_factory=factory)
+    chunks = run_async(
+        impl.download(record.batch_id, snap, api_key=api_key, client_factory=factory)
     )
-    save_batch_results(run, record.batch_id, results)
-    return results
+    save_batch_download(run, record.batch_id, chunks)
+    return impl.decode_lines(lines_of(chunks))
 
 
-def _saved_results(run: Run, batch_id: str) -> dict[str, RawResult] | None:
-    """The raw results of ``batch_id`` kept on disk, or ``None`` when there are none."""
-    name = layout.batch_results(batch_id)
-    if not run.file(name).is_file():
+def _saved_results(run: Run, record: BatchRecord) -> Iterator[tuple[str, RawResult]] | None:
+    """The results of ``record``'s batch kept on disk, decoded line by line; ``None`` when
+    there are none. Results kept decoded by an earlier version are read as they are."""
+    assert record.batch_id is not None
+    data = run.read_bytes(layout.batch_download(record.batch_id))
+    if data is not None:
+        return impl_of(record.provider).decode_lines(lines_of([data]))
+    legacy = layout.batch_results(record.batch_id)
+    if not run.file(legacy).is_file():
         return None
-    return {
-        str(row["custom_id"]): RawResult(status_code=int(row["status_code"]), body=row.get("body"))
-        for row in run.read_jsonl(name)
-    }
+    return (
+        (
+            str(row["custom_id"]),
+            RawResult(status_code=int(row["status_code"]), body=row.get("body")),
+        )
+        for row in run.read_jsonl(legacy)
+    )
 
 
 def rebuild_outputs(run: Run, outputs: dict[str, OutputRecord] | None = None) -> set[str]:
@@ -181,12 +187,11 @@ def rebuild_outputs(run: Run, outputs: dict[str, OutputRecord] | None = None) ->
         missing = [cid for cid in record.custom_ids if cid not in outputs]
         if not (record.fetched_at and record.batch_id and missing):
             continue
-        saved = _saved_results(run, record.batch_id)
+        saved = _saved_results(run, record)
         if saved is None:
             continue
         impl = impl_of(record.provider)
-        kind = run.manifest.kind
-        new = [output_record(cid, saved.get(cid), record, impl, kind) for cid in missing]
+        new, _ = batch_outputs(saved, record, impl, run.manifest.kind, ids=missing)
         rebuilt |= merge_outputs(outputs, new)
     if rebuilt:
         save_outputs(run, outputs)

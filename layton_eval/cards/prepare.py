@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing as t
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
@@ -9,7 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.prepare import PrepareResult
+if t.TYPE_CHECKING:
+    from layton_eval.prepare import PrepareResult
 
 __all__ = ["card", "cost_line", "estimate", "fields_table", "next_step", "prepare_card", "usd"]
 

@@ -113,7 +113,7 @@ def _collect_judge(
             records.append(JudgeRecord.from_verdict(cid, _FAILED, model=judge.model))
             continue
         output = outputs.get(cid)
-        parsed = output.parsed("judge") if output else None
+        parsed = output.parsed if output else None
         verdicts[cid][judge.key] = parsed if isinstance(parsed, Verdict) else None
         text = output.text if output else None
         records.append(JudgeRecord(custom_id=cid, answer=text, model=judge.model))

@@ -1,43 +1,38 @@
-"""Result lines of a finished batch, decoded one by one into :class:`RawResult` objects."""
+"""Result lines of a finished batch, decoded one at a time into :class:`RawResult` objects.
+
+Each line is read with one ``json.loads`` and mapped to ``(status, native body)`` by the
+provider's ``result_of`` (no round trip through batchling's ``httpx.Response`` objects). One bad
+line loses only itself (docs/providers.md, D7): it becomes a malformed result for its id when
+the id can be read, and is skipped otherwise.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 import typing as t
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator
 
-from layton_eval.providers._http import short
+from pydantic_core import from_json
+
 from layton_eval.providers.batch_types import RawResult
 
-if t.TYPE_CHECKING:
-    import httpx
-
 __all__ = [
-    "decode_each",
+    "ResultLines",
+    "collect_results",
+    "decode_line",
     "keep_result",
+    "lines_of",
     "malformed_result",
-    "merge_results",
-    "raw_result",
     "salvage_id",
 ]
 
 _MALFORMED = 502
 
-
-def raw_result(response: httpx.Response) -> RawResult:
-    """A batchling-decoded response as a :class:`RawResult`.
-
-    batchling defect (docs/providers.md, D8): these responses have no
-    ``.request``, so ``raise_for_status()`` raises RuntimeError; only ``status_code`` and the
-    body are read.
-    """
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = {"error": {"message": short(response.content.decode("utf-8", "replace"))}}
-    return RawResult(status_code=response.status_code, body=body)
+#: Maps one decoded result item to its result (raises on an item of an unexpected shape).
+ResultOf = Callable[[dict[str, t.Any]], RawResult]
 
 
 def malformed_result() -> RawResult:
@@ -53,27 +48,42 @@ def malformed_result() -> RawResult:
     )
 
 
-def decode_each(
-    decode: Callable[[str], Mapping[str, httpx.Response]],
-    pieces: Iterable[tuple[str, Callable[[], str | None]]],
-) -> dict[str, RawResult]:
-    """Decode result pieces one at a time, so that one bad piece loses only itself.
+def lines_of(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of JSONL ``chunks``, one at a time (split on ``\\n`` only: a JSON string may
+    hold U+2028 or other characters that ``str.splitlines`` would split on)."""
+    for chunk in chunks:
+        yield from io.BytesIO(chunk)
 
-    Each piece is ``(content, id_of)``: ``decode(content)`` gives batchling's responses by id;
-    when it fails, ``id_of()`` names the request (if it can) and it gets a malformed result.
+
+def decode_line(line: bytes | str, field: str, result_of: ResultOf) -> tuple[str, RawResult] | None:
+    """``(custom id, result)`` of one JSONL result line whose id is in ``field``.
+
+    A blank line or an item without an id gives ``None``; a line that cannot be decoded gives a
+    malformed result for its id when the id can be read (else ``None``).
     """
-    decoded: dict[str, RawResult] = {}
-    for content, id_of in pieces:
-        try:
-            responses = decode(content)
-        except Exception:  # any bad piece must not lose the other results
-            custom_id = id_of()
-            if custom_id is not None:
-                keep_result(decoded, custom_id, malformed_result())
-            continue
-        for custom_id, response in responses.items():
-            keep_result(decoded, custom_id, raw_result(response))
-    return decoded
+    if not line.strip():
+        return None
+    custom_id: t.Any = None
+    try:
+        item = _json_value(line)
+        custom_id = item.get(field)
+        if custom_id is None:
+            return None
+        return str(custom_id), result_of(item)
+    except Exception:  # any bad line must not lose the other results
+        if custom_id is None:
+            text = line if isinstance(line, str) else line.decode("utf-8", "replace")
+            custom_id = salvage_id(text, field)
+        return None if custom_id is None else (str(custom_id), malformed_result())
+
+
+def _json_value(line: bytes | str) -> t.Any:
+    """The JSON value of one line: pydantic-core's reader (faster than ``json.loads``), then
+    ``json.loads`` for what it refuses (a lone surrogate escape, say)."""
+    try:
+        return from_json(line)
+    except ValueError:
+        return json.loads(line)
 
 
 def salvage_id(line: str, field: str) -> str | None:
@@ -103,7 +113,40 @@ def keep_result(merged: dict[str, RawResult], custom_id: str, result: RawResult)
         )
 
 
-def merge_results(merged: dict[str, RawResult], new: Mapping[str, RawResult]) -> None:
-    """Add results (of another file or page) with :func:`keep_result`."""
-    for custom_id, result in new.items():
+def collect_results(results: Iterable[tuple[str, RawResult]]) -> dict[str, RawResult]:
+    """Decoded results by custom id, merged with :func:`keep_result`."""
+    merged: dict[str, RawResult] = {}
+    for custom_id, result in results:
         keep_result(merged, custom_id, result)
+    return merged
+
+
+class ResultLines:
+    """How a provider reads the lines of downloaded results (mixed into ``Provider``)."""
+
+    #: Field of a result line that holds the request's custom id.
+    result_id_field: t.ClassVar[str] = "custom_id"
+
+    def decode_lines(self, lines: Iterable[bytes | str]) -> Iterator[tuple[str, RawResult]]:
+        """``(custom id, result)`` of each line of downloaded results, one line at a time.
+
+        batchling defect (docs/providers.md, D7): it decodes a whole file at once, so one
+        malformed line raises for the file. Here a bad line becomes an error result when its id
+        can be read, and is skipped otherwise.
+        """
+        for line in lines:
+            decoded = decode_line(line, self.result_id_field, self.result_of)
+            if decoded is not None:
+                yield decoded
+
+    def result_of(self, item: dict[str, t.Any]) -> RawResult:
+        """The status and native body of one result line (OpenAI's shape: ``response``
+        with ``status_code`` and ``body``, or ``error``), as batchling's adapters read it.
+
+        Raises on a line of an unexpected shape (it then counts as malformed).
+        """
+        response = item.get("response")
+        error = item.get("error") or {}
+        if response:
+            return RawResult(int(response.get("status_code", 200)), response.get("body"))
+        return RawResult(int(error.get("status_code", 500)), error or {"error": "Missing response"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import typing as t
 
-import httpx
 from batchling.providers.anthropic import AnthropicProvider
 
 from layton_eval.neutral import (
@@ -55,22 +54,6 @@ class _AnthropicAdapter(AnthropicProvider):
             for request in requests
         ]
 
-    def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
-        # batchling answers 500 for every failure and `{"error": "Missing response"}` for
-        # canceled/expired requests; keep the real error type and say what happened.
-        result = result_item.get("result") or {}
-        kind = result.get("type")
-        if kind in ("canceled", "expired"):
-            error = {"type": kind, "message": f"the request was {kind} before it was processed"}
-            return httpx.Response(500, json={"type": "error", "error": error})
-        if kind == "errored":
-            error = result.get("error") or {}
-            nested = error.get("error")
-            inner: dict[str, t.Any] = nested if isinstance(nested, dict) else error
-            status = _ERROR_STATUS.get(str(inner.get("type")), 500)
-            return httpx.Response(status, json=error or {"error": "errored"})
-        return super().from_batch_result(result_item)
-
 
 class Anthropic(Provider):
     """Claude messages through ``/v1/messages/batches``.
@@ -94,6 +77,29 @@ class Anthropic(Provider):
 
     def _new_adapter(self) -> t.Any:
         return _AnthropicAdapter()
+
+    def result_of(self, item: dict[str, t.Any]) -> RawResult:
+        """``result.message`` of a succeeded request; a failed one with its real status.
+
+        batchling answers 500 for every failure and ``{"error": "Missing response"}`` for
+        canceled or expired requests; here the error keeps its type and says what happened.
+        """
+        result = item.get("result") or {}
+        kind = result.get("type")
+        if kind in ("canceled", "expired"):
+            error = {"type": kind, "message": f"the request was {kind} before it was processed"}
+            return RawResult(500, {"type": "error", "error": error})
+        if kind == "errored":
+            error = result.get("error") or {}
+            nested = error.get("error")
+            inner: dict[str, t.Any] = nested if isinstance(nested, dict) else error
+            return RawResult(
+                _ERROR_STATUS.get(str(inner.get("type")), 500), error or {"error": "errored"}
+            )
+        message = result.get("message")
+        if message:
+            return RawResult(200, message)
+        return RawResult(500, result.get("error") or {"error": "Missing response"})
 
     def endpoint(self, model: str) -> str:
         return "/v1/messages"

@@ -20,7 +20,6 @@ batchling only in the provider modules.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
 import typing as t
@@ -34,7 +33,7 @@ from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
 from layton_eval.providers._http import HttpCalls, batch_error, redact, short
 from layton_eval.providers._limits import Limits
-from layton_eval.providers._results import decode_each, merge_results, salvage_id
+from layton_eval.providers._results import ResultLines, collect_results, lines_of
 from layton_eval.providers._submit import MetadataPayloadMixin, trace_calls
 from layton_eval.providers.batch_types import (
     BatchListing,
@@ -67,7 +66,7 @@ class _PendingRequest:
     params: dict[str, t.Any]
 
 
-class Provider(Limits, HttpCalls, ABC):
+class Provider(Limits, HttpCalls, ResultLines, ABC):
     """One provider's Batch API behind the same interface.
 
     Subclasses declare the class attributes, build native bodies, parse native responses and
@@ -266,6 +265,27 @@ class Provider(Limits, HttpCalls, ABC):
 
     # ------------------------------------------------------------------------------- results
 
+    async def download(
+        self,
+        batch_id: str,
+        snapshot: BatchSnapshot,
+        *,
+        api_key: str,
+        client_factory: ClientFactory,
+    ) -> list[bytes]:
+        """A finished batch's results as sent: the output file, then the error file (JSONL)."""
+        adapter, base_url, headers = self._for_batch(batch_id, api_key)
+        chunks = []
+        for locator in self._result_locators(batch_id, snapshot):
+            spec = adapter.build_results_request_spec(
+                base_url=base_url, api_headers=headers, file_id=locator, batch_id=batch_id
+            )
+            response = await self._execute(
+                spec, base_url, client_factory, api_key=api_key, batch_id=batch_id
+            )
+            chunks.append(response.content)
+        return chunks
+
     async def results(
         self,
         batch_id: str,
@@ -274,18 +294,12 @@ class Provider(Limits, HttpCalls, ABC):
         api_key: str,
         client_factory: ClientFactory,
     ) -> dict[str, RawResult]:
-        """Every result line of a finished batch, by custom id (output and error files merged)."""
-        adapter, base_url, headers = self._for_batch(batch_id, api_key)
-        merged: dict[str, RawResult] = {}
-        for locator in self._result_locators(batch_id, snapshot):
-            spec = adapter.build_results_request_spec(
-                base_url=base_url, api_headers=headers, file_id=locator, batch_id=batch_id
-            )
-            response = await self._execute(
-                spec, base_url, client_factory, api_key=api_key, batch_id=batch_id
-            )
-            merge_results(merged, self._decode(adapter, batch_id, response.text))
-        return merged
+        """Every result line of a finished batch, by custom id (output and error files merged;
+        the first success for an id is kept)."""
+        chunks = await self.download(
+            batch_id, snapshot, api_key=api_key, client_factory=client_factory
+        )
+        return collect_results(self.decode_lines(lines_of(chunks)))
 
     def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
         # batchling defect (docs/providers.md, D3): its result locator is the output file, or the
@@ -293,20 +307,6 @@ class Provider(Limits, HttpCalls, ABC):
         # request succeeded. Download both files and merge them.
         locators = [snapshot.output_file_id, snapshot.error_file_id]
         return [loc for i, loc in enumerate(locators) if loc and loc not in locators[:i]]
-
-    def _decode(self, adapter: t.Any, batch_id: str, content: str) -> dict[str, RawResult]:
-        """Decode JSONL results one line at a time (batchling decodes the whole file at once).
-
-        batchling defect (docs/providers.md, D7): one malformed line raises for the whole file.
-        Here a bad line becomes an error result when its id can be read, and is skipped
-        otherwise.
-        """
-        field = adapter.custom_id_field_name
-        return decode_each(
-            lambda line: adapter.decode_results_content(batch_id=batch_id, content=line),
-            ((line, functools.partial(salvage_id, line, field)) for line in content.splitlines()
-             if line.strip()),
-        )  # fmt: skip
 
     # ---------------------------------------------------------------------------------- list
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import typing as t
 
-import httpx
 from batchling.providers.gemini import GeminiProvider
 
 from layton_eval.errors import UsageError
@@ -92,14 +91,6 @@ class _GeminiAdapter(GeminiProvider):
         payload["batch"]["display_name"] = display_name(self.layton_metadata)
         return payload
 
-    def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
-        # batchling defect (docs/providers.md, D5): per-request errors were always 500 because
-        # Google puts the code in `code` (gRPC or HTTP), not `status_code`.
-        error = result_item.get("error")
-        if not result_item.get("response") and isinstance(error, dict):
-            return httpx.Response(_http_status(error.get("code")), json=error)
-        return super().from_batch_result(result_item)
-
 
 class Gemini(Provider):
     """Gemini ``generateContent`` through ``models/{model}:batchGenerateContent``."""
@@ -122,8 +113,26 @@ class Gemini(Provider):
         "BATCH_STATE_EXPIRED": BatchState.expired,
     }
 
+    result_id_field = "key"
+
     def _new_adapter(self) -> t.Any:
         return _GeminiAdapter()
+
+    def result_of(self, item: dict[str, t.Any]) -> RawResult:
+        """The whole ``response`` of a succeeded request; a failed one with its status.
+
+        batchling defect (docs/providers.md, D5): per-request errors were always 500 because
+        Google puts the code in ``code`` (gRPC or HTTP), not ``status_code``.
+        """
+        response = item.get("response")
+        error = item.get("error")
+        if not response and isinstance(error, dict):
+            return RawResult(_http_status(error.get("code")), error)
+        if response:
+            return RawResult(int(response.get("status_code", 200)), response)
+        return RawResult(
+            int((error or {}).get("status_code", 500)), error or {"error": "Missing response"}
+        )
 
     def queue_model(self, model: str) -> str:
         return model.removeprefix("models/")

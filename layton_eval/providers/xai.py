@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import typing as t
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlencode
 
 import httpx
@@ -13,7 +12,7 @@ from batchling.providers.xai import XaiProvider
 
 from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import Usage
-from layton_eval.providers._results import decode_each, merge_results
+from layton_eval.providers._results import malformed_result
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, SubmitTrace
 from layton_eval.providers.native import as_int
 from layton_eval.providers.openai import OpenAI, chat_usage
@@ -28,7 +27,7 @@ MAX_ADD_BYTES = 24_000_000
 
 
 class _XaiAdapter(XaiProvider):
-    """batchling's xAI adapter with its status, progress, chunking and result fixes."""
+    """batchling's xAI adapter with its status, progress and chunking fixes."""
 
     layton_metadata: dict[str, str] | None = None
     layton_trace: SubmitTrace | None = None
@@ -89,14 +88,6 @@ class _XaiAdapter(XaiProvider):
         completed = as_int((payload.get("state") or {}).get("num_success"))
         percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
         return completed, percent
-
-    def from_batch_result(self, result_item: dict[str, t.Any]) -> httpx.Response:
-        # batchling defect (docs/providers.md, D6): success bodies stay wrapped in
-        # `chat_get_completion`; unwrap them into the plain chat.completion.
-        response = result_item.get("response")
-        if isinstance(response, dict) and isinstance(response.get("chat_get_completion"), dict):
-            return httpx.Response(200, json=response["chat_get_completion"])
-        return super().from_batch_result(result_item)
 
 
 def _chunks(lines: Sequence[dict[str, t.Any]], limit: int) -> list[list[dict[str, t.Any]]]:
@@ -196,19 +187,20 @@ class XAI(OpenAI):
     def _request_count(self, payload: dict[str, t.Any]) -> int | None:
         return as_int((payload.get("state") or {}).get("num_requests"))
 
-    async def results(
+    async def download(
         self,
         batch_id: str,
         snapshot: BatchSnapshot,
         *,
         api_key: str,
         client_factory: ClientFactory,
-    ) -> dict[str, RawResult]:
+    ) -> list[bytes]:
+        """Every page of results as sent, one page a line (read by :meth:`decode_lines`)."""
         adapter, base_url, headers = self._for_batch(batch_id, api_key)
         spec = adapter.build_results_request_spec(
             base_url=base_url, api_headers=headers, file_id=None, batch_id=batch_id
         )
-        merged: dict[str, RawResult] = {}
+        pages: list[bytes] = []
         token: str | None = None
         seen: set[str] = set()
         # batchling defect (docs/providers.md, D6): it reads only the first page of results and
@@ -227,27 +219,52 @@ class XAI(OpenAI):
             page = self._json(response, batch_id=batch_id)
             if not isinstance(page, dict):
                 break
-            merge_results(merged, self._decode_page(adapter, batch_id, page))
+            # one line per page: a newline in valid JSON is whitespace (inside strings it is
+            # escaped), so the page stays as sent, on one line
+            pages.append(response.content.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
             token = page.get("pagination_token") or None
             if not token or token in seen or not page.get("results"):
                 break
             seen.add(token)
-        return merged
+        return pages
 
-    def _decode_page(
-        self, adapter: t.Any, batch_id: str, page: dict[str, t.Any]
-    ) -> dict[str, RawResult]:
-        """Decode one page item by item, so that one bad item does not lose the page."""
+    def decode_lines(self, lines: Iterable[bytes | str]) -> Iterator[tuple[str, RawResult]]:
+        """Each line is a page: decode it item by item, so that one bad item does not lose
+        the page."""
+        for line in lines:
+            try:
+                page = json.loads(line) if line.strip() else {}
+                items = page.get("results") or []
+            except (ValueError, AttributeError):
+                continue
+            for item in items if isinstance(items, list) else []:
+                decoded = _decode_item(item, self.result_of)
+                if decoded is not None:
+                    yield decoded
 
-        return decode_each(
-            lambda content: adapter.decode_results_content(batch_id=batch_id, content=content),
-            (
-                (json.dumps({"results": [item]}), functools.partial(_request_id, item))
-                for item in page.get("results") or []
-            ),
-        )
+    def result_of(self, item: dict[str, t.Any]) -> RawResult:
+        """One item's ``batch_result``: the chat completion, or the error.
+
+        batchling defect (docs/providers.md, D6): success bodies stay wrapped in
+        ``chat_get_completion``; unwrap them into the plain chat.completion.
+        """
+        response = item.get("response")
+        if isinstance(response, dict) and isinstance(response.get("chat_get_completion"), dict):
+            return RawResult(200, response["chat_get_completion"])
+        if response:
+            return RawResult(200, response)
+        return RawResult(500, item.get("error") or {"error": "Missing response"})
 
 
-def _request_id(item: t.Any) -> str | None:
+def _decode_item(
+    item: t.Any, result_of: t.Callable[[dict[str, t.Any]], RawResult]
+) -> tuple[str, RawResult] | None:
+    """``(custom id, result)`` of one page item; a malformed result when only its id can be
+    read, ``None`` without an id."""
     custom_id = item.get("batch_request_id") if isinstance(item, dict) else None
-    return custom_id if isinstance(custom_id, str) else None
+    if custom_id is None:
+        return None
+    try:
+        return str(custom_id), result_of(item["batch_result"])
+    except Exception:  # a bad item must not lose the others
+        return str(custom_id), malformed_result()

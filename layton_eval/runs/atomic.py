@@ -1,7 +1,9 @@
 """Atomic writes: a temporary file in the same folder, then a rename (never half a file).
 
 Files get the permissions the umask gives new files (they never hold a secret), and a failed
-write (permissions, full disk...) is one line naming the path.
+write (permissions, full disk...) is one line naming the path. Writes stream: rows are dumped
+and written one at a time through a buffered handle, so a large file is never held in memory
+as a list of lines, a joined string and its bytes at once.
 """
 
 from __future__ import annotations
@@ -11,13 +13,31 @@ import json
 import os
 import tempfile
 import typing as t
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from layton_eval.errors import RunError
 
-__all__ = ["atomic_write_bytes", "atomic_write_jsonl", "jsonl_bytes", "umask", "writing"]
+__all__ = [
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_jsonl",
+    "jsonl_line",
+    "umask",
+    "writing",
+]
+
+_BUFFER = 1 << 20
+#: ``json.dumps(row, ensure_ascii=False)`` without building an encoder for every row.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class Digest(t.Protocol):
+    """What a hashlib object offers to be fed the bytes written."""
+
+    def update(self, data: bytes, /) -> None: ...
 
 
 def umask() -> int:
@@ -32,7 +52,7 @@ def umask() -> int:
 
 
 @contextlib.contextmanager
-def writing(path: Path) -> t.Iterator[None]:
+def writing(path: Path) -> Iterator[None]:
     """Turn a failed write (permissions, full disk...) into one line naming ``path``."""
     try:
         yield
@@ -41,18 +61,20 @@ def writing(path: Path) -> t.Iterator[None]:
         raise RunError(f"cannot write {path}: {reason}") from exc
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[t.BinaryIO]:
+    """A binary handle on a temporary file beside ``path``, renamed to ``path`` on success.
 
-    The file gets the permissions the umask gives new files (it never holds a secret).
+    On any exception (Ctrl-C included) the temporary file is removed and ``path`` is untouched.
+    The file gets the permissions the umask gives new files.
     """
     with writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             os.fchmod(fd, 0o666 & ~umask())
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            with os.fdopen(fd, "wb", buffering=_BUFFER) as handle:
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -62,19 +84,35 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             raise
 
 
-def jsonl_bytes(rows: t.Iterable[t.Any]) -> bytes:
-    """One JSON document per line (pydantic models dumped as JSON), UTF-8."""
-    lines: list[str] = []
-    for row in rows:
-        if isinstance(row, BaseModel):
-            lines.append(row.model_dump_json())
+def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces of bytes written in turn) to ``path`` atomically."""
+    with atomic_open(path) as handle:
+        if isinstance(data, bytes | bytearray | memoryview):
+            handle.write(data)
         else:
-            lines.append(json.dumps(row, ensure_ascii=False))
-    return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
+            for piece in data:
+                handle.write(piece)
 
 
-def atomic_write_jsonl(path: Path, rows: t.Iterable[t.Any]) -> int:
-    """Write one JSON document per line (pydantic models dumped as JSON); returns the count."""
-    data = jsonl_bytes(rows)
-    atomic_write_bytes(path, data)
-    return data.count(b"\n")
+def jsonl_line(row: t.Any) -> bytes:
+    """One JSON document and its newline, UTF-8 (a pydantic model is dumped as JSON; bytes are
+    a document already encoded)."""
+    if isinstance(row, bytes):
+        return row + b"\n"
+    if isinstance(row, BaseModel):
+        return row.__pydantic_serializer__.to_json(row) + b"\n"
+    return _ENCODE(row).encode("utf-8") + b"\n"
+
+
+def atomic_write_jsonl(path: Path, rows: Iterable[t.Any], *, digest: Digest | None = None) -> int:
+    """Write one JSON document per line (see :func:`jsonl_line`), streaming; returns the
+    count. ``digest`` (a hashlib object) is fed the bytes written."""
+    count = 0
+    with atomic_open(path) as handle:
+        for row in rows:
+            line = jsonl_line(row)
+            handle.write(line)
+            if digest is not None:
+                digest.update(line)
+            count += 1
+    return count

@@ -4,7 +4,9 @@ A run is ``<runs dir>/<name>/``::
 
     run.json                         the manifest (RunManifest)
     requests.jsonl                   one neutral request per riddle
-    batches/<batch id>.results.jsonl raw provider results of each batch
+    batches/<batch id>.download.jsonl each batch's results as the provider sent them
+                                     (xAI: one page a line; earlier versions kept decoded
+                                     results in batches/<batch id>.results.jsonl)
     outputs.jsonl                    merged outcome per request
     predictions.jsonl                parsed answer per riddle (benchmark runs)
     benchmark_..._hints_<n>.jsonl    the original scripts' results file
@@ -37,6 +39,7 @@ __all__ = [
     "PREDICTIONS",
     "REQUESTS",
     "SCORE",
+    "batch_download",
     "batch_results",
     "check_name",
     "judge_child",
@@ -58,8 +61,14 @@ JUDGE_FILES_GLOB = "judge_*.jsonl"
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
+def batch_download(batch_id: str) -> str:
+    """The results of one batch as the provider sent them (JSONL; xAI: one page a line)."""
+    return f"batches/{batch_id}.download.jsonl"
+
+
 def batch_results(batch_id: str) -> str:
-    """The raw results file of one batch."""
+    """The decoded results of one batch, one ``{custom_id, status_code, body}`` line per
+    request, as fetches of earlier versions kept them (read, never written)."""
     return f"batches/{batch_id}.results.jsonl"
 
 

@@ -3,7 +3,8 @@
 Every fetched batch adds its results to ``outputs.jsonl``; for each request the best outcome seen
 so far is kept (a valid output over an unreadable one over a failed request), so fetching twice or
 fetching a retry batch never loses or duplicates a line. Each output is parsed once, when its
-result arrives (:func:`output_record`); the parsed answer or verdict travels with the record.
+result arrives (:func:`output_record`); the parsed answer or verdict travels with the record and
+is written with it (``parsed``), so no later step reads the text again.
 
 One classification holds for every provider (:attr:`OutputRecord.status`): ``valid`` (the
 answer or verdict could be read), ``unreadable`` (text that cannot be read as one),
@@ -18,7 +19,7 @@ import datetime as dt
 import typing as t
 from pathlib import Path
 
-from pydantic import BaseModel, Field, PrivateAttr, computed_field
+from pydantic import BaseModel, Field, computed_field
 
 from layton_eval.answers import Answer, Verdict, parse_output
 from layton_eval.neutral import ModelOutput, Usage
@@ -35,11 +36,12 @@ __all__ = [
     "STATUSES",
     "FetchResult",
     "OutputRecord",
+    "batch_outputs",
     "load_outputs",
     "merge_outputs",
     "output_record",
     "retry_ids",
-    "save_batch_results",
+    "save_batch_download",
     "save_outputs",
     "summarize",
 ]
@@ -65,8 +67,8 @@ class OutputRecord(BaseModel):
     provider: str | None = None
     model: str | None = None
     fetched_at: dt.datetime = Field(default_factory=now)
-    #: What the text says, when it was parsed in this process (not written to disk).
-    _parsed: Answer | Verdict | None = PrivateAttr(default=None)
+    #: What the text says: the answer, or a judge's verdict (``None`` when it is not valid).
+    parsed: Answer | Verdict | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -87,14 +89,6 @@ class OutputRecord(BaseModel):
         if self.error:
             return 0
         return 2 if self.valid else 1
-
-    def parsed(self, kind: str) -> Answer | Verdict | None:
-        """The answer (or, for a judge, the verdict) the text holds; ``None`` if unreadable."""
-        if self.error:
-            return None
-        if self._parsed is None and self.valid:  # read from disk: parse it now
-            self._parsed = parse_output(kind, self.text, repair=not self.truncated)
-        return self._parsed
 
 
 class FetchResult(BaseModel):
@@ -129,8 +123,20 @@ class FetchResult(BaseModel):
 
 
 def load_outputs(run: Run) -> dict[str, OutputRecord]:
-    """The run's merged outputs by request id (empty before the first fetch)."""
-    return {row["id"]: OutputRecord.model_validate(row) for row in run.read_jsonl(layout.OUTPUTS)}
+    """The run's merged outputs by request id (empty before the first fetch).
+
+    A valid output written by an earlier version, without its parsed value, is parsed here
+    (it is written with it at the next fetch).
+    """
+    outputs = {}
+    for row in run.read_jsonl(layout.OUTPUTS):
+        record = OutputRecord.model_validate(row)
+        if record.valid and record.parsed is None and not record.error:
+            record.parsed = parse_output(
+                run.manifest.kind, record.text, repair=not record.truncated
+            )
+        outputs[record.id] = record
+    return outputs
 
 
 def save_outputs(run: Run, outputs: dict[str, OutputRecord]) -> None:
@@ -138,15 +144,16 @@ def save_outputs(run: Run, outputs: dict[str, OutputRecord]) -> None:
     run.write_jsonl(layout.OUTPUTS, (outputs[cid] for cid in run.manifest.ids if cid in outputs))
 
 
-def save_batch_results(run: Run, batch_id: str, results: dict[str, RawResult]) -> None:
-    """Keep a batch's raw results as the provider sent them (decoded, one line per request)."""
-    run.write_jsonl(
-        layout.batch_results(batch_id),
-        (
-            {"custom_id": cid, "status_code": raw.status_code, "body": raw.body}
-            for cid, raw in results.items()
-        ),
-    )
+def save_batch_download(run: Run, batch_id: str, chunks: t.Sequence[bytes]) -> None:
+    """Keep a batch's results as the provider sent them (JSONL chunks, written in turn)."""
+
+    def pieces() -> t.Iterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+            if chunk and not chunk.endswith(b"\n"):
+                yield b"\n"
+
+    run.write_bytes(layout.batch_download(batch_id), pieces())
 
 
 def retry_ids(run: Run, *, include_refused: bool = False) -> list[str]:
@@ -172,7 +179,12 @@ def retry_ids(run: Run, *, include_refused: bool = False) -> list[str]:
 
 
 def output_record(
-    custom_id: str, raw: RawResult | None, record: BatchRecord, impl: Provider, kind: str
+    custom_id: str,
+    raw: RawResult | None,
+    record: BatchRecord,
+    impl: Provider,
+    kind: str,
+    fetched_at: dt.datetime | None = None,
 ) -> OutputRecord:
     """The outcome of one request of a fetched batch, its text parsed once here."""
     base: dict[str, t.Any] = {
@@ -180,6 +192,7 @@ def output_record(
         "batch_id": record.batch_id,
         "provider": record.provider,
         "model": record.model,
+        "fetched_at": fetched_at or now(),
     }
     if raw is None:
         status = record.remote_status or "unknown"
@@ -192,7 +205,7 @@ def output_record(
     if output.error is None and output.refusal is None:
         # an answer cut at the token limit counts only if its JSON was complete
         parsed = parse_output(kind, output.text, repair=not output.truncated)
-    merged = OutputRecord(
+    return OutputRecord(
         **base,
         text=output.text,
         valid=parsed is not None,
@@ -201,9 +214,52 @@ def output_record(
         error=output.error,
         refusal=output.refusal,
         truncated=output.truncated,
+        parsed=parsed,
     )
-    merged._parsed = parsed
-    return merged
+
+
+def batch_outputs(
+    results: t.Iterable[tuple[str, RawResult]],
+    record: BatchRecord,
+    impl: Provider,
+    kind: str,
+    *,
+    ids: t.Sequence[str] | None = None,
+) -> tuple[list[OutputRecord], list[str]]:
+    """The outputs of a batch's requests (or of ``ids`` among them), built one result line at a
+    time, and the ids that got two different successful lines.
+
+    For each id the first success is kept, whatever follows it; a failure is replaced by
+    whatever comes next for the same id. A request without a result line gets a failed output.
+    """
+    wanted = list(record.custom_ids if ids is None else ids)
+    known = set(wanted)
+    stamp = now()  # one fetch time for the batch
+    kept: dict[str, OutputRecord] = {}
+    answered: set[str] = set()
+    conflicts: list[str] = []
+    for custom_id, raw in results:
+        if custom_id not in known:
+            continue
+        if custom_id in answered:
+            if raw.status_code < 400:
+                other = output_record(custom_id, raw, record, impl, kind, stamp)
+                if _content(other) != _content(kept[custom_id]):
+                    conflicts.append(custom_id)
+            continue
+        kept[custom_id] = output_record(custom_id, raw, record, impl, kind, stamp)
+        if raw.status_code < 400:
+            answered.add(custom_id)
+    new = [
+        kept[cid] if cid in kept else output_record(cid, None, record, impl, kind, stamp)
+        for cid in wanted
+    ]
+    return new, conflicts
+
+
+def _content(output: OutputRecord) -> tuple[t.Any, ...]:
+    """What two results for one request must share to count as the same answer."""
+    return (output.text, output.usage, output.finish_reason, output.error, output.refusal)
 
 
 def merge_outputs(
@@ -240,11 +296,19 @@ def summarize(
 ) -> FetchResult:
     """Counts, tokens and cost of the run's outputs so far."""
     present = [outputs[cid] for cid in run.manifest.ids if cid in outputs]
-    usage = Usage(
-        input_tokens=sum(o.usage.input_tokens for o in present),
-        output_tokens=sum(o.usage.output_tokens for o in present),
-        reasoning_tokens=sum(o.usage.reasoning_tokens for o in present),
-    )
+    counts = dict.fromkeys(STATUSES, 0)
+    tokens = [0, 0, 0]  # input, output, reasoning
+    refusals = {}
+    for output in present:  # one pass: a fetch may hold tens of thousands of outputs
+        status = output.status
+        counts[status] += 1
+        used = output.usage
+        tokens[0] += used.input_tokens
+        tokens[1] += used.output_tokens
+        tokens[2] += used.reasoning_tokens
+        if status == "refused" and output.refusal:
+            refusals[output.id] = output.refusal
+    usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
     return FetchResult(
         run=run.name,
@@ -252,12 +316,12 @@ def summarize(
         fetched_batches=fetched,
         waiting_batches=waiting,
         total=len(run.manifest.ids),
-        ok=sum(1 for o in present if o.status == "valid"),
-        invalid=sum(1 for o in present if o.status == "unreadable"),
-        truncated=sum(1 for o in present if o.status == "truncated"),
-        refused=sum(1 for o in present if o.status == "refused"),
-        failed=sum(1 for o in present if o.status == "failed"),
-        refusals={o.id: o.refusal for o in present if o.status == "refused" and o.refusal},
+        ok=counts["valid"],
+        invalid=counts["unreadable"],
+        truncated=counts["truncated"],
+        refused=counts["refused"],
+        failed=counts["failed"],
+        refusals=refusals,
         missing=len(run.manifest.ids) - len(present),
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,

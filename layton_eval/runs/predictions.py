@@ -1,9 +1,11 @@
 """Predictions of a benchmark run: the parsed answers, and the original results file.
 
 ``predictions.jsonl`` has one line per riddle: the answer and justification when the output
-could be read, the raw text always, token usage, finish reason and the provider's error for
-failed requests. The original scripts' results file (see :mod:`layton_eval.interchange`) keeps
-outputs usable by the layton-eval scripts.
+could be read, else the raw text (a valid answer's text is in ``outputs.jsonl``), token usage,
+finish reason and the provider's error for failed requests. Both files are derived from the
+run's outputs as they are in memory, already parsed: nothing is read or parsed again. The
+original scripts' results file (see :mod:`layton_eval.interchange`) keeps outputs usable by the
+layton-eval scripts.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import typing as t
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from layton_eval.answers import Answer
 from layton_eval.neutral import Usage
@@ -21,7 +24,7 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.outputs import OutputRecord
     from layton_eval.runs.store import Run
 
-__all__ = ["Prediction", "load_predictions", "write_predictions"]
+__all__ = ["Prediction", "load_predictions", "prediction_row", "write_predictions"]
 
 
 class Prediction(BaseModel):
@@ -31,7 +34,7 @@ class Prediction(BaseModel):
     answer: str | None = None
     justification: str | None = None
     valid: bool = False
-    raw_text: str = ""
+    raw_text: str = ""  # the output's text when it could not be read as an answer, else empty
     usage: Usage = Field(default_factory=Usage)
     finish_reason: str | None = None
     error: str | None = None
@@ -53,64 +56,50 @@ class Prediction(BaseModel):
         return "truncated" if self.truncated else "invalid"
 
 
-def _prediction(output: OutputRecord) -> Prediction:
-    parsed = output.parsed("benchmark")
-    answer = parsed if isinstance(parsed, Answer) else None
-    return Prediction(
-        id=output.id,
-        answer=answer.answer if answer else None,
-        justification=answer.justification if answer else None,
-        valid=answer is not None,
-        raw_text=output.text,
-        usage=output.usage,
-        finish_reason=output.finish_reason,
-        error=output.error,
-        refusal=output.refusal,
-        truncated=output.truncated,
-        batch_id=output.batch_id,
-        model=output.model,
+def prediction_row(output: OutputRecord) -> dict[str, t.Any]:
+    """The :class:`Prediction` an output gives, as the dict of its fields in order (its parsed
+    answer, or its text when it has none): written without building the model."""
+    answer = output.parsed if isinstance(output.parsed, Answer) else None
+    return {
+        "id": output.id,
+        "answer": answer.answer if answer else None,
+        "justification": answer.justification if answer else None,
+        "valid": answer is not None,
+        "raw_text": "" if answer else output.text,
+        "usage": output.usage,
+        "finish_reason": output.finish_reason,
+        "error": output.error,
+        "refusal": output.refusal,
+        "truncated": output.truncated,
+        "batch_id": output.batch_id,
+        "model": output.model,
+    }
+
+
+def write_predictions(run: Run, outputs: t.Mapping[str, OutputRecord]) -> dict[str, str]:
+    """Write ``predictions.jsonl`` and the results file from the run's merged outputs."""
+    present = [outputs[cid] for cid in run.manifest.ids if cid in outputs]
+    predictions_path = run.write_jsonl(
+        layout.PREDICTIONS, (to_json(prediction_row(output)) for output in present)
     )
-
-
-def _matches(prediction: Prediction | None, output: OutputRecord) -> bool:
-    return prediction is not None and (
-        (prediction.raw_text, prediction.error, prediction.refusal, prediction.batch_id)
-        == (output.text, output.error, output.refusal, output.batch_id)
-    )
-
-
-def write_predictions(
-    run: Run, outputs: dict[str, OutputRecord], changed: t.Collection[str]
-) -> dict[str, str]:
-    """Write ``predictions.jsonl`` and the results file from the run's merged outputs.
-
-    Riddles whose output did not change in this fetch keep their recorded prediction (when it
-    still matches the output), so each output is parsed once, when it arrives.
-    """
-    known = load_predictions(run)
-    predictions = [
-        known[cid]
-        if cid not in changed and _matches(known.get(cid), outputs[cid])
-        else _prediction(outputs[cid])
-        for cid in run.manifest.ids
-        if cid in outputs
-    ]
-    predictions_path = run.write_jsonl(layout.PREDICTIONS, predictions)
     results_path = run.write_jsonl(
         layout.results_file(run.manifest),
         (
-            {
-                "custom_id": p.id,
-                "answer": json.dumps({"answer": p.answer, "justification": p.justification})
-                if p.valid
-                else p.raw_text,
-                "model": p.model,
-            }
-            for p in predictions
-            if not p.error
+            {"custom_id": o.id, "answer": _interchange_answer(o), "model": o.model}
+            for o in present
+            if not o.error
         ),
     )
     return {"predictions": str(predictions_path), "interchange": str(results_path)}
+
+
+def _interchange_answer(output: OutputRecord) -> str:
+    """The answer as the original scripts' results file holds it: the JSON text of the parsed
+    answer, else the raw text."""
+    answer = output.parsed
+    if isinstance(answer, Answer):
+        return json.dumps({"answer": answer.answer, "justification": answer.justification})
+    return output.text
 
 
 def load_predictions(run: Run) -> dict[str, Prediction]:

@@ -29,7 +29,6 @@ from layton_eval.runs import layout
 from layton_eval.runs.atomic import (
     atomic_write_bytes,
     atomic_write_jsonl,
-    jsonl_bytes,
     umask,
     writing,
 )
@@ -42,7 +41,6 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_jsonl",
     "check_replaceable",
-    "jsonl_bytes",
     "write_run",
 ]
 
@@ -111,11 +109,17 @@ class Run:
         atomic_write_jsonl(path, rows)
         return path
 
-    def write_bytes(self, name: str, data: bytes) -> Path:
-        """Replace the file ``name`` of the run atomically; returns its path."""
+    def write_bytes(self, name: str, data: bytes | t.Iterable[bytes]) -> Path:
+        """Replace the file ``name`` of the run atomically (``data``: bytes, or pieces of bytes
+        written in turn); returns its path."""
         path = self.file(name)
         atomic_write_bytes(path, data)
         return path
+
+    def read_bytes(self, name: str) -> bytes | None:
+        """The content of the run's file ``name`` (``None`` when it does not exist)."""
+        path = self.file(name)
+        return path.read_bytes() if path.is_file() else None
 
     def read_jsonl(self, name: str) -> list[dict[str, t.Any]]:
         """The objects of the run's JSONL file ``name`` (empty when it does not exist)."""
@@ -253,9 +257,9 @@ def write_run(
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         staging.chmod(0o777 & ~umask())
     try:
-        data = jsonl_bytes(requests)
-        atomic_write_bytes(staging / layout.REQUESTS, data)
-        manifest.requests_sha256 = hashlib.sha256(data).hexdigest()
+        digest = hashlib.sha256()
+        atomic_write_jsonl(staging / layout.REQUESTS, requests, digest=digest)
+        manifest.requests_sha256 = digest.hexdigest()
         manifest.state = manifest.derived_state()
         manifest_json = manifest.model_dump_json(indent=2).encode("utf-8")
         atomic_write_bytes(staging / layout.MANIFEST, manifest_json)

@@ -325,37 +325,33 @@ def _columns(
         raise DatasetError(
             f"{path} has no judge columns (expected names like both_correct_<judge>)"
         )
-    text_columns: dict[str, list[str]] = {name: [] for name in _REQUIRED_TEXT}
     verdicts = {field: np.full((len(rows), len(judges)), np.nan) for field in FIELDS}
-    human_fields = [f for f in FIELDS if HUMAN_COLUMNS[f] in keys]
-    human = {field: np.full(len(rows), np.nan) for field in human_fields}
-    cells = [
-        (verdicts[field], j, column)
+    for field, j, column in (
+        (f, j, judge_columns[f][judge]) for f in FIELDS for j, judge in enumerate(judges)
+        if judge in judge_columns[f]
+    ):  # fmt: skip
+        verdicts[field][:, j] = np.array(_column(rows, column, path, "bool"), dtype=np.float64)
+    human = {  # None (null or absent) becomes NaN
+        field: np.array(_column(rows, HUMAN_COLUMNS[field], path, "bool"), dtype=np.float64)
         for field in FIELDS
-        for j, judge in enumerate(judges)
-        if (column := judge_columns[field].get(judge)) is not None
-    ]
-    columns = {c for _, _, c in cells} | set(HUMAN_COLUMNS.values()) | set(_REQUIRED_TEXT)
-    details = []
-    for i, (number, row) in enumerate(rows):
-        for name in _REQUIRED_TEXT:
-            text_columns[name].append(_text(row, name, path, number))
-        for matrix, j, column in cells:
-            matrix[i, j] = _bool_or_nan(row.get(column), path, number, column)
-        for field in human_fields:
-            column = HUMAN_COLUMNS[field]
-            human[field][i] = _bool_or_nan(row.get(column), path, number, column)
-        details.append(_details(row, columns, path, number, split))
+        if HUMAN_COLUMNS[field] in keys
+    }
+    text = {name: tuple(_column(rows, name, path, "text")) for name in _REQUIRED_TEXT}
+    columns = (
+        {c for field in FIELDS for c in judge_columns[field].values()}
+        | set(HUMAN_COLUMNS.values())
+        | set(_REQUIRED_TEXT)
+    )
     return CalibrationSet(
         split=split,
         source=str(path),
-        riddle_ids=tuple(text_columns["riddle_id"]),
-        providers=tuple(text_columns["provider"]),
-        models=tuple(text_columns["model"]),
+        riddle_ids=text["riddle_id"],
+        providers=text["provider"],
+        models=text["model"],
         judges=judges,
         verdicts=verdicts,
         human=human,
-        details=tuple(details),
+        details=tuple(_details(row, columns, path, number, split) for number, row in rows),
     )
 
 
@@ -381,20 +377,24 @@ def _judge_columns(keys: t.Iterable[str]) -> dict[str, dict[str, str]]:
     return judge_columns
 
 
-def _text(row: dict[str, t.Any], name: str, path: Path, number: int) -> str:
-    value = row.get(name)
-    if not isinstance(value, str) or not value:
-        raise DatasetError(
-            f"{path}, line {number}, field {name!r}: expected a non-empty string, got {value!r}"
-        )
-    return value
+def _column(
+    rows: list[tuple[int, dict[str, t.Any]]], name: str, path: Path, kind: str
+) -> list[t.Any]:
+    """Column ``name`` of every row, checked whole: ``text`` non-empty strings, ``bool`` true,
+    false or null (absent: null); DatasetError names the first row that is neither."""
+    values = [row.get(name) for _, row in rows]
+    expected, bad = _CHECKS[kind]
+    if (
+        set(map(type, values)) <= {bool, type(None)}
+        if kind == "bool"
+        else not any(map(bad, values))
+    ):
+        return values
+    number, value = next((n, v) for (n, _), v in zip(rows, values, strict=True) if bad(v))
+    raise DatasetError(f"{path}, line {number}, field {name!r}: expected {expected}, got {value!r}")
 
 
-def _bool_or_nan(value: t.Any, path: Path, number: int, column: str) -> float:
-    if value is None:
-        return np.nan
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    raise DatasetError(
-        f"{path}, line {number}, field {column!r}: expected true, false or null, got {value!r}"
-    )
+_CHECKS: dict[str, tuple[str, t.Callable[[t.Any], bool]]] = {
+    "text": ("a non-empty string", lambda value: not (isinstance(value, str) and value)),
+    "bool": ("true, false or null", lambda value: type(value) not in (bool, type(None))),
+}

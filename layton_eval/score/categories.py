@@ -73,12 +73,19 @@ def category_means(
 
 
 def local_categories(split: Split, data_dir: Path | None) -> dict[str, str | None]:
-    """Categories from a local data folder only: never wait for the Hub here."""
-    from layton_eval.dataset import load_split
-    from layton_eval.settings import get_settings
+    """Categories from a local data folder only (``data_dir``, else ``LAYTON_DATA_DIR``): never
+    wait for the Hub here. The riddles file is read lightly (ids and categories only, see
+    :func:`layton_eval.dataset.read_categories`); an unreadable one gives no categories."""
+    from layton_eval.dataset import read_categories, riddles_file_name
 
-    settings = get_settings()
-    local = data_dir or settings.data_dir
-    if not local:
+    if data_dir is None:  # pydantic-settings is slow to import: only when needed
+        from layton_eval.settings import get_settings
+
+        data_dir = get_settings().data_dir
+    if not data_dir:
         return {}
-    return categories_of(lambda: load_split(split, settings=settings, data_dir=local))
+    path = Path(data_dir).expanduser() / riddles_file_name(split)
+    try:
+        return read_categories(path)
+    except DatasetError:
+        return {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import typing as t
 
-from layton_eval import prompts
 from layton_eval.choices import Split
 
 if t.TYPE_CHECKING:
@@ -25,6 +24,8 @@ NOT_COMPARABLE = "not strictly comparable with the published models"
 
 def _official(ref: PromptsRef, role: str, split: str) -> bool:
     """Whether the file of ``role`` (benchmark or judge) for ``split`` was the official one."""
+    from layton_eval import prompts  # only for a run; the leaderboard alone never needs it
+
     path = prompts.PROMPT_FILES[role, Split(split)]
     if ref.files:
         return ref.files.get(path) == prompts.OFFICIAL.sha256[path]

@@ -16,13 +16,13 @@ import re
 import typing as t
 from pathlib import Path
 
-from layton_eval.answers import Verdict, parse_verdict
 from layton_eval.choices import Split
 from layton_eval.errors import JuryError, RunError, UsageError
 from layton_eval.interchange import JudgeFileName, parse_judge_file_name
 from layton_eval.jsonl import json_objects
 
 if t.TYPE_CHECKING:
+    from layton_eval.answers import Verdict
     from layton_eval.runs.store import Run
 
 __all__ = [
@@ -118,6 +118,8 @@ def _judge_of(path: Path, name: JudgeFileName | None, models: collections.Counte
 def _read_line(
     record: dict[str, t.Any], path: Path, number: int
 ) -> tuple[str, Verdict | None, str | None]:
+    from layton_eval.answers import parse_verdict  # only where verdict text is read
+
     custom_id = record.get("custom_id")
     if not isinstance(custom_id, str) or not custom_id:
         raise JuryError(f"{path}, line {number}, field 'custom_id': missing; {_EXPECTED}")

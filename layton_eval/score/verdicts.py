@@ -8,12 +8,12 @@ import typing as t
 import numpy as np
 import numpy.typing as npt
 
-from layton_eval.answers import Verdict
 from layton_eval.choices import VerdictField
 from layton_eval.errors import JuryError
 from layton_eval.stats import ppi
 
 if t.TYPE_CHECKING:
+    from layton_eval.answers import Verdict
     from layton_eval.score.judge_files import JudgeFile
 
 __all__ = ["JuryTable"]

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from layton_eval.batches.fetch import fetch_run
 from layton_eval.jury.collect import JurySummary, collect_jury
-from layton_eval.pricing import UserPrice
+from layton_eval.pricing import Spend, UserPrice
 from layton_eval.runs import layout
-from layton_eval.runs.outputs import FetchResult, OutputRecord
+from layton_eval.runs.outputs import FetchResult, OutputRecord, spend
 from layton_eval.runs.predictions import write_predictions
 from layton_eval.settings import Settings
 
@@ -30,6 +30,8 @@ class FamilyFetch(BaseModel):
     run: FetchResult | None = None
     judges: list[FetchResult] = Field(default_factory=list)
     jury: JurySummary | None = None
+    #: What the run and its judges cost so far (tokens, batch and standard prices, estimate).
+    cost: Spend = Field(default_factory=Spend)
 
 
 def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None) -> FamilyFetch:
@@ -55,4 +57,5 @@ def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None
         fresh[child.name] = judged.outputs
     if children:
         family.jury = collect_jury(run, fresh=fresh)
+    family.cost = Spend.total(spend(r) for r in [result, *family.judges])
     return family

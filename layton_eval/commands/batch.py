@@ -229,6 +229,10 @@ def _fetch_and_show(run: Run, settings: Settings, *, json_: bool, price: t.Any =
         show(fetch_card(fetched.run))
     for judge in fetched.judges:
         show(fetch_card(judge, title=f"judge {judge.run}"))
+    if fetched.judges:  # what the run and its judges cost, before the jury's Next: line
+        from layton_eval.cards.cost import family_cost_table
+
+        show(family_cost_table(fetched))
     if fetched.jury is not None:
         from layton_eval.cards.jury import jury_card
 

@@ -289,6 +289,9 @@ def _costs(run: Run) -> list[CostLine]:
                 output_tokens=total.output_tokens,
                 reasoning_tokens=total.reasoning_tokens,
                 cost_usd=total.cost_usd,
+                standard_cost_usd=total.standard_cost_usd,
+                saving_usd=total.saving_usd,
+                estimated_usd=total.estimate.usd if total.estimate else None,
             )
         )
     return lines

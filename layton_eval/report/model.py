@@ -55,7 +55,14 @@ class CostLine(BaseModel):
     input_tokens: int
     output_tokens: int
     reasoning_tokens: int
-    cost_usd: float | None
+    cost_usd: float | None = Field(description="At batch prices (None: price unknown).")
+    standard_cost_usd: float | None = Field(
+        default=None, description="The same tokens at standard (non-batch) prices."
+    )
+    saving_usd: float | None = None
+    estimated_usd: float | None = Field(
+        default=None, description="The estimate before sending (None: none recorded)."
+    )
 
 
 class RunReport(BaseModel):

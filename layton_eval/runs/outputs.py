@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, PrivateAttr, computed_field
 
 from layton_eval.answers import Answer, Verdict, parse_output
 from layton_eval.neutral import ModelOutput, Usage
-from layton_eval.pricing import pricing
+from layton_eval.pricing import EstimateRecord, Spend, pricing
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 
@@ -41,6 +41,7 @@ __all__ = [
     "retry_ids",
     "save_batch_results",
     "save_outputs",
+    "spend",
     "summarize",
 ]
 
@@ -118,6 +119,11 @@ class FetchResult(BaseModel):
     reasoning_tokens: int
     cost_usd: float | None
     price_source: str  # where the price comes from, or why it is unknown
+    #: The same tokens at standard (non-batch) prices, and what batching saved.
+    standard_cost_usd: float | None = None
+    saving_usd: float | None = None
+    #: What the estimate before sending said (None: nothing sent, or no estimate recorded).
+    estimate: EstimateRecord | None = None
     files: dict[str, str]
     next_command: str | None
     #: Ids that got two different valid answers (the first was kept).
@@ -246,6 +252,11 @@ def summarize(
         reasoning_tokens=sum(o.usage.reasoning_tokens for o in present),
     )
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
+    cost = price.cost((o.usage, o.fetched_at) for o in present)
+    source = price.source
+    if any(b.source and not b.source.usage for b in run.manifest.live_batches):
+        cost, source = None, "unknown: an imported interchange file holds no token counts"
+    standard = price.standard(cost)
     return FetchResult(
         run=run.name,
         kind=run.manifest.kind,
@@ -262,10 +273,41 @@ def summarize(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         reasoning_tokens=usage.reasoning_tokens,
-        cost_usd=price.cost((o.usage, o.fetched_at) for o in present),
-        price_source=price.source,
+        cost_usd=cost,
+        price_source=source,
+        standard_cost_usd=standard,
+        saving_usd=None if cost is None or standard is None else standard - cost,
+        estimate=_estimate(run),
         files=files or _existing({"outputs": run.file(layout.OUTPUTS)}),
         next_command=next_command,
+    )
+
+
+def _estimate(run: Run) -> EstimateRecord | None:
+    """The estimates of the run's sent batches added up (``None`` when a batch has none)."""
+    sent = [b for b in run.manifest.live_batches if b.source is None]
+    if not sent or any(b.estimate is None for b in sent):
+        return None
+    usd = [b.estimate.usd for b in sent if b.estimate]
+    return EstimateRecord(
+        input_tokens=sum(b.estimate.input_tokens for b in sent if b.estimate),
+        output_tokens=sum(b.estimate.output_tokens for b in sent if b.estimate),
+        usd=None if None in usd else sum(u for u in usd if u is not None),
+    )
+
+
+def spend(result: FetchResult) -> Spend:
+    """The tokens and costs of a fetch summary, to add up with others."""
+    estimate = result.estimate
+    return Spend(
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        reasoning_tokens=result.reasoning_tokens,
+        batch_usd=result.cost_usd,
+        standard_usd=result.standard_cost_usd,
+        estimated_usd=estimate.usd if estimate else None,
+        estimated_input_tokens=estimate.input_tokens if estimate else None,
+        estimated_output_tokens=estimate.output_tokens if estimate else None,
     )
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "ensure_ready",
     "family_facts",
     "first_command",
+    "group_next",
     "next_command",
     "refusal",
 ]
@@ -131,12 +132,15 @@ class Facts:
         return cls(**(known | more))
 
 
-def family_facts(run: Run) -> Facts:
-    """The facts of ``run`` and its judge child runs, read from disk."""
+def family_facts(run: Run, *, verdicts: bool = False) -> Facts:
+    """The facts of ``run`` and its judge child runs, read from disk (with ``verdicts``, also
+    whether some riddle lacks a verdict, from ``jury.jsonl``)."""
+    missing = verdicts and any(row.get("missing") for row in run.read_jsonl(layout.JURY_FILE))
     return Facts.of(
         run.manifest,
         judge_states=tuple(child.manifest.derived_state() for child in run.children()),
         scored=run.file(layout.SCORE).is_file(),
+        missing_verdicts=missing,
     )
 
 
@@ -257,6 +261,48 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.reconcile: _after_reconcile,
     Step.annotate: _after_annotate,
 }
+
+# -- groups: the command that moves a group of runs on ---------------------------------------------
+
+
+def _member_stage(facts: Facts) -> tuple[int, str | None]:
+    """How far behind a member of a group is (lower: further), and its own command when the
+    fix is for that run alone (reconcile, set aside)."""
+    states = (facts.state, *(facts.judge_states or ()))
+    if facts.gone or RunState.submitting in states:
+        return 0, _after_status(facts)
+    if facts.state is RunState.prepared:
+        return 1, None
+    if RunState.finished in states:
+        return 2, None
+    if facts.state is RunState.fetched and (
+        not facts.judge_states or RunState.prepared in states or facts.missing_verdicts
+    ):
+        return 3, None
+    if RunState.running in states:
+        return 4, None
+    return (6, None) if facts.scored else (5, None)
+
+
+def group_next(group: str, members: t.Sequence[Facts]) -> str | None:
+    """The command that moves a group on, decided by the member furthest behind: a run to
+    reconcile (or a batch to set aside) alone, else ``send``, ``fetch``, ``jury``,
+    ``status --watch``, ``score`` or ``report`` on the whole group."""
+    if not members:
+        return None
+    stage, own = min((_member_stage(f) for f in members), key=lambda pair: pair[0])
+    if own is not None:
+        return own
+    first = next(f for f in members if _member_stage(f)[0] == stage)
+    if stage == 1:
+        return _send(dataclasses.replace(first, run=group))
+    if stage == 3:
+        missing = any(f.missing_verdicts and f.judge_states for f in members)
+        return _command("jury", group, *(["--retry-missing"] if missing else []))
+    words = {2: ("fetch", group), 4: ("status", group, "--watch", "60"), 5: ("score", group),
+             6: ("report", group, "--split", first.split)}  # fmt: skip
+    return _command(*words[stage])
+
 
 # -- refusals: a command asked to act on a run that is not ready for it --------------------------
 

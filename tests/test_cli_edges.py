@@ -85,7 +85,7 @@ def test_flags_take_no_value_and_metavars_read_well(columns_80):
     forced = invoke("send", "--force", "true")  # a flag: 'true' is taken as the run name
     assert "Error: no run" in forced.stderr or "no runs yet" in forced.stderr
     prepare_help = _flat(_help("prepare"))
-    for metavar in ("ID[,ID...]", "KEY=VALUE", "N [0<=x<=4]", "llm|vlm", "PROVIDER", "MODEL"):
+    for metavar in ("ID[,ID...]", "KEY=VALUE", "N[-M][,N...]", "llm|vlm", "PROVIDER", "MODEL"):
         assert metavar in prepare_help, metavar
     assert "read as JSON when it is JSON" in prepare_help
 

@@ -8,6 +8,7 @@ from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 
+from layton_eval.cards.fit import Fitted, width_of
 from layton_eval.cards.prepare import usd
 
 if t.TYPE_CHECKING:
@@ -59,38 +60,51 @@ def cost_rows(result: FetchResult) -> list[tuple[str, RenderableType]]:
 
 
 def spend_table(rows: t.Sequence[tuple[str, Spend]], *, title: str) -> RenderableType:
-    """Tokens and costs, one row per part (a run, its judges...) and a total row."""
+    """Tokens and costs, one row per part (a run, its judges...) and a total row; the names
+    are never cut (on a narrow terminal the estimate, then the saving, give way)."""
     from layton_eval.pricing import Spend
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
-    for name, justify in (("", "left"), ("tokens in", "right"), ("out", "right"),
-                          ("batch", "right"), ("standard", "right"), ("saved", "right"),
-                          ("estimate", "right")):  # fmt: skip
-        table.add_column(name, justify=t.cast(t.Any, justify), no_wrap=name != "", overflow="fold")
     total = Spend.total(spend for _, spend in rows)
-    for index, (name, spend) in enumerate([*rows, ("total", total)]):
-        table.add_row(
-            name,
-            f"{spend.input_tokens:,}",
-            f"{spend.output_tokens:,}",
-            usd(spend.batch_usd),
-            usd(spend.standard_usd),
-            usd(spend.saving_usd),
-            usd(spend.estimated_usd) if spend.estimated_usd is not None else "-",
-            end_section=index == len(rows) - 1,
-            style="bold" if index == len(rows) else None,
-        )
-    return table
+    cells = [
+        {
+            "": name,
+            "tokens in": f"{spend.input_tokens:,}",
+            "out": f"{spend.output_tokens:,}",
+            "batch": usd(spend.batch_usd),
+            "standard": usd(spend.standard_usd),
+            "saved": usd(spend.saving_usd),
+            "estimate": usd(spend.estimated_usd) if spend.estimated_usd is not None else "-",
+        }
+        for name, spend in [*rows, ("total", total)]
+    ]
+
+    def build(dropped: frozenset[str]) -> Table:
+        table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
+        names = [name for name in cells[0] if name not in dropped]
+        for name in names:
+            width = width_of(name, (cell[name] for cell in cells))
+            table.add_column(
+                name, justify="left" if not name else "right", no_wrap=True, width=width
+            )
+        for index, cell in enumerate(cells):
+            table.add_row(
+                *(cell[name] for name in names),
+                end_section=index == len(cells) - 2,
+                style="bold" if index == len(cells) - 1 else None,
+            )
+        return table
+
+    return Fitted(build, optional=("estimate", "saved", "tokens in", "out"))
 
 
 def family_cost_table(fetched: FamilyFetch) -> RenderableType:
     """What a run and its judges cost, in USD (unknown prices shown as such)."""
     from layton_eval.runs.outputs import spend
 
-    rows = [(f"judge {judge.run}", spend(judge)) for judge in fetched.judges]
+    rows = [(judge.run, spend(judge)) for judge in fetched.judges]
     if fetched.run is not None:
-        rows.insert(0, ("evaluated model", spend(fetched.run)))
-        title = f"What {fetched.run.run} cost (USD)"
+        rows.insert(0, ("the model", spend(fetched.run)))
+        title = f"What {fetched.run.run} cost (USD): the model, then its judges"
     else:
         title = "What it cost (USD)"
     return spend_table(rows, title=title)

@@ -1,0 +1,78 @@
+"""Card of ``layton score GROUP``: each run's score, then each model's score per hint level."""
+
+from __future__ import annotations
+
+import typing as t
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from layton_eval.cards.group import runs_table, skipped_lines
+from layton_eval.cards.prepare import card
+from layton_eval.cards.score import CI_WORDS
+from layton_eval.choices import MAX_HINTS
+
+if t.TYPE_CHECKING:
+    from layton_eval.score.curve import GroupScore, HintCurve
+
+__all__ = ["curve_table", "score_group_card"]
+
+
+def curve_table(curves: list[HintCurve]) -> Table:
+    """Models (rows) x hint levels 0-4 (columns): score ± half-width of the 95% interval."""
+    table = Table(
+        title="Score per hint level (± 95% interval)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        header_style="bold cyan",
+    )
+    table.add_column("model", overflow="fold")
+    for level in range(MAX_HINTS + 1):
+        table.add_column(f"{level} hints" if level != 1 else "1 hint", justify="right")
+    for curve in curves:
+        cells: dict[int, str] = {}
+        for point in curve.points:  # two runs at one level: both shown
+            shown = f"{point.score:.1f} ± {point.ci95:.1f}"
+            cells[point.hints] = f"{cells[point.hints]}\n{shown}" if point.hints in cells else shown
+        table.add_row(curve.model, *(cells.get(level, "-") for level in range(MAX_HINTS + 1)))
+    return table
+
+
+def score_group_card(result: GroupScore) -> RenderableType:
+    """The group's scores (one row per run) and the hint curves, with what they rest on."""
+    rows = [
+        {
+            "run": s.run,
+            "model": s.result.model or "?",
+            "hints": str(s.hints),
+            "score": f"{s.result.score:.1f}",
+            "± 95%": f"{s.result.ci95:.1f}",
+            "riddles": str(s.result.n),
+            "jury mean": f"{s.result.jury_mean:.1f}",
+        }
+        for s in result.runs
+    ]
+    field = result.runs[0].result.field if result.runs else "both_correct"
+    parts: list[RenderableType] = [
+        Text.assemble(("Group ", "bold"), (result.group, "bold"), f" · {result.split} · {field}"),
+    ]
+    if rows:
+        right = {"hints", "score", "± 95%", "riddles", "jury mean"}
+        parts.append(runs_table(rows, optional=("jury mean", "riddles", "model"), right=right))
+        first = result.runs[0].result
+        parts.append(
+            Text(
+                f"PPI++ calibrated, {first.iterations:,} iterations, seed {first.seed}; "
+                f"{CI_WORDS[result.ci_method]}; jury mean raw, uncalibrated",
+                style="dim",
+            )
+        )
+    if any(len({p.hints for p in curve.points}) > 1 for curve in result.curves):
+        parts += [Text(), curve_table(result.curves)]
+    parts += [Text(f"Warning: {warning}", style="yellow") for warning in result.warnings]
+    parts += skipped_lines(result.skipped, label="Not scored")
+    return card(
+        Group(*parts), title="layton score", border="cyan", next_command=result.next_command
+    )

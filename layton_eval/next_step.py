@@ -56,6 +56,8 @@ class Step(enum.StrEnum):
     submit_partial = "submit partial"  # an xAI container holds part of the requests
     reconcile = "status --reconcile"
     annotate = "annotate"  # labels were written to a labels file
+    imported = "import"  # answers imported from a file (the run is as if fetched)
+    export = "export"  # a run's requests written for another engine (options: the results file)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,6 +262,8 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.submit_partial: lambda f: _command("status", f.run),
     Step.reconcile: _after_reconcile,
     Step.annotate: _after_annotate,
+    Step.imported: _after_fetch,
+    Step.export: lambda f: _command("import", *f.options, "--into", f.run),
 }
 
 # -- groups: the command that moves a group of runs on ---------------------------------------------
@@ -348,8 +352,16 @@ def _not_sent(facts: Facts) -> str | None:
     return None
 
 
+def _batches_out(facts: Facts) -> str | None:
+    """Answers brought into a run must not meet batches still out (or unknown) there."""
+    if facts.state in (RunState.submitting, RunState.running, RunState.finished):
+        return _WHY[facts.state]
+    return None
+
+
 _READY: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.fetch: _not_sent,  # nothing was ever accepted: nothing to download
+    Step.imported: _batches_out,
     Step.jury: _not_fetched,
     Step.jury_dry_run: _not_fetched,
     Step.score: _not_judged,

@@ -29,10 +29,11 @@ def keys(monkeypatch):
     get_settings.cache_clear()
 
 
-def _prepare_sweep() -> dict:
+def _prepare_sweep(*source: str) -> dict:
+    """The sweep, on the bundled sample (or ``source``: ``--limit 8`` of the real riddles)."""
     return invoke_json(
         "prepare", "--split", "llm", "--hints", "0-4", "--provider", "openai",
-        "--model", MODELS[0], "--model", MODELS[1], "--dataset", "sample",
+        "--model", MODELS[0], "--model", MODELS[1], *(source or ("--dataset", "sample")),
     )  # fmt: skip
 
 
@@ -101,7 +102,7 @@ def test_a_sweep_interrupted_and_resumed_sends_no_batch_twice(keys, runs_dir: Pa
             for name in ("openai", *JUDGES)
         }
         openai = fakes["openai"]
-        _prepare_sweep()
+        _prepare_sweep("--limit", "8")  # real riddles (LAYTON_DATA_DIR): the report takes them
         dry = invoke_json("send", GROUP, "--dry-run")
         assert len(dry["sends"]) == 10 and openai.batches_created == 0
         assert dry["next_command"] == f"layton send {GROUP}"
@@ -159,4 +160,20 @@ def test_a_sweep_interrupted_and_resumed_sends_no_batch_twice(keys, runs_dir: Pa
     assert scored["next_command"] == f"layton report {GROUP} --split llm"
     assert any("1, 2, 3, 4 hint(s)" in warning for warning in scored["warnings"])
     card = invoke("score", GROUP, "--iterations", "300").stdout
-    assert "Score per hint level" in card and "4 hints" in card
+    assert "Score per hint level" in card
+    curve_rows = card.split("Score per hint level", 1)[1].splitlines()
+    level_3 = next(line for line in curve_rows if line.strip("│ ").startswith("3 "))
+    assert f"{point['score']:.1f} ± {point['ci95']:.1f}" in level_3
+    page_path = runs_dir.parent / "sweep.html"
+    report = invoke("report", GROUP, "--split", "llm", "--iterations", "200", "--out",
+                    str(page_path))  # fmt: skip
+    assert report.exit_code == 0, report.stderr
+    page = page_path.read_text()
+    chart = page.split('id="hint-chart"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count("<polyline") == 2 and chart.count("<circle") == 10
+    assert f"{MODELS[1]} (openai), 3 hint(s): {point['score']:.1f} ± {point['ci95']:.1f}" in chart
+    table = page.split('id="hint-table"', 1)[1].split("</table>", 1)[0]
+    assert f"{point['score']:.1f} ± {point['ci95']:.1f}" in table
+    costs = page.split('id="cost-table"', 1)[1].split("</table>", 1)[0]
+    assert costs.count("<tr") == 1 + 10 + 1  # the head, a run each, the total
+    assert f"${totals['batch_usd']:,.4f}" in costs

@@ -21,22 +21,26 @@ __all__ = ["curve_table", "score_group_card"]
 
 
 def curve_table(curves: list[HintCurve]) -> Table:
-    """Models (rows) x hint levels 0-4 (columns): score ± half-width of the 95% interval."""
+    """Hint levels 0-4 (rows) x models (columns): score ± half-width of the 95% interval, so
+    that each model's curve reads down its column."""
     table = Table(
         title="Score per hint level (± 95% interval)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         header_style="bold cyan",
     )
-    table.add_column("model", overflow="fold")
-    for level in range(MAX_HINTS + 1):
-        table.add_column(f"{level} hints" if level != 1 else "1 hint", justify="right")
+    table.add_column("hints", justify="right", no_wrap=True)
     for curve in curves:
-        cells: dict[int, str] = {}
+        table.add_column(curve.model, justify="right", overflow="fold")
+    cells: list[dict[int, str]] = []
+    for curve in curves:
+        found: dict[int, str] = {}
         for point in curve.points:  # two runs at one level: both shown
             shown = f"{point.score:.1f} ± {point.ci95:.1f}"
-            cells[point.hints] = f"{cells[point.hints]}\n{shown}" if point.hints in cells else shown
-        table.add_row(curve.model, *(cells.get(level, "-") for level in range(MAX_HINTS + 1)))
+            found[point.hints] = f"{found[point.hints]}\n{shown}" if point.hints in found else shown
+        cells.append(found)
+    for level in range(MAX_HINTS + 1):
+        table.add_row(str(level), *(found.get(level, "-") for found in cells))
     return table
 
 

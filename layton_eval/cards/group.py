@@ -73,7 +73,9 @@ def runs_table(
 def skipped_lines(skipped: t.Mapping[str, str], *, label: str = "Left alone") -> list[Text]:
     """One line per run the command left alone, with why."""
     return [
-        Text.assemble((f"{label}: ", "bold yellow"), (f"{run}: ", "bold"), why)
+        Text.assemble(
+            (f"{label}: ", "bold yellow"), (f"{run}: ", "bold"), why.removeprefix(f"run {run} ")
+        )
         for run, why in skipped.items()
     ]
 

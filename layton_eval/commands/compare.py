@@ -29,7 +29,8 @@ SubjectsArg = t.Annotated[
     typer.Argument(
         metavar="SUBJECT",
         help="Two or more runs (with jury verdicts) or models of the calibration set "
-        "(model or provider/model); write run:NAME or model:NAME when a name is both.",
+        "(model or provider/model); write run:NAME or model:NAME when a name is both. A group "
+        "name or a quoted glob of run names stands for its runs.",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -70,7 +71,9 @@ def compare(
         field=field, iterations=iterations, seed=seed, ci=ci, allow_missing=allow_missing,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
     )  # fmt: skip
-    result = compare_names(subjects, split=split, options=options)
+    from layton_eval.commands.runs import expand_names
+
+    result = compare_names(expand_names(subjects), split=split, options=options)
     if json_:
         from layton_eval.console import emit_json
 

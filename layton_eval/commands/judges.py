@@ -22,7 +22,7 @@ JudgedRunArg = t.Annotated[
     typer.Argument(
         metavar="RUN",
         help="A run with jury verdicts: adds its own judges (pass rates, agreement, and each "
-        "one's record on the calibration set).",
+        "one's record on the calibration set); a group: each of its runs.",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -50,15 +50,18 @@ def judges(
     json_: JsonOpt = False,
 ) -> None:
     """How far the judges can be trusted: each judge against the human labels."""
+    from layton_eval.commands.runs import expand_names
     from layton_eval.score.judges import judges_of
 
-    result = judges_of(run, split=split, field=field, data_dir=data_dir)
+    names: list[str | None] = [*expand_names([run])] if run else [None]
+    results = [judges_of(name, split=split, field=field, data_dir=data_dir) for name in names]
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(result)
+        emit_json(results[0] if len(results) == 1 else results)
         return
     from layton_eval.cards.judges import judges_card
     from layton_eval.console import out_console
 
-    out_console().print(judges_card(result))
+    for result in results:  # a group: each run's judges
+        out_console().print(judges_card(result))

@@ -79,8 +79,8 @@ def find_runs(
 
 
 def expand_names(names: t.Iterable[str]) -> list[str]:
-    """``names`` with each group or glob of run names replaced by its runs (order kept, no
-    repeats); any other name is kept as given (a run, or for ``compare`` a model)."""
+    """``names`` with each group or glob of run names replaced by its runs (order kept); any
+    other name is kept as given (a run, or for ``compare`` a model), repeats included."""
     from layton_eval.runs.groups import expand, groups, is_glob
     from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
@@ -90,8 +90,7 @@ def expand_names(names: t.Iterable[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         if name in known or is_glob(name):
-            members = [run.name for run in expand(store, name)[0]]
+            out += [run.name for run in expand(store, name)[0]]
         else:
-            members = [name]
-        out += [member for member in members if member not in out]
+            out.append(name)
     return out

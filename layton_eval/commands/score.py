@@ -128,7 +128,7 @@ AddOpt = t.Annotated[
     typer.Option(
         "--add",
         metavar="RUN",
-        help="Place your judged run among the models (repeatable).",
+        help="Place your judged run among the models (repeatable; a group adds each of its runs).",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -270,13 +270,15 @@ def leaderboard(
     json_: JsonOpt = False,
 ) -> None:
     """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import expand_names, find_run
     from layton_eval.next_step import Step
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
     from layton_eval.score.score import ScoreOptions
 
-    extra = [load_run_table(find_run(name, step=Step.score)[0].name) for name in add or []]
+    extra = [
+        load_run_table(find_run(name, step=Step.score)[0].name) for name in expand_names(add or [])
+    ]
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,

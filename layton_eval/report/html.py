@@ -19,6 +19,7 @@ from pathlib import Path
 from layton_eval.pricing import ASSUMED_OUTPUT_TOKENS
 from layton_eval.report.charts import fraction, heatmap_svg, leaderboard_svg, provider_colour
 from layton_eval.report.matrix import compare_matrix
+from layton_eval.report.sweep import cost_section, curve_section
 
 if t.TYPE_CHECKING:
     from layton_eval.report.model import JudgeVerdict, ReportData, RiddleRow, RunReport
@@ -310,7 +311,13 @@ def render_page(data: ReportData) -> str:
     else:
         categories = heatmap_svg(data) + category_table(data)
     nav = "".join(f'<a href="#run-{escape(r.name)}">{escape(r.name)}</a>' for r in data.runs)
-    comparisons = _comparisons(data)
+    hints, cost = curve_section(data), cost_section(data)
+    nav = (
+        ('<a href="#hints">Hints</a>' if hints else "")
+        + ('<a href="#cost">Cost</a>' if cost else "")
+        + nav
+    )
+    comparisons = _comparisons(data) + hints + cost
     runs = "".join(run_section(r, data) for r in data.runs)
     css, js = _asset("page.css"), _asset("page.js")
     return f"""<!DOCTYPE html>

@@ -8,6 +8,7 @@ from layton_eval import __version__
 from layton_eval.choices import CiMethod, Split, VerdictField
 from layton_eval.score.categories import CategoryResult
 from layton_eval.score.compare import CompareResult
+from layton_eval.score.curve import HintCurve
 from layton_eval.score.leaderboard import LeaderboardRow
 
 __all__ = [
@@ -109,3 +110,6 @@ class ReportData(BaseModel):
         default=None, description="Every pair of the page's models, in leaderboard order."
     )
     runs: list[RunReport]
+    curves: list[HintCurve] = Field(
+        default_factory=list, description="Your runs' score per hint level, one curve per model."
+    )

@@ -119,6 +119,8 @@ class FetchResult(BaseModel):
     reasoning_tokens: int
     cost_usd: float | None
     price_source: str  # where the price comes from, or why it is unknown
+    #: False when some answers came from a file without token counts (the tokens are short).
+    tokens_counted: bool = True
     #: The same tokens at standard (non-batch) prices, and what batching saved.
     standard_cost_usd: float | None = None
     saving_usd: float | None = None
@@ -254,7 +256,8 @@ def summarize(
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
     cost = price.cost((o.usage, o.fetched_at) for o in present)
     source = price.source
-    if any(b.source and not b.source.usage for b in run.manifest.live_batches):
+    counted = not any(b.source and not b.source.usage for b in run.manifest.live_batches)
+    if not counted:
         cost, source = None, "unknown: an imported interchange file holds no token counts"
     standard = price.standard(cost)
     return FetchResult(
@@ -275,6 +278,7 @@ def summarize(
         reasoning_tokens=usage.reasoning_tokens,
         cost_usd=cost,
         price_source=source,
+        tokens_counted=counted,
         standard_cost_usd=standard,
         saving_usd=None if cost is None or standard is None else standard - cost,
         estimate=_estimate(run),

@@ -106,6 +106,13 @@ def score_group(group: str, runs: t.Sequence[Run], options: ScoreOptions) -> Gro
             )
         else:
             skipped[run.name] = why
+    if not scored:
+        fix = group_next(group, [family_facts(run, verdicts=True) for run in runs])
+        raise RunError(
+            f"no run of group {group} can be scored yet (none has all its jury verdicts)"
+            + (f": {fix}" if fix else ""),
+            run=group,
+        )
     points = (
         (
             s.result.provider,

@@ -19,6 +19,7 @@ from layton_eval import __version__
 from layton_eval.commands import annotate as annotate_cmd
 from layton_eval.commands import batch as batch_cmd
 from layton_eval.commands import compare as compare_cmd
+from layton_eval.commands import exchange as exchange_cmd
 from layton_eval.commands import judges as judges_cmd
 from layton_eval.commands import jury as jury_cmd
 from layton_eval.commands import prepare as prepare_cmd
@@ -167,6 +168,8 @@ _command("prepare", prepare_cmd.prepare)
 _command("send", batch_cmd.send)
 _command("status", status_cmd.status)
 _command("fetch", batch_cmd.fetch)
+_command("import", exchange_cmd.import_)
+_command("export", exchange_cmd.export)
 _command("jury", jury_cmd.jury)
 _command("score", score_cmd.score)
 _command("leaderboard", score_cmd.leaderboard)

@@ -12,16 +12,16 @@ from pydantic import BaseModel, Field
 
 from layton_eval.batches.fetch import fetch_run
 from layton_eval.jury.collect import JurySummary, collect_jury
-from layton_eval.pricing import UserPrice
+from layton_eval.pricing import Spend, UserPrice
 from layton_eval.runs import layout
-from layton_eval.runs.outputs import FetchResult, OutputRecord
+from layton_eval.runs.outputs import FetchResult, OutputRecord, spend
 from layton_eval.runs.predictions import write_predictions
 from layton_eval.settings import Settings
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
 
-__all__ = ["FamilyFetch", "fetch_family"]
+__all__ = ["FamilyFetch", "GroupFetch", "fetch_family", "fetch_group"]
 
 
 class FamilyFetch(BaseModel):
@@ -30,6 +30,8 @@ class FamilyFetch(BaseModel):
     run: FetchResult | None = None
     judges: list[FetchResult] = Field(default_factory=list)
     jury: JurySummary | None = None
+    #: What the run and its judges cost so far (tokens, batch and standard prices, estimate).
+    cost: Spend = Field(default_factory=Spend)
 
 
 def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None) -> FamilyFetch:
@@ -55,4 +57,59 @@ def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None
         fresh[child.name] = judged.outputs
     if children:
         family.jury = collect_jury(run, fresh=fresh)
+    family.cost = Spend.total(spend(r) for r in [result, *family.judges])
     return family
+
+
+class GroupFetch(BaseModel):
+    """What ``layton fetch GROUP`` collected, run by run, and what the group cost so far."""
+
+    group: str
+    runs: list[FamilyFetch]
+    #: Runs with nothing fetched yet and nothing to fetch (never sent), with why.
+    skipped: dict[str, str] = Field(default_factory=dict)
+    cost: Spend = Field(default_factory=Spend)
+    next_command: str | None = None
+
+
+def _pending(run: Run) -> bool:
+    """Some batch of the run or of its judges was accepted and is not fetched yet."""
+    return any(
+        b.batch_id and not b.fetched_at
+        for member in run.family()
+        for b in member.manifest.live_batches
+    )
+
+
+def _as_fetched(run: Run) -> FamilyFetch:
+    """A family with nothing left to fetch, summed up from disk (nothing is written)."""
+    from layton_eval.runs.outputs import load_outputs, summarize
+
+    results = [summarize(m, load_outputs(m), fetched=[], waiting=[]) for m in run.family()]
+    return FamilyFetch(
+        run=results[0], judges=results[1:], cost=Spend.total(spend(r) for r in results)
+    )
+
+
+def fetch_group(group: str, runs: t.Sequence[Run], *, settings: Settings) -> GroupFetch:
+    """Fetch what is ready in each run of ``group`` (and its judges): a run with nothing left
+    to fetch is only summed up, a run never sent is left alone."""
+    from layton_eval.next_step import Step, family_facts, group_next, refusal
+
+    fetched, skipped = [], {}
+    for run in runs:
+        why = refusal(Step.fetch, family_facts(run))
+        if why is not None:
+            skipped[run.name] = why
+        else:
+            fetched.append(
+                fetch_family(run, settings=settings) if _pending(run) else _as_fetched(run)
+            )
+    facts = [family_facts(run, verdicts=True) for run in runs]
+    return GroupFetch(
+        group=group,
+        runs=fetched,
+        skipped=skipped,
+        cost=Spend.total(f.cost for f in fetched),
+        next_command=group_next(group, facts),
+    )

@@ -29,14 +29,19 @@ if t.TYPE_CHECKING:
 __all__ = [
     "JudgeFileName",
     "JudgeRecord",
+    "ResultsFileName",
     "judge_file_name",
     "parse_judge_file_name",
+    "parse_results_file_name",
     "results_file_name",
 ]
 
 _NAME = re.compile(
     r"^judge_(?P<provider>[^_]+)_(?P<model>.+)_(?P<split>llm|vlm)_hints_(?P<n_hints>\d+)"
     r"_by_(?P<judge_provider>[^_]+)_(?P<judge_model>.+)\.jsonl$"
+)
+_RESULTS = re.compile(
+    r"^benchmark_(?P<provider>[^_]+)_(?P<model>.+)_(?P<split>llm|vlm)_hints_(?P<hints>\d+)\.jsonl$"
 )
 _UNSAFE = re.compile(r"[/\\]")
 
@@ -139,3 +144,30 @@ def results_file_name(*, provider: str | None, model: str | None, split: str, hi
     """The original scripts' results file name of a model's run."""
     safe_model = (model or "model").replace("/", "-")
     return f"benchmark_{provider}_{safe_model}_{split}_hints_{hints}.jsonl"
+
+
+class ResultsFileName(BaseModel):
+    """What a results file's name says (see :func:`parse_results_file_name`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str
+    model: str
+    split: str
+    hints: int
+
+
+def parse_results_file_name(path: str | os.PathLike[str]) -> ResultsFileName | None:
+    """Provider, model, split and hints read from a results file's *name*
+    (``benchmark_{provider}_{model}_{split}_hints_{n}.jsonl``); ``None`` if it does not follow
+    the convention."""
+    match = _RESULTS.match(Path(path).name)
+    if match is None:
+        return None
+    fields = match.groupdict()
+    return ResultsFileName(
+        provider=fields["provider"],
+        model=fields["model"],
+        split=fields["split"],
+        hints=int(fields["hints"]),
+    )

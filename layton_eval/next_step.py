@@ -30,6 +30,7 @@ __all__ = [
     "ensure_ready",
     "family_facts",
     "first_command",
+    "group_next",
     "next_command",
     "refusal",
 ]
@@ -55,6 +56,8 @@ class Step(enum.StrEnum):
     submit_partial = "submit partial"  # an xAI container holds part of the requests
     reconcile = "status --reconcile"
     annotate = "annotate"  # labels were written to a labels file
+    imported = "import"  # answers imported from a file (the run is as if fetched)
+    export = "export"  # a run's requests written for another engine (options: the results file)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,12 +134,15 @@ class Facts:
         return cls(**(known | more))
 
 
-def family_facts(run: Run) -> Facts:
-    """The facts of ``run`` and its judge child runs, read from disk."""
+def family_facts(run: Run, *, verdicts: bool = False) -> Facts:
+    """The facts of ``run`` and its judge child runs, read from disk (with ``verdicts``, also
+    whether some riddle lacks a verdict, from ``jury.jsonl``)."""
+    missing = verdicts and any(row.get("missing") for row in run.read_jsonl(layout.JURY_FILE))
     return Facts.of(
         run.manifest,
         judge_states=tuple(child.manifest.derived_state() for child in run.children()),
         scored=run.file(layout.SCORE).is_file(),
+        missing_verdicts=missing,
     )
 
 
@@ -256,7 +262,51 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.submit_partial: lambda f: _command("status", f.run),
     Step.reconcile: _after_reconcile,
     Step.annotate: _after_annotate,
+    Step.imported: _after_fetch,
+    Step.export: lambda f: _command("import", *f.options, "--into", f.run),
 }
+
+# -- groups: the command that moves a group of runs on ---------------------------------------------
+
+
+def _member_stage(facts: Facts) -> tuple[int, str | None]:
+    """How far behind a member of a group is (lower: further), and its own command when the
+    fix is for that run alone (reconcile, set aside)."""
+    states = (facts.state, *(facts.judge_states or ()))
+    if facts.gone or RunState.submitting in states:
+        return 0, _after_status(facts)
+    if facts.state is RunState.prepared:
+        return 1, None
+    if RunState.finished in states:
+        return 2, None
+    if facts.state is RunState.fetched and (
+        not facts.judge_states or RunState.prepared in states or facts.missing_verdicts
+    ):
+        return 3, None
+    if RunState.running in states:
+        return 4, None
+    return (6, None) if facts.scored else (5, None)
+
+
+def group_next(group: str, members: t.Sequence[Facts]) -> str | None:
+    """The command that moves a group on, decided by the member furthest behind: a run to
+    reconcile (or a batch to set aside) alone, else ``send``, ``fetch``, ``jury``,
+    ``status --watch``, ``score`` or ``report`` on the whole group."""
+    if not members:
+        return None
+    stage, own = min((_member_stage(f) for f in members), key=lambda pair: pair[0])
+    if own is not None:
+        return own
+    first = next(f for f in members if _member_stage(f)[0] == stage)
+    if stage == 1:
+        return _send(dataclasses.replace(first, run=group))
+    if stage == 3:
+        missing = any(f.missing_verdicts and f.judge_states for f in members)
+        return _command("jury", group, *(["--retry-missing"] if missing else []))
+    words = {2: ("fetch", group), 4: ("status", group, "--watch", "60"), 5: ("score", group),
+             6: ("report", group, "--split", first.split)}  # fmt: skip
+    return _command(*words[stage])
+
 
 # -- refusals: a command asked to act on a run that is not ready for it --------------------------
 
@@ -302,8 +352,16 @@ def _not_sent(facts: Facts) -> str | None:
     return None
 
 
+def _batches_out(facts: Facts) -> str | None:
+    """Answers brought into a run must not meet batches still out (or unknown) there."""
+    if facts.state in (RunState.submitting, RunState.running, RunState.finished):
+        return _WHY[facts.state]
+    return None
+
+
 _READY: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.fetch: _not_sent,  # nothing was ever accepted: nothing to download
+    Step.imported: _batches_out,
     Step.jury: _not_fetched,
     Step.jury_dry_run: _not_fetched,
     Step.score: _not_judged,

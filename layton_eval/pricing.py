@@ -21,7 +21,7 @@ import struct
 import typing as t
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from layton_eval.neutral import ImagePart, NeutralRequest, TextPart, Usage
 
@@ -30,7 +30,9 @@ __all__ = [
     "BATCH_SHARES",
     "BATCH_SHARES_AS_OF",
     "Estimate",
+    "EstimateRecord",
     "Pricing",
+    "Spend",
     "UserPrice",
     "estimate_cost",
     "estimate_input_tokens",
@@ -67,6 +69,69 @@ class UserPrice(BaseModel):
     output: float = Field(ge=0)
 
 
+class EstimateRecord(BaseModel):
+    """The estimate shown before a batch was sent, kept on the batch to compare with what it
+    cost (input tokens estimated, output tokens assumed)."""
+
+    input_tokens: int
+    output_tokens: int
+    usd: float | None
+
+
+class Spend(BaseModel):
+    """Tokens used and what they cost: at batch prices, at standard prices, the saving, and
+    the estimate made before sending (``None``: unknown, or no estimate was recorded)."""
+
+    input_tokens: int = 0
+    output_tokens: int = Field(default=0, description="Output tokens, reasoning included.")
+    reasoning_tokens: int = 0
+    batch_usd: float | None = Field(default=0.0, description="At batch prices.")
+    standard_usd: float | None = Field(
+        default=0.0, description="The same tokens at standard (non-batch) list prices."
+    )
+    estimated_usd: float | None = Field(
+        default=None, description="The estimate before sending, at batch prices."
+    )
+    estimated_input_tokens: int | None = None
+    estimated_output_tokens: int | None = Field(
+        default=None, description="Output tokens the estimate assumed."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def saving_usd(self) -> float | None:
+        """What batching saved: standard minus batch cost."""
+        if self.batch_usd is None or self.standard_usd is None:
+            return None
+        return self.standard_usd - self.batch_usd
+
+    @classmethod
+    def total(cls, parts: t.Iterable[Spend]) -> Spend:
+        """The sum of ``parts``; a cost is unknown when any part's is, and the estimate is
+        known only when every part has one."""
+        parts = list(parts)
+
+        def known(values: list[float | None]) -> float | None:
+            return None if any(v is None for v in values) else sum(v or 0.0 for v in values)
+
+        estimates = [p for p in parts if p.estimated_usd is not None]
+        complete = bool(parts) and len(estimates) == len(parts)
+        return cls(
+            input_tokens=sum(p.input_tokens for p in parts),
+            output_tokens=sum(p.output_tokens for p in parts),
+            reasoning_tokens=sum(p.reasoning_tokens for p in parts),
+            batch_usd=known([p.batch_usd for p in parts]),
+            standard_usd=known([p.standard_usd for p in parts]),
+            estimated_usd=known([p.estimated_usd for p in parts]) if complete else None,
+            estimated_input_tokens=(
+                sum(p.estimated_input_tokens or 0 for p in parts) if complete else None
+            ),
+            estimated_output_tokens=(
+                sum(p.estimated_output_tokens or 0 for p in parts) if complete else None
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class Pricing:
     """How the requests of one (provider, model) are priced.
@@ -100,6 +165,15 @@ class Pricing:
             return None
         return sum(self.request_cost(usage, when) or 0.0 for usage, when in usages)
 
+    def standard(self, batch_usd: float | None) -> float | None:
+        """What tokens that cost ``batch_usd`` at batch prices cost at standard prices: the
+        batch cost over the provider's batch share (``None`` when either is unknown; a price
+        the user gave is a batch price, divided by the same share)."""
+        share = self.share if self.user is None else BATCH_SHARES.get(self.provider or "")
+        if batch_usd is None or not share:
+            return None
+        return batch_usd / share
+
 
 def _day(when: dt.datetime | None) -> dt.date:
     return (when or dt.datetime.now(dt.UTC)).date()
@@ -132,7 +206,11 @@ def pricing(provider: str | None, model: str | None, user: UserPrice | None = No
     bare = model.removeprefix("models/")
     share = BATCH_SHARES.get(provider)
     if share is None:
-        why = f"{provider}'s batch prices are not a fixed share of its list prices"
+        why = (
+            f"{provider}'s batch prices are not a fixed share of its list prices"
+            if provider in BATCH_SHARES
+            else f"{provider} is not a provider layton knows the prices of"
+        )
         return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({why})")
     try:
         _list_cost(provider, bare, 0, 0, _day(None))

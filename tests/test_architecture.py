@@ -159,6 +159,7 @@ def test_only_runs_writes_inside_a_run_folder():
     # child run is created by the jury
     allowed = {
         "layton_eval.commands.report": ["atomic_write_bytes"],
+        "layton_eval.exchange.export": ["atomic_write_bytes"],  # the exported requests, anywhere
         "layton_eval.annotate.labels": ["atomic_write_bytes"],  # the labels file, anywhere
         "layton_eval.jury.send": ["write_run"],
     }
@@ -182,7 +183,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
      "providers"),  # the registry, providers/__init__
     ("runs", "next_step"),
     ("providers.",),  # the provider modules
-    ("prepare", "batches", "jury", "family", "score"),
+    ("prepare", "batches", "exchange", "jury", "family", "score"),
     ("report", "annotate"),
     ("cli", "commands", "cards"),
 )  # fmt: skip

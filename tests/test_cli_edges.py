@@ -85,7 +85,7 @@ def test_flags_take_no_value_and_metavars_read_well(columns_80):
     forced = invoke("send", "--force", "true")  # a flag: 'true' is taken as the run name
     assert "Error: no run" in forced.stderr or "no runs yet" in forced.stderr
     prepare_help = _flat(_help("prepare"))
-    for metavar in ("ID[,ID...]", "KEY=VALUE", "N [0<=x<=4]", "llm|vlm", "PROVIDER", "MODEL"):
+    for metavar in ("ID[,ID...]", "KEY=VALUE", "N[-M][,N...]", "llm|vlm", "PROVIDER", "MODEL"):
         assert metavar in prepare_help, metavar
     assert "read as JSON when it is JSON" in prepare_help
 
@@ -101,7 +101,8 @@ def test_run_arguments_are_called_run_everywhere():
         command = GROUP.get_command(context, name)  # type: ignore[attr-defined]
         for param in command.params:
             if param.param_type_name == "argument":  # compare also takes calibration models
-                assert param.metavar == ("SUBJECT" if name == "compare" else "RUN"), name
+                expected = {"compare": "SUBJECT", "import": "FILE"}.get(name, "RUN")
+                assert param.metavar == expected, name
         assert "run_name" not in command.get_usage(context).lower()
 
 
@@ -131,12 +132,14 @@ def test_every_run_argument_completes_run_names(runs_dir: Path):
         name
         for name in COMMANDS
         if any(p.param_type_name == "argument" for p in GROUP.get_command(context, name).params)  # type: ignore[attr-defined]
+        and name != "import"  # its arguments are files; --into takes the run
     ]
     assert set(takes_runs) >= {"send", "status", "fetch", "jury", "score", "report"}
     for name in takes_runs:
         assert complete(f"layton {name} ") == ["alpha", "beta"], name
         assert complete(f"layton {name} al") == ["alpha"], name
     assert complete("layton leaderboard --split llm --add b") == ["beta"]
+    assert complete("layton import out.jsonl --into a") == ["alpha"]
 
 
 def test_options_complete_their_values(runs_dir: Path):

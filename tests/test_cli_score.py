@@ -182,7 +182,7 @@ def test_leaderboard_table_and_json(tmp_path: Path):
         (["score", "--judge-files", "/no/such/judge.jsonl"], 2, "not found"),
         (["score", "--judge-files", "/no/such/judge_*.jsonl"], 2, "no judge file matches"),
         (["score", "my-run"], 1, "no run named"),
-        (["score", "run-a", "run-b"], 2, "one run at a time"),
+        (["score", "run-a", "run-b"], 2, "one run or group at a time"),
         (["leaderboard", "--split", "llm", "--add", "my-run"], 1, "my-run"),
         (["leaderboard", "--split", "llm", "--data-dir", "/no/such/dir"], 1, "not found"),
     ],

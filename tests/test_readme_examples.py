@@ -10,6 +10,7 @@ config shown) or scripts a provider's answer (a failed riddle, so that a retry h
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -87,6 +88,28 @@ def _files_at_hand(command: str, root: Path) -> None:
     if command.startswith("score -j j1.jsonl"):
         for index, path in enumerate(_judge_files(root), start=1):
             shutil.copy(path, root / f"j{index}.jsonl")
+    _answers_at_hand(command, root)
+
+
+def _answers_at_hand(command: str, root: Path) -> None:
+    """Answers made elsewhere: a model's interchange files (real answers of a calibration
+    model, at each hint level), and what an engine (vLLM run-batch) writes for an export."""
+    if command.startswith("import benchmark_local_my-model"):
+        lines = [json.loads(line) for line in (SHARED_DATA / "ppi_llm.jsonl").open()]
+        answers = [
+            {"custom_id": row["riddle_id"], "model": "my-model", "answer": json.dumps(
+                {"answer": row["answer"], "justification": row["justification"]})}
+            for row in lines if row["model"] == "mistral-large-2512"
+        ]  # fmt: skip
+        (root / "grid").mkdir()
+        for hints in range(5):
+            folder = root if hints == 0 else root / "grid"
+            text = "".join(json.dumps(answer) + "\n" for answer in answers)
+            (folder / f"benchmark_local_my-model_llm_hints_{hints}.jsonl").write_text(text)
+    if command.startswith("import mine.results.jsonl"):
+        from tests.test_exchange import _stand_in_engine
+
+        _stand_in_engine(root / "mine.requests.jsonl", root / "mine.results.jsonl", fail="")
 
 
 def _scripted_answers(command: str, root: Path, fakes: dict) -> None:

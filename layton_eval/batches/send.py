@@ -16,7 +16,7 @@ from layton_eval.batches.submit import Submitter
 from layton_eval.errors import BatchError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import UserPrice, estimate_cost
+from layton_eval.pricing import EstimateRecord, UserPrice, estimate_cost, pricing
 from layton_eval.runs.manifest import BatchPhase
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.settings import Settings, require_api_key
@@ -55,6 +55,8 @@ class PlannedBatch(BaseModel):
     custom_ids: list[str]
     requests: int
     bytes: int
+    #: The batch's estimated tokens and cost (kept on the batch when it is sent).
+    estimate: EstimateRecord | None = None
 
 
 class SendPlan(BaseModel):
@@ -173,7 +175,11 @@ def plan_requests(
         impl.validate_custom_id(custom_id)
     sizes = [impl.request_size(body) for _, body in items]
     groups = _chunks(items, sizes, impl)
-    cost = estimate_cost(provider, options.model, requests, price)
+    estimates = [
+        estimate_cost(provider, options.model, [requests[i] for i in group], price)
+        for group in groups
+    ]
+    usd = [e.usd for e in estimates]
     plan = SendPlan(
         run=label,
         provider=provider,
@@ -186,16 +192,19 @@ def plan_requests(
                 custom_ids=[items[i][0] for i in group],
                 requests=len(group),
                 bytes=sum(sizes[i] for i in group),
+                estimate=EstimateRecord(
+                    input_tokens=e.input_tokens, output_tokens=e.output_tokens, usd=e.usd
+                ),
             )
-            for group in groups
+            for group, e in zip(groups, estimates, strict=True)
         ],
         requests=len(items),
         bytes=sum(sizes),
-        input_tokens=cost.input_tokens,
-        assumed_output_tokens=cost.output_tokens,
-        estimated_cost_usd=cost.usd,
+        input_tokens=sum(e.input_tokens for e in estimates),
+        assumed_output_tokens=sum(e.output_tokens for e in estimates),
+        estimated_cost_usd=None if None in usd else sum(u for u in usd if u is not None),
         can_list=impl.supports_listing,
-        price_source=cost.source,
+        price_source=pricing(provider, options.model, price).source,
     )
     return plan, [[items[i] for i in group] for group in groups]
 

@@ -34,6 +34,7 @@ __all__ = [
     "RunStatus",
     "apply_snapshot",
     "family_next",
+    "member_facts",
     "poll_records",
     "poll_run",
     "record_failure",
@@ -189,14 +190,20 @@ def status_of(run: Run) -> RunStatus:
     return status
 
 
+def member_facts(statuses: list[RunStatus]) -> Facts:
+    """The facts of a run family (a run's status, then its judges'), as polled."""
+    main, judges = statuses[0], statuses[1:]
+    gone = next((b.batch_id for s in statuses for b in s.batches if _view_gone(b)), None)
+    judge_states = tuple(j.state for j in judges)
+    return dataclasses.replace(main._facts, judge_states=judge_states, gone=gone)
+
+
 def family_next(statuses: list[RunStatus]) -> list[RunStatus]:
     """``statuses`` (a run, then its judges) with the next command of the family as a whole."""
     main, judges = statuses[0], statuses[1:]
-    gone = next((b.batch_id for s in statuses for b in s.batches if _view_gone(b)), None)
-    if gone is None and main.state is not RunState.fetched:
+    facts = member_facts(statuses)
+    if facts.gone is None and main.state is not RunState.fetched:
         return statuses
-    judge_states = tuple(j.state for j in judges)
-    facts = dataclasses.replace(main._facts, judge_states=judge_states, gone=gone)
     command = next_command(Step.status, facts)
     return [main.model_copy(update={"next_command": command}), *judges]
 
@@ -236,6 +243,7 @@ def wait_run(
     client_factory: ClientFactory | None = None,
     sleep: t.Callable[[float], None] | None = None,
     timeout: float | None = None,
+    name: str | None = None,
 ) -> list[RunStatus]:
     """Poll ``runs`` every ``interval`` seconds until no batch is still out (or ``timeout``).
 
@@ -257,7 +265,7 @@ def wait_run(
         if timeout is not None and waited + pause > timeout:
             raise BatchError(
                 f"batches still running after {waited:.0f} s of waiting; they go on at the "
-                f"provider: come back later with 'layton status {runs[0].name}'"
+                f"provider: come back later with 'layton status {name or runs[0].name}'"
             )
         pause_for(pause)
         waited += pause

@@ -73,6 +73,7 @@ class Submitter:
             request_count=planned.requests,
             bytes=planned.bytes,
             purpose=plan.purpose,
+            estimate=planned.estimate,
         )
         run.manifest.batches.append(record)
         run.save()  # the intent is on disk before the provider hears of it

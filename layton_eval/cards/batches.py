@@ -14,6 +14,7 @@ from rich.text import Text
 from layton_eval.batches.send import SendResult
 from layton_eval.batches.status import RunStatus
 from layton_eval.cards.confirm import no_listing_warning
+from layton_eval.cards.cost import cost_rows
 from layton_eval.cards.fit import Fitted, width_of
 from layton_eval.cards.prepare import card, cost_line, estimate, fields_table, next_step
 from layton_eval.runs.outputs import FetchResult
@@ -255,11 +256,11 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Renderabl
     tokens = f"{result.input_tokens:,} in / {result.output_tokens:,} out"
     if result.reasoning_tokens:
         tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
-    rows += [
-        ("Tokens", tokens),
-        ("Cost", cost_line(result.cost_usd, result.price_source)),
-        ("Fetched batches", ", ".join(result.fetched_batches) or "none new"),
-    ]
+    if not result.tokens_counted:
+        tokens += " (answers imported from an interchange file are not counted)"
+    rows += [("Tokens", tokens), ("Cost", cost_line(result.cost_usd, result.price_source))]
+    rows += cost_rows(result)
+    rows.append(("Fetched batches", ", ".join(result.fetched_batches) or "none new"))
     if result.waiting_batches:
         rows.append(("Still running", ", ".join(result.waiting_batches)))
     for batch_id, error in result.unreachable.items():

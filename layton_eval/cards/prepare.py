@@ -43,7 +43,10 @@ def card(
 
 
 def usd(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.2f}"
+    """Dollars: cents from $1 up, four decimals below (a trial's cost is not "$0.00")."""
+    if value is None:
+        return "unknown"
+    return f"${value:,.2f}" if abs(value) >= 1 or value == 0 else f"${value:.4f}"
 
 
 def cost_line(cost: float | None, source: str) -> str:

@@ -27,7 +27,7 @@ RunsArg = t.Annotated[
     list[str] | None,
     typer.Argument(
         metavar="RUN",
-        help="Runs whose judged answers to label. Without a run: the calibration set's "
+        help="Runs (or groups) whose judged answers to label. Without a run: the calibration set's "
         "unlabelled rows of --split (the published set's, unless --calibration-only, and those "
         "of the --calibration files).",
         autocompletion=complete_run,
@@ -103,12 +103,13 @@ def annotate(
     """Label answers in a local web page (127.0.0.1): the calibration set grows with them."""
     from layton_eval.annotate.main import annotate as run_session
     from layton_eval.annotate.sources import AnnotateOptions, default_annotator
+    from layton_eval.commands.runs import expand_names
     from layton_eval.console import err_console
     from layton_eval.settings import get_settings
 
     options = AnnotateOptions(
         split=split,
-        runs=tuple(runs or ()),
+        runs=tuple(expand_names(runs or ())),
         labels=labels,
         annotator=annotator if annotator is not None else default_annotator(),
         budget=budget,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import typing as t
 
 import typer
@@ -18,6 +17,7 @@ from layton_eval.commands.options import (
     complete_model,
     complete_provider,
     confirm_spending,
+    ctrl_c_note,
     interactive,
     repeated_options,
     user_price,
@@ -110,7 +110,7 @@ ForceOpt = t.Annotated[
     "layton send trial --provider gemini --model gemini-2.5-flash --dry-run",
     "layton send trial --provider gemini --model gemini-2.5-flash",
     "layton send trial --wait --timeout 3600",
-    "layton send trial --retry-failed",
+    "layton send my-sweep --retry-failed",
 )
 def send(
     ctx: typer.Context,
@@ -132,10 +132,10 @@ def send(
 ) -> None:
     """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
     from layton_eval.batches.send import SendOptions, send_run
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import find_runs
     from layton_eval.console import emit_json, show
 
-    run, settings = find_run(run_name, accept=is_benchmark)
+    found = find_runs(run_name, accept=is_benchmark)
     options = SendOptions(
         provider=provider,
         model=model,
@@ -146,8 +146,22 @@ def send(
         price=user_price(price_in, price_out),
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
+    ask = not dry_run and not yes and not json_ and interactive()
+    if found.group is not None:
+        from layton_eval.commands.group import send_group
+
+        send_group(
+            found,
+            options,
+            dry_run=dry_run,
+            ask=ask,
+            json_=json_,
+            wait=(interval, timeout) if wait else None,
+        )
+        return
+    run, settings = found.runs[0], found.settings
     if not dry_run:
-        _before_paying(run, options, settings, ask=not yes and not json_ and interactive())
+        _before_paying(run, options, settings, ask=ask)
     result = send_run(run, options, settings=settings, dry_run=dry_run)
     if json_ and not wait:
         emit_json(result)
@@ -174,21 +188,6 @@ def _before_paying(run: Run, options: t.Any, settings: Settings, *, ask: bool) -
         )
     elif not plan.can_list:
         err_console().print(f"Warning: {no_listing_warning(plan.provider)}")
-
-
-@contextlib.contextmanager
-def ctrl_c_note(run_name: str) -> t.Iterator[None]:
-    """Ctrl-C while waiting stops only the waiting: say so, then let it through."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        from layton_eval.console import err_console
-
-        err_console().print(
-            f"Stopped waiting: nothing was lost and the batches go on at the provider "
-            f"('layton status {run_name}' shows them)."
-        )
-        raise
 
 
 def wait_then_fetch(
@@ -229,13 +228,17 @@ def _fetch_and_show(run: Run, settings: Settings, *, json_: bool, price: t.Any =
         show(fetch_card(fetched.run))
     for judge in fetched.judges:
         show(fetch_card(judge, title=f"judge {judge.run}"))
+    if fetched.judges:  # what the run and its judges cost, before the jury's Next: line
+        from layton_eval.cards.cost import family_cost_table
+
+        show(family_cost_table(fetched))
     if fetched.jury is not None:
         from layton_eval.cards.jury import jury_card
 
         show(jury_card(fetched.jury))
 
 
-@examples("layton fetch trial", "layton fetch trial --json", "layton fetch")
+@examples("layton fetch trial", "layton fetch trial --json", "layton fetch my-sweep")
 def fetch(
     run_name: RunArg = None,
     price_in: PriceInOpt = None,
@@ -243,8 +246,14 @@ def fetch(
     json_: JsonOpt = False,
 ) -> None:
     """Download the results of finished batches: predictions (and judges' verdicts)."""
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import find_runs
     from layton_eval.next_step import Step
 
-    run, settings = find_run(run_name, step=Step.fetch, accept=_has_batches)
-    _fetch_and_show(run, settings, json_=json_, price=user_price(price_in, price_out))
+    found = find_runs(run_name, step=Step.fetch, accept=_has_batches)
+    price = user_price(price_in, price_out)
+    if found.group is not None:
+        from layton_eval.commands.group import fetch_group
+
+        fetch_group(found, json_=json_, price=price)
+        return
+    _fetch_and_show(found.runs[0], found.settings, json_=json_, price=price)

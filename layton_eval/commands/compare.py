@@ -35,7 +35,8 @@ SubjectsArg = t.Annotated[
     typer.Argument(
         metavar="SUBJECT",
         help="Two or more runs (with jury verdicts) or models of the calibration set "
-        "(model or provider/model); write run:NAME or model:NAME when a name is both.",
+        "(model or provider/model); write run:NAME or model:NAME when a name is both. A group "
+        "name or a quoted glob of run names stands for its runs.",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -79,7 +80,9 @@ def compare(
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
         calibration=tuple(calibration or ()), calibration_only=calibration_only,
     )  # fmt: skip
-    result = compare_names(subjects, split=split, options=options)
+    from layton_eval.commands.runs import expand_names
+
+    result = compare_names(expand_names(subjects), split=split, options=options)
     if json_:
         from layton_eval.console import emit_json
 

@@ -28,7 +28,7 @@ JudgedRunArg = t.Annotated[
     typer.Argument(
         metavar="RUN",
         help="A run with jury verdicts: adds its own judges (pass rates, agreement, and each "
-        "one's record on the calibration set).",
+        "one's record on the calibration set); a group: each of its runs.",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -58,18 +58,29 @@ def judges(
     json_: JsonOpt = False,
 ) -> None:
     """How far the judges can be trusted: each judge against the human labels."""
+    from layton_eval.commands.runs import expand_names
     from layton_eval.score.judges import judges_of
 
-    result = judges_of(
-        run, split=split, field=field, data_dir=data_dir,
-        calibration_files=tuple(calibration or ()), calibration_only=calibration_only,
-    )  # fmt: skip
+    names: list[str | None] = [*expand_names([run])] if run else [None]
+    calibration_files = tuple(calibration or ())
+    results = [
+        judges_of(
+            name,
+            split=split,
+            field=field,
+            data_dir=data_dir,
+            calibration_files=calibration_files,
+            calibration_only=calibration_only,
+        )  # fmt: skip
+        for name in names
+    ]
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(result)
+        emit_json(results[0] if len(results) == 1 else results)
         return
     from layton_eval.cards.judges import judges_card
     from layton_eval.console import show
 
-    show(judges_card(result))
+    for result in results:  # a group: each run's judges
+        show(judges_card(result))

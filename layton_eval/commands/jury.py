@@ -19,6 +19,11 @@ from layton_eval.commands.options import (
     repeated_options,
 )
 
+if t.TYPE_CHECKING:
+    from layton_eval.jury.send import JuryOptions
+    from layton_eval.runs.store import Run
+    from layton_eval.settings import Settings
+
 JuryConfigOpt = t.Annotated[
     str | None,
     typer.Option(
@@ -70,7 +75,7 @@ ForceOpt = t.Annotated[
 @examples(
     "layton jury trial --dry-run",
     "layton jury trial",
-    "layton jury trial --retry-missing",
+    "layton jury my-sweep --retry-missing",
     "layton jury trial --jury-config jury.toml --dry-run",
 )
 def jury(
@@ -91,14 +96,13 @@ def jury(
     json_: JsonOpt = False,
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
-    from layton_eval.commands.runs import find_run
-    from layton_eval.console import emit_json, show
+    from layton_eval.commands.runs import find_runs
     from layton_eval.jury.panel import load_jury_config
-    from layton_eval.jury.send import JuryOptions, start_jury
+    from layton_eval.jury.send import JuryOptions
     from layton_eval.next_step import Step
     from layton_eval.runs.manifest import RunState
 
-    run, settings = find_run(
+    found = find_runs(
         run_name,
         step=Step.jury,
         accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
@@ -113,21 +117,47 @@ def jury(
         prompts_dir=prompts_dir,
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
-    if not dry_run and not yes and not json_ and interactive():
+    ask = not dry_run and not yes and not json_ and interactive()
+    waiting = (interval, timeout) if wait else None
+    if found.group is not None:
+        from layton_eval.commands.group import jury_group
+
+        jury_group(found, options, dry_run=dry_run, ask=ask, json_=json_, wait=waiting)
+        return
+    _one_run(
+        found.runs[0], found.settings, options, dry_run=dry_run, ask=ask, json_=json_, wait=waiting
+    )
+
+
+def _one_run(
+    run: Run,
+    settings: Settings,
+    options: JuryOptions,
+    *,
+    dry_run: bool,
+    ask: bool,
+    json_: bool,
+    wait: tuple[float, float | None] | None,
+) -> None:
+    from layton_eval.console import emit_json, show
+    from layton_eval.jury.send import start_jury
+
+    if ask:
         from layton_eval.cards.confirm import jury_confirm_card
 
         plan = start_jury(run, options, settings=settings, dry_run=True)
         requests = sum(item.send.plan.requests for item in plan.judges)
         confirm_spending(jury_confirm_card(plan), f"Submit {requests} judge requests?")
     result = start_jury(run, options, settings=settings, dry_run=dry_run)
-    if json_ and not wait:
+    if json_ and wait is None:
         emit_json(result)
         return
     if not json_:
         from layton_eval.cards.jury import jury_start_card
 
         show(jury_start_card(result))
-    if wait and not dry_run:
+    if wait is not None and not dry_run:
         from layton_eval.commands.batch import wait_then_fetch
 
+        interval, timeout = wait
         wait_then_fetch(run.family(), settings, interval=interval, timeout=timeout, json_=json_)

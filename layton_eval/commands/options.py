@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import typing as t
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "complete_model",
     "complete_provider",
     "complete_run",
+    "ctrl_c_note",
     "parse_params",
     "repeated_options",
 ]
@@ -66,8 +68,11 @@ def _manifests() -> t.Iterator[tuple[str, dict[str, t.Any]]]:
 
 
 def complete_run(incomplete: str) -> list[str]:
-    """Shell completion of run names (folder names of the runs folder)."""
-    return [name for name, _ in _manifests() if name.startswith(incomplete)]
+    """Shell completion of run names (folder names of the runs folder) and group names."""
+    found = list(_manifests())
+    groups = {m["group"] for _, m in found if isinstance(m.get("group"), str)}
+    names = [name for name, _ in found] + sorted(groups)
+    return [name for name in dict.fromkeys(names) if name.startswith(incomplete)]
 
 
 def complete_model(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -152,6 +157,21 @@ def user_price(price_in: float | None, price_out: float | None) -> t.Any:
     return UserPrice(input=price_in, output=price_out)
 
 
+@contextlib.contextmanager
+def ctrl_c_note(run_name: str) -> t.Iterator[None]:
+    """Ctrl-C while waiting stops only the waiting: say so, then let it through."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from layton_eval.console import err_console
+
+        err_console().print(
+            f"Stopped waiting: nothing was lost and the batches go on at the provider "
+            f"('layton status {run_name}' shows them)."
+        )
+        raise
+
+
 def interactive() -> bool:
     """Whether a person can answer a question (stdin and stdout are terminals)."""
     import sys
@@ -183,7 +203,9 @@ RunArg = t.Annotated[
     str | None,
     typer.Argument(
         metavar="RUN",
-        help="Run name (default: the latest run this command can act on).",
+        help="Run name, group name, or a quoted glob of run names ('benchmark_*_hints_[0-2]'): "
+        "a group or glob acts on each of its runs (default: the latest run this command can "
+        "act on).",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -192,7 +214,8 @@ RunsArg = t.Annotated[
     list[str] | None,
     typer.Argument(
         metavar="RUN",
-        help="Judged runs to include (TAB completes run names).",
+        help="Judged runs to include; a group name or a quoted glob of run names stands for "
+        "its runs (TAB completes run and group names).",
         autocompletion=complete_run,
         show_default=False,
     ),

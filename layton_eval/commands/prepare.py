@@ -28,15 +28,17 @@ from layton_eval.commands.options import (
 
 if t.TYPE_CHECKING:
     from layton_eval.neutral import SamplingOptions
+    from layton_eval.prepare import PrepareOptions
 
 HintsOpt = t.Annotated[
-    int,
+    str,
     typer.Option(
         "--hints",
-        min=0,
-        max=MAX_HINTS,
-        help="Hints given to the model (0-4; 4 adds the special hint).",
+        metavar="N[-M][,N...]",
+        help="Hints given to the model (0-4; 4 adds the special hint). A range (0-4) or a list "
+        "(0,2,4) prepares one run per level, all in one group.",
         autocompletion=complete_hints,
+        show_default=False,
     ),
 ]
 ProviderOpt = t.Annotated[
@@ -50,11 +52,21 @@ ProviderOpt = t.Annotated[
     ),
 ]
 ModelOpt = t.Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--model",
-        help="Model to evaluate (default: LAYTON_MODEL; or give it to send).",
+        help="Model to evaluate (default: LAYTON_MODEL; or give it to send). Repeat it for one "
+        "run per model, all in one group.",
         autocompletion=complete_model,
+        show_default=False,
+    ),
+]
+GroupOpt = t.Annotated[
+    str | None,
+    typer.Option(
+        "--group",
+        help="Group the runs join (default for several runs: PROVIDER_MODEL_SPLIT); every "
+        "command that takes a run takes the group's name to act on each of its runs.",
         show_default=False,
     ),
 ]
@@ -121,7 +133,7 @@ NameOpt = t.Annotated[
     typer.Option(
         "--name",
         help="Run name: letters, digits, '.', '_', '-' (default: benchmark_ then the "
-        "provider, model, split and hints_N, joined by '_').",
+        "provider, model, split and hints_N, joined by '_'); one run only.",
         show_default=False,
     ),
 ]
@@ -149,8 +161,8 @@ PromptsOpt = t.Annotated[
 @examples(
     "layton prepare --split llm --hints 2 --dataset sample --limit 3 --name trial",
     "layton prepare --split llm --hints 0 --provider openai --model gpt-5-mini",
-    "layton prepare --split vlm --hints 0 --provider xai --model grok-4",
     "layton prepare --split llm --hints 0 --ids 002-1115,005-3 --name pair",
+    "layton prepare --split llm --hints 0-4 --model gpt-5-mini --model gpt-5-nano",
 )
 def prepare(
     split: SplitOpt,
@@ -167,6 +179,7 @@ def prepare(
     limit: LimitOpt = None,
     ids: IdsOpt = None,
     name: NameOpt = None,
+    group: GroupOpt = None,
     data_dir: DataDirOpt = None,
     dataset: DatasetOpt = None,
     revision: RevisionOpt = None,
@@ -175,22 +188,23 @@ def prepare(
     force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Write a run: one request per riddle, ready for 'layton send'."""
-    from layton_eval.prepare import PrepareOptions, prepare_run
+    """Write a run: one request per riddle, ready for 'layton send' (or a group of runs)."""
+    from layton_eval.prepare import PrepareOptions
     from layton_eval.runs.layout import check_name
-    from layton_eval.settings import get_settings
 
     if prompts is not None and prompts_dir is not None:
         from layton_eval.errors import UsageError
 
         raise UsageError("--prompts and --prompts-dir exclude each other: pass one of them")
+    levels = hint_levels(hints)
+    models: list[str | None] = [*dict.fromkeys(model or [])] or [None]
     sampling = _sampling(max_tokens, temperature, reasoning_effort, thinking_budget, param)
     wanted = [part.strip() for item in ids or [] for part in item.split(",") if part.strip()]
     options = PrepareOptions(
         split=split,
-        hints=hints,
+        hints=levels[0],
         provider=provider,
-        model=model,
+        model=models[0],
         sampling=sampling,
         price=user_price(price_in, price_out),
         name=None if name is None else check_name(name),
@@ -202,17 +216,66 @@ def prepare(
         prompts_dir=prompts_dir,
         official_prompts=prompts is PromptsChoice.official,
         force=force,
+        group=None if group is None else check_name(group),
     )
-    result = prepare_run(options, settings=get_settings())
-    if json_:
-        from layton_eval.console import emit_json
+    _prepare(options, levels, models, json_=json_)
 
+
+def _prepare(
+    options: PrepareOptions, levels: list[int], models: list[str | None], *, json_: bool
+) -> None:
+    """One run, or one run per model and hint level in a group."""
+    import dataclasses
+
+    from layton_eval.prepare import default_group_name, prepare_group, prepare_run
+    from layton_eval.settings import get_settings
+
+    settings = get_settings()
+    if len(levels) * len(models) == 1 and options.group is None:
+        _show(prepare_run(options, settings=settings), json_=json_)
+        return
+    if options.name is not None and len(levels) * len(models) > 1:
+        from layton_eval.errors import UsageError
+
+        raise UsageError("--name names one run: a group's runs take their default names")
+    each = [dataclasses.replace(options, model=m, hints=h) for m in models for h in levels]
+    provider = options.provider or settings.default_provider
+    group = options.group or default_group_name(provider, models, options.split)
+    _show(prepare_group(each, group=group, settings=settings), json_=json_)
+
+
+def _show(result: t.Any, *, json_: bool) -> None:
+    from layton_eval.console import emit_json, show
+
+    if json_:
         emit_json(result)
         return
-    from layton_eval.cards.prepare import prepare_card
-    from layton_eval.console import show
+    from layton_eval.prepare import PrepareResult
 
-    show(prepare_card(result))
+    if isinstance(result, PrepareResult):
+        from layton_eval.cards.prepare import prepare_card
+
+        show(prepare_card(result))
+    else:
+        from layton_eval.cards.group import prepare_group_card
+
+        show(prepare_group_card(result))
+
+
+def hint_levels(text: str) -> list[int]:
+    """The hint levels of ``--hints``: ``2``, a range ``0-4``, a list ``0,2,4`` or both."""
+    from layton_eval.errors import UsageError
+
+    levels: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        if not (low.isdigit() and (high.isdigit() or not dash)):
+            raise UsageError(f"--hints {text!r}: give a level (2), a range (0-4) or a list (0,2,4)")
+        first, last = int(low), int(high) if dash else int(low)
+        if not 0 <= first <= last <= MAX_HINTS:
+            raise UsageError(f"--hints {text!r}: levels go from 0 to {MAX_HINTS}, low to high")
+        levels += [level for level in range(first, last + 1) if level not in levels]
+    return levels
 
 
 def _sampling(

@@ -71,7 +71,7 @@ def report(
     json_: JsonOpt = False,
 ) -> None:
     """Write an offline HTML report: leaderboard chart, per-category results, your riddles."""
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import expand_names, find_run
     from layton_eval.next_step import Step
     from layton_eval.report.build import build_report
     from layton_eval.report.html import render_page
@@ -89,7 +89,7 @@ def report(
     )  # fmt: skip
     data = build_report(
         split,
-        [find_run(name, step=Step.score)[0] for name in runs or []],
+        [find_run(name, step=Step.score)[0] for name in expand_names(runs or [])],
         options=options,
         settings=settings,
         images=images,

@@ -72,8 +72,9 @@ TargetsOpt = t.Annotated[
     list[str] | None,
     typer.Argument(
         metavar="RUN",
-        help="Run to score (default: the latest judged run). After --judge-files, further "
-        "arguments are more judge files, so '--judge-files F1 F2 F3' works.",
+        help="Run to score (default: the latest judged run), or a group (a table of its runs "
+        "and each model's score per hint level). After --judge-files, further arguments are "
+        "more judge files, so '--judge-files F1 F2 F3' works.",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -127,7 +128,7 @@ AddOpt = t.Annotated[
     typer.Option(
         "--add",
         metavar="RUN",
-        help="Place your judged run among the models (repeatable).",
+        help="Place your judged run among the models (repeatable; a group adds each of its runs).",
         autocompletion=complete_run,
         show_default=False,
     ),
@@ -136,7 +137,7 @@ AddOpt = t.Annotated[
 
 @examples(
     "layton score trial",
-    "layton score trial --field is_answer_correct --iterations 20000 --seed 1",
+    "layton score my-sweep --ci full",
     "layton score -j 'results/judge_*.jsonl' --allow-judges 3",
     "layton score -j j1.jsonl j2.jsonl j3.jsonl --provider openai --split llm",
 )
@@ -177,9 +178,13 @@ def score(
     )
     if judge_files is None:
         if len(positional) > 1:
-            raise UsageError(f"one run at a time, got {len(positional)}: {' '.join(positional)}")
+            raise UsageError(
+                f"one run or group at a time, got {len(positional)}: {' '.join(positional)}"
+            )
         if provider or split:
             raise UsageError("--provider and --split go with --judge-files; a run knows its own")
+        if positional and _scored_group(positional[0], options, json_=json_):
+            return
         result, run_name = _score_run(positional[0] if positional else None, options)
     else:
         from layton_eval.score.judge_files import expand_judge_paths
@@ -192,6 +197,19 @@ def score(
             options=options,
         )
     _show(result, run_name, json_=json_)
+
+
+def _scored_group(name: str, options: ScoreOptions, *, json_: bool) -> bool:
+    """Score ``name`` if it is a group or a glob of run names; whether it was one."""
+    from layton_eval.commands.runs import find_runs
+
+    found = find_runs(name)
+    if found.group is None:
+        return False
+    from layton_eval.commands.group import score_group
+
+    score_group(found, options, json_=json_)
+    return True
 
 
 def _show(result: ScoreResult, run_name: str | None, *, json_: bool) -> None:
@@ -252,13 +270,15 @@ def leaderboard(
     json_: JsonOpt = False,
 ) -> None:
     """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import expand_names, find_run
     from layton_eval.next_step import Step
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
     from layton_eval.score.score import ScoreOptions
 
-    extra = [load_run_table(find_run(name, step=Step.score)[0].name) for name in add or []]
+    extra = [
+        load_run_table(find_run(name, step=Step.score)[0].name) for name in expand_names(add or [])
+    ]
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,

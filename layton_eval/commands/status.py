@@ -6,9 +6,9 @@ import typing as t
 
 import typer
 
-from layton_eval.commands.batch import TimeoutOpt, ctrl_c_note, is_benchmark
+from layton_eval.commands.batch import TimeoutOpt, is_benchmark
 from layton_eval.commands.help import examples
-from layton_eval.commands.options import JsonOpt, RunArg
+from layton_eval.commands.options import JsonOpt, RunArg, ctrl_c_note
 
 if t.TYPE_CHECKING:
     from layton_eval.batches.status import RunStatus
@@ -68,7 +68,7 @@ SetAsideOpt = t.Annotated[
     "layton status trial",
     "layton status trial --watch 60 --timeout 7200",
     "layton status --all",
-    "layton status trial --reconcile",
+    "layton status my-sweep --watch 60",
 )
 def status(
     run_name: RunArg = None,
@@ -92,9 +92,22 @@ def status(
         raise UsageError("--adopt and --none-created go with --reconcile")
     if adopt and none_created:
         raise UsageError("choose one of --adopt and --none-created")
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import find_runs
 
-    run, settings = find_run(run_name, accept=is_benchmark)
+    found = find_runs(run_name, accept=is_benchmark)
+    if found.group is not None:
+        _group(
+            found,
+            watch=watch,
+            timeout=timeout,
+            reconcile=reconcile,
+            adopt=adopt,
+            none_created=none_created,
+            set_aside=set_aside,
+            json_=json_,
+        )
+        return
+    run, settings = found.runs[0], found.settings
     if reconcile:
         _reconcile(run, settings, adopt=adopt, none_created=none_created, json_=json_)
         return
@@ -107,6 +120,38 @@ def status(
     else:
         statuses = family_next([poll_run(r, settings=settings) for r in run.family()])
     _show_status(statuses, json_=json_, printed=watch is not None and not set_aside)
+
+
+def _group(
+    found: t.Any,
+    *,
+    watch: float | None,
+    timeout: float | None,
+    reconcile: bool,
+    adopt: str | None,
+    none_created: bool,
+    set_aside: str | None,
+    json_: bool,
+) -> None:
+    """``status GROUP``: reconcile, set aside, or one table of the group's runs."""
+    from layton_eval.commands import group
+
+    if reconcile:
+        group.reconcile_group(found, adopt=adopt, none_created=none_created, json_=json_)
+        return
+    if set_aside:
+        from layton_eval.batches.status import set_aside as set_batch_aside
+        from layton_eval.errors import RunError
+
+        owner = next(
+            (run for run in found.runs for member in run.family()
+             for b in member.manifest.live_batches if b.batch_id == set_aside),
+            None,
+        )  # fmt: skip
+        if owner is None:
+            raise RunError(f"no batch {set_aside} in group {found.group} or its judges")
+        set_batch_aside(owner.family(), set_aside)
+    group.status_group(found, watch=watch, timeout=timeout, json_=json_)
 
 
 def _show_status(statuses: list[RunStatus], *, json_: bool, printed: bool) -> None:

@@ -29,6 +29,7 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
     from layton_eval.score.calibration import CalibrationSet
     from layton_eval.score.compare import CompareResult
+    from layton_eval.score.curve import HintCurve
     from layton_eval.score.leaderboard import LeaderboardRow
     from layton_eval.settings import Settings
 
@@ -103,7 +104,22 @@ def build_report(
         categories_note=note,
         comparison=_comparison(rows, calibration, list(zip(runs, verdicts, strict=True)), options),
         runs=reports,
+        curves=_curves(runs, reports),
     )
+
+
+def _curves(runs: t.Sequence[Run], reports: list[RunReport]) -> list[HintCurve]:
+    """The runs' scores joined by model into curves over hint levels."""
+    from layton_eval.score.curve import CurvePoint, hint_curves
+
+    points = [
+        (run.manifest.provider or "?", run.manifest.model or run.name,
+         CurvePoint(hints=run.manifest.hints, score=r.row.score, ci95=r.row.ci95,
+                    lower=r.row.lower, upper=r.row.upper, n=r.row.n, run=run.name))
+        for run, r in zip(runs, reports, strict=True)
+        if r.row is not None
+    ]  # fmt: skip
+    return hint_curves(points)
 
 
 def _comparison(
@@ -295,6 +311,9 @@ def _costs(run: Run) -> list[CostLine]:
                 output_tokens=total.output_tokens,
                 reasoning_tokens=total.reasoning_tokens,
                 cost_usd=total.cost_usd,
+                standard_cost_usd=total.standard_cost_usd,
+                saving_usd=total.saving_usd,
+                estimated_usd=total.estimate.usd if total.estimate else None,
             )
         )
     return lines

@@ -16,8 +16,10 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
+from layton_eval.pricing import ASSUMED_OUTPUT_TOKENS
 from layton_eval.report.charts import fraction, heatmap_svg, leaderboard_svg, provider_colour
 from layton_eval.report.matrix import compare_matrix
+from layton_eval.report.sweep import cost_section, curve_section
 
 if t.TYPE_CHECKING:
     from layton_eval.report.model import JudgeVerdict, ReportData, RiddleRow, RunReport
@@ -34,6 +36,11 @@ _CI_LEAD = {
     "full": "full interval: the riddles are resampled, then the human labels redrawn per jury "
     "bin, so it covers what another sample of riddles like these could give.",
 }
+_COST_NOTE = (
+    '<p class="note">Batch USD: the tokens at batch prices; standard USD: the same tokens '
+    "without the Batch API; estimate: what layton estimated before sending (input tokens "
+    f"counted, {ASSUMED_OUTPUT_TOKENS:,} output tokens assumed per request).</p>"
+)
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
@@ -192,23 +199,48 @@ def riddle_row(r: RiddleRow, field: str) -> str:
     )
 
 
+def _usd(value: float | None) -> str:
+    return "–" if value is None else f"${value:,.4f}"
+
+
+def _total(values: t.Iterable[float | None]) -> float | None:
+    known = list(values)
+    return None if None in known else sum(v for v in known if v is not None)
+
+
 def _cost_table(run: RunReport) -> str:
     rows = [
         f"<tr><td>{escape(c.role)}</td><td>{escape(f'{c.provider}/{c.model}')}</td>"
         f'<td class="num">{c.requests:,}</td><td class="num">{c.input_tokens:,}</td>'
         f'<td class="num">{c.output_tokens:,}</td><td class="num">{c.reasoning_tokens:,}</td>'
-        f'<td class="num">{"–" if c.cost_usd is None else f"${c.cost_usd:,.4f}"}</td></tr>'
+        f'<td class="num">{_usd(c.cost_usd)}</td><td class="num">{_usd(c.standard_cost_usd)}'
+        f'</td><td class="num">{_usd(c.saving_usd)}</td>'
+        f'<td class="num">{_usd(c.estimated_usd)}</td></tr>'
         for c in run.costs
     ]
-    known = [c.cost_usd for c in run.costs]
-    total = "–" if None in known else f"${sum(c for c in known if c is not None):,.4f}"
+    totals = [
+        _total(getattr(c, key) for c in run.costs)
+        for key in ("cost_usd", "standard_cost_usd", "saving_usd", "estimated_usd")
+    ]
     rows.append(
-        '<tr class="total"><td colspan="6">Total (batch prices, estimate)</td>'
-        f'<td class="num">{total}</td></tr>'
+        '<tr class="total"><td colspan="6">Total</td>'
+        + "".join(f'<td class="num">{_usd(value)}</td>' for value in totals)
+        + "</tr>"
     )
     head = "".join(
         f"<th>{name}</th>"
-        for name in ("Role", "Model", "Results", "Input", "Output", "Reasoning", "USD")
+        for name in (
+            "Role",
+            "Model",
+            "Results",
+            "Input",
+            "Output",
+            "Reasoning",
+            "Batch USD",
+            "Standard USD",
+            "Saved",
+            "Estimate",
+        )  # fmt: skip
     )
     return _table(f"cost-{run.name}", f"<tr>{head}</tr>", rows, "cost")
 
@@ -248,7 +280,8 @@ def run_section(run: RunReport, data: ReportData) -> str:
     return (
         f'<section class="run" id="run-{escape(run.name)}"><h2>Your run: {escape(run.name)}</h2>'
         f'{headline}<div class="cols"><div><h3>Configuration</h3><dl>{config}</dl></div>'
-        f"<div><h3>Tokens and cost</h3>{_cost_table(run)}</div></div><h3>Riddles</h3>{note}"
+        f"<div><h3>Tokens and cost</h3>{_cost_table(run)}{_COST_NOTE}</div></div>"
+        f"<h3>Riddles</h3>{note}"
         '<div class="riddle-box"><div class="filters"><label>Category '
         f'<select class="cat-filter">{options}</select></label><label>'
         '<input type="checkbox" class="disagree-filter"> judges disagree on '
@@ -278,7 +311,13 @@ def render_page(data: ReportData) -> str:
     else:
         categories = heatmap_svg(data) + category_table(data)
     nav = "".join(f'<a href="#run-{escape(r.name)}">{escape(r.name)}</a>' for r in data.runs)
-    comparisons = _comparisons(data)
+    hints, cost = curve_section(data), cost_section(data)
+    nav = (
+        ('<a href="#hints">Hints</a>' if hints else "")
+        + ('<a href="#cost">Cost</a>' if cost else "")
+        + nav
+    )
+    comparisons = _comparisons(data) + hints + cost
     runs = "".join(run_section(r, data) for r in data.runs)
     css, js = _asset("page.css"), _asset("page.js")
     return f"""<!DOCTYPE html>

@@ -8,6 +8,7 @@ from layton_eval import __version__
 from layton_eval.choices import CiMethod, Split, VerdictField
 from layton_eval.score.categories import CategoryResult
 from layton_eval.score.compare import CompareResult
+from layton_eval.score.curve import HintCurve
 from layton_eval.score.leaderboard import LeaderboardRow
 
 __all__ = [
@@ -55,7 +56,14 @@ class CostLine(BaseModel):
     input_tokens: int
     output_tokens: int
     reasoning_tokens: int
-    cost_usd: float | None
+    cost_usd: float | None = Field(description="At batch prices (None: price unknown).")
+    standard_cost_usd: float | None = Field(
+        default=None, description="The same tokens at standard (non-batch) prices."
+    )
+    saving_usd: float | None = None
+    estimated_usd: float | None = Field(
+        default=None, description="The estimate before sending (None: none recorded)."
+    )
 
 
 class RunReport(BaseModel):
@@ -102,3 +110,6 @@ class ReportData(BaseModel):
         default=None, description="Every pair of the page's models, in leaderboard order."
     )
     runs: list[RunReport]
+    curves: list[HintCurve] = Field(
+        default_factory=list, description="Your runs' score per hint level, one curve per model."
+    )

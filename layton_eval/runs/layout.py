@@ -5,8 +5,9 @@ A run is ``<runs dir>/<name>/``::
     run.json                         the manifest (RunManifest)
     requests.jsonl                   one neutral request per riddle
     batches/<batch id>.download.jsonl each batch's results as the provider sent them
-                                     (xAI: one page a line; earlier versions kept decoded
-                                     results in batches/<batch id>.results.jsonl)
+                                     (xAI: one page a line)
+    batches/<batch id>.results.jsonl decoded results, one line per request: an imported
+                                     file's (import-<sha256>), or a fetch of an earlier version
     outputs.jsonl                    merged outcome per request
     predictions.jsonl                parsed answer per riddle (benchmark runs)
     benchmark_..._hints_<n>.jsonl    the original scripts' results file
@@ -68,7 +69,7 @@ def batch_download(batch_id: str) -> str:
 
 def batch_results(batch_id: str) -> str:
     """The decoded results of one batch, one ``{custom_id, status_code, body}`` line per
-    request, as fetches of earlier versions kept them (read, never written)."""
+    request: those of an imported file, or of a fetch made by an earlier version."""
     return f"batches/{batch_id}.results.jsonl"
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from layton_eval import __version__
 from layton_eval.choices import RunKind, Split
 from layton_eval.neutral import SamplingOptions
-from layton_eval.pricing import UserPrice
+from layton_eval.pricing import EstimateRecord, UserPrice
 
 if t.TYPE_CHECKING:
     from layton_eval.prompts import PromptSet
@@ -26,6 +26,7 @@ __all__ = [
     "BatchPhase",
     "BatchRecord",
     "DatasetRef",
+    "ImportSource",
     "JudgeRef",
     "PromptsRef",
     "RunManifest",
@@ -58,8 +59,20 @@ class BatchPhase(enum.StrEnum):
     set_aside = "set_aside"  # the provider no longer knows it (or it expired): its riddles reopen
 
 
+class ImportSource(BaseModel):
+    """The file a batch of answers came from (``layton import``): no provider was called."""
+
+    path: str
+    sha256: str
+    format: t.Literal["interchange", "openai-batch"]
+    lines: int
+    #: The file reports token counts (an OpenAI Batch output does; an interchange file not).
+    usage: bool
+
+
 class BatchRecord(BaseModel):
-    """One provider batch of a run, recorded before and after submission."""
+    """One provider batch of a run, recorded before and after submission (or a file of
+    answers imported into the run: ``purpose`` ``import``, with its ``source``)."""
 
     intent_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     phase: BatchPhase = BatchPhase.submitting
@@ -69,7 +82,7 @@ class BatchRecord(BaseModel):
     custom_ids: list[str]
     request_count: int
     bytes: int
-    purpose: str = "initial"  # "initial" or "retry"
+    purpose: str = "initial"  # "initial", "retry" or "import"
     batch_id: str | None = None
     intent_at: dt.datetime = Field(default_factory=now)
     submitted_at: dt.datetime | None = None
@@ -91,6 +104,10 @@ class BatchRecord(BaseModel):
     #: The provider answered 404 for this batch: it no longer knows it.
     gone: bool = False
     fetched_at: dt.datetime | None = None
+    #: What the estimate before sending said for this batch (None: sent by an older layton).
+    estimate: EstimateRecord | None = None
+    #: The imported file, for a batch of answers imported with ``layton import``.
+    source: ImportSource | None = None
 
 
 class DatasetRef(BaseModel):
@@ -168,6 +185,7 @@ class RunManifest(BaseModel):
     state: RunState = RunState.prepared
     batches: list[BatchRecord] = Field(default_factory=list)
     parent: str | None = None  # judge runs: the evaluated run's name
+    group: str | None = None  # the group (sweep) the run belongs to
     judge: JudgeRef | None = None
     notes: dict[str, t.Any] = Field(default_factory=dict)
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from layton_eval.answers import Answer, Verdict, parse_output
 from layton_eval.neutral import ModelOutput, Usage
-from layton_eval.pricing import pricing
+from layton_eval.pricing import EstimateRecord, Spend, pricing
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
 
@@ -42,7 +42,9 @@ __all__ = [
     "output_record",
     "retry_ids",
     "save_batch_download",
+    "save_decoded_results",
     "save_outputs",
+    "spend",
     "summarize",
 ]
 
@@ -112,6 +114,13 @@ class FetchResult(BaseModel):
     reasoning_tokens: int
     cost_usd: float | None
     price_source: str  # where the price comes from, or why it is unknown
+    #: False when some answers came from a file without token counts (the tokens are short).
+    tokens_counted: bool = True
+    #: The same tokens at standard (non-batch) prices, and what batching saved.
+    standard_cost_usd: float | None = None
+    saving_usd: float | None = None
+    #: What the estimate before sending said (None: nothing sent, or no estimate recorded).
+    estimate: EstimateRecord | None = None
     files: dict[str, str]
     next_command: str | None
     #: Ids that got two different valid answers (the first was kept).
@@ -154,6 +163,18 @@ def save_batch_download(run: Run, batch_id: str, chunks: t.Sequence[bytes]) -> N
                 yield b"\n"
 
     run.write_bytes(layout.batch_download(batch_id), pieces())
+
+
+def save_decoded_results(run: Run, batch_id: str, results: t.Mapping[str, RawResult]) -> None:
+    """Keep results that did not come as a provider's download (an imported file's), decoded:
+    one ``{custom_id, status_code, body}`` line per request, read back by fetch."""
+    run.write_jsonl(
+        layout.batch_results(batch_id),
+        (
+            {"custom_id": cid, "status_code": raw.status_code, "body": raw.body}
+            for cid, raw in results.items()
+        ),
+    )
 
 
 def retry_ids(run: Run, *, include_refused: bool = False) -> list[str]:
@@ -310,6 +331,12 @@ def summarize(
             refusals[output.id] = output.refusal
     usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
+    cost = price.cost((o.usage, o.fetched_at) for o in present)
+    source = price.source
+    counted = not any(b.source and not b.source.usage for b in run.manifest.live_batches)
+    if not counted:
+        cost, source = None, "unknown: an imported interchange file holds no token counts"
+    standard = price.standard(cost)
     return FetchResult(
         run=run.name,
         kind=run.manifest.kind,
@@ -326,10 +353,42 @@ def summarize(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         reasoning_tokens=usage.reasoning_tokens,
-        cost_usd=price.cost((o.usage, o.fetched_at) for o in present),
-        price_source=price.source,
+        cost_usd=cost,
+        price_source=source,
+        tokens_counted=counted,
+        standard_cost_usd=standard,
+        saving_usd=None if cost is None or standard is None else standard - cost,
+        estimate=_estimate(run),
         files=files or _existing({"outputs": run.file(layout.OUTPUTS)}),
         next_command=next_command,
+    )
+
+
+def _estimate(run: Run) -> EstimateRecord | None:
+    """The estimates of the run's sent batches added up (``None`` when a batch has none)."""
+    sent = [b for b in run.manifest.live_batches if b.source is None]
+    if not sent or any(b.estimate is None for b in sent):
+        return None
+    usd = [b.estimate.usd for b in sent if b.estimate]
+    return EstimateRecord(
+        input_tokens=sum(b.estimate.input_tokens for b in sent if b.estimate),
+        output_tokens=sum(b.estimate.output_tokens for b in sent if b.estimate),
+        usd=None if None in usd else sum(u for u in usd if u is not None),
+    )
+
+
+def spend(result: FetchResult) -> Spend:
+    """The tokens and costs of a fetch summary, to add up with others."""
+    estimate = result.estimate
+    return Spend(
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        reasoning_tokens=result.reasoning_tokens,
+        batch_usd=result.cost_usd,
+        standard_usd=result.standard_cost_usd,
+        estimated_usd=estimate.usd if estimate else None,
+        estimated_input_tokens=estimate.input_tokens if estimate else None,
+        estimated_output_tokens=estimate.output_tokens if estimate else None,
     )
 
 

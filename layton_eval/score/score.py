@@ -54,6 +54,7 @@ __all__ = [
     "score_run",
     "score_verdicts",
     "covered_riddles",
+    "hints_warning",
     "show_ids",
 ]
 
@@ -288,14 +289,19 @@ def score_verdicts(
     )
 
 
+def hints_warning(levels: str) -> str:
+    """What a score at ``levels`` hints (``2``, or ``1-4`` for a curve) must say."""
+    return (
+        f"scored with {levels} hint(s), but the human-labelled calibration set and the "
+        "published leaderboard use 0 hints"
+    )
+
+
 def _warnings(table: JuryTable, provider: str, n_hints: int | None) -> list[str]:
     """What makes a score less comparable to the published ones."""
     warnings = []
     if n_hints:
-        warnings.append(
-            f"scored with {n_hints} hint(s), but the human-labelled calibration set and the "
-            "published leaderboard use 0 hints"
-        )
+        warnings.append(hints_warning(str(n_hints)))
     own = [judge for judge in table.judges if judge.split("/")[0] == provider]
     if own:
         warnings.append(

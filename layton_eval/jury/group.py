@@ -1,0 +1,125 @@
+"""``jury GROUP``: every fetched run of a group sent to its judges, once.
+
+A run already sent to its whole panel is left alone (``--retry-missing`` resends, run by run,
+only the verdicts that are missing), a run not fetched yet is named with the command that
+fetches it. Runs go one after the other; the first failure stops the group after saying which
+runs were sent, and ``jury GROUP`` again sends the rest.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from pydantic import BaseModel, Field
+
+from layton_eval.errors import JuryError, LaytonError, RunError
+from layton_eval.jury.panel import choose_panel
+from layton_eval.jury.send import JuryOptions, JuryStart, start_jury
+from layton_eval.next_step import Facts, Step, family_facts, group_next, next_command, refusal
+
+if t.TYPE_CHECKING:
+    from layton_eval.batches._calls import ClientFactory
+    from layton_eval.runs.store import Run
+    from layton_eval.settings import Settings
+
+__all__ = ["GroupJury", "start_group_jury"]
+
+
+class GroupJury(BaseModel):
+    """What ``jury GROUP`` sent (or, in a dry run, would send)."""
+
+    group: str
+    juries: list[JuryStart]
+    skipped: dict[str, str] = Field(default_factory=dict)  # run -> why it was left alone
+    requests: int
+    estimated_cost_usd: float | None
+    dry_run: bool
+    next_command: str | None
+
+
+def _left_alone(run: Run, options: JuryOptions) -> str | None:
+    """Why ``jury GROUP`` leaves ``run`` alone, or ``None`` when it has judges to send."""
+    facts = family_facts(run)
+    why = refusal(Step.jury, facts)
+    if why is not None:
+        return why
+    sent = {
+        c.manifest.judge.key for c in run.children() if c.manifest.judge and c.manifest.live_batches
+    }
+    if options.retry_missing:
+        return None if sent else f"no jury yet: layton jury {run.name}"
+    try:
+        panel = choose_panel(
+            options.config,
+            run.manifest.provider or "",
+            allow_self_judging=options.allow_self_judging,
+        )
+    except JuryError as exc:
+        return str(exc)
+    if {judge.key for judge in panel} <= sent and not options.force:
+        return "already sent to its judges"
+    return None
+
+
+def start_group_jury(
+    group: str,
+    runs: t.Sequence[Run],
+    options: JuryOptions,
+    *,
+    settings: Settings,
+    dry_run: bool = False,
+    client_factory: ClientFactory | None = None,
+) -> GroupJury:
+    """Send each fetched run of ``group`` that has no jury yet to its panel (planned first, so
+    that what cannot go is left alone before anything is spent)."""
+    skipped = {run.name: why for run in runs if (why := _left_alone(run, options))}
+    planned: list[Run] = []
+    juries: list[JuryStart] = []
+    for run in (run for run in runs if run.name not in skipped):
+        try:
+            juries.append(start_jury(run, options, settings=settings, dry_run=True))
+            planned.append(run)
+        except (RunError, JuryError) as exc:  # nothing to judge, every verdict there...
+            skipped[run.name] = str(exc)
+    if not dry_run:
+        juries = _send_each(group, planned, options, settings, client_factory)
+    costs = [j.estimated_cost_usd for j in juries]
+    step = Step.jury_dry_run if dry_run else Step.jury
+    return GroupJury(
+        group=group,
+        juries=juries,
+        skipped=skipped,
+        requests=sum(s.send.plan.requests for j in juries for s in j.judges),
+        estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        dry_run=dry_run,
+        next_command=(
+            next_command(step, Facts(run=group, options=options.carry))
+            if juries
+            else group_next(group, [family_facts(run, verdicts=True) for run in runs])
+        ),
+    )
+
+
+def _send_each(
+    group: str,
+    runs: list[Run],
+    options: JuryOptions,
+    settings: Settings,
+    client_factory: ClientFactory | None,
+) -> list[JuryStart]:
+    """Send ``runs`` to their judges one after the other; the first failure stops."""
+    juries: list[JuryStart] = []
+    for run in runs:
+        try:
+            juries.append(
+                start_jury(run, options, settings=settings, client_factory=client_factory)
+            )
+        except LaytonError as exc:
+            done = ", ".join(j.run for j in juries) or "none"
+            raise RunError(
+                f"{exc} (group {group}: {len(juries)} of {len(runs)} runs sent to their judges "
+                f"before this one: {done}; once this is settled, 'layton jury {group}' sends "
+                "the rest)",
+                run=run.name,
+            ) from exc
+    return juries

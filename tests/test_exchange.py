@@ -86,6 +86,9 @@ def test_import_of_real_calibration_rows_then_jury_score_compare_report(keys, tm
     assert made["next_command"] == f"layton jury {name}"
     # the same file again: the run exists (and --force replaces it)
     assert_one_line_error(invoke("import", str(path)), code=1, contains="already exists")
+    card = invoke("import", str(path), "--force").stdout
+    assert "unknown: an imported interchange file holds no token counts" in card
+    assert "0 in / 0 out" not in card
 
     with ExitStack() as stack:
         fakes = {n: stack.enter_context(emulate(n, responder=responder, polls_until_done=1))

@@ -256,7 +256,9 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Renderabl
     tokens = f"{result.input_tokens:,} in / {result.output_tokens:,} out"
     if result.reasoning_tokens:
         tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
-    if not result.tokens_counted:
+    if not result.tokens_counted and not (result.input_tokens or result.output_tokens):
+        tokens = "unknown: an imported interchange file holds no token counts"
+    elif not result.tokens_counted:
         tokens += " (answers imported from an interchange file are not counted)"
     rows += [("Tokens", tokens), ("Cost", cost_line(result.cost_usd, result.price_source))]
     rows += cost_rows(result)

@@ -92,9 +92,17 @@ async def until_terminal(provider: Provider, batch_id: str, total: int = len(IDS
 
 
 async def results(provider: Provider, batch_id: str, snapshot: BatchSnapshot):
-    return await provider.results(
+    """A finished batch's results by custom id, as fetch reads them (downloaded, then decoded
+    line by line; the first success of an id kept)."""
+    from layton_eval.providers._results import keep_result, lines_of
+
+    chunks = await provider.download(
         batch_id, snapshot, api_key=TEST_KEY, client_factory=client_factory
     )
+    merged: dict[str, RawResult] = {}
+    for custom_id, result in provider.decode_lines(lines_of(chunks)):
+        keep_result(merged, custom_id, result)
+    return merged
 
 
 async def round_trip(provider: Provider, ids: t.Sequence[str] = IDS):

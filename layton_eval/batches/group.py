@@ -24,7 +24,17 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
     from layton_eval.settings import Settings
 
-__all__ = ["GroupRow", "GroupSend", "GroupStatus", "poll_group", "send_group", "watch_group"]
+__all__ = [
+    "GroupRow",
+    "GroupSend",
+    "GroupStatus",
+    "each_in_turn",
+    "plan_each",
+    "poll_group",
+    "send_group",
+    "total_cost",
+    "watch_group",
+]
 
 
 class GroupSend(BaseModel):
@@ -62,17 +72,19 @@ def send_group(
     what failed in each run), one run after the other; the first failure stops the group."""
     if options.force:
         raise UsageError("--force sends a run again (paid twice): name the run, not a group")
-    skipped = {run.name: why for run in runs if (why := _left_alone(run, options))}
-    planned: list[tuple[Run, SendResult]] = []
-    for run in (run for run in runs if run.name not in skipped):
-        try:  # every check of a send, without sending: what cannot go is left alone
-            planned.append((run, send_run(run, options, settings=settings, dry_run=True)))
-        except RunError as exc:
-            skipped[run.name] = str(exc)
-    sends = [plan for _, plan in planned]
+    planned, sends, skipped = plan_each(
+        runs,
+        lambda run: _left_alone(run, options),
+        lambda run: send_run(run, options, settings=settings, dry_run=True),
+    )
     if not dry_run:
-        sends = _send_each(group, [run for run, _ in planned], options, settings, client_factory)
-    costs = [s.plan.estimated_cost_usd for s in sends]
+        sends = each_in_turn(
+            group,
+            planned,
+            lambda run: send_run(run, options, settings=settings, client_factory=client_factory),
+            did="sent",
+            again=f"layton send {group}",
+        )
     step = Step.send_dry_run if dry_run else Step.send
     facts = Facts(run=group, options=options.carry)
     return GroupSend(
@@ -80,32 +92,57 @@ def send_group(
         sends=sends,
         skipped=skipped,
         requests=sum(s.plan.requests for s in sends),
-        estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        estimated_cost_usd=total_cost(s.plan.estimated_cost_usd for s in sends),
         dry_run=dry_run,
         next_command=next_command(step, facts) if sends else _group_next(group, runs),
     )
 
 
-def _send_each(
-    group: str,
-    runs: list[Run],
-    options: SendOptions,
-    settings: Settings,
-    client_factory: ClientFactory | None,
-) -> list[SendResult]:
-    """Send ``runs`` one after the other; the first failure stops, saying what was sent."""
-    sends: list[SendResult] = []
+def plan_each[T](
+    runs: t.Sequence[Run],
+    left_alone: t.Callable[[Run], str | None],
+    plan: t.Callable[[Run], T],
+    errors: tuple[type[LaytonError], ...] = (RunError,),
+) -> tuple[list[Run], list[T], dict[str, str]]:
+    """Every check of a group's step, before anything is spent: the runs that can go, their
+    plans, and why each other run is left alone (a run whose plan fails with one of
+    ``errors`` included; any other error stops the group)."""
+    skipped = {run.name: why for run in runs if (why := left_alone(run))}
+    planned: list[Run] = []
+    plans: list[T] = []
+    for run in (run for run in runs if run.name not in skipped):
+        try:
+            plans.append(plan(run))
+        except errors as exc:
+            skipped[run.name] = str(exc)
+        else:
+            planned.append(run)
+    return planned, plans, skipped
+
+
+def each_in_turn[T](
+    group: str, runs: t.Sequence[Run], act: t.Callable[[Run], T], *, did: str, again: str
+) -> list[T]:
+    """``act`` on ``runs`` one after the other; the first failure stops the group, saying
+    which runs were done (``did``: "sent") and that ``again`` does the rest."""
+    done: list[T] = []
     for run in runs:
         try:
-            sends.append(send_run(run, options, settings=settings, client_factory=client_factory))
+            done.append(act(run))
         except LaytonError as exc:
-            done = ", ".join(s.plan.run for s in sends) or "none"
+            names = ", ".join(r.name for r in runs[: len(done)]) or "none"
             raise RunError(
-                f"{exc} (group {group}: {len(sends)} of {len(runs)} runs sent before this one: "
-                f"{done}; once this is settled, 'layton send {group}' sends the rest)",
+                f"{exc} (group {group}: {len(done)} of {len(runs)} runs {did} before this one: "
+                f"{names}; once this is settled, '{again}' sends the rest)",
                 run=run.name,
             ) from exc
-    return sends
+    return done
+
+
+def total_cost(costs: t.Iterable[float | None]) -> float | None:
+    """The sum of estimated costs; unknown when any one is."""
+    known = list(costs)
+    return None if None in known else sum(c for c in known if c is not None)
 
 
 def _group_next(group: str, runs: t.Sequence[Run]) -> str | None:

@@ -12,7 +12,8 @@ import typing as t
 
 from pydantic import BaseModel, Field
 
-from layton_eval.errors import JuryError, LaytonError, RunError
+from layton_eval.batches.group import each_in_turn, plan_each, total_cost
+from layton_eval.errors import JuryError, RunError
 from layton_eval.jury.panel import choose_panel
 from layton_eval.jury.send import JuryOptions, JuryStart, start_jury
 from layton_eval.next_step import Facts, Step, family_facts, group_next, next_command, refusal
@@ -72,25 +73,27 @@ def start_group_jury(
 ) -> GroupJury:
     """Send each fetched run of ``group`` that has no jury yet to its panel (planned first, so
     that what cannot go is left alone before anything is spent)."""
-    skipped = {run.name: why for run in runs if (why := _left_alone(run, options))}
-    planned: list[Run] = []
-    juries: list[JuryStart] = []
-    for run in (run for run in runs if run.name not in skipped):
-        try:
-            juries.append(start_jury(run, options, settings=settings, dry_run=True))
-            planned.append(run)
-        except (RunError, JuryError) as exc:  # nothing to judge, every verdict there...
-            skipped[run.name] = str(exc)
+    planned, juries, skipped = plan_each(  # nothing to judge, every verdict there...
+        runs,
+        lambda run: _left_alone(run, options),
+        lambda run: start_jury(run, options, settings=settings, dry_run=True),
+        (RunError, JuryError),
+    )
     if not dry_run:
-        juries = _send_each(group, planned, options, settings, client_factory)
-    costs = [j.estimated_cost_usd for j in juries]
+        juries = each_in_turn(
+            group,
+            planned,
+            lambda run: start_jury(run, options, settings=settings, client_factory=client_factory),
+            did="sent to their judges",
+            again=f"layton jury {group}",
+        )
     step = Step.jury_dry_run if dry_run else Step.jury
     return GroupJury(
         group=group,
         juries=juries,
         skipped=skipped,
         requests=sum(s.send.plan.requests for j in juries for s in j.judges),
-        estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        estimated_cost_usd=total_cost(j.estimated_cost_usd for j in juries),
         dry_run=dry_run,
         next_command=(
             next_command(step, Facts(run=group, options=options.carry))
@@ -98,28 +101,3 @@ def start_group_jury(
             else group_next(group, [family_facts(run, verdicts=True) for run in runs])
         ),
     )
-
-
-def _send_each(
-    group: str,
-    runs: list[Run],
-    options: JuryOptions,
-    settings: Settings,
-    client_factory: ClientFactory | None,
-) -> list[JuryStart]:
-    """Send ``runs`` to their judges one after the other; the first failure stops."""
-    juries: list[JuryStart] = []
-    for run in runs:
-        try:
-            juries.append(
-                start_jury(run, options, settings=settings, client_factory=client_factory)
-            )
-        except LaytonError as exc:
-            done = ", ".join(j.run for j in juries) or "none"
-            raise RunError(
-                f"{exc} (group {group}: {len(juries)} of {len(runs)} runs sent to their judges "
-                f"before this one: {done}; once this is settled, 'layton jury {group}' sends "
-                "the rest)",
-                run=run.name,
-            ) from exc
-    return juries

@@ -21,7 +21,6 @@ from layton_eval.providers.batch_types import RawResult
 
 __all__ = [
     "ResultLines",
-    "collect_results",
     "decode_line",
     "keep_result",
     "lines_of",
@@ -111,14 +110,6 @@ def keep_result(merged: dict[str, RawResult], custom_id: str, result: RawResult)
         merged[custom_id] = dataclasses.replace(
             previous, conflicts=previous.conflicts + 1 + result.conflicts
         )
-
-
-def collect_results(results: Iterable[tuple[str, RawResult]]) -> dict[str, RawResult]:
-    """Decoded results by custom id, merged with :func:`keep_result`."""
-    merged: dict[str, RawResult] = {}
-    for custom_id, result in results:
-        keep_result(merged, custom_id, result)
-    return merged
 
 
 class ResultLines:

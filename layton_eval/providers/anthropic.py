@@ -66,6 +66,8 @@ class Anthropic(Provider):
     base_url = "https://api.anthropic.com"
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 256_000_000
+    list_path = "/v1/messages/batches"
+    list_params = ("limit", "after_id")
     supports_listing = True
     keeps_tags = False  # message batches carry no metadata
     structured_output = False
@@ -188,12 +190,6 @@ class Anthropic(Provider):
         return [batch_id] if snapshot.terminal else []
 
     # -------------------------------------------------------------------------------- listing
-
-    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
-        params: dict[str, t.Any] = {"limit": min(remaining, 100)}
-        if cursor:
-            params["after_id"] = cursor
-        return "/v1/messages/batches", params
 
     def _parse_list(
         self, payload: t.Any, cursor: str | None

@@ -33,7 +33,7 @@ from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
 from layton_eval.providers._http import HttpCalls, batch_error, redact, short
 from layton_eval.providers._limits import Limits
-from layton_eval.providers._results import ResultLines, collect_results, lines_of
+from layton_eval.providers._results import ResultLines
 from layton_eval.providers._submit import MetadataPayloadMixin, trace_calls
 from layton_eval.providers.batch_types import (
     BatchListing,
@@ -87,6 +87,9 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
     max_bytes_per_batch: t.ClassVar[int]
     completion_windows: t.ClassVar[tuple[str, ...]] = ("24h",)
     supports_listing: t.ClassVar[bool] = True
+    #: Where the batch list is read, and its page-size and cursor query parameters.
+    list_path: t.ClassVar[str] = "/v1/batches"
+    list_params: t.ClassVar[tuple[str, str]] = ("limit", "after")
     #: The batch list comes newest first (so reading can stop once past a given time).
     lists_newest_first: t.ClassVar[bool] = True
     #: The provider keeps layton's tag on a batch and lists it back (metadata, display name).
@@ -286,21 +289,6 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
             chunks.append(response.content)
         return chunks
 
-    async def results(
-        self,
-        batch_id: str,
-        snapshot: BatchSnapshot,
-        *,
-        api_key: str,
-        client_factory: ClientFactory,
-    ) -> dict[str, RawResult]:
-        """Every result line of a finished batch, by custom id (output and error files merged;
-        the first success for an id is kept)."""
-        chunks = await self.download(
-            batch_id, snapshot, api_key=api_key, client_factory=client_factory
-        )
-        return collect_results(self.decode_lines(lines_of(chunks)))
-
     def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
         # batchling defect (docs/providers.md, D3): its result locator is the output file, or the
         # error file only when there is no output file, so failed requests vanish whenever one
@@ -351,7 +339,12 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         return listing
 
     def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
-        raise BatchError(f"{self.name} cannot list batches", provider=self.name)
+        """The path and query of one page of the batch list (``list_path``, ``list_params``)."""
+        size, after = self.list_params
+        params: dict[str, t.Any] = {size: min(remaining, 100)}
+        if cursor:
+            params[after] = cursor
+        return self.list_path, params
 
     def _parse_list(
         self, payload: t.Any, cursor: str | None

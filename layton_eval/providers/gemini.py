@@ -101,6 +101,8 @@ class Gemini(Provider):
     max_bytes_per_batch = 2_000_000_000
     supports_listing = True
     lists_newest_first = False  # not documented: read the whole list
+    list_path = "/v1beta/batches"
+    list_params = ("pageSize", "pageToken")
     structured_output = True
     api_prefix = "/v1beta"
     states = {
@@ -233,12 +235,6 @@ class Gemini(Provider):
         return []
 
     # -------------------------------------------------------------------------------- listing
-
-    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
-        params: dict[str, t.Any] = {"pageSize": min(remaining, 100)}
-        if cursor:
-            params["pageToken"] = cursor
-        return "/v1beta/batches", params
 
     def _parse_list(
         self, payload: t.Any, cursor: str | None

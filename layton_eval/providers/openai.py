@@ -62,7 +62,6 @@ class OpenAI(Provider):
     #: Body field of the output token limit.
     max_tokens_field: t.ClassVar[str] = "max_completion_tokens"
     #: Path of the batch list (``list_batches``).
-    list_path: t.ClassVar[str] = "/v1/batches"
 
     def _new_adapter(self) -> t.Any:
         return _OpenAIAdapter()
@@ -166,12 +165,6 @@ class OpenAI(Provider):
             as_int(counts.get("failed")),
             as_int(counts.get("total")) or total,
         )
-
-    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
-        params: dict[str, t.Any] = {"limit": min(remaining, 100)}
-        if cursor:
-            params["after"] = cursor
-        return self.list_path, params
 
     def _parse_list(
         self, payload: t.Any, cursor: str | None

@@ -11,6 +11,7 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.batches.fetch import fetch_run
+from layton_eval.jsonl import many_records
 from layton_eval.jury.collect import JurySummary, collect_jury
 from layton_eval.pricing import Spend, UserPrice
 from layton_eval.runs import layout
@@ -43,6 +44,11 @@ def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None
         with run.lock():
             run.manifest.price = price
             run.save()
+    with many_records():
+        return _fetch_family(run, settings)
+
+
+def _fetch_family(run: Run, settings: Settings) -> FamilyFetch:
     children = run.children()
     fetched = fetch_run(run, settings=settings, has_judges=bool(children))
     result = fetched.result

@@ -170,3 +170,26 @@ def test_jsonl_writes_stream_and_requests_keep_their_sha256(tmp_path: Path):
     assert (tmp_path / "f.jsonl").read_bytes() == '{"a": "é"}\n{"b": 2}\n'.encode()
     assert atomic_write_jsonl(tmp_path / "empty.jsonl", []) == 0
     assert (tmp_path / "empty.jsonl").read_bytes() == b""
+
+
+def test_a_fetch_builds_its_records_with_the_collector_paused(tmp_path: Path, monkeypatch):
+    """Collections walk every live object: building a large batch's outputs spent more time
+    in them than in the work (benchmarks/bench_fetch.py). The collector is back afterwards,
+    also when the fetch fails."""
+    import gc
+
+    from layton_eval import family
+    from layton_eval.settings import Settings
+
+    run = RunStore(tmp_path).create(_manifest("r"), _requests())
+    seen = []
+
+    def fetch_run(*args, **kwargs):
+        seen.append(gc.isenabled())
+        raise RunError("stop here")
+
+    monkeypatch.setattr(family, "fetch_run", fetch_run)
+    assert gc.isenabled()
+    with pytest.raises(RunError, match="stop here"):
+        family.fetch_family(run, settings=Settings(runs_dir=tmp_path))
+    assert seen == [False] and gc.isenabled()

@@ -177,3 +177,21 @@ def test_a_sweep_interrupted_and_resumed_sends_no_batch_twice(keys, runs_dir: Pa
     costs = page.split('id="cost-table"', 1)[1].split("</table>", 1)[0]
     assert costs.count("<tr") == 1 + 10 + 1  # the head, a run each, the total
     assert f"${totals['batch_usd']:,.4f}" in costs
+
+
+def test_a_group_send_asks_once_with_the_total_and_enter_cancels(keys, runs_dir, monkeypatch):
+    """In a terminal, ``send GROUP`` shows every run and the total on one card and asks once;
+    Enter cancels and nothing is created; ``y`` sends every run."""
+    monkeypatch.setattr("layton_eval.commands.batch.interactive", lambda: True)
+    _prepare_sweep()
+    with emulate("openai") as fake:
+        planned = invoke_json("send", GROUP, "--dry-run")
+        enter = invoke("send", GROUP, input="\n")
+        assert_one_line_error(enter, code=1, contains="cancelled")
+        assert enter.stdout.count("[y/N]") == 1 and "Dry run" not in enter.stdout
+        assert f"Submit {planned['requests']:,} requests in 10 runs?" in enter.stdout
+        assert all(run in enter.stdout for run in RUNS)
+        assert f"${planned['estimated_cost_usd']:,.4f}" in enter.stdout  # the total
+        assert fake.batches_created == 0
+        assert invoke("send", GROUP, input="y\n").exit_code == 0
+        assert fake.batches_created == 10

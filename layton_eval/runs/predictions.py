@@ -26,6 +26,9 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Prediction", "load_predictions", "prediction_row", "write_predictions"]
 
+#: ``json.dumps`` without building an encoder for every answer.
+_ANSWER_TEXT = json.JSONEncoder().encode
+
 
 class Prediction(BaseModel):
     """The evaluated model's outcome on one riddle."""
@@ -84,8 +87,8 @@ def write_predictions(run: Run, outputs: t.Mapping[str, OutputRecord]) -> dict[s
     )
     results_path = run.write_jsonl(
         layout.results_file(run.manifest),
-        (
-            {"custom_id": o.id, "answer": _interchange_answer(o), "model": o.model}
+        (  # compact, like the judge files (pydantic-core writes it 2x faster than json)
+            to_json({"custom_id": o.id, "answer": _interchange_answer(o), "model": o.model})
             for o in present
             if not o.error
         ),
@@ -98,7 +101,7 @@ def _interchange_answer(output: OutputRecord) -> str:
     answer, else the raw text."""
     answer = output.parsed
     if isinstance(answer, Answer):
-        return json.dumps({"answer": answer.answer, "justification": answer.justification})
+        return _ANSWER_TEXT({"answer": answer.answer, "justification": answer.justification})
     return output.text
 
 

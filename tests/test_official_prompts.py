@@ -165,6 +165,13 @@ def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs
     table = invoke("leaderboard", *args, "--add", "loose")
     assert "‡" in table.stdout and "not strictly comparable" in table.stdout
     assert "‡" not in invoke("leaderboard", *args, "--add", "strict").stdout
+    # two runs of one model on one board: each row names its run
+    both = [*args, "--add", "strict", "--add", "loose"]
+    rows = [r for r in invoke_json("leaderboard", *both) if r["is_yours"]]
+    assert sorted(r["run"] for r in rows) == ["loose", "strict"]
+    assert rows[0]["model"] == rows[1]["model"]
+    card = invoke("leaderboard", *both).stdout
+    assert "(yours: strict)" in card and "(yours: loose)" in card
     scored = invoke_json("score", "loose", "--iterations", "300")
     assert any(w.startswith("not strictly comparable") for w in scored["warnings"])
     assert not invoke_json("score", "strict", "--iterations", "300")["warnings"]

@@ -143,10 +143,11 @@ def leaderboard_table(
             "\n‡ not strictly comparable with the published models: prompted or judged with "
             "other than the official prompt files (layton prepare --prompts official)"
         )
+    models = [row.model for row in rows]
     cells = [
         {
             "Rank": str(row.rank),
-            "Model": _model_cell(row),
+            "Model": _model_cell(row, twice=models.count(row.model) > 1),
             "Score": f"{row.score:.1f}",
             "± 95%": f"{row.ci95:.1f}",
             "Rank spread": row.rank_spread,
@@ -191,8 +192,10 @@ _LEADERBOARD_COLUMNS: dict[str, t.Literal["left", "center", "right"]] = {
 }
 
 
-def _model_cell(row: LeaderboardRow) -> str:
-    model = f"{row.model} (yours)" if row.is_yours else row.model
+def _model_cell(row: LeaderboardRow, *, twice: bool = False) -> str:
+    """The model's name and its marks; a run of a model that is on the board twice is named."""
+    yours = f"yours: {row.run}" if twice and row.run else "yours"
+    model = f"{row.model} ({yours})" if row.is_yours else row.model
     if row.excluded:
         model += f" † ({len(row.excluded)} left out)"
     if row.not_comparable:

@@ -52,6 +52,9 @@ class LeaderboardRow(BaseModel):
     jury_mean: float
     ci_method: CiMethod = Field(description="What the interval covers: calibration or full.")
     is_yours: bool = Field(default=False, description="Added with --add, not a calibration model.")
+    run: str | None = Field(
+        default=None, description="The run's name (rows added with --add); null otherwise."
+    )
     not_comparable: list[str] = Field(
         default_factory=list,
         description="Runs only: why the run is not strictly comparable with the published "
@@ -152,6 +155,7 @@ def build_leaderboard(
             jury_mean=result.jury_mean,
             ci_method=result.ci_method,
             is_yours=run is not None,
+            run=run.name if run else None,
             not_comparable=list(run.not_comparable) if run else [],
             excluded=result.excluded,
         )

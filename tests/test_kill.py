@@ -67,11 +67,18 @@ def _serve(fake: Emulator) -> ThreadingHTTPServer:
 
 
 def _layton(provider: str, port: int, runs_dir: Path, *args: str) -> subprocess.Popen:
-    """``layton ARGS`` in a new interpreter whose ``provider`` is served on 127.0.0.1."""
+    """``layton ARGS`` in a new interpreter whose ``provider`` is served on 127.0.0.1.
+
+    The server stands in for the provider's public API: batches are recorded as sent there
+    and asked about there, as in this process (whose emulator is on the public host)."""
     boot = (
         "import sys\n"
         "from layton_eval.providers import get_provider\n"
-        f"type(get_provider({provider!r})).base_url = 'http://127.0.0.1:{port}'\n"
+        "import layton_eval.batches._calls as calls, layton_eval.batches.submit as submit\n"
+        f"cls = type(get_provider({provider!r}))\n"
+        "public = cls.base_url\n"
+        "calls.endpoint_of = submit.endpoint_of = lambda impl: public\n"
+        f"cls.base_url = 'http://127.0.0.1:{port}'\n"
         "from layton_eval.cli import main\n"
         f"sys.argv = ['layton', *{list(args)!r}]\n"
         "main()\n"

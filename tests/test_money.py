@@ -655,3 +655,59 @@ def test_results_kept_as_sent_rebuild_the_same_outputs(provider, keys, runs_dir:
     assert {o["id"]: o["parsed"] for o in rows(outputs)} == kept
     [download] = (runs_dir / "run" / "batches").glob("*.download.jsonl")
     assert len(rows(download)) == (3 if provider == "xai" else 8)  # xAI: one page a line
+
+
+# ------------------------------------------- 12. a batch is only asked about where it was sent
+
+
+def test_a_batch_is_never_asked_about_at_another_endpoint(keys, runs_dir: Path, monkeypatch):
+    """Asked at another endpoint, the provider would not know the batch: it would look lost
+    (404), be set aside and its riddles paid again. The record keeps where it was sent."""
+    from tests.fakes.openai_like import OpenAIEmulator
+
+    class Gateway(OpenAIEmulator):
+        host = "gateway.test"
+
+    def endpoint(value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("OPENAI_BASE_URL", value)
+        get_settings.cache_clear()
+
+    _prepare("openai")
+    endpoint("https://gateway.test/v1")
+    with Gateway(polls_until_done=1) as gateway:
+        invoke_json("send", "run")
+        [batch] = json.loads((runs_dir / "run" / "run.json").read_text())["batches"]
+        assert batch["api_base"] == "https://gateway.test"
+        endpoint(None)  # the variable is gone (another shell, another .env)
+        with emulate("openai") as public:
+            status = invoke_json("status", "run")
+            fetched = invoke_json("fetch", "run")["run"]
+            card = invoke("fetch", "run").stdout
+        assert public.calls == []
+        # nothing fetched yet: no saving or estimate comparison of $0.00
+        assert (
+            "Standard price" not in card and "actual 0%" not in card
+        )  # never asked at api.openai.com
+
+        [row] = status[0]["batches"]
+        assert not row["gone"] and "https://gateway.test" in row["poll_error"]
+        assert "https://api.openai.com" in row["poll_error"]
+        assert "OPENAI_BASE_URL back to https://gateway.test" in row["poll_error"]
+        assert "set-aside" not in (status[0]["next_command"] or "")
+        assert fetched["ok"] == 0 and "was sent to https://gateway.test" in str(
+            fetched["unreachable"]
+        )
+        endpoint("https://gateway.test/v1")
+        assert invoke_json("fetch", "run")["run"]["ok"] == 8
+    assert gateway.batches_created == 1
+
+
+def test_an_endpoint_is_recorded_without_its_user_and_password(monkeypatch):
+    from layton_eval.batches._calls import endpoint_of
+
+    monkeypatch.setenv("LAYTON_MISTRAL_BASE_URL", "https://me:s3cret@gw.test:8443/mistral/v1")
+    get_settings.cache_clear()
+    assert endpoint_of(get_provider("mistral")) == "https://gw.test:8443/mistral"

@@ -7,12 +7,22 @@ import functools
 import ssl
 import typing as t
 
+from layton_eval.errors import BatchError
+
 if t.TYPE_CHECKING:
     import httpx
 
     from layton_eval.providers.base import Provider
+    from layton_eval.runs.manifest import BatchRecord
 
-__all__ = ["ClientFactory", "default_client_factory", "impl_of", "run_async"]
+__all__ = [
+    "ClientFactory",
+    "default_client_factory",
+    "endpoint_of",
+    "impl_for",
+    "impl_of",
+    "run_async",
+]
 
 ClientFactory = t.Callable[[], "httpx.AsyncClient"]
 
@@ -52,3 +62,38 @@ def impl_of(name: str) -> Provider:
     from layton_eval.providers import get_provider
 
     return get_provider(name)
+
+
+def endpoint_of(impl: Provider) -> str:
+    """Where ``impl``'s calls go now (see ``api_base``), without any user or password the URL
+    may hold: what a batch record keeps."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(impl.api_base())
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def impl_for(record: BatchRecord) -> Provider:
+    """The provider of ``record``'s batch, at the endpoint the batch was sent to.
+
+    A batch lives where it was created: asked elsewhere (``LAYTON_<PROVIDER>_BASE_URL`` set,
+    changed or unset since), the provider would answer that it does not know it, and the
+    batch would look lost. Refused instead, naming both endpoints.
+    """
+    impl = impl_of(record.provider)
+    if record.api_base is None:  # recorded by an older layton
+        return impl
+    current = endpoint_of(impl)
+    if current != record.api_base:
+        var = f"LAYTON_{record.provider.upper()}_BASE_URL"
+        what = f"batch {record.batch_id}" if record.batch_id else "an interrupted submission"
+        raise BatchError(
+            f"{what} was sent to {record.api_base}, but {record.provider} calls now go to "
+            f"{current}: set {var} back to {record.api_base} (or unset it if that is "
+            f"{record.provider}'s own API) to reach it",
+            provider=record.provider,
+            batch_id=record.batch_id,
+        )
+    return impl

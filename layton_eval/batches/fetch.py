@@ -14,7 +14,13 @@ import dataclasses
 import typing as t
 from collections.abc import Iterator
 
-from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
+from layton_eval.batches._calls import (
+    ClientFactory,
+    default_client_factory,
+    impl_for,
+    impl_of,
+    run_async,
+)
 from layton_eval.batches.status import apply_snapshot, poll_records, record_failure
 from layton_eval.errors import BatchError, ProviderHTTPError
 from layton_eval.next_step import Facts, Step, next_command
@@ -150,7 +156,7 @@ def _results(
     saved = _saved_results(run, record)
     if saved is not None:
         return saved
-    impl = impl_of(record.provider)
+    impl = impl_for(record)
     api_key = require_api_key(record.provider, settings)
     chunks = run_async(
         impl.download(record.batch_id, snap, api_key=api_key, client_factory=factory)

@@ -24,7 +24,12 @@ import typing as t
 
 from pydantic import BaseModel, Field
 
-from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
+from layton_eval.batches._calls import (
+    ClientFactory,
+    default_client_factory,
+    impl_for,
+    run_async,
+)
 from layton_eval.batches.status import apply_snapshot
 from layton_eval.errors import BatchError, ProviderHTTPError, RunError
 from layton_eval.next_step import Facts, Step, next_command
@@ -189,7 +194,7 @@ def _never(run: Run, record: BatchRecord, why: str, **extra: t.Any) -> Intent:
 
 
 def _settle(run: Run, record: BatchRecord, ctx: _Context) -> Intent:
-    impl = impl_of(record.provider)
+    impl = impl_for(record)
     if record.container_id:
         return _settle_container(run, record, impl, ctx)
     if not impl.supports_listing:
@@ -319,7 +324,7 @@ def _adopt(
     run, intent = chosen[0]
     with run.lock("reconciling"):
         record = next(b for b in run.manifest.batches if b.intent_id == intent.intent_id)
-        impl = impl_of(record.provider)
+        impl = impl_for(record)
         snap = ctx.poll(impl, batch_id, record.request_count)  # 404: unknown to the provider
         if snap.counted is not None and snap.counted != record.request_count:
             raise RunError(

@@ -18,7 +18,12 @@ import typing as t
 
 from pydantic import BaseModel, PrivateAttr
 
-from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of, run_async
+from layton_eval.batches._calls import (
+    ClientFactory,
+    default_client_factory,
+    impl_for,
+    run_async,
+)
 from layton_eval.errors import BatchError, ProviderHTTPError, RunError
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs import layout
@@ -154,9 +159,9 @@ def poll_records(
     snapshots: dict[str, BatchSnapshot | BatchError] = {}
     for record in records:
         assert record.batch_id is not None
-        impl = impl_of(record.provider)
         api_key = require_api_key(record.provider, settings)
         try:
+            impl = impl_for(record)
             snapshots[record.intent_id] = run_async(
                 impl.poll(
                     record.batch_id,

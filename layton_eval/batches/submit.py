@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from layton_eval.batches._calls import ClientFactory, run_async
+from layton_eval.batches._calls import ClientFactory, endpoint_of, run_async
 from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.providers.batch_types import SubmitTrace
@@ -73,6 +73,7 @@ class Submitter:
             request_count=planned.requests,
             bytes=planned.bytes,
             purpose=plan.purpose,
+            api_base=endpoint_of(self.impl),
             estimate=planned.estimate,
         )
         run.manifest.batches.append(record)

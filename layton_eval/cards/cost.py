@@ -50,10 +50,11 @@ def _versus(estimate: EstimateRecord | None, actual: float | None) -> str | None
 def cost_rows(result: FetchResult) -> list[tuple[str, RenderableType]]:
     """The fetch card's rows after its cost: standard prices and saving, the estimate."""
     rows: list[tuple[str, RenderableType]] = []
-    standard = _standard(result.standard_cost_usd, result.saving_usd)
+    fetched = result.total > result.missing  # nothing fetched yet: nothing to compare
+    standard = _standard(result.standard_cost_usd, result.saving_usd) if fetched else None
     if standard is not None:
         rows.append(("Standard price", standard))
-    versus = _versus(result.estimate, result.cost_usd)
+    versus = _versus(result.estimate, result.cost_usd if fetched else None)
     if versus is not None:
         rows.append(("Estimate", versus))
     return rows

@@ -143,18 +143,7 @@ def leaderboard_table(
             "\n‡ not strictly comparable with the published models: prompted or judged with "
             "other than the official prompt files (layton prepare --prompts official)"
         )
-    models = [row.model for row in rows]
-    cells = [
-        {
-            "Rank": str(row.rank),
-            "Model": _model_cell(row, twice=models.count(row.model) > 1),
-            "Score": f"{row.score:.1f}",
-            "± 95%": f"{row.ci95:.1f}",
-            "Rank spread": row.rank_spread,
-            "Provider": row.provider,
-        }
-        for row in rows
-    ]
+    cells = _leaderboard_cells(rows)
     # model names are never broken: what follows a name ("(yours)", "†") wraps at its spaces
     longest = max((len(row.model) for row in rows), default=5)
 
@@ -190,6 +179,22 @@ _LEADERBOARD_COLUMNS: dict[str, t.Literal["left", "center", "right"]] = {
     "Rank spread": "center",
     "Provider": "left",
 }
+
+
+def _leaderboard_cells(rows: list[LeaderboardRow]) -> list[dict[str, str]]:
+    """Each row's cells, by column name."""
+    models = [row.model for row in rows]
+    return [
+        {
+            "Rank": str(row.rank),
+            "Model": _model_cell(row, twice=models.count(row.model) > 1),
+            "Score": f"{row.score:.1f}",
+            "± 95%": f"{row.ci95:.1f}",
+            "Rank spread": row.rank_spread,
+            "Provider": row.provider,
+        }
+        for row in rows
+    ]
 
 
 def _model_cell(row: LeaderboardRow, *, twice: bool = False) -> str:

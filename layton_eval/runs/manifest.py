@@ -83,6 +83,8 @@ class BatchRecord(BaseModel):
     request_count: int
     bytes: int
     purpose: str = "initial"  # "initial", "retry" or "import"
+    #: Where the batch was sent: the API's scheme, host and path (``None``: an older layton).
+    api_base: str | None = None
     batch_id: str | None = None
     intent_at: dt.datetime = Field(default_factory=now)
     submitted_at: dt.datetime | None = None

@@ -11,7 +11,7 @@ from layton_eval.batches.send import SendPlan
 from layton_eval.cards.prepare import estimate, fields_table, usd
 from layton_eval.jury.send import JuryStart
 
-__all__ = ["jury_confirm_card", "no_listing_warning", "send_confirm_card"]
+__all__ = ["jury_confirm_card", "no_listing_warning", "paid_panel", "send_confirm_card"]
 
 
 def no_listing_warning(provider: str) -> str:
@@ -19,6 +19,17 @@ def no_listing_warning(provider: str) -> str:
     return (
         f"{provider} cannot list batches: if this send is interrupted, layton finds the batch "
         "only through the container id it records as soon as it exists"
+    )
+
+
+def paid_panel(body: RenderableType, command: str) -> Panel:
+    """The look of every card asked before money is spent: red, saying that only y pays."""
+    return Panel(
+        body,
+        title=f"[bold]layton {command}[/bold]",
+        subtitle="paid: nothing is sent unless you answer y",
+        border_style="red",
+        expand=False,
     )
 
 
@@ -40,13 +51,7 @@ def send_confirm_card(plan: SendPlan) -> Panel:
     ]
     if not plan.can_list:
         rows.append(("Warning", Text(no_listing_warning(plan.provider), style="yellow")))
-    return Panel(
-        fields_table(rows),
-        title="[bold]layton send[/bold]",
-        subtitle="paid: nothing is sent unless you answer y",
-        border_style="red",
-        expand=False,
-    )
+    return paid_panel(fields_table(rows), "send")
 
 
 def jury_confirm_card(plan: JuryStart) -> Panel:
@@ -72,10 +77,4 @@ def jury_confirm_card(plan: JuryStart) -> Panel:
     for item in plan.judges:
         if not item.send.plan.can_list:
             rows.append(("Warning", Text(no_listing_warning(item.judge.provider), style="yellow")))
-    return Panel(
-        Group(fields_table(rows), Text(), table),
-        title="[bold]layton jury[/bold]",
-        subtitle="paid: nothing is sent unless you answer y",
-        border_style="red",
-        expand=False,
-    )
+    return paid_panel(Group(fields_table(rows), Text(), table), "jury")

@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.cards.confirm import no_listing_warning
+from layton_eval.cards.confirm import no_listing_warning, paid_panel
 from layton_eval.cards.fit import Fitted, width_of
 from layton_eval.cards.prepare import card, usd
 
@@ -159,13 +159,7 @@ def send_group_confirm_card(plan: GroupSend) -> Panel:
     unlisted = sorted({s.plan.provider for s in plan.sends if not s.plan.can_list})
     parts += [Text(f"Warning: {no_listing_warning(p)}", style="yellow") for p in unlisted]
     parts += skipped_lines(plan.skipped)
-    return Panel(
-        Group(*parts),
-        title="[bold]layton send[/bold]",
-        subtitle="paid: nothing is sent unless you answer y",
-        border_style="red",
-        expand=False,
-    )
+    return paid_panel(Group(*parts), "send")
 
 
 def send_group_card(result: GroupSend) -> RenderableType:
@@ -299,13 +293,7 @@ def jury_group_confirm_card(plan: GroupJury) -> Panel:
         ),
         *skipped_lines(plan.skipped),
     ]
-    return Panel(
-        Group(*parts),
-        title="[bold]layton jury[/bold]",
-        subtitle="paid: nothing is sent unless you answer y",
-        border_style="red",
-        expand=False,
-    )
+    return paid_panel(Group(*parts), "jury")
 
 
 def jury_group_card(result: GroupJury) -> RenderableType:

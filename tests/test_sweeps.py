@@ -195,3 +195,18 @@ def test_a_group_send_asks_once_with_the_total_and_enter_cancels(keys, runs_dir,
         assert fake.batches_created == 0
         assert invoke("send", GROUP, input="y\n").exit_code == 0
         assert fake.batches_created == 10
+
+
+def test_a_group_sent_with_wait_is_fetched_when_done(keys, runs_dir, monkeypatch):
+    import time
+
+    naps: list[float] = []
+    monkeypatch.setattr(time, "sleep", naps.append)
+    _prepare_sweep("--limit", "2")
+    with emulate("openai", responder=responder, polls_until_done=2) as fake:
+        dry = invoke_json("send", GROUP, "--dry-run", "--wait")  # a dry run waits for nothing
+        assert len(dry["sends"]) == 10 and dry["dry_run"] and fake.batches_created == 0
+        fetched = invoke_json("send", GROUP, "--wait", "--interval", "5")
+    assert fake.batches_created == 10 and naps and set(naps) == {5.0}
+    assert [f["run"]["ok"] for f in fetched["runs"]] == [2] * 10
+    assert fetched["next_command"] == f"layton jury {GROUP}"

@@ -51,7 +51,6 @@ def send_group(
 ) -> None:
     """``send GROUP``: one confirmation (with the total estimated cost), then each run."""
     from layton_eval.batches.group import send_group as send
-    from layton_eval.console import emit_json, show
 
     group, settings = _group(found), found.settings
     if not dry_run:
@@ -64,15 +63,30 @@ def send_group(
             confirm_spending(send_group_confirm_card(plan), question)
         elif not ask:
             _warn_unlisted(s.plan.provider for s in plan.sends)
+    from layton_eval.cards.group import send_group_card
+
     result = send(group, found.runs, options, settings=settings, dry_run=dry_run)
+    _sent(found, result, send_group_card, json_=json_, wait=None if dry_run else wait)
+
+
+def _sent[R](
+    found: Selection,
+    result: R,
+    card: t.Callable[[R], t.Any],
+    *,
+    json_: bool,
+    wait: Wait,
+) -> None:
+    """What a group's send or jury did: its card (or ``--json``, unless the group is waited
+    for and fetched, whose document then stands for both), then the wait."""
+    from layton_eval.console import emit_json, show
+
     if json_ and wait is None:
         emit_json(result)
         return
     if not json_:
-        from layton_eval.cards.group import send_group_card
-
-        show(send_group_card(result))
-    if wait is not None and not dry_run:
+        show(card(result))
+    if wait is not None:
         _wait_then_fetch(found, wait, json_=json_)
 
 
@@ -197,7 +211,6 @@ def jury_group(
     found: Selection, options: JuryOptions, *, dry_run: bool, ask: bool, json_: bool, wait: Wait
 ) -> None:
     """``jury GROUP``: one confirmation (with the total estimated cost), then each run."""
-    from layton_eval.console import emit_json, show
     from layton_eval.jury.group import start_group_jury
 
     group, settings = _group(found), found.settings
@@ -209,16 +222,10 @@ def jury_group(
 
             question = f"Submit {plan.requests:,} judge requests for {len(plan.juries)} runs?"
             confirm_spending(jury_group_confirm_card(plan), question)
-    result = start_group_jury(group, found.runs, options, settings=settings, dry_run=dry_run)
-    if json_ and wait is None:
-        emit_json(result)
-        return
-    if not json_:
-        from layton_eval.cards.group import jury_group_card
+    from layton_eval.cards.group import jury_group_card
 
-        show(jury_group_card(result))
-    if wait is not None and not dry_run:
-        _wait_then_fetch(found, wait, json_=json_)
+    result = start_group_jury(group, found.runs, options, settings=settings, dry_run=dry_run)
+    _sent(found, result, jury_group_card, json_=json_, wait=None if dry_run else wait)
 
 
 def score_group(found: Selection, options: ScoreOptions, *, json_: bool) -> None:

@@ -260,7 +260,10 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Renderabl
         tokens = "unknown: an imported interchange file holds no token counts"
     elif not result.tokens_counted:
         tokens += " (answers imported from an interchange file are not counted)"
-    rows += [("Tokens", tokens), ("Cost", cost_line(result.cost_usd, result.price_source))]
+    cost = cost_line(result.cost_usd, result.price_source)
+    if result.missing == result.total:  # nothing fetched yet: no cost to speak of
+        tokens, cost = "none yet", "none yet: nothing fetched"
+    rows += [("Tokens", tokens), ("Cost", cost)]
     rows += cost_rows(result)
     rows.append(("Fetched batches", ", ".join(result.fetched_batches) or "none new"))
     if result.waiting_batches:

@@ -237,6 +237,20 @@ def _run_row(entry: RunEntry) -> dict[str, str]:
 _JUSTIFY: dict[str, t.Literal["left", "right"]] = {"riddles": "right", "age": "right"}
 
 
+def _tokens_and_cost(result: FetchResult) -> list[tuple[str, RenderableType]]:
+    """The fetch card's Tokens and Cost rows."""
+    if result.missing == result.total:  # nothing fetched yet: no cost to speak of
+        return [("Tokens", "none yet"), ("Cost", "none yet: nothing fetched")]
+    tokens = f"{result.input_tokens:,} in / {result.output_tokens:,} out"
+    if result.reasoning_tokens:
+        tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
+    if not result.tokens_counted and not (result.input_tokens or result.output_tokens):
+        tokens = "unknown: an imported interchange file holds no token counts"
+    elif not result.tokens_counted:
+        tokens += " (answers imported from an interchange file are not counted)"
+    return [("Tokens", tokens), ("Cost", cost_line(result.cost_usd, result.price_source))]
+
+
 def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> RenderableType:
     rows: list[tuple[str, RenderableType]] = [
         ("Run", result.run),
@@ -253,17 +267,7 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Renderabl
     ]
     if result.missing:
         rows.append(("Not fetched yet", str(result.missing)))
-    tokens = f"{result.input_tokens:,} in / {result.output_tokens:,} out"
-    if result.reasoning_tokens:
-        tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
-    if not result.tokens_counted and not (result.input_tokens or result.output_tokens):
-        tokens = "unknown: an imported interchange file holds no token counts"
-    elif not result.tokens_counted:
-        tokens += " (answers imported from an interchange file are not counted)"
-    cost = cost_line(result.cost_usd, result.price_source)
-    if result.missing == result.total:  # nothing fetched yet: no cost to speak of
-        tokens, cost = "none yet", "none yet: nothing fetched"
-    rows += [("Tokens", tokens), ("Cost", cost)]
+    rows += _tokens_and_cost(result)
     rows += cost_rows(result)
     rows.append(("Fetched batches", ", ".join(result.fetched_batches) or "none new"))
     if result.waiting_batches:

@@ -193,3 +193,22 @@ def test_a_fetch_builds_its_records_with_the_collector_paused(tmp_path: Path, mo
     with pytest.raises(RunError, match="stop here"):
         family.fetch_family(run, settings=Settings(runs_dir=tmp_path))
     assert seen == [False] and gc.isenabled()
+
+
+def test_an_error_reading_another_file_while_writing_names_that_file(tmp_path: Path):
+    """Rows read from another file as they are written: its error is not a write error."""
+    from layton_eval.runs.atomic import atomic_write_jsonl
+
+    def rows():
+        yield {"a": 1}
+        (tmp_path / "elsewhere" / "missing.jsonl").read_text()
+
+    with pytest.raises(FileNotFoundError) as raised:
+        atomic_write_jsonl(tmp_path / "out" / "f.jsonl", rows())
+    assert raised.value.filename.endswith("missing.jsonl")
+    assert not (tmp_path / "out" / "f.jsonl").exists()
+    assert list((tmp_path / "out").iterdir()) == []  # the temporary file is gone
+    # a folder in the way of the file itself is still a write error naming it
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    with pytest.raises(RunError, match=r"cannot write .*blocked/f\.jsonl"):
+        atomic_write_jsonl(tmp_path / "blocked" / "f.jsonl", [{"a": 1}])

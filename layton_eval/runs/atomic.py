@@ -53,12 +53,28 @@ def umask() -> int:
 
 @contextlib.contextmanager
 def writing(path: Path) -> Iterator[None]:
-    """Turn a failed write (permissions, full disk...) into one line naming ``path``."""
+    """Turn a failed write (permissions, full disk...) into one line naming ``path``.
+
+    An error about another file (one the rows being written are read from, say) is left as it
+    is, so that it names that file.
+    """
     try:
         yield
     except OSError as exc:
+        if not _about(exc, path):
+            raise
         reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
         raise RunError(f"cannot write {path}: {reason}") from exc
+
+
+def _about(exc: OSError, path: Path) -> bool:
+    """``exc`` is about writing ``path``: no file named (a write on its handle), the file or
+    its temporary sibling, or a folder on its way."""
+    if exc.filename is None:
+        return True
+    named = Path(os.fsdecode(exc.filename)).absolute()
+    target = path.absolute()
+    return named.parent == target.parent or target.is_relative_to(named)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """The figures of issue 15 in one run: fetch of a large batch against a plain JSON round trip of
-the same results file (time ratio, traced peak memory), then start-up (``--help`` and TAB
-completion against a minimal Typer app with the same commands, whole-process
+the same results file (time ratio, traced peak memory), the bootstrap's time and peak memory at
+186, 1,860 and 18,600 riddles (index draw against count draws), then start-up (``--help`` and
+TAB completion against a minimal Typer app with the same commands, whole-process
 ``leaderboard --split llm``).
 
 Usage: .venv/bin/python benchmarks/bench_perf.py [--lines N] [--repeat R] [--runs N]
@@ -29,6 +30,8 @@ def main() -> None:
         [sys.executable, str(HERE / "bench_fetch.py"), str(args.lines), "--repeat",
          str(args.repeat)], check=True,
     )  # fmt: skip
+    print("== bootstrap: index draw vs count draws", flush=True)
+    subprocess.run([sys.executable, str(HERE / "bench_bootstrap.py")], check=True)
     print("== start-up", flush=True)
     src = ["--src", args.src] if args.src else []
     subprocess.run(

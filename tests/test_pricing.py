@@ -114,3 +114,43 @@ def test_fetch_names_an_unknown_price_and_takes_one_afterwards(monkeypatch) -> N
     tokens = priced["input_tokens"] * 2 + priced["output_tokens"] * 8
     assert priced["cost_usd"] == pytest.approx(tokens / 1e6)
     assert "your batch price" in priced["price_source"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [
+        ("gemini", "gemini-3.1-pro-preview"),  # a long-context tier at 200k input tokens
+        ("gemini", "gemini-2.5-pro"),
+        ("gemini", "gemini-2.5-flash"),
+        ("anthropic", "claude-sonnet-4-5-20250929"),
+        ("openai", "gpt-5-mini"),
+        ("mistral", "mistral-large-2512"),
+    ],
+)
+def test_a_request_costs_what_genai_prices_says(provider: str, model: str) -> None:
+    """The per-tier rates read once give genai-prices' own price of every request, on both
+    sides of each tier's start."""
+    import random
+
+    from genai_prices import Usage as PriceUsage
+    from genai_prices import calc_price
+
+    from layton_eval.pricing import _PRICES_PROVIDER
+
+    price = pricing(provider, model)
+    assert price.known
+    draw = random.Random(20251126)
+    sizes = [0, 1, 199_999, 200_000, 200_001, 128_000, 128_001, 1_000_000]
+    usages = [(n, draw.randint(0, 64_000)) for n in sizes]
+    usages += [(draw.randint(0, 400_000), draw.randint(0, 64_000)) for _ in range(40)]
+    for input_tokens, output_tokens in usages:
+        expected = calc_price(
+            PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens),
+            model,
+            provider_id=_PRICES_PROVIDER.get(provider, provider),
+        ).total_price
+        got = price.request_cost(Usage(input_tokens=input_tokens, output_tokens=output_tokens))
+        assert got == pytest.approx(float(expected) * price.share, rel=1e-9, abs=1e-12), (
+            input_tokens,
+            output_tokens,
+        )

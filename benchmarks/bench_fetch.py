@@ -36,6 +36,12 @@ ANSWER = json.dumps(
 )
 
 
+def _answer(custom_id: str, body: dict) -> str:
+    """The same answer with a justification of a length of its own (0 to 130 more words)."""
+    words = int(custom_id[1:]) * 7919 % 131
+    return ANSWER.replace("asks. ", "asks. " + "so " * words, 1)
+
+
 def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the tests)
     """A run of ``n`` requests with one finished batch on the emulator."""
     from layton_eval.runs.manifest import (
@@ -63,10 +69,17 @@ def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the
         ids=ids,
     )
     run = RunStore(root / "runs").create(manifest, [])
-    emulator = emulate("openai", polls_until_done=1, responder=lambda cid, body: ANSWER)
+    # answers and riddles of varied lengths, so that token counts (and prices) differ
+    emulator = emulate("openai", polls_until_done=1, responder=_answer)
     fake = emulator.__enter__()
-    body = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "riddle " * 60}]}
-    batch = fake.register("batch_bench", [(cid, body) for cid in ids], model="gpt-5-mini")
+    bodies = [
+        {
+            "model": "gpt-5-mini",
+            "messages": [{"role": "user", "content": "riddle " * (40 + i % 97)}],
+        }
+        for i in range(n)
+    ]
+    batch = fake.register("batch_bench", list(zip(ids, bodies, strict=True)), model="gpt-5-mini")
     fake.advance(batch)  # finished: the results file exists
     with run.lock():
         run.manifest.batches.append(

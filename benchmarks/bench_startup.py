@@ -103,8 +103,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--src", default=str(REPO), help="checkout whose layton_eval is timed")
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(Path(args.src).resolve()))
     with tempfile.TemporaryDirectory() as tmp:
+        # compiled modules kept, as a user's Python keeps them (these machines set
+        # PYTHONDONTWRITEBYTECODE: each process would compile layton's sources again)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env |= {"PYTHONPATH": str(Path(args.src).resolve()),
+                "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}  # fmt: skip
         minimal_py = Path(tmp) / "minimal.py"
         commands = _layton_commands(str(Path(args.src).resolve()))
         minimal_py.write_text(f"COMMANDS = {commands!r}\n{MINIMAL}")
@@ -116,10 +120,10 @@ def main() -> None:
             "minimal": _completion_env("minimal", "minimal lea"),
         })  # fmt: skip
         bare = _wall([sys.executable, "-c", "import typer"], env, args.runs)
-    board = [*layton, "leaderboard", "--split", "llm", "--data-dir", args.data, "--json"]
-    whole = statistics.median(_wall(board, env, max(3, args.runs // 3)))
-    imports = statistics.median(_wall([sys.executable, "-c", IMPORTS], env, args.runs))
-    python = statistics.median(_wall([sys.executable, "-c", "pass"], env, args.runs))
+        board = [*layton, "leaderboard", "--split", "llm", "--data-dir", args.data, "--json"]
+        whole = statistics.median(_wall(board, env, max(3, args.runs // 3)))
+        imports = statistics.median(_wall([sys.executable, "-c", IMPORTS], env, args.runs))
+        python = statistics.median(_wall([sys.executable, "-c", "pass"], env, args.runs))
     print(f"layton_eval from {args.src}; {args.runs} runs each, medians")
     print(f"--help:     layton {help_l * 1000:.0f} ms, minimal Typer app ({len(commands)} "
           f"commands) {help_m * 1000:.0f} ms: {help_l / help_m:.2f}x (target ~1.2x); "

@@ -137,11 +137,16 @@ def _plain(n: int, traced: bool) -> dict[str, float]:
 
 
 def _child(kind: str, n: int, traced: bool) -> dict[str, float]:
+    # compiled modules kept, as a user's Python keeps them (these machines set
+    # PYTHONDONTWRITEBYTECODE: the modules a fetch imports would be compiled in the timed part)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "layton-bench-pycache")
     out = subprocess.run(
         [sys.executable, __file__, str(n), "--child", kind, *(["--traced"] if traced else [])],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -248,7 +248,8 @@ def export(
     from layton_eval.commands.runs import find_runs
     from layton_eval.console import emit_json, show
     from layton_eval.errors import UsageError
-    from layton_eval.exchange.export import ExportOptions, check_out, export_run
+    from layton_eval.exchange.export import ExportOptions, export_run
+    from layton_eval.runs.atomic import check_out_file
 
     if format_ != "openai-batch":
         raise UsageError(f"--format {format_!r}: the one format is openai-batch")
@@ -260,7 +261,7 @@ def export(
     else:
         outs = [(out or Path(".")) / f"{run.name}.requests.jsonl" for run in found.runs]
     for path in outs:  # every file is checked before the first is written
-        check_out(path, force=force)
+        check_out_file(path, force=force)
     results = [
         export_run(run, ExportOptions(out=path, model=model, missing=missing, force=force))
         for run, path in zip(found.runs, outs, strict=True)

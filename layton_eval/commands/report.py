@@ -75,12 +75,12 @@ def report(
     from layton_eval.next_step import Step
     from layton_eval.report.build import build_report
     from layton_eval.report.html import render_page
-    from layton_eval.runs.store import atomic_write_bytes
+    from layton_eval.runs.atomic import atomic_write_bytes, check_out_file
     from layton_eval.score.score import ScoreOptions
     from layton_eval.settings import get_settings
 
     path = out if out is not None else Path(f"layton-report-{split.value}.html")
-    _check_out(path, force=force)
+    check_out_file(path, force=force)
     settings = get_settings()
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
@@ -114,16 +114,3 @@ def report(
         highlight=False,
         soft_wrap=True,  # the path stays whole, ready to copy
     )
-
-
-def _check_out(path: Path, *, force: bool) -> None:
-    """The report may be written at ``path``: not a folder, in an existing folder, and not
-    over a file without ``force``."""
-    from layton_eval.errors import UsageError
-
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; pass --out FILE")
-    if not path.parent.is_dir():
-        raise UsageError(f"folder {path.parent} does not exist; create it or pick another --out")
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")

@@ -22,13 +22,13 @@ from layton_eval.batches._calls import impl_of
 from layton_eval.errors import RunError, UsageError
 from layton_eval.neutral import GenerationOptions
 from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.runs.atomic import atomic_write_bytes, check_out_file
 from layton_eval.runs.outputs import retry_ids
-from layton_eval.runs.store import atomic_write_bytes
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
 
-__all__ = ["ExportOptions", "ExportResult", "check_out", "export_run", "results_path"]
+__all__ = ["ExportOptions", "ExportResult", "export_run", "results_path"]
 
 #: The provider whose chat-completions body the exported lines carry.
 RENDERER = "openai"
@@ -65,16 +65,6 @@ def results_path(out: Path) -> Path:
     return out.with_name(f"{stem}.results.jsonl")
 
 
-def check_out(path: Path, *, force: bool) -> None:
-    """``path`` can be written: a file in an existing folder, replaced only with ``force``."""
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; pass --out FILE")
-    if not path.parent.is_dir():
-        raise UsageError(f"folder {path.parent} does not exist; create it or pick another --out")
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")
-
-
 def export_run(run: Run, options: ExportOptions) -> ExportResult:
     """Write the run's requests (``missing``: those without a valid answer yet) to
     ``options.out`` as OpenAI Batch input lines."""
@@ -83,7 +73,7 @@ def export_run(run: Run, options: ExportOptions) -> ExportResult:
         raise UsageError(
             f"run {run.name} names no model: pass --model (the name the engine serves)"
         )
-    check_out(options.out, force=options.force)
+    check_out_file(options.out, force=options.force)
     wanted = set(retry_ids(run, include_refused=True)) if options.missing else None
     requests = [r for r in run.requests() if wanted is None or r.custom_id in wanted]
     if not requests:

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from layton_eval.errors import RunError
+from layton_eval.errors import RunError, UsageError
 
 __all__ = [
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_jsonl",
+    "check_out_file",
     "jsonl_line",
     "umask",
     "writing",
@@ -98,6 +99,17 @@ def atomic_open(path: Path) -> Iterator[t.BinaryIO]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+
+
+def check_out_file(path: Path, *, force: bool) -> None:
+    """``path``, given with ``--out``, can be written: a file in an existing folder, replaced
+    only with ``force`` (the one check of every file written outside the runs folder)."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; pass --out FILE")
+    if not path.parent.is_dir():
+        raise UsageError(f"folder {path.parent} does not exist; create it or pick another --out")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; pass --force to replace it or --out FILE")
 
 
 def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:

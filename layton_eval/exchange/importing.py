@@ -182,9 +182,9 @@ def _results(answers: AnswerFile, ids: t.Sequence[str]) -> dict[str, RawResult]:
     return {cid: answers.results.get(cid, missing) for cid in ids}
 
 
-def _bring_in(run: Run, answers: AnswerFile, record: BatchRecord) -> tuple[FetchResult, str]:
+def _bring_in(run: Run, answers: AnswerFile, record: BatchRecord, *, created: bool) -> ImportResult:
     """Under the run's lock: the raw results, the merged outputs, the predictions and the
-    record, then the counts as a fetch makes them."""
+    record; then what was imported, with the counts as a fetch makes them."""
     with run.lock("importing into"):
         results = _results(answers, run.manifest.ids)
         outputs: dict[str, OutputRecord] = load_outputs(run)
@@ -200,7 +200,15 @@ def _bring_in(run: Run, answers: AnswerFile, record: BatchRecord) -> tuple[Fetch
         run.save()
     command = next_command(Step.imported, Facts.of(run.manifest)) or ""
     summary = summarize(run, outputs, fetched=[record.batch_id], waiting=[], next_command=command)
-    return summary.model_copy(update={"files": summary.files | files}), command
+    assert record.source is not None
+    return ImportResult(
+        run=run.name,
+        created=created,
+        source=record.source,
+        conflicts=list(answers.conflicts),
+        fetch=summary.model_copy(update={"files": summary.files | files}),
+        next_command=command,
+    )
 
 
 class ImportGroup(BaseModel):
@@ -238,17 +246,7 @@ def import_files(
     results = []
     for answers, (manifest, requests, record) in zip(files, made, strict=True):
         run = store.create(manifest, requests, force=options.force)
-        fetch, command = _bring_in(run, answers, record)
-        results.append(
-            ImportResult(
-                run=run.name,
-                created=True,
-                source=_source(record),
-                conflicts=list(answers.conflicts),
-                fetch=fetch,
-                next_command=command,
-            )
-        )
+        results.append(_bring_in(run, answers, record, created=True))
     if group is None:
         return results[0]
     facts = [family_facts(store.load(result.run), verdicts=True) for result in results]
@@ -308,17 +306,4 @@ def import_into(run: Run, path: Path, options: ImportOptions) -> ImportResult:
         run.manifest.price = price or run.manifest.price
         run.save()
     record = _record(answers, run.manifest, model)
-    fetch, command = _bring_in(run, answers, record)
-    return ImportResult(
-        run=run.name,
-        created=False,
-        source=_source(record),
-        conflicts=list(answers.conflicts),
-        fetch=fetch,
-        next_command=command,
-    )
-
-
-def _source(record: BatchRecord) -> ImportSource:
-    assert record.source is not None
-    return record.source
+    return _bring_in(run, answers, record, created=False)

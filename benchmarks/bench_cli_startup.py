@@ -12,17 +12,18 @@ in a runs folder holding 20 runs, so that run-name completion reads real folders
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import typing as t
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _env import with_bytecode  # noqa: E402 (beside this script)
+
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
 
 #: (label, arguments, completion words or None)
@@ -63,17 +64,6 @@ def baseline_source() -> str:
     return "\n".join(lines)
 
 
-def _bytecode_kept(environ: t.Mapping[str, str], tmp: Path) -> dict[str, str]:
-    """The environment, with compiled modules kept (in ``tmp``) as a user's Python keeps them.
-
-    Where ``PYTHONDONTWRITEBYTECODE`` is set (these machines set it), every process would
-    compile layton's sources again (an editable install has no ``.pyc``), while the baseline
-    is one small file: the ratio would count compilation, which a user pays once.
-    """
-    env = {k: v for k, v in environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return env | {"PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
-
-
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -95,7 +85,7 @@ def main() -> None:
         base.write_text(baseline_source())
         make_runs(Path(tmp) / "runs")
         minimal = [sys.executable, str(base)]
-        common = _bytecode_kept(os.environ, Path(tmp)) | {
+        common = with_bytecode(Path(tmp) / "pycache") | {
             "LAYTON_RUNS_DIR": str(Path(tmp) / "runs"),
             "COLUMNS": "80",
         }

@@ -137,10 +137,10 @@ def _plain(n: int, traced: bool) -> dict[str, float]:
 
 
 def _child(kind: str, n: int, traced: bool) -> dict[str, float]:
-    # compiled modules kept, as a user's Python keeps them (these machines set
-    # PYTHONDONTWRITEBYTECODE: the modules a fetch imports would be compiled in the timed part)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "layton-bench-pycache")
+    from _env import with_bytecode  # beside this script
+
+    # else the modules a fetch imports would be compiled in the timed part
+    env = with_bytecode(Path(tempfile.gettempdir()) / "layton-bench-pycache")
     out = subprocess.run(
         [sys.executable, __file__, str(n), "--child", kind, *(["--traced"] if traced else [])],
         capture_output=True,

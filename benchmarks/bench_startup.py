@@ -104,11 +104,10 @@ def main() -> None:
     parser.add_argument("--src", default=str(REPO), help="checkout whose layton_eval is timed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        # compiled modules kept, as a user's Python keeps them (these machines set
-        # PYTHONDONTWRITEBYTECODE: each process would compile layton's sources again)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env |= {"PYTHONPATH": str(Path(args.src).resolve()),
-                "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}  # fmt: skip
+        from _env import with_bytecode  # beside this script
+
+        env = with_bytecode(Path(tmp) / "pycache")
+        env["PYTHONPATH"] = str(Path(args.src).resolve())
         minimal_py = Path(tmp) / "minimal.py"
         commands = _layton_commands(str(Path(args.src).resolve()))
         minimal_py.write_text(f"COMMANDS = {commands!r}\n{MINIMAL}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import typing as t
 from pathlib import Path
@@ -24,6 +23,8 @@ from layton_eval.annotate.items import Item, label_columns
 from layton_eval.choices import Split
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.jsonl import json_objects
+from layton_eval.runs.atomic import writing
+from layton_eval.runs.locks import file_lock
 from layton_eval.runs.store import atomic_write_bytes
 
 __all__ = ["LabelStore", "label_row", "row_key"]
@@ -130,13 +131,10 @@ class LabelStore:
 
     @contextlib.contextmanager
     def _locked(self) -> t.Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock_path.open("a") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(self._lock_path):
+            yield
 
     def _write(self, rows: list[Row]) -> None:
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

@@ -15,6 +15,7 @@ A run is ``<runs dir>/<name>/``::
     jury/judge_..._by_....jsonl      the original scripts' judge files
     jury.jsonl                       per riddle: verdicts, jury values, agreement
     score.json                       the last score of the run
+    .lock, .lock.holder              the run's lock, and who holds it for what
 
 No other module spells these names; they ask this one. Cheap to import (shell completion
 reads it): the original scripts' naming rules are imported when a name needs them.
@@ -35,6 +36,7 @@ __all__ = [
     "JURY_DIR",
     "JURY_FILE",
     "LOCK",
+    "LOCK_HOLDER",
     "MANIFEST",
     "OUTPUTS",
     "PREDICTIONS",
@@ -57,6 +59,8 @@ SCORE = "score.json"
 JURY_DIR = "jury"
 JURY_FILE = "jury.jsonl"
 LOCK = ".lock"
+#: Who holds the lock and what for (``sending\n<pid>``), while it is held.
+LOCK_HOLDER = ".lock.holder"
 JUDGE_FILES_GLOB = "judge_*.jsonl"
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")

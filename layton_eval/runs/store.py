@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import re
 import shutil
-import tempfile
 import typing as t
 import uuid
 from pathlib import Path
@@ -26,12 +24,8 @@ from layton_eval.errors import RunError
 from layton_eval.jsonl import read_jsonl
 from layton_eval.neutral import NeutralRequest
 from layton_eval.runs import layout
-from layton_eval.runs.atomic import (
-    atomic_write_bytes,
-    atomic_write_jsonl,
-    umask,
-    writing,
-)
+from layton_eval.runs.atomic import atomic_write_bytes, atomic_write_jsonl, writing
+from layton_eval.runs.locks import Busy, file_lock, staging_folder
 from layton_eval.runs.manifest import BatchPhase, RunManifest, now
 
 __all__ = [
@@ -67,33 +61,36 @@ class Run:
         ``doing`` is written in the lock file, so that a second process is told what the first
         one is doing (``sending``, ``fetching``...).
         """
-        with writing(self.path / layout.LOCK):
-            handle = (self.path / layout.LOCK).open("a+")
-        try:
+        with contextlib.ExitStack() as held:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                handle.seek(0)
-                holder, _, pid = handle.read().partition("\n")
-                who = (
-                    f"another layton process (pid {pid.strip()})"
-                    if pid.strip()
-                    else "another layton process"
-                )
+                held.enter_context(file_lock(self.path / layout.LOCK, wait=False))
+            except Busy as exc:
                 raise RunError(
-                    f"{who} is {holder.strip() or 'changing'} run {self.name}; wait for it "
-                    "to finish (nothing was done here)",
+                    f"{self._holder()} run {self.name}; wait for it to finish (nothing was "
+                    "done here)",
                     run=self.name,
                 ) from exc
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{doing}\n{os.getpid()}")
-            handle.flush()
+            note = self.path / layout.LOCK_HOLDER
+            with writing(note):
+                note.write_text(f"{doing}\n{os.getpid()}", encoding="utf-8")
+            held.callback(note.unlink, missing_ok=True)
             self.manifest = _read_manifest(self.path)
             yield self
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            handle.close()
+
+    def _holder(self) -> str:
+        """Who holds the run's lock, as far as its note says: ``another layton process (pid
+        N) is sending``."""
+        try:
+            note = (self.path / layout.LOCK_HOLDER).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            note = ""
+        doing, _, pid = note.partition("\n")
+        who = (
+            f"another layton process (pid {pid.strip()})"
+            if pid.strip()
+            else "another layton process"
+        )
+        return f"{who} is {doing.strip() or 'changing'}"
 
     def save(self) -> None:
         """Write ``run.json`` atomically (call under :meth:`lock`)."""
@@ -244,33 +241,35 @@ def _set_aside_damaged(path: Path) -> Path:
 
 
 def write_run(
-    path: Path, manifest: RunManifest, requests: t.Sequence[NeutralRequest], *, force: bool
+    path: Path,
+    manifest: RunManifest,
+    requests: t.Sequence[NeutralRequest],
+    *,
+    force: bool,
+    fill: t.Callable[[Run], None] | None = None,
 ) -> Run:
     """Create the run folder ``path`` (or replace it with ``force``) in one rename.
 
-    The sha256 of ``requests.jsonl`` is recorded in the manifest. A damaged run in the way is
-    moved aside to ``<run>.damaged-<time>/``.
+    The folder is built beside its place (see :func:`~layton_eval.runs.locks.staging_folder`):
+    ``requests.jsonl`` (its sha256 recorded in the manifest), the manifest, then what ``fill``
+    writes into the new run (no lock needed: no other process sees it). On any error nothing
+    is left. A damaged run in the way is moved aside to ``<run>.damaged-<time>/``.
     """
     check_replaceable(path, force=force)
-    with writing(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        staging.chmod(0o777 & ~umask())
-    try:
+    with staging_folder(path) as staging:
         digest = hashlib.sha256()
         atomic_write_jsonl(staging / layout.REQUESTS, requests, digest=digest)
         manifest.requests_sha256 = digest.hexdigest()
         manifest.state = manifest.derived_state()
         manifest_json = manifest.model_dump_json(indent=2).encode("utf-8")
         atomic_write_bytes(staging / layout.MANIFEST, manifest_json)
+        if fill is not None:
+            fill(Run(staging, manifest))
         with writing(path):
             if path.exists() and damage(path) is not None:
                 _set_aside_damaged(path)
             _move_into_place(staging, path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return Run(path, manifest)
+    return Run(path, _read_manifest(path))
 
 
 def _move_into_place(staging: Path, path: Path) -> None:
@@ -306,11 +305,20 @@ class RunStore:
         return self.root / layout.check_name(name)
 
     def create(
-        self, manifest: RunManifest, requests: t.Sequence[NeutralRequest], *, force: bool = False
+        self,
+        manifest: RunManifest,
+        requests: t.Sequence[NeutralRequest],
+        *,
+        force: bool = False,
+        fill: t.Callable[[Run], None] | None = None,
     ) -> Run:
         """Write a new run (see :func:`write_run`)."""
         layout.check_name(manifest.name)
-        return write_run(self.path(manifest.name), manifest, requests, force=force)
+        return write_run(self.path(manifest.name), manifest, requests, force=force, fill=fill)
+
+    def remove(self, name: str) -> None:
+        """Delete the run ``name`` (one this command has just made, whose making failed)."""
+        shutil.rmtree(self.path(name), ignore_errors=True)
 
     def load(self, name: str) -> Run:
         """The run called ``name``; :class:`RunError` naming some known runs otherwise."""

@@ -111,7 +111,9 @@ def _usage_hint(exc: typer.TyperException) -> str:
 
 
 def _error_line(message: str) -> None:
-    one_line = " ".join(message.split())
+    from layton_eval.console import clean  # a message may quote a file: no terminal escape
+
+    one_line = " ".join(clean(message).split())
     sys.stderr.write(f"Error: {one_line}\n")
     sys.stderr.flush()
 

@@ -2,30 +2,83 @@
 
 Card functions receive a console instead of creating one, so tests can pass
 ``Console(file=io.StringIO())``.
+
+Cards show text from files and providers (riddle ids, model names, answers, error texts):
+the consoles never let it drive the terminal. Every string is shown as it is, never read as
+Rich markup or emoji codes, with its control characters (ESC, BEL, C1 codes: terminal
+escapes that set a title, colours or the clipboard) replaced by U+FFFD before the layout;
+what reaches the terminal through a ``Text`` built by a card is cleaned the same way as it is
+written. :func:`clean` does the same for a line written without a console.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 import typing as t
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderHook, RenderResult
+from rich.segment import Segment
 
-__all__ = ["emit_json", "err_console", "out_console", "show"]
+if t.TYPE_CHECKING:
+    from rich.console import ConsoleRenderable
+    from rich.text import Text
+
+__all__ = ["clean", "emit_json", "err_console", "out_console", "show"]
+
+#: Control characters but tab and newline: C0, DEL and C1.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_C1_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """``text`` with its control characters (but tab and newline) replaced by U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+class _Cleaned:
+    """A renderable whose text segments are cleaned as they are written."""
+
+    def __init__(self, renderable: ConsoleRenderable) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            if segment.control is None and _CONTROL.search(segment.text):
+                yield Segment(clean(segment.text), segment.style)
+            else:
+                yield segment
+
+
+class _CleanHook(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Cleaned(renderable) for renderable in renderables]
+
+
+class _Console(Console):
+    """A console that shows strings as they are (no markup, no emoji codes), cleaned."""
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+        self.push_render_hook(_CleanHook())
+
+    def render_str(self, text: str, **kwargs: t.Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(clean(text), **kwargs)
 
 
 @functools.cache
 def out_console() -> Console:
     """Console for cards on stdout."""
-    return Console(highlight=False)
+    return _Console()
 
 
 @functools.cache
 def err_console() -> Console:
     """Console for errors and progress on stderr."""
-    return Console(stderr=True, highlight=False)
+    return _Console(stderr=True)
 
 
 def show(*renderables: t.Any) -> None:
@@ -40,5 +93,6 @@ def emit_json(document: t.Any) -> None:
         document = document.model_dump(mode="json")
     elif isinstance(document, list):
         document = [d.model_dump(mode="json") if hasattr(d, "model_dump") else d for d in document]
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(document, indent=2, ensure_ascii=False)  # C0 codes come escaped
+    sys.stdout.write(_C1_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
     sys.stdout.flush()

@@ -76,7 +76,7 @@ def annotate_card(result: AnnotateResult) -> Panel:
     ]  # fmt: skip
     return Panel(
         Group(fields_table(rows), Text(), next_step(result.next_command)),
-        title="[bold]layton annotate[/bold]",
+        title=Text("layton annotate", style="bold"),
         border_style="cyan",
         expand=False,
     )

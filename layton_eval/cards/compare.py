@@ -120,7 +120,7 @@ def compare_card(result: CompareResult) -> Group:
     categories = _categories_table(result.pairs[0]) if several == 1 else None
     panel = Panel(
         Group(*parts),
-        title=f"[bold]layton compare[/bold] · {result.split} · {result.field}",
+        title=Text.assemble(("layton compare", "bold"), f" · {result.split} · {result.field}"),
         border_style="cyan",
         expand=False,
     )

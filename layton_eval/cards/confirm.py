@@ -26,7 +26,7 @@ def paid_panel(body: RenderableType, command: str) -> Panel:
     """The look of every card asked before money is spent: red, saying that only y pays."""
     return Panel(
         body,
-        title=f"[bold]layton {command}[/bold]",
+        title=Text(f"layton {command}", style="bold"),
         subtitle="paid: nothing is sent unless you answer y",
         border_style="red",
         expand=False,

@@ -6,6 +6,7 @@ import typing as t
 
 from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from layton_eval.choices import VerdictField
 
@@ -41,7 +42,7 @@ def _metrics_table(result: JudgesResult) -> Table:
         rows = [m for m in result.judges if m.field == field]
         if not rows:
             continue
-        table.add_row(f"[bold]{field}[/bold]", end_section=False)
+        table.add_row(Text(str(field), style="bold"), end_section=False)
         for m in rows:
             table.add_row(f"  {m.judge}", str(m.n), _pct(m.accuracy), _pct(m.sensitivity),
                           _pct(m.specificity), _kappa(m.kappa))  # fmt: skip

@@ -38,7 +38,7 @@ def card(
     body: RenderableType, *, title: str, border: str, next_command: str | None = None
 ) -> RenderableType:
     """A card: ``body`` in a titled panel, then its ``Next:`` line (if any) under it."""
-    panel = Panel(body, title=f"[bold]{title}[/bold]", border_style=border, expand=False)
+    panel = Panel(body, title=Text(title, style="bold"), border_style=border, expand=False)
     return Group(panel, next_step(next_command)) if next_command else panel
 
 

@@ -38,6 +38,13 @@ def import_card(result: ImportResult) -> RenderableType:
         shown = ", ".join(result.conflicts[:10])
         more = f" and {len(result.conflicts) - 10} more" if len(result.conflicts) > 10 else ""
         rows.append(("Twice", Text(f"answered twice, the first kept: {shown}{more}", "yellow")))
+    if result.replaced:
+        rows.append(
+            (
+                "Replaced",
+                Text(f"{result.replaced:,} lone surrogate(s) (not UTF-8) by U+FFFD", "yellow"),
+            )
+        )
     head = card(fields_table(rows), title="layton import", border="cyan")
     counts = fetch_card(result.fetch, title=f"answers of {result.run}")
     return Group(head, counts)

@@ -14,7 +14,9 @@ Two formats are read (the first line tells which; every line must be of that for
 Each line becomes a :class:`~layton_eval.providers.batch_types.RawResult`, the shape a fetched
 batch's results have; the openai provider then parses each one exactly as at fetch (see
 :mod:`layton_eval.exchange.importing`). A line that is neither shape stops the reading with the
-file and line number: nothing is imported from a file that cannot be read whole.
+file and line number: nothing is imported from a file that cannot be read whole. A lone
+UTF-16 surrogate escape (``"\\ud800"``, which no UTF-8 file can hold) is replaced by U+FFFD and
+counted, so that every text written from the file is valid UTF-8.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import dataclasses
 import glob
 import hashlib
 import os
+import re
 import typing as t
 from pathlib import Path
 
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.jsonl import json_objects
-from layton_eval.providers._results import keep_result
 from layton_eval.providers.batch_types import RawResult
 
 __all__ = ["AnswerFile", "Format", "expand_files", "read_answer_file"]
@@ -36,6 +38,9 @@ __all__ = ["AnswerFile", "Format", "expand_files", "read_answer_file"]
 Format = t.Literal["interchange", "openai-batch"]
 #: Status of a request the file says failed without giving one.
 _FAILED = 500
+#: The JSON escape of a UTF-16 surrogate (lone ones decode to text UTF-8 cannot hold).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +51,10 @@ class AnswerFile:
     format: Format
     sha256: str
     lines: int
-    results: dict[str, RawResult]  # by riddle id; the first success of an id is kept
+    results: dict[str, list[RawResult]]  # by riddle id: each of its lines' result, in order
     models: frozenset[str]  # the model names the lines give
-    conflicts: tuple[str, ...]  # ids with two different answers (the first was kept)
+    #: Lone surrogates replaced by U+FFFD (text no UTF-8 file can hold).
+    replaced: int = 0
 
     @property
     def usage(self) -> bool:
@@ -125,21 +131,47 @@ def _model_of(row: dict[str, t.Any]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
+def _text(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def _scrub(value: t.Any) -> tuple[t.Any, int]:
+    """``value`` with every lone surrogate of its strings (keys too) replaced by U+FFFD, and
+    how many were replaced."""
+    if isinstance(value, str):
+        return _SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        pairs = [_scrub(item) for item in value]
+        return [item for item, _ in pairs], sum(n for _, n in pairs)
+    if isinstance(value, dict):
+        count, clean = 0, {}
+        for key, item in value.items():
+            (key, n), (item, m) = _scrub(key), _scrub(item)
+            clean[key], count = item, count + n + m
+        return clean, count
+    return value, 0
+
+
 def read_answer_file(path: Path) -> AnswerFile:
     """Read ``path`` whole (see the module docstring); :class:`DatasetError` naming the line
     that cannot be read."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    text = _text(path, data)
     rows = json_objects(text, lambda n: f"{path}:{n}", error=DatasetError)
     if not rows:
         raise DatasetError(f"{path}: no answers in the file")
+    replaced = 0
+    if _SURROGATE_ESCAPE.search(text):  # else no line can hold one: no walk through them
+        for index, (number, row) in enumerate(rows):
+            clean, count = _scrub(row)
+            rows[index], replaced = (number, clean), replaced + count
     fmt: Format | None = None
-    results: dict[str, RawResult] = {}
+    results: dict[str, list[RawResult]] = {}
     models: set[str] = set()
     for number, row in rows:
         where = f"{path}:{number}"
@@ -149,21 +181,12 @@ def read_answer_file(path: Path) -> AnswerFile:
         if fmt is not None and found != fmt:
             raise DatasetError(f"{where}: an {found} line in an {fmt} file")
         fmt = found
-        custom_id = _custom_id(row, where)
         read = _interchange if fmt == "interchange" else _openai_batch
-        keep_result(results, custom_id, read(row, where))
+        results.setdefault(_custom_id(row, where), []).append(read(row, where))
         models.update(filter(None, [_model_of(row)]))
     assert fmt is not None
-    conflicts = tuple(cid for cid, raw in results.items() if raw.conflicts)
-    return AnswerFile(
-        path,
-        fmt,
-        hashlib.sha256(data).hexdigest(),
-        len(rows),
-        results,
-        frozenset(models),
-        conflicts,
-    )
+    digest = hashlib.sha256(data).hexdigest()
+    return AnswerFile(path, fmt, digest, len(rows), results, frozenset(models), replaced)
 
 
 def _what_is(row: dict[str, t.Any]) -> str:

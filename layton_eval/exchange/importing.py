@@ -4,10 +4,14 @@ The file (see :mod:`layton_eval.exchange.answers`) is read whole and checked bef
 written: a line that cannot be read, or a riddle id the run does not have, stops the import
 and nothing is created. Then each riddle's result goes down the fetch path: parsed by the
 openai provider, classified by :func:`~layton_eval.runs.outputs.output_record` (valid,
-unreadable, truncated, refused, failed), merged into ``outputs.jsonl`` (a valid answer is never
+unreadable, truncated, refused, failed; of several lines for one riddle the first valid answer
+wins, as across a run's batches), merged into ``outputs.jsonl`` (a valid answer is never
 replaced) and written as ``predictions.jsonl`` and the results file. A riddle the file does not
 answer counts as failed. The import is recorded as a batch of the run (purpose ``import``) with
-the file's path, format and sha256; the same file is never imported twice into one run.
+the file's path, format and sha256; the same file is never imported twice into one run. A new
+run is written whole beside its place and renamed into it (see
+:func:`~layton_eval.runs.store.write_run`): an import that fails or is killed leaves no run
+(nor the runs made before it by the same command), and the same command works again.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from layton_eval.prepare import (
     new_run,
 )
 from layton_eval.providers.batch_types import RawResult
+from layton_eval.runs import layout
 from layton_eval.runs.groups import check_group_name, check_not_a_group
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, ImportSource, RunManifest, now
 from layton_eval.runs.outputs import (
@@ -80,7 +85,11 @@ class ImportResult(BaseModel):
     created: bool = Field(description="A new run (false: answers brought into a run).")
     source: ImportSource
     conflicts: list[str] = Field(
-        default_factory=list, description="Riddles answered twice in the file (first kept)."
+        default_factory=list,
+        description="Riddles with two different valid answers in the file (the first kept).",
+    )
+    replaced: int = Field(
+        0, description="Lone surrogates in the file, replaced by U+FFFD (not valid UTF-8)."
     )
     fetch: FetchResult
     next_command: str
@@ -174,38 +183,66 @@ def _record(answers: AnswerFile, manifest: RunManifest, model: str) -> BatchReco
     )
 
 
-def _results(answers: AnswerFile, ids: t.Sequence[str]) -> dict[str, RawResult]:
-    """Every riddle's result; a riddle the file does not answer is a failed request."""
+def _kept(
+    answers: AnswerFile, ids: t.Sequence[str], record: BatchRecord
+) -> tuple[dict[str, RawResult], list[OutputRecord], list[str]]:
+    """Each riddle's result and outcome: of its lines, the first valid answer, else the first
+    of the best outcome (a riddle the file does not answer is a failed request); and the
+    riddles with two different valid answers."""
     missing = RawResult(
         404, {"error": {"message": f"no answer for this riddle in {answers.path.name}"}}
     )
-    return {cid: answers.results.get(cid, missing) for cid in ids}
+    impl = impl_of(PARSER)
+    results, outputs, conflicts = {}, [], []
+    for cid in ids:
+        lines = answers.results.get(cid) or [missing]
+        made = [output_record(cid, raw, record, impl, "benchmark") for raw in lines]
+        best = max(range(len(made)), key=lambda i: (made[i].quality, -i))
+        if len({output.text for output in made if output.quality == 2}) > 1:
+            conflicts.append(cid)
+        results[cid] = lines[best]
+        outputs.append(made[best])
+    return results, outputs, conflicts
 
 
-def _bring_in(run: Run, answers: AnswerFile, record: BatchRecord, *, created: bool) -> ImportResult:
-    """Under the run's lock: the raw results, the merged outputs, the predictions and the
-    record; then what was imported, with the counts as a fetch makes them."""
-    with run.lock("importing into"):
-        results = _results(answers, run.manifest.ids)
-        outputs: dict[str, OutputRecord] = load_outputs(run)
-        impl = impl_of(PARSER)
-        new = [output_record(cid, raw, record, impl, "benchmark") for cid, raw in results.items()]
-        assert record.batch_id is not None
-        save_decoded_results(run, record.batch_id, results)
-        merge_outputs(outputs, new)
-        save_outputs(run, outputs)
-        files = write_predictions(run, outputs)
-        if all(b.batch_id != record.batch_id for b in run.manifest.batches):
-            run.manifest.batches.append(record)
-        run.save()
+Brought = tuple[dict[str, OutputRecord], list[str]]
+
+
+def _bring_in(run: Run, answers: AnswerFile, record: BatchRecord) -> Brought:
+    """Write the raw results, the merged outputs, the predictions and the record into ``run``
+    (under its lock, or a run not in place yet); the outputs and the riddles answered twice."""
+    results, new, conflicts = _kept(answers, run.manifest.ids, record)
+    outputs: dict[str, OutputRecord] = load_outputs(run)
+    assert record.batch_id is not None
+    save_decoded_results(run, record.batch_id, results)
+    merge_outputs(outputs, new)
+    save_outputs(run, outputs)
+    write_predictions(run, outputs)
+    if all(b.batch_id != record.batch_id for b in run.manifest.batches):
+        run.manifest.batches.append(record)
+    run.save()
+    return outputs, conflicts
+
+
+def _imported(
+    run: Run, answers: AnswerFile, record: BatchRecord, brought: Brought, *, created: bool
+) -> ImportResult:
+    """What was imported into ``run`` (in place), with the counts as a fetch makes them."""
     command = next_command(Step.imported, Facts.of(run.manifest)) or ""
-    summary = summarize(run, outputs, fetched=[record.batch_id], waiting=[], next_command=command)
+    outputs, conflicts = brought
+    fetched = [record.batch_id or ""]
+    summary = summarize(run, outputs, fetched=fetched, waiting=[], next_command=command)
+    files = {
+        "predictions": str(run.file(layout.PREDICTIONS)),
+        "interchange": str(run.file(layout.results_file(run.manifest))),
+    }
     assert record.source is not None
     return ImportResult(
         run=run.name,
         created=created,
         source=record.source,
-        conflicts=list(answers.conflicts),
+        conflicts=conflicts,
+        replaced=answers.replaced,
         fetch=summary.model_copy(update={"files": summary.files | files}),
         next_command=command,
     )
@@ -243,14 +280,51 @@ def import_files(
         check_not_a_group(store, store.path(name).name)
         check_replaceable(store.path(name), force=options.force)
     made = _new_runs(files, targets, names, options, group, settings)
-    results = []
-    for answers, (manifest, requests, record) in zip(files, made, strict=True):
-        run = store.create(manifest, requests, force=options.force)
-        results.append(_bring_in(run, answers, record, created=True))
+    results = _create_all(store, files, made, force=options.force)
     if group is None:
         return results[0]
     facts = [family_facts(store.load(result.run), verdicts=True) for result in results]
     return ImportGroup(group=group, runs=results, next_command=group_next(group, facts))
+
+
+def _create_all(
+    store: RunStore,
+    files: list[AnswerFile],
+    made: list[tuple[RunManifest, list[NeutralRequest], BatchRecord]],
+    *,
+    force: bool,
+) -> list[ImportResult]:
+    """Every file's new run; on any error (a full disk, Ctrl-C) the runs made before it by
+    this import are removed (a run it replaced with ``force`` is gone either way)."""
+    new = [manifest.name for manifest, _, _ in made if not store.path(manifest.name).exists()]
+    results: list[ImportResult] = []
+    try:
+        for answers, (manifest, requests, record) in zip(files, made, strict=True):
+            results.append(_create(store, manifest, requests, answers, record, force))
+    except BaseException:
+        for done in results:
+            if done.run in new:
+                store.remove(done.run)
+        raise
+    return results
+
+
+def _create(
+    store: RunStore,
+    manifest: RunManifest,
+    requests: list[NeutralRequest],
+    answers: AnswerFile,
+    record: BatchRecord,
+    force: bool,
+) -> ImportResult:
+    """One file's new run, written whole then renamed into place."""
+    brought: list[Brought] = []
+
+    def fill(run: Run) -> None:
+        brought.append(_bring_in(run, answers, record))
+
+    run = store.create(manifest, requests, force=force, fill=fill)
+    return _imported(run, answers, record, brought[0], created=True)
 
 
 def _new_runs(
@@ -306,4 +380,6 @@ def import_into(run: Run, path: Path, options: ImportOptions) -> ImportResult:
         run.manifest.price = price or run.manifest.price
         run.save()
     record = _record(answers, run.manifest, model)
-    return _bring_in(run, answers, record, created=False)
+    with run.lock("importing into"):
+        brought = _bring_in(run, answers, record)
+    return _imported(run, answers, record, brought, created=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import json
 import typing as t
 from pathlib import Path
@@ -27,7 +28,7 @@ from layton_eval.runs.atomic import writing
 from layton_eval.runs.locks import file_lock
 from layton_eval.runs.store import atomic_write_bytes
 
-__all__ = ["LabelStore", "label_row", "row_key"]
+__all__ = ["AlreadyLabelled", "LabelStore", "label_row", "row_key"]
 
 Row = dict[str, t.Any]
 
@@ -59,6 +60,10 @@ def label_row(
         "split": split.value,
         "source": item.source,
     }
+
+
+class AlreadyLabelled(UsageError):
+    """The annotator has labelled the item already (in another session on the file)."""
 
 
 def row_key(row: Row) -> tuple[str, str, str]:
@@ -102,9 +107,26 @@ class LabelStore:
         return rows
 
     def append(self, row: Row) -> None:
-        """Add one label at the end of the file."""
+        """Add one label at the end of the file; :class:`AlreadyLabelled` if the file holds
+        a label of the item by the same annotator (two processes on one file)."""
         with self._locked():
-            self._write([*self.rows(), row])
+            rows = self.rows()
+            key, who = row_key(row), row.get("annotator")
+            if any(row_key(old) == key and old.get("annotator") == who for old in rows):
+                raise AlreadyLabelled(f"{who} has labelled this item already in {self.path.name}")
+            self._write([*rows, row])
+
+    def clear_stale(self) -> list[Path]:
+        """Remove the temporary files a killed label write left beside the file (none can be
+        in use while the lock is held); the ones removed."""
+        pattern = f".{glob.escape(self.path.name)}.*.tmp"
+        if not any(self.path.parent.glob(pattern)):
+            return []
+        with self._locked():
+            stale = sorted(self.path.parent.glob(pattern))
+            for path in stale:
+                path.unlink(missing_ok=True)
+        return stale
 
     def remove_last(self, key: tuple[str, str, str], annotator: str) -> Row | None:
         """Take back the last label of ``key`` by ``annotator``; the removed row, if any."""

@@ -71,6 +71,7 @@ def annotate(
         Before anything is served, when the options or the data cannot be used.
     """
     session = open_session(options, settings)
+    session.store.clear_stale()  # what a killed label write left
     context = {
         "split": session.split.value,
         "labels": str(session.store.path),

@@ -11,6 +11,7 @@ answers), and only for a ``Host`` of ``127.0.0.1`` or ``localhost`` (no DNS rebi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hmac
 import http.server
@@ -30,6 +31,10 @@ __all__ = ["Server", "serve"]
 
 _HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 _MAX_BODY = 64 * 1024
+#: A connection that sends nothing for this long is closed (a browser's idle socket).
+_IDLE_SECONDS = 10.0
+#: How long stopping waits for the answers being written (a label, the finish).
+_SETTLE_SECONDS = 1.0
 _COMMON_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -40,6 +45,30 @@ _COMMON_HEADERS = {
 }
 
 
+class InFlight:
+    """The requests being answered (an idle connection is not one)."""
+
+    def __init__(self) -> None:
+        self._done = threading.Condition()
+        self._count = 0
+
+    @contextlib.contextmanager
+    def answering(self) -> t.Iterator[None]:
+        with self._done:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._done:
+                self._count -= 1
+                self._done.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the answers being written; whether they were."""
+        with self._done:
+            return self._done.wait_for(lambda: self._count == 0, timeout)
+
+
 @dataclasses.dataclass
 class Server:
     """A running labelling server."""
@@ -48,16 +77,20 @@ class Server:
     thread: threading.Thread
     session: Session
     token: str
+    in_flight: InFlight
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
 
     def stop(self) -> None:
-        """Stop serving; requests being answered finish first."""
+        """Stop serving at once, whatever clients do: an idle connection (a browser's
+        preconnect) is not waited for; a label being written finishes first (up to a
+        second)."""
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+        self.in_flight.settle(_SETTLE_SECONDS)
 
 
 def serve(session: Session, *, port: int, context: dict[str, t.Any]) -> Server:
@@ -72,7 +105,9 @@ def serve(session: Session, *, port: int, context: dict[str, t.Any]) -> Server:
     """
     token = secrets.token_urlsafe(24)
     document = page.render(token=token, context=context)
-    handler = type("Handler", (_Handler,), {"session": session, "token": token, "page": document})
+    in_flight = InFlight()
+    attributes = {"session": session, "token": token, "page": document, "in_flight": in_flight}
+    handler = type("Handler", (_Handler,), attributes)
     try:
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
@@ -80,21 +115,23 @@ def serve(session: Session, *, port: int, context: dict[str, t.Any]) -> Server:
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pass another --port, "
             "or --port 0 for any free one"
         ) from exc
-    httpd.daemon_threads = False  # server_close() waits for answers being written
+    httpd.daemon_threads = True  # an idle connection never keeps the process alive
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="layton-annotate",
         daemon=True,
     )  # fmt: skip
     thread.start()
-    return Server(httpd=httpd, thread=thread, session=session, token=token)
+    return Server(httpd=httpd, thread=thread, session=session, token=token, in_flight=in_flight)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     session: Session
     token: str
     page: page.Page
+    in_flight: InFlight
     server_version = "layton-annotate"
     sys_version = ""
+    timeout = _IDLE_SECONDS
 
     def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002 - stdlib name
         """No request log on the terminal."""
@@ -102,6 +139,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ routing
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        with self.in_flight.answering():
+            self._get()
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        with self.in_flight.answering():
+            self._post()
+
+    def _get(self) -> None:
         if not self._host_ok():
             return
         path = urlsplit(self.path).path
@@ -109,14 +154,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, self.page.html.encode(), "text/html; charset=utf-8", page=True)
         elif path == "/favicon.ico":
             self._send(204, b"", "text/plain")
-        elif path == "/api/state" and self._token_ok():
-            self._answer(self.session.state)
-        elif path == "/api/summary" and self._token_ok():
-            self._answer(self.session.summary)
-        elif not path.startswith("/api/"):
+        elif path in ("/api/state", "/api/summary"):
+            if self._token_ok():
+                self._answer(self.session.state if path == "/api/state" else self.session.summary)
+        else:
             self._error(404, "not found")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def _post(self) -> None:
         if not self._host_ok() or not self._token_ok():
             return
         body = self._body()

@@ -15,7 +15,7 @@ import typing as t
 from pathlib import Path
 
 from layton_eval.annotate import select
-from layton_eval.annotate.labels import LabelStore, label_row, row_key
+from layton_eval.annotate.labels import AlreadyLabelled, LabelStore, label_row, row_key
 from layton_eval.annotate.summary import LabelSummary, summarize
 from layton_eval.choices import Split
 from layton_eval.errors import UsageError
@@ -142,7 +142,10 @@ class Session:
             justification = justification and answer  # a wrong answer has no correct reasoning
             row = label_row(screen.item, answer=answer, justification=justification,
                             annotator=self.annotator, notes=notes, split=self.split)  # fmt: skip
-            self.store.append(row)
+            try:
+                self.store.append(row)
+            except AlreadyLabelled as exc:  # by this annotator in another process
+                raise Stale(f"{exc}: skip it (s)") from exc
             self.labelled.append(screen.item.key)
             screen.labelled, screen.notes = True, notes
             screen.reveal = _reveal(screen.item, answer, justification, screen.reason)

@@ -160,6 +160,7 @@ def test_only_runs_writes_inside_a_run_folder():
     allowed = {
         "layton_eval.commands.report": ["atomic_write_bytes"],
         "layton_eval.exchange.export": ["atomic_write_bytes"],  # the exported requests, anywhere
+        "layton_eval.exchange.table": ["atomic_write_bytes"],  # the exported results, anywhere
         "layton_eval.annotate.labels": ["atomic_write_bytes"],  # the labels file, anywhere
         "layton_eval.jury.send": ["write_run"],
     }

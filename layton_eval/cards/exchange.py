@@ -14,8 +14,9 @@ from layton_eval.cards.prepare import card, fields_table
 if t.TYPE_CHECKING:
     from layton_eval.exchange.export import ExportResult
     from layton_eval.exchange.importing import ImportGroup, ImportResult
+    from layton_eval.exchange.table import TableResult
 
-__all__ = ["export_card", "import_card", "import_group_card"]
+__all__ = ["export_card", "import_card", "import_group_card", "table_card"]
 
 _FORMATS = {"interchange": "interchange results file", "openai-batch": "OpenAI Batch output"}
 
@@ -86,3 +87,14 @@ def export_card(result: ExportResult) -> RenderableType:
     return card(
         fields_table(rows), title="layton export", border="cyan", next_command=result.next_command
     )
+
+
+def table_card(result: TableResult) -> RenderableType:
+    """The table written: where, how many rows and columns, whose verdicts."""
+    rows: list[tuple[str, RenderableType]] = [
+        ("Runs", ", ".join(result.runs)),
+        ("Wrote", f"{result.path}  ({result.bytes / 1e6:,.2f} MB)"),
+        ("Rows", f"{result.rows:,} (one per riddle), {len(result.columns)} columns"),
+        ("Judges", ", ".join(result.judges) or "none yet (no jury fetched)"),
+    ]
+    return card(fields_table(rows), title="layton export", border="cyan")

@@ -200,9 +200,12 @@ FormatOpt = t.Annotated[
     str,
     typer.Option(
         "--format",
-        metavar="openai-batch",
-        help="The file's format: OpenAI Batch input lines (custom_id, method, url, body), read "
-        "by OpenAI, Azure OpenAI, vLLM run-batch and other OpenAI-compatible engines.",
+        metavar="openai-batch|csv|jsonl",
+        help="openai-batch: the run's requests as OpenAI Batch input lines (custom_id, method, "
+        "url, body), read by OpenAI, Azure OpenAI, vLLM run-batch and other OpenAI-compatible "
+        "engines. csv or jsonl: its results, one row per riddle (outcome, answer, each "
+        "judge's verdicts, jury values, tokens, cost; columns in the README); a group in one "
+        "file with a run column.",
     ),
 ]
 OutOpt = t.Annotated[
@@ -210,8 +213,9 @@ OutOpt = t.Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="File to write, in an existing folder (default: RUN.requests.jsonl here); for a "
-        "group, a folder (one RUN.requests.jsonl per run; default: here).",
+        help="File to write, in an existing folder (default: RUN.requests.jsonl, or RUN.csv / "
+        "RUN.jsonl, here); for a group's requests, a folder (one RUN.requests.jsonl per run; "
+        "default: here).",
         show_default=False,
     ),
 ]
@@ -234,6 +238,7 @@ MissingOpt = t.Annotated[
     "layton export trial --out trial.requests.jsonl --model my-org/my-model",
     "layton export trial --out trial.requests.jsonl --missing --force",
     "layton export my-sweep --out exported --model my-org/my-model",
+    "layton export my-sweep --format csv --out my-sweep.csv",
 )
 def export(
     run_name: RunArg = None,
@@ -244,16 +249,22 @@ def export(
     force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Write a run's requests for another engine (OpenAI Batch input lines)."""
+    """Write a run's requests for another engine, or its results as a table (csv, jsonl)."""
     from layton_eval.commands.runs import find_runs
     from layton_eval.console import emit_json, show
     from layton_eval.errors import UsageError
     from layton_eval.exchange.export import ExportOptions, export_run
+    from layton_eval.exchange.table import FORMATS
     from layton_eval.runs.atomic import check_out_file
 
-    if format_ != "openai-batch":
-        raise UsageError(f"--format {format_!r}: the one format is openai-batch")
+    if format_ != "openai-batch" and format_ not in FORMATS:
+        raise UsageError(f"--format {format_!r}: openai-batch, {' or '.join(FORMATS)}")
     found = find_runs(run_name)
+    if format_ in FORMATS:
+        if model is not None or missing:
+            raise UsageError("--model and --missing go with --format openai-batch (requests)")
+        _table(found, out, format_, force=force, json_=json_)
+        return
     if found.group is None:
         outs = [out or Path(f"{found.runs[0].name}.requests.jsonl")]
     elif out is not None and not out.is_dir():
@@ -273,3 +284,20 @@ def export(
 
     for result in results:
         show(export_card(result))
+
+
+def _table(found: t.Any, out: Path | None, fmt: str, *, force: bool, json_: bool) -> None:
+    """``export --format csv|jsonl``: the runs' results in one file."""
+    from layton_eval.console import emit_json, show
+    from layton_eval.exchange.table import export_table
+    from layton_eval.runs.atomic import check_out_file
+
+    path = out or Path(f"{found.group or found.runs[0].name}.{fmt}")
+    check_out_file(path, force=force)
+    result = export_table(found.runs, path, fmt)
+    if json_:
+        emit_json(result)
+        return
+    from layton_eval.cards.exchange import table_card
+
+    show(table_card(result))

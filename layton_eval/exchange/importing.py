@@ -10,7 +10,7 @@ replaced) and written as ``predictions.jsonl`` and the results file. A riddle th
 answer counts as failed. The import is recorded as a batch of the run (purpose ``import``) with
 the file's path, format and sha256; the same file is never imported twice into one run. A new
 run is written whole beside its place and renamed into it (see
-:func:`~layton_eval.runs.store.write_run`): an import that fails or is killed leaves no run
+:meth:`~layton_eval.runs.store.RunStore.create`): an import that fails or is killed leaves no run
 (nor the runs made before it by the same command), and the same command works again.
 """
 

@@ -216,3 +216,24 @@ def test_a_hostile_model_name_on_the_import_card_is_shown_cleaned_and_literal(tm
     assert "\ufffd]52;c;aGVsbG8=\ufffd\ufffd[31m\ufffdx[link=https:" in flat
     manifest = json.loads((runs_dir / "hostile" / "run.json").read_text(encoding="utf-8"))
     assert manifest["model"] == model  # on disk as the file gave it
+
+
+def test_a_real_full_disk_during_an_import_leaves_no_run(tmp_path, monkeypatch):
+    from layton_eval.settings import get_settings
+    from tests.test_locks import _fill, _small_disk
+
+    with _small_disk(tmp_path / "disk") as disk:
+        runs = disk / "runs"
+        monkeypatch.setenv("LAYTON_RUNS_DIR", str(runs))
+        get_settings.cache_clear()
+        path, ids = _file(tmp_path, runs)
+        _fill(disk)
+        filler = disk / "filler"
+        os.truncate(filler, filler.stat().st_size - 32 * 1024)  # room for the requests only
+        failed = invoke("import", str(path), "--dataset", "sample")
+        assert_one_line_error(failed, code=1, contains="no space left on device")
+        assert "cannot write" in failed.stderr
+        assert _leftovers(runs) == []
+        filler.unlink()
+        made = invoke_json("import", str(path), "--dataset", "sample")
+        assert made["created"] and made["fetch"]["ok"] == len(ids)

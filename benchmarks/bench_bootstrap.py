@@ -5,9 +5,10 @@ calibration pool, 10,000 iterations. For each size, in the same run:
 
 - *index*: the draw ``layton`` used up to commit f9fc651: for every bin, a (iterations x riddles)
   matrix of 16-bit row positions, then a gather and count of the labels;
-- *counts*: today's draw (``stats.bootstrap.stratified_ppi_bootstrap``): one binomial per bin
-  and iteration (the calibration interval), plus one multinomial per iteration over the bins
-  (``--ci full``).
+- *counts*: today's draws: one binomial per bin and iteration
+  (``stats.bootstrap.stratified_ppi_bootstrap``, the published interval; and
+  ``stats.bootstrap.calibrated_bootstrap``, the labels interval), plus one multinomial per
+  iteration over the bins (``--ci full``).
 
 Time is the median of a few calls; peak memory is the highest traced allocation during one call
 (``tracemalloc``, which sees numpy's buffers).
@@ -87,10 +88,15 @@ def main() -> None:
     for factor in SIZES:
         values = np.tile(yhat_u, factor)
 
-        def run(resample: bool, values: np.ndarray = values) -> object:
-            return bootstrap.stratified_ppi_bootstrap(
-                pool.y, pool.yhat, values, iterations=ITERATIONS,
-                rng=np.random.default_rng(0), resample_riddles=resample,
+        def run(resample: bool | None, values: np.ndarray = values) -> object:
+            rng = np.random.default_rng(0)
+            if resample is None:
+                return bootstrap.stratified_ppi_bootstrap(
+                    pool.y, pool.yhat, values, iterations=ITERATIONS, rng=rng
+                )
+            return bootstrap.calibrated_bootstrap(
+                pool.y, pool.yhat, values, iterations=ITERATIONS, rng=rng,
+                resample_riddles=resample,
             )  # fmt: skip
 
         old_time, old_peak = measure(
@@ -98,7 +104,8 @@ def main() -> None:
             args.repeat,
         )
         rows = [("index (f9fc651)", old_time, old_peak)]
-        for label, resample in (("counts: calibration", False), ("counts: full", True)):
+        draws = (("counts: published", None), ("counts: labels", False), ("counts: full", True))
+        for label, resample in draws:
             rows.append((label, *measure(lambda resample=resample: run(resample), args.repeat)))
         for label, seconds, peak in rows:
             ratio = "" if label.startswith("index") else f"{old_time / seconds:6.0f}x faster"
@@ -125,17 +132,16 @@ def bench_compare_and_leaderboard(data_dir: Path, repeat: int) -> None:
     for ci in CiMethod:
         options = ScoreOptions(iterations=ITERATIONS, ci=ci)
         common = {"calibration": calibration, "options": options}
-        jobs = {
-            "compare, 2 subjects": functools.partial(
-                compare_subjects, subjects[:2], categories={}, **common
-            ),
-            f"compare, {len(subjects)} subjects": functools.partial(
-                compare_subjects, subjects, categories={}, **common
-            ),
+        jobs: dict[str, t.Callable[[], object]] = {
             f"leaderboard, {len(subjects)} models": functools.partial(
                 build_leaderboard, Split.llm, **common
             ),
         }
+        if ci is not CiMethod.published:  # compare does not offer the published draw
+            for count in (2, len(subjects)):
+                jobs[f"compare, {count} subjects"] = functools.partial(
+                    compare_subjects, subjects[:count], categories={}, **common
+                )
         for label, job in jobs.items():
             seconds, peak = measure(job, repeat)
             print(f"  --ci {ci.value:<11} {label:<24} {seconds * 1e3:8.1f} ms  {peak:6.1f} MB")

@@ -48,12 +48,22 @@ class PromptsChoice(enum.StrEnum):
 
 
 class CiMethod(enum.StrEnum):
-    """What a 95% interval covers (``docs/methodology.md``, "Which interval?")."""
+    """What a 95% interval covers (``docs/methodology.md``, "What each interval covers")."""
 
-    #: The published method: human labels redrawn per jury bin, the model's riddles fixed.
-    calibration = "calibration"
-    #: The riddles resampled too: what another sample of riddles like these could give.
+    #: The published method, kept so that the published tables stay reproducible: per jury bin,
+    #: as many labels redrawn as the model has riddles there. Not a measure of how well the
+    #: labels or the riddles pin the score down. ``calibration`` is its former name.
+    published = "published"
+    #: Riddles fixed, each bin's labelled rows resampled at their own size: what more labels
+    #: would shrink.
+    labels = "labels"
+    #: Riddles and labelled rows both resampled: what another sample of riddles like these
+    #: could give.
     full = "full"
+
+    @classmethod
+    def _missing_(cls, value: object) -> CiMethod | None:
+        return cls.published if value == "calibration" else None
 
 
 class VerdictField(enum.StrEnum):

@@ -104,9 +104,12 @@ def test_memory_does_not_grow_with_riddles():
     rng = np.random.default_rng(7)
     y, yhat = _pool(rng)
     yhat_u = rng.choice(VALUES, size=50_000)  # an index draw would hold 2,000 x 50,000 ints
-    for resample in (False, True):
+    for resample in (None, False, True):
         tracemalloc.start()
-        bootstrap.stratified_ppi_bootstrap(y, yhat, yhat_u, iterations=2000, rng=rng,
+        if resample is None:
+            bootstrap.stratified_ppi_bootstrap(y, yhat, yhat_u, iterations=2000, rng=rng)
+        else:
+            bootstrap.calibrated_bootstrap(y, yhat, yhat_u, iterations=2000, rng=rng,
                                            resample_riddles=resample)  # fmt: skip
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -121,44 +124,78 @@ def _ppi_py():
         return importlib.import_module("ppi_py")
 
 
-def test_full_interval_estimates_equal_ppi_py_on_identical_resamples():
-    """Resample riddles and rows by index; fed their counts and sums, ppi_from_bin_sums agrees."""
-    ppi_py = _ppi_py()
+@pytest.mark.parametrize("resample", [False, True])
+def test_labels_and_full_intervals_equal_the_index_draw(resample: bool):
+    """Resample riddle indices (full) and each bin's labelled rows by index at their own size,
+    take the post-stratified mean: the count draw has the same distribution."""
     rng = np.random.default_rng(8)
     y, yhat = _pool(rng)
     yhat_u = rng.choice(VALUES, size=60, p=[0.4, 0.1, 0.2, 0.3])
-    values = np.unique(ppi.bin_keys(yhat_u))
-    pool_values = np.array([yhat[ppi.bin_keys(yhat) == v][0] for v in values])
-    unlabeled_values = np.array([yhat_u[ppi.bin_keys(yhat_u) == v][0] for v in values])
-    counts, sums, reference = [], [], []
-    for _ in range(200):
-        resample = yhat_u[rng.integers(0, yhat_u.size, size=yhat_u.size)]
-        rows = bootstrap.stratified_bootstrap_indices(resample, yhat, iterations=1, rng=rng)[0]
-        reference.append(ppi_py.ppi_mean_pointestimate(y[rows], yhat[rows], resample)[0])
-        keys = ppi.bin_keys(yhat[rows])
-        counts.append([(keys == v).sum() for v in values])
-        sums.append([y[rows][keys == v].sum() for v in values])
-    ours = bootstrap.ppi_from_bin_sums(sums, counts, pool_values, unlabeled_values)
-    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-12)
+    keys, pool_keys = ppi.bin_keys(yhat_u), ppi.bin_keys(yhat)
+    bins, inverse = np.unique(keys, return_inverse=True)
+    draws_ = 20_000
+    riddles = inverse[rng.integers(0, keys.size, size=(draws_, keys.size))] if resample else inverse
+    members = [y[pool_keys == v] for v in bins]
+    rates = np.stack(
+        [
+            rows[rng.integers(0, rows.size, size=(draws_, rows.size))].mean(axis=1)
+            for rows in members
+        ],
+        axis=1,
+    )
+    reference = np.take_along_axis(rates, np.broadcast_to(riddles, (draws_, keys.size)), axis=1)
+    reference = reference.mean(axis=1)
+    ours = bootstrap.calibrated_bootstrap(
+        y, yhat, yhat_u, iterations=draws_, rng=np.random.default_rng(1), resample_riddles=resample
+    )
+    error = 4 * reference.std() * math.sqrt(2 / draws_)  # 4 standard errors of the difference
+    assert ours.mean() == pytest.approx(reference.mean(), abs=error)
+    assert ours.std() == pytest.approx(reference.std(), rel=0.03)
 
 
-def test_full_interval_shrinks_like_one_over_root_n():
+def test_labels_interval_shrinks_as_labels_are_added_and_not_with_riddles():
+    rng = np.random.default_rng(11)
+    y, yhat = _pool(rng)
+    yhat_u = rng.choice(VALUES, size=100)
+
+    def width(pool_y: np.ndarray, pool_yhat: np.ndarray, values: np.ndarray) -> float:
+        return _half_width(bootstrap.calibrated_bootstrap(
+            pool_y, pool_yhat, values, iterations=40_000, rng=np.random.default_rng(0),
+            resample_riddles=False,
+        ))  # fmt: skip
+
+    base = width(y, yhat, yhat_u)
+    assert width(np.tile(y, 4), np.tile(yhat, 4), yhat_u) / base == pytest.approx(0.5, abs=0.03)
+    assert width(y, yhat, np.tile(yhat_u, 4)) == pytest.approx(base, rel=0.03)
+
+    def published(pool_y: np.ndarray, pool_yhat: np.ndarray, values: np.ndarray) -> float:
+        return _half_width(bootstrap.stratified_ppi_bootstrap(
+            pool_y, pool_yhat, values, iterations=40_000, rng=np.random.default_rng(0),
+        ))  # fmt: skip
+
+    # the published width follows the model's riddle count, not the labels
+    alone = published(y, yhat, yhat_u)
+    assert published(y, yhat, np.tile(yhat_u, 4)) / alone == pytest.approx(0.5, abs=0.03)
+    assert published(np.tile(y, 4), np.tile(yhat, 4), yhat_u) == pytest.approx(alone, rel=0.03)
+
+
+def test_full_interval_shrinks_like_one_over_root_n_of_riddles_and_labels():
     rng = np.random.default_rng(9)
     yhat = rng.choice(VALUES, size=600)
     y = (rng.random(yhat.size) < 0.03 + 0.94 * (yhat > 0.5)).astype(float)  # a sharp jury
     yhat_u = rng.choice(VALUES, size=100, p=[0.3, 0.2, 0.2, 0.3])
 
-    def width(values: np.ndarray, resample: bool) -> float:
-        estimates = bootstrap.stratified_ppi_bootstrap(
-            y, yhat, values, iterations=40_000, rng=np.random.default_rng(0),
-            resample_riddles=resample,
+    def width(values: np.ndarray, resample: bool, times: int = 1) -> float:
+        estimates = bootstrap.calibrated_bootstrap(
+            np.tile(y, times), np.tile(yhat, times), np.tile(values, times), iterations=40_000,
+            rng=np.random.default_rng(0), resample_riddles=resample,
         )  # fmt: skip
         return _half_width(estimates)
 
-    full, calibration = width(yhat_u, True), width(yhat_u, False)
-    assert full > 2 * calibration  # the riddles' own variance dominates
-    assert width(np.tile(yhat_u, 4), True) / full == pytest.approx(0.5, abs=0.03)
-    assert width(np.tile(yhat_u, 16), True) / full == pytest.approx(0.25, abs=0.02)
+    full, labels = width(yhat_u, True), width(yhat_u, False)
+    assert full > 2 * labels  # the riddles' own variance dominates
+    assert width(yhat_u, True, 4) / full == pytest.approx(0.5, abs=0.03)
+    assert width(yhat_u, True, 16) / full == pytest.approx(0.25, abs=0.02)
 
 
 def test_full_interval_draws_riddles_then_labels_from_the_same_generator():
@@ -166,13 +203,13 @@ def test_full_interval_draws_riddles_then_labels_from_the_same_generator():
     y, yhat = _pool(rng)
     yhat_u = rng.choice(VALUES, size=40)
     run = [
-        bootstrap.stratified_ppi_bootstrap(y, yhat, yhat_u, iterations=500,
-                                           rng=np.random.default_rng(1), resample_riddles=True)
+        bootstrap.calibrated_bootstrap(y, yhat, yhat_u, iterations=500,
+                                       rng=np.random.default_rng(1), resample_riddles=True)
         for _ in range(2)
     ]  # fmt: skip
     assert (run[0] == run[1]).all()
     with mock.patch.object(draws, "riddle_counts", wraps=draws.riddle_counts) as counted:
-        bootstrap.stratified_ppi_bootstrap(
+        bootstrap.calibrated_bootstrap(
             y, yhat, yhat_u, iterations=5, rng=np.random.default_rng(1), resample_riddles=True
         )
     assert counted.call_count == 1  # one multinomial for all iterations

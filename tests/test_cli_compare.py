@@ -32,16 +32,23 @@ def _compare(*args: str) -> dict:
     return invoke_json("compare", *args, "--split", "llm", "--iterations", "2000", *DATA)
 
 
-@pytest.mark.parametrize("ci", ["calibration", "full"])
+@pytest.mark.parametrize("ci", ["labels", "full"])
 def test_a_subject_against_itself_is_exactly_zero(ci: str):
     doc = _compare(PRO, PRO, "--ci", ci)
     pair = doc["pairs"][0]
     assert (pair["diff"], pair["lower"], pair["upper"]) == (0.0, 0.0, 0.0)
     assert pair["p_a_better"] == 0.5 and pair["a_only"] == pair["b_only"] == 0
-    assert pair["mcnemar_p"] == 1.0 and doc["ci_method"] == ci
+    assert pair["mcnemar_p"] == 1.0 and pair["p_value"] == 1.0 and doc["ci_method"] == ci
 
 
-@pytest.mark.parametrize("ci", ["calibration", "full"])
+def test_compare_defaults_to_the_full_interval_and_refuses_the_published_draw():
+    assert _compare(FLASH, PRO)["ci_method"] == "full"
+    for name in ("published", "calibration"):
+        refused = invoke("compare", FLASH, PRO, "--split", "llm", "--ci", name, *DATA)
+        assert_one_line_error(refused, code=2, contains="--ci labels")
+
+
+@pytest.mark.parametrize("ci", ["labels", "full"])
 def test_swapping_a_and_b_negates(ci: str):
     ab = _compare(FLASH, PRO, "--ci", ci)["pairs"][0]
     ba = _compare(PRO, FLASH, "--ci", ci)["pairs"][0]
@@ -87,10 +94,11 @@ def test_several_subjects_every_pair_holm_adjusted_and_in_words():
     assert f"{FLASH} scores higher than {MISTRAL} on riddles like these" in words
     assert f"No difference between {FLASH} and {PRO} can be claimed" in words
     assert "does not make them equal" in words and "Holm" in words
-    calibration = invoke("compare", FLASH, MISTRAL, "--split", "llm", "--iterations", "500",
-                         *DATA).stdout  # fmt: skip
-    assert "on these 186 riddles" in _words(calibration)
-    assert "--ci full" in calibration and "Per category" in calibration
+    labels = invoke("compare", FLASH, MISTRAL, "--split", "llm", "--iterations", "500",
+                    "--ci", "labels", *DATA).stdout  # fmt: skip
+    assert "on these 186 riddles" in _words(labels)
+    assert "--ci full" in labels and "Per category" in labels
+    assert "these very riddles" in _words(labels) and "riddles like these" in words
 
 
 def test_uncalibrated_jury_values_follow_the_one_rule():

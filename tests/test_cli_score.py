@@ -95,7 +95,12 @@ INDEX_DRAW_VLM = [
 def test_default_leaderboard_reproduces_the_published_table(split: str, table: list):
     rows = invoke_json("leaderboard", "--split", split, "--data-dir", str(DATA))
     assert [(r["model"], r["score"], r["ci95"], r["rank_spread"]) for r in rows] == table
-    assert all(r["ci_method"] == "calibration" for r in rows)
+    assert all(r["ci_method"] == "published" for r in rows)
+    # the former name of the published interval gives the same table
+    old = invoke_json(
+        "leaderboard", "--split", split, "--ci", "calibration", "--data-dir", str(DATA)
+    )
+    assert old == rows
 
 
 def test_bring_your_own_equals_the_leaderboard_row(tmp_path: Path):
@@ -176,6 +181,9 @@ def test_leaderboard_table_and_json(tmp_path: Path):
         (["leaderboard", "--split", "llm", "--iterations", "0"], 2, "--iterations"),
         (["leaderboard", "--split", "llm", "--ci", "wide"], 2, "--ci"),
         (["score", "--judge-files", "x.jsonl", "--ci", "both"], 2, "--ci"),
+        (["score", "--judge-files", "x.jsonl", "--seed", "-1"], 2, "--seed"),
+        (["leaderboard", "--split", "llm", "--seed", "-1"], 2, "--seed"),
+        (["compare", "a", "b", "--seed", "-1"], 2, "--seed"),
         (["leaderboard"], 2, "--split"),
         (["score", "--judge-files", "x.jsonl", "--split", "xlm"], 2, "--split"),
         (["score", "--judge-files", "x.jsonl", "--field", "nope"], 2, "--field"),
@@ -275,13 +283,18 @@ def test_uncalibrated_jury_values_follow_one_rule_in_score_and_leaderboard(tmp_p
 def test_full_interval_in_score_and_leaderboard(tmp_path: Path):
     paths = write_model_judge_files("llm", "mistral", "mistral-large-2512", tmp_path)
     args = ["--iterations", "2000", "--data-dir", str(DATA)]
-    calibration = invoke_json("score", "-j", *map(str, paths), *args)
+    published = invoke_json("score", "-j", *map(str, paths), *args)
+    labels = invoke_json("score", "-j", *map(str, paths), *args, "--ci", "labels")
     full = invoke_json("score", "-j", *map(str, paths), *args, "--ci", "full")
-    assert calibration["ci_method"] == "calibration" and full["ci_method"] == "full"
-    assert 6.0 < full["ci95"] < 8.5 and calibration["ci95"] < 2.0  # issue 12: about 7.3
-    assert abs(full["score"] - calibration["score"]) < 1.0
-    card = invoke("score", "-j", *map(str, paths), *args, "--ci", "full")
-    assert "full interval: riddles resampled" in card.stdout
+    assert [published["ci_method"], labels["ci_method"], full["ci_method"]] == [
+        "published", "labels", "full"]  # fmt: skip
+    assert 6.0 < full["ci95"] < 8.5 and published["ci95"] < 2.0  # issue 12: about 7.3
+    assert 1.5 <= labels["ci95"] <= 2.1  # issue 20: about 1.8, where published says 1.4
+    assert abs(full["score"] - published["score"]) < 1.0
+    card = " ".join(invoke("score", "-j", *map(str, paths), *args, "--ci", "full").stdout.split())
+    assert "full: riddles and labelled rows resampled" in card
+    card = " ".join(invoke("score", "-j", *map(str, paths), *args).stdout.split())
+    assert "reproduces the published ±" in card
     rows = invoke_json("leaderboard", "--split", "llm", *args, "--ci", "full")
     assert {r["ci_method"] for r in rows} == {"full"}
     mistral = {r["model"]: r for r in rows}["mistral-large-2512"]
@@ -290,7 +303,8 @@ def test_full_interval_in_score_and_leaderboard(tmp_path: Path):
     assert rows[0]["rank_spread"] != "1 <--> 2" and rows[0]["worst_rank"] >= 4
     table = invoke("leaderboard", "--split", "llm", *args, "--ci", "full")
     caption = " ".join(table.stdout.split())  # as read, whatever the terminal's width
-    assert "full interval" in caption and "rank spread from this interval" in caption
+    assert "full: riddles and labelled rows" in caption
+    assert "rank spread from this interval" in caption
 
 
 def test_warnings_for_hints_and_self_judging(tmp_path: Path):
@@ -314,9 +328,12 @@ def test_score_options_take_the_interval_as_text_too():
     from layton_eval.score.score import ScoreOptions
 
     assert ScoreOptions(ci="full").ci is CiMethod.full  # type: ignore[arg-type]
-    assert ScoreOptions().ci is CiMethod.calibration
+    assert ScoreOptions().ci is CiMethod.published
+    assert ScoreOptions(ci="calibration").ci is CiMethod.published  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--ci"):
         ScoreOptions(ci="wide")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="--seed must be a non-negative integer"):
+        ScoreOptions(seed=-1)
 
 
 _WATCHED = ("pydantic_settings", "json_repair", "layton_eval.answers")

@@ -266,9 +266,10 @@ def test_full_interval_on_the_page(runs: Path):
                          ITERATIONS, "--data-dir", str(SHARED_DATA),
                          "--out", "full.html")  # fmt: skip
     page = Path(result["path"]).read_text()
-    assert "full interval · " in page and "riddles are resampled" in page
+    assert "full interval · " in page and "riddles and the human-labelled rows" in page
     calibration = report_data("mini")
-    assert calibration.ci_method == "calibration"
+    assert calibration.ci_method == "published"
+    assert calibration.comparison is not None and calibration.comparison.ci_method == "full"
     full = build_report(
         Split.llm, [RunStore(get_settings().runs_dir).load("mini")],
         options=ScoreOptions(iterations=int(ITERATIONS), seed=7, data_dir=SHARED_DATA,

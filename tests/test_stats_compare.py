@@ -54,7 +54,7 @@ def test_each_side_has_the_distribution_of_its_own_score(resample: bool):
         iterations=60_000, rng=np.random.default_rng(3),
     )  # fmt: skip
     for theta, yhat, pool in ((theta_a, yhat_a, pool_a), (theta_b, yhat_b, pool_b)):
-        alone = bootstrap.stratified_ppi_bootstrap(
+        alone = bootstrap.calibrated_bootstrap(
             pool[0], pool[1], yhat, iterations=60_000, rng=np.random.default_rng(4),
             resample_riddles=resample,
         )  # fmt: skip

@@ -18,6 +18,11 @@ if t.TYPE_CHECKING:
 __all__ = ["compare_card", "conclusion"]
 
 _ALPHA = 0.05
+#: The question each comparison interval answers.
+_QUESTION = {
+    "full": "is A better on riddles like these (another sample of them)?",
+    "labels": "is A better on these very riddles, as far as the human labels tell?",
+}
 
 
 def _p(value: float) -> str:
@@ -30,7 +35,7 @@ def _p_is(value: float) -> str:
 
 def conclusion(pair: PairResult, *, ci_method: str, pairs: int) -> str:
     """What the comparison of one pair allows one to say, in plain words."""
-    scope = f"on these {pair.n} riddles" if ci_method == "calibration" else "on riddles like these"
+    scope = f"on these {pair.n} riddles" if ci_method == "labels" else "on riddles like these"
     p = pair.p_adjusted if pairs > 1 else pair.p_value
     test = _p_is(p) + (f" after Holm's adjustment for {pairs} comparisons" if pairs > 1 else "")
     found = p < _ALPHA
@@ -46,10 +51,11 @@ def conclusion(pair: PairResult, *, ci_method: str, pairs: int) -> str:
             f"{pair.mde:.1f} points would be found only 80% of the time, and smaller ones "
             "could go unnoticed."
         )
-    if ci_method == "calibration":
+    if ci_method == "labels":
         text += (
-            " This interval keeps the riddles fixed: --ci full asks whether the difference "
-            "would hold on another sample of riddles."
+            " This interval keeps the riddles fixed and weighs only the human labels' "
+            "uncertainty: --ci full asks whether the difference would hold on another sample "
+            "of riddles."
         )
     if (pair.mcnemar_p < _ALPHA) != found:
         text += f" The jury-majority verdicts (McNemar, {_p_is(pair.mcnemar_p)}) " + (
@@ -69,14 +75,18 @@ def _pair_block(pair: PairResult, *, ci_method: str, pairs: int) -> Group:
             "A − B",
             f"{pair.diff:+.1f} points, 95% interval [{pair.lower:+.1f}, {pair.upper:+.1f}]",
         ),
-        ("P(A better)", f"{pair.p_a_better:.1%} of the resamples"),
+        ("A ahead", f"in {pair.p_a_better:.1%} of the resamples (ties count half)"),
         ("p", Text(p_text, style="bold green" if p < _ALPHA else "")),
         (
             "McNemar",
             f"{_p_is(pair.mcnemar_p)} on jury-majority verdicts ({pair.a_only} riddles "
             f"for A only, {pair.b_only} for B only)",
         ),
-        ("MDE", f"{pair.mde:.1f} points (found 80% of the time at 5%, two-sided)"),
+        (
+            "MDE",
+            f"{pair.mde:.1f} points (found 80% of the time at 5%, two-sided, by this "
+            f"{ci_method} comparison)",
+        ),
     ]
     if pair.excluded:
         rows.append(("Left out", f"{len(pair.excluded)} riddles without a calibration row"))
@@ -108,10 +118,11 @@ def _categories_table(pair: PairResult) -> Table | None:
 def compare_card(result: CompareResult) -> Group:
     """One block per pair with its conclusion in words, and the categories of a single pair."""
     several = len(result.pairs)
+    question = _QUESTION[result.ci_method]
     method = (
-        f"Paired stratified-bootstrap PPI++ on the common riddles, {result.iterations:,} "
-        f"iterations, seed {result.seed}; {CI_WORDS[result.ci_method]}. Differences in "
-        "percentage points."
+        f"Paired stratified bootstrap of the calibrated scores on the common riddles, "
+        f"{result.iterations:,} iterations, seed {result.seed}; {CI_WORDS[result.ci_method]}. "
+        f"It asks: {question} Differences in percentage points."
     )
     parts: list[RenderableType] = []
     for pair in result.pairs:

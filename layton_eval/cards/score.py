@@ -21,8 +21,10 @@ __all__ = ["CI_WORDS", "category_table", "leaderboard_table", "score_card"]
 _SHOW_IDS = 8
 #: What each interval covers, in words (cards and report).
 CI_WORDS = {
-    "calibration": "calibration interval: human labels redrawn per jury bin, these riddles fixed",
-    "full": "full interval: riddles resampled, then human labels redrawn per jury bin",
+    "published": "published: reproduces the published ±; not how well labels or riddles pin "
+    "the score",
+    "labels": "labels: these riddles fixed, labelled rows resampled (what more labels shrink)",
+    "full": "full: riddles and labelled rows resampled (riddles like these)",
 }
 
 
@@ -125,7 +127,7 @@ def leaderboard_table(
     field: str,
     iterations: int,
     seed: int,
-    ci_method: str = "calibration",
+    ci_method: str = "published",
 ) -> RenderableType:
     """The ranked models; rows added with ``--add`` are marked and bold."""
     caption = (

@@ -21,7 +21,7 @@ from layton_eval.commands.options import (
 )
 from layton_eval.commands.score import (
     AllowMissingOpt,
-    CiOpt,
+    CompareCiOpt,
     FieldOpt,
     IterationsOpt,
     SeedOpt,
@@ -54,14 +54,14 @@ CompareSplitOpt = t.Annotated[
 
 @examples(
     "layton compare gemini-3-flash-high mistral-large-2512 --split llm",
-    "layton compare trial gpt-5.1-2025-11-13-high --ci full",
+    "layton compare trial gpt-5.1-2025-11-13-high --ci labels",
     "layton compare run-a run-b run-c --json",
 )
 def compare(
     subjects: SubjectsArg,
     split: CompareSplitOpt = None,
     field: FieldOpt = VerdictField.both_correct,
-    ci: CiOpt = CiMethod.calibration,
+    ci: CompareCiOpt = CiMethod.full,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
     allow_missing: AllowMissingOpt = False,

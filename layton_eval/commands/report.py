@@ -61,7 +61,7 @@ def report(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    ci: CiOpt = CiMethod.calibration,
+    ci: CiOpt = CiMethod.published,
     skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     calibration: CalibrationOpt = None,

@@ -29,6 +29,7 @@ if t.TYPE_CHECKING:
 __all__ = [
     "AllowMissingOpt",
     "CiOpt",
+    "CompareCiOpt",
     "FieldOpt",
     "IterationsOpt",
     "SeedOpt",
@@ -47,15 +48,43 @@ FieldOpt = t.Annotated[
 ]
 IterationsOpt = t.Annotated[int, typer.Option("--iterations", min=1, help="Bootstrap iterations.")]
 SeedOpt = t.Annotated[
-    int, typer.Option("--seed", help="Seed of the bootstrap (fixed by default: reproducible).")
+    int,
+    typer.Option(
+        "--seed", min=0, help="Seed of the bootstrap, a non-negative integer (fixed by default)."
+    ),
 ]
+
+
+def parse_ci(value: str | CiMethod) -> CiMethod:
+    """``--ci`` as a :class:`CiMethod` (``calibration`` is the former name of ``published``)."""
+    try:
+        return CiMethod(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not one of published, labels, full") from None
+
+
 CiOpt = t.Annotated[
     CiMethod,
     typer.Option(
         "--ci",
-        help="95% interval: 'calibration' redraws the human labels with the riddles fixed "
-        "(the published method); 'full' also resamples the riddles (what another sample of "
-        "riddles like these could give).",
+        parser=parse_ci,
+        metavar="METHOD",
+        help="95% interval: 'published' reproduces the published ± (not a measure of how well "
+        "the labels or the riddles pin the score; 'calibration' is its former name); 'labels' "
+        "keeps these riddles and resamples the human-labelled rows (what more labels would "
+        "shrink); 'full' resamples the riddles too (what another sample of riddles like these "
+        "could give).",
+    ),
+]
+CompareCiOpt = t.Annotated[
+    CiMethod,
+    typer.Option(
+        "--ci",
+        parser=parse_ci,
+        metavar="METHOD",
+        help="'full' (riddles and labelled rows resampled) asks whether A beats B on riddles "
+        "like these; 'labels' (these riddles fixed, labelled rows resampled) asks whether it "
+        "does on these very riddles, as far as the human labels can tell.",
     ),
 ]
 SkipUncalibratedOpt = t.Annotated[
@@ -149,7 +178,7 @@ def score(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    ci: CiOpt = CiMethod.calibration,
+    ci: CiOpt = CiMethod.published,
     allow_judges: AllowJudgesOpt = 3,
     allow_missing: AllowMissingOpt = False,
     skip_uncalibrated: SkipUncalibratedOpt = False,
@@ -261,7 +290,7 @@ def leaderboard(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    ci: CiOpt = CiMethod.calibration,
+    ci: CiOpt = CiMethod.published,
     add: AddOpt = None,
     skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,

@@ -130,7 +130,7 @@ def _comparison(
 ) -> CompareResult:
     """Every pair of the page's models (calibration models and runs), in leaderboard order."""
     from layton_eval.score.comparable import prompt_tag
-    from layton_eval.score.compare import compare_subjects
+    from layton_eval.score.compare import compare_ci, compare_subjects
     from layton_eval.score.subjects import Subject
 
     by_label = {v.model: (run, v) for run, v in runs}
@@ -148,7 +148,8 @@ def _comparison(
         else:
             own = calibration.model_rows(row.provider, row.model, options.field)
             subjects.append(Subject(row.model, "model", row.provider, own.riddle_ids, own.yhat))
-    return compare_subjects(subjects, calibration=calibration, options=options, categories={})
+    matrix = dataclasses.replace(options, ci=compare_ci(options.ci))
+    return compare_subjects(subjects, calibration=calibration, options=matrix, categories={})
 
 
 def _run_verdicts(split: Split, runs: t.Sequence[Run]) -> list[RunVerdicts]:

@@ -30,11 +30,18 @@ __all__ = ["render_page"]
 _CLIP = 220  # characters of a justification shown before "more"
 #: What the page's interval covers, in words.
 _CI_LEAD = {
-    "calibration": "calibration interval (the published method): the human labels are redrawn "
-    "per jury bin and these riddles are fixed, so it says nothing about another sample of "
-    "riddles.",
-    "full": "full interval: the riddles are resampled, then the human labels redrawn per jury "
-    "bin, so it covers what another sample of riddles like these could give.",
+    "published": "published interval: it reproduces the published ± (per jury bin, as many "
+    "human labels redrawn as the model has riddles there) and is not a measure of how well the "
+    "labels or the riddles pin the score down.",
+    "labels": "labels interval: these riddles fixed, each jury bin's human-labelled rows "
+    "resampled at their own size, so it is the uncertainty that more labels would shrink.",
+    "full": "full interval: the riddles and the human-labelled rows are both resampled, so it "
+    "covers what another sample of riddles like these could give.",
+}
+#: The question each comparison interval answers.
+_COMPARE_SCOPE = {
+    "labels": "on these riddles, as far as the human labels can tell",
+    "full": "on riddles like these",
 }
 _COST_NOTE = (
     '<p class="note">Batch USD: the tokens at batch prices; standard USD: the same tokens '
@@ -351,12 +358,13 @@ def _comparisons(data: ReportData) -> str:
     return (
         '<section id="compare"><h2>Comparisons</h2><p class="lead">Each cell is the row model '
         "minus the column model, in points, on the riddles both answered: a paired bootstrap "
-        f"(same riddle resample and label draws for both; {data.ci_method} interval). Tinted "
+        f"({data.comparison.ci_method} interval: does the row model beat the column model "
+        f"{_COMPARE_SCOPE[data.comparison.ci_method]}?). Tinted "
         f"cells are differences that hold after Holm's adjustment over the {pairs} pairs "
         "(5%); grey ones cannot be told from zero. Hover a cell for its interval, "
-        "P(row better), McNemar's test on the jury-majority verdicts and the smallest "
-        "difference these riddles could reveal. ‡ not strictly comparable (other prompt "
-        f"files).</p>{compare_matrix(data.comparison)}</section>"
+        "the share of resamples in which the row model is ahead, McNemar's test on the "
+        "jury-majority verdicts and the smallest difference these riddles could reveal. ‡ not "
+        f"strictly comparable (other prompt files).</p>{compare_matrix(data.comparison)}</section>"
     )
 
 

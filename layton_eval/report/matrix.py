@@ -2,7 +2,8 @@
 
 Each cell is the row model minus the column model, in points, on their common riddles (paired
 bootstrap); significant differences (Holm-adjusted over every pair of the page) are tinted, and
-the cell's title gives the interval, P(row better), the p-values and McNemar's counts.
+the cell's title gives the interval, the share of resamples with the row model ahead, the
+p-values and McNemar's counts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _cell(pair: PairResult, *, flip: bool) -> str:
     klass = "ns" if not significant else "up" if diff > 0 else "down"
     title = (
         f"{row} minus {column}: {diff:+.1f} points, 95% interval [{lower:+.1f}, {upper:+.1f}] "
-        f"on {pair.n} riddles; P({row} better) {better:.1%}; p {pair.p_value:.3g}, "
+        f"on {pair.n} riddles; {row} ahead in {better:.1%} of the resamples; p {pair.p_value:.3g}, "
         f"Holm-adjusted {pair.p_adjusted:.3g}; McNemar p {pair.mcnemar_p:.3g}; MDE "
         f"{pair.mde:.1f}"
     )

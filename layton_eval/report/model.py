@@ -98,7 +98,7 @@ class ReportData(BaseModel):
     field: VerdictField
     iterations: int
     seed: int
-    ci_method: CiMethod = CiMethod.calibration
+    ci_method: CiMethod = CiMethod.published
     generated_at: str
     layton_version: str = __version__
     calibration_source: str

@@ -2,8 +2,8 @@
 
 For each pair: the calibrated score difference and its 95% interval from a paired bootstrap
 (:func:`layton_eval.stats.compare.paired_bootstrap`, with a fresh ``default_rng(seed)`` per
-pair, so a pair's numbers do not depend on the other subjects), the probability that A is
-better, McNemar's exact test on the jury-majority verdicts, the minimum difference detectable at
+pair, so a pair's numbers do not depend on the other subjects), the share of resamples in which
+A is ahead, McNemar's exact test on the jury-majority verdicts, the minimum difference detectable at
 80% power, and the difference per riddle category. With several pairs, the bootstrap p-values
 are Holm-adjusted. Differences are in percentage points, A minus B.
 """
@@ -18,7 +18,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from layton_eval.choices import CiMethod, Split, VerdictField
-from layton_eval.errors import ScoreError
+from layton_eval.errors import ScoreError, UsageError
 from layton_eval.score.calibration import CalibrationPool, CalibrationSet
 from layton_eval.score.categories import UNKNOWN_CATEGORY
 from layton_eval.score.coverage import covered_riddles
@@ -33,6 +33,7 @@ __all__ = [
     "CompareResult",
     "PairResult",
     "SubjectInfo",
+    "compare_ci",
     "compare_names",
     "compare_subjects",
 ]
@@ -67,13 +68,21 @@ class PairResult(BaseModel):
     diff: float = Field(description="Calibrated score difference: the post-stratified estimate.")
     lower: float = Field(description="2.5th percentile of the paired bootstrap differences.")
     upper: float = Field(description="97.5th percentile of the paired bootstrap differences.")
-    p_a_better: float = Field(description="Share of iterations where A is above B (ties 1/2).")
-    p_value: float = Field(description="Two-sided bootstrap p-value of no difference.")
+    p_a_better: float = Field(
+        description="Share of the resamples in which A is ahead of B, ties counting 1/2 (a "
+        "bootstrap share, not the probability that A is the better model)."
+    )
+    p_value: float = Field(
+        description="Two-sided bootstrap p-value of no difference (ties at 0 count 1/2)."
+    )
     p_adjusted: float = Field(description="p_value, Holm-adjusted over every pair.")
     mcnemar_p: float = Field(description="McNemar's exact p on jury-majority verdicts.")
     a_only: int = Field(description="Riddles the jury majority passed for A only.")
     b_only: int = Field(description="Riddles the jury majority passed for B only.")
-    mde: float = Field(description="Difference detectable at 80% power (5% two-sided).")
+    mde: float = Field(
+        description="Difference detectable at 80% power (5% two-sided), from the spread of "
+        "this interval's paired differences."
+    )
     comparable: bool = Field(description="Both prompted and judged with the same prompt files.")
     notes: list[str] = Field(default_factory=list, description="Why not strictly comparable.")
     excluded: list[str] = Field(
@@ -87,11 +96,20 @@ class CompareResult(BaseModel):
 
     split: Split
     field: VerdictField
-    ci_method: CiMethod
+    ci_method: CiMethod = Field(
+        description="full: riddles and labelled rows resampled (riddles like these); labels: "
+        "these riddles fixed, labelled rows resampled (these riddles)."
+    )
     iterations: int
     seed: int
     subjects: list[SubjectInfo]
     pairs: list[PairResult]
+
+
+def compare_ci(ci: CiMethod) -> CiMethod:
+    """The interval a comparison uses when pages are scored with ``ci``: the published draw is
+    not a test (see :func:`compare_subjects`), so it gives way to the full interval."""
+    return CiMethod.full if ci is CiMethod.published else ci
 
 
 def compare_names(
@@ -134,10 +152,19 @@ def compare_subjects(
 
     Raises
     ------
+    UsageError
+        With ``options.ci`` published: that draw gives two answers in the same jury bin the
+        same human verdict, and rejects a true null far too often.
     ScoreError
         If two subjects share no riddle, or (without ``options.skip_uncalibrated``) a common
         riddle has a jury value that no calibration row of the subject's pool has.
     """
+    if options.ci is CiMethod.published:
+        raise UsageError(
+            "compare has no --ci published: it would give two answers in the same jury bin the "
+            "same human verdict and find differences that are not there; use --ci full "
+            "(riddles like these, the default) or --ci labels (these riddles)"
+        )
     pairs = [
         _pair(a, b, calibration, options, categories)
         for i, a in enumerate(subjects)

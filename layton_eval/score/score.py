@@ -66,7 +66,7 @@ class ScoreOptions:
     field: VerdictField = VerdictField.both_correct
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
-    ci: CiMethod = CiMethod.calibration
+    ci: CiMethod = CiMethod.published
     judges: int = 3  # judge files expected
     allow_missing: bool = False
     #: leave out riddles whose jury value no calibration row has, instead of stopping
@@ -78,9 +78,12 @@ class ScoreOptions:
     def __post_init__(self) -> None:
         if self.iterations < 1:
             raise UsageError(f"--iterations must be at least 1, got {self.iterations}")
-        if self.ci not in tuple(CiMethod):
-            raise UsageError(f"--ci must be calibration or full, got {self.ci!r}")
-        object.__setattr__(self, "ci", CiMethod(self.ci))  # "full" given as text works too
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise UsageError(f"--seed must be a non-negative integer, got {self.seed!r}")
+        try:  # "full" (or the former name "calibration") given as text works too
+            object.__setattr__(self, "ci", CiMethod(self.ci))
+        except ValueError:
+            raise UsageError(f"--ci must be published, labels or full, got {self.ci!r}") from None
 
 
 class ScoreResult(BaseModel):
@@ -96,8 +99,9 @@ class ScoreResult(BaseModel):
     iterations: int
     seed: int
     ci_method: CiMethod = Field(
-        description="calibration: human labels redrawn, riddles fixed (the published method); "
-        "full: the riddles resampled too."
+        description="published: the published method (reproduces the published ±; not a "
+        "measure of how well the labels or the riddles pin the score); labels: these riddles "
+        "fixed, the labelled rows resampled; full: riddles and labelled rows resampled."
     )
     provider: str
     split: Split
@@ -197,10 +201,15 @@ def score_jury_values(
     keep, excluded = covered_riddles(who, riddle_ids, yhat, pool, skip=options.skip_uncalibrated)
     yhat = yhat[keep]
     rng = np.random.default_rng(options.seed)
-    estimates = bootstrap.stratified_ppi_bootstrap(
-        pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng,
-        resample_riddles=options.ci is CiMethod.full,
-    )  # fmt: skip
+    if options.ci is CiMethod.published:
+        estimates = bootstrap.stratified_ppi_bootstrap(
+            pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng
+        )
+    else:
+        estimates = bootstrap.calibrated_bootstrap(
+            pool.y, pool.yhat, yhat, iterations=options.iterations, rng=rng,
+            resample_riddles=options.ci is CiMethod.full,
+        )  # fmt: skip
     lo, hi = intervals.percentile_interval(estimates)
     return ScoreResult(
         score=intervals.round_score(lo, hi),

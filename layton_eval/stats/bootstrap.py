@@ -1,12 +1,15 @@
-"""The stratified bootstrap of the PPI++ mean, all iterations at once.
+"""The stratified bootstrap of the calibrated score, all iterations at once.
 
-Two intervals (see ``docs/methodology.md``):
+Three intervals (see ``docs/methodology.md``, "What each interval covers"):
 
-- the *calibration* interval, the published method: the model's riddles are fixed; each
-  iteration draws, per jury-value bin, as many calibration labels as the model has riddles in
-  that bin (:func:`stratified_ppi_bootstrap`);
-- the *full* interval: each iteration first resamples the model's riddles with replacement,
-  then draws the labels as above (``resample_riddles=True``).
+- *published*, the published method (:func:`stratified_ppi_bootstrap`): the model's riddles are
+  fixed; each iteration draws, per jury-value bin, as many calibration labels as the model has
+  riddles in that bin, and computes the PPI++ mean. Kept so that the published tables stay
+  reproducible; its width depends on the model's bin counts, not on how many labelled rows
+  each bin has, so it measures neither the labels' uncertainty nor the riddles';
+- *labels* (:func:`calibrated_bootstrap`): riddles fixed, each bin's labelled rows resampled at
+  their own size: the uncertainty that more human labels would shrink;
+- *full* (:func:`calibrated_bootstrap` with ``resample_riddles``): the riddles resampled too.
 
 The labels are drawn as per-bin sums (:mod:`layton_eval.stats.draws`: one binomial per bin and
 iteration for 0/1 labels), so memory is O(bins x iterations) whatever the number of riddles.
@@ -25,7 +28,13 @@ from layton_eval.stats import draws
 from layton_eval.stats._arrays import FloatArray, IntArray, as_1d_float
 from layton_eval.stats.ppi import bin_keys, power_tuning, ppi_mean_pointestimates
 
-__all__ = ["ppi_from_bin_sums", "stratified_bootstrap_indices", "stratified_ppi_bootstrap"]
+__all__ = [
+    "bin_rates",
+    "calibrated_bootstrap",
+    "stratified_bootstrap_indices",
+    "stratified_means",
+    "stratified_ppi_bootstrap",
+]
 
 
 def stratified_bootstrap_indices(
@@ -116,19 +125,14 @@ def stratified_ppi_bootstrap(
     *,
     iterations: int,
     rng: np.random.Generator,
-    resample_riddles: bool = False,
 ) -> FloatArray:
-    """Bootstrap distribution of the PPI++ mean, all iterations at once.
+    """The published interval's bootstrap distribution of the PPI++ mean, all iterations at once.
 
     Stratification makes the sampled jury values the same multiset as the model's in every
     iteration, so only the human labels vary: per iteration and bin, the sum of the drawn labels
     is all the estimator needs. It is drawn exactly by :func:`~layton_eval.stats.draws.label_sums`
     (one binomial per bin for 0/1 labels), in the same distribution as
     :func:`stratified_bootstrap_indices` would give, without building a (B, N) matrix.
-
-    With ``resample_riddles`` (the *full* interval), each iteration first resamples the model's
-    ``N`` riddles with replacement (a multinomial over the bins), then draws as many labels per
-    bin as the resample put there; the unlabelled set of the estimator is that resample.
 
     Parameters
     ----------
@@ -142,8 +146,6 @@ def stratified_ppi_bootstrap(
         Number of bootstrap iterations ``B``.
     rng : numpy.random.Generator
         The only source of randomness.
-    resample_riddles : bool
-        Resample the model's riddles too (the full interval); default: the published method.
 
     Returns
     -------
@@ -155,22 +157,14 @@ def stratified_ppi_bootstrap(
     ValueError
         As :func:`stratified_bootstrap_indices`, or on mismatched pool arrays.
     """
-    y = as_1d_float("y_pool", y_pool)
-    yhat = as_1d_float("yhat_pool", yhat_pool)
-    yhat_u = as_1d_float("yhat_unlabeled", yhat_unlabeled)
-    if y.shape != yhat.shape or np.isnan(y).any():
-        raise ValueError("y_pool must match yhat_pool in shape and be free of NaN")
+    y, yhat, yhat_u = _pool_arrays(y_pool, yhat_pool, yhat_unlabeled)
     strata = _strata(yhat_u, yhat, iterations=iterations, rng=rng)
-    labels = [y[s.members] for s in strata]
-    values = np.array([yhat[s.members[0]] for s in strata])
-    counts = np.array([s.riddles for s in strata])
-    if resample_riddles:
-        drawn = draws.riddle_counts(counts, iterations=iterations, rng=rng)
-        sums = draws.label_sums(labels, drawn, iterations=iterations, rng=rng)
-        return ppi_from_bin_sums(sums, drawn, values, yhat_u[[s.first for s in strata]])
     if any(np.ptp(yhat[s.members]) != 0 for s in strata):  # float noise within a bin
         index = stratified_bootstrap_indices(yhat_u, yhat, iterations=iterations, rng=rng)
         return ppi_mean_pointestimates(y[index], yhat[index], yhat_u)
+    labels = [y[s.members] for s in strata]
+    values = np.array([yhat[s.members[0]] for s in strata])
+    counts = np.array([s.riddles for s in strata])
     sums = draws.label_sums(labels, counts, iterations=iterations, rng=rng)
     n, big_n = int(counts.sum()), yhat_u.size
     mean_y = sums.sum(axis=1) / n
@@ -178,53 +172,91 @@ def stratified_ppi_bootstrap(
     cov = (2.0 / n) * (sums @ (values - mean_yhat))
     var = np.var(np.concatenate([np.repeat(values, counts), yhat_u]), ddof=1)
     lam = power_tuning(cov, 2.0 * (1.0 + n / big_n) * var)
-    estimates: FloatArray = lam * yhat_u.mean() + mean_y - lam * mean_yhat
+    estimates: FloatArray = mean_y + lam * (yhat_u.mean() - mean_yhat)
     return estimates
 
 
-def ppi_from_bin_sums(
-    sums: npt.ArrayLike,
-    counts: npt.ArrayLike,
-    pool_values: npt.ArrayLike,
-    unlabeled_values: npt.ArrayLike,
+def _pool_arrays(
+    y_pool: npt.ArrayLike, yhat_pool: npt.ArrayLike, yhat_unlabeled: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    y = as_1d_float("y_pool", y_pool)
+    yhat = as_1d_float("yhat_pool", yhat_pool)
+    if y.shape != yhat.shape or np.isnan(y).any():
+        raise ValueError("y_pool must match yhat_pool in shape and be free of NaN")
+    return y, yhat, as_1d_float("yhat_unlabeled", yhat_unlabeled)
+
+
+def calibrated_bootstrap(
+    y_pool: npt.ArrayLike,
+    yhat_pool: npt.ArrayLike,
+    yhat_unlabeled: npt.ArrayLike,
+    *,
+    iterations: int,
+    rng: np.random.Generator,
+    resample_riddles: bool,
 ) -> FloatArray:
-    """PPI++ mean of every iteration of a stratified draw, from per-bin counts and label sums.
+    """Bootstrap distribution of the post-stratified score for the *labels* and *full* intervals.
 
-    In iteration ``b`` the unlabelled set holds ``counts[b, k]`` riddles of jury value
-    ``unlabeled_values[k]``, and the labelled sample as many rows of jury value
-    ``pool_values[k]`` whose labels sum to ``sums[b, k]``. The result is what
-    :func:`ppi_mean_pointestimates` gives on those two sets (``n = N``).
+    The score is ``sum_k N_k p_k / N``: the model's ``N_k`` riddles of jury bin ``k`` weighted by
+    the share ``p_k`` of human 1s among the bin's ``m_k`` labelled rows (what the PPI++ mean is
+    under stratification). Each iteration resamples every bin's labelled rows with replacement
+    at their own size ``m_k`` (:func:`bin_rates`): the uncertainty that more labels would
+    shrink. With ``resample_riddles`` (the full interval) it first resamples the model's ``N``
+    riddles (a multinomial over the bins), so that the interval also covers what another sample
+    of riddles like these could give.
 
-    Parameters
-    ----------
-    sums : array_like, shape (B, k)
-        Sum of the drawn human labels per iteration and bin.
-    counts : array_like of int, shape (B, k) or (k,)
-        Riddles (and labelled rows) per iteration and bin; every row has the same total ``N``.
-    pool_values, unlabeled_values : array_like, shape (k,)
-        Jury value of each bin in the calibration rows and in the evaluated model's riddles
-        (equal up to float noise).
+    Parameters and errors as :func:`stratified_ppi_bootstrap`; ``resample_riddles``: the full
+    interval (else the labels interval, riddles fixed).
 
     Returns
     -------
     ndarray of float, shape (B,)
     """
-    s = np.atleast_2d(np.asarray(sums, dtype=np.float64))
-    k = np.broadcast_to(np.asarray(counts, dtype=np.float64), s.shape)
-    v_pool = as_1d_float("pool_values", pool_values)
-    v_u = as_1d_float("unlabeled_values", unlabeled_values)
-    if v_pool.shape != v_u.shape or s.shape[1:] != v_pool.shape:
-        raise ValueError("sums, counts and the bin values must agree on the number of bins")
+    y, yhat, yhat_u = _pool_arrays(y_pool, yhat_pool, yhat_unlabeled)
+    strata = _strata(yhat_u, yhat, iterations=iterations, rng=rng)
+    counts = np.array([s.riddles for s in strata])
+    drawn = (
+        draws.riddle_counts(counts, iterations=iterations, rng=rng) if resample_riddles else counts
+    )
+    rates = bin_rates([y[s.members] for s in strata], iterations=iterations, rng=rng)
+    return stratified_means(drawn, rates)
+
+
+def bin_rates(
+    labels: t.Sequence[npt.ArrayLike], *, iterations: int, rng: np.random.Generator
+) -> FloatArray:
+    """Per iteration and bin, the mean of the bin's labels resampled at their own size.
+
+    Parameters
+    ----------
+    labels : sequence of array_like, length k
+        The human labels of each bin's calibration rows (non-empty, no NaN).
+    iterations : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of float, shape (B, k)
+        ``S / m_k``, ``S`` the sum of ``m_k`` labels drawn with replacement among the bin's
+        ``m_k`` rows (one binomial per bin for 0/1 labels).
+    """
+    sizes = np.array([np.size(pool) for pool in labels])
+    rates: FloatArray = draws.label_sums(labels, sizes, iterations=iterations, rng=rng) / sizes
+    return rates
+
+
+def stratified_means(counts: npt.ArrayLike, rates: npt.ArrayLike) -> FloatArray:
+    """``sum_k counts[b, k] * rates[b, k] / N`` for every iteration ``b``.
+
+    ``counts`` (shape (k,) or (B, k), integers, every row summing to the same ``N``) are the
+    riddles per bin, ``rates`` (shape (B, k)) each bin's human rate. The sum runs over the bins
+    in the order given, so two subjects with the same counts and rates get the same number to
+    the last bit.
+    """
+    r = np.atleast_2d(np.asarray(rates, dtype=np.float64))
+    k = np.broadcast_to(np.asarray(counts, dtype=np.float64), r.shape)
     n = k.sum(axis=1)
-    if (n < 1).any() or (n != n[0]).any():
-        raise ValueError("every iteration must hold the same, positive number of riddles")
-    mean_y = s.sum(axis=1) / n
-    mean_yhat = (k @ v_pool) / n
-    mean_u = (k @ v_u) / n
-    cov = (2.0 / n) * (s * (v_pool[None, :] - mean_yhat[:, None])).sum(axis=1)
-    mean_all = ((mean_yhat + mean_u) / 2)[:, None]
-    squares = (k * ((v_pool[None, :] - mean_all) ** 2 + (v_u[None, :] - mean_all) ** 2)).sum(axis=1)
-    var = squares / (2 * n - 1)
-    lam = power_tuning(cov, 2.0 * 2.0 * var)  # 2 (1 + n/N) with n = N
-    estimates: FloatArray = lam * mean_u + mean_y - lam * mean_yhat
-    return estimates
+    if (n < 1).any():
+        raise ValueError("every iteration needs at least one riddle")
+    means: FloatArray = (k * r).sum(axis=1) / n
+    return means

@@ -1,9 +1,9 @@
 """Paired comparison of two subjects on the same riddles, as plain numpy functions.
 
-- :func:`paired_bootstrap`: both subjects' PPI++ estimates in every iteration, drawn together:
-  the same riddle resample for both (a multinomial over the joint jury bins of the riddles), and
-  the same label draw for the riddles that fall in the same jury bin of the same calibration
-  pool (common random numbers), so that a subject compared with itself differs by exactly 0;
+- :func:`paired_bootstrap`: both subjects' calibrated scores in every iteration, drawn together:
+  the same riddle resample for both (a multinomial over the joint jury bins of the riddles),
+  and, when both are calibrated by the same rows, the same resample of those rows, so that a
+  subject compared with itself differs by exactly 0;
 - :func:`post_stratified`: each riddle's calibrated value (the human rate of its jury bin);
 - :func:`p_better`, :func:`bootstrap_p_value`: what the bootstrap differences say;
 - :func:`mcnemar_exact`: McNemar's exact test on discordant verdict counts;
@@ -23,9 +23,8 @@ import typing as t
 import numpy as np
 import numpy.typing as npt
 
-from layton_eval.stats import draws
+from layton_eval.stats import bootstrap, draws
 from layton_eval.stats._arrays import FloatArray, as_1d_float
-from layton_eval.stats.bootstrap import ppi_from_bin_sums
 from layton_eval.stats.ppi import bin_keys
 
 __all__ = [
@@ -33,6 +32,7 @@ __all__ = [
     "holm",
     "mcnemar_exact",
     "minimum_detectable_difference",
+    "TIE_TOLERANCE",
     "p_better",
     "paired_bootstrap",
     "post_stratified",
@@ -45,8 +45,6 @@ class _Side(t.NamedTuple):
     bins: FloatArray  # bin keys present among the riddles, increasing
     inverse: npt.NDArray[np.intp]  # bin of each riddle
     labels: list[FloatArray]  # human labels of the pool rows of each bin
-    pool_values: FloatArray  # jury value of each bin in the pool
-    riddle_values: FloatArray  # jury value of each bin among the riddles
 
 
 def _side(name: str, yhat: npt.ArrayLike, pool: Pool) -> _Side:
@@ -56,7 +54,7 @@ def _side(name: str, yhat: npt.ArrayLike, pool: Pool) -> _Side:
     if y.shape != pool_yhat.shape or np.isnan(y).any():
         raise ValueError(f"pool {name}: labels must match jury values and be free of NaN")
     keys, pool_keys = bin_keys(values), bin_keys(pool_yhat)
-    bins, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    bins, inverse = np.unique(keys, return_inverse=True)
     members = [np.flatnonzero(pool_keys == b) for b in bins]
     if any(m.size == 0 for m in members):
         missing = [f"{b:g}" for b, m in zip(bins, members, strict=True) if m.size == 0]
@@ -65,8 +63,6 @@ def _side(name: str, yhat: npt.ArrayLike, pool: Pool) -> _Side:
         bins=bins,
         inverse=inverse,
         labels=[y[m] for m in members],
-        pool_values=np.array([pool_yhat[m[0]] for m in members]),
-        riddle_values=values[first],
     )
 
 
@@ -81,22 +77,25 @@ def paired_bootstrap(
     iterations: int,
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
-    """Both subjects' stratified-bootstrap PPI++ estimates, iteration by iteration.
+    """Both subjects' calibrated scores in every iteration, drawn together.
 
     Riddle ``i`` has jury value ``yhat_a[i]`` for subject A and ``yhat_b[i]`` for B; it belongs
     to the cell (A's bin, B's bin). Each iteration:
 
     1. with ``resample_riddles`` (the full interval), the riddles are resampled with replacement
-       for both subjects at once: a multinomial over the cells; otherwise every cell keeps its
-       count (the calibration interval);
-    2. each subject draws, per cell, as many human labels of its bin as the cell holds riddles
-       (a binomial per cell), from its own pool; where ``shared_pool`` and both bins are the same,
-       B reuses A's draw (common random numbers);
-    3. each subject's PPI++ mean follows from its per-bin counts and label sums.
+       for both subjects at once: a multinomial over the cells; otherwise (the labels interval)
+       every cell keeps its count;
+    2. every bin's labelled rows are resampled at their own size
+       (:func:`~layton_eval.stats.bootstrap.bin_rates`); where ``shared_pool``, both subjects
+       are calibrated by the very same rows, so one resample serves both (they share that
+       uncertainty, and a subject compared with itself differs by exactly 0); otherwise each
+       subject's pool is resampled on its own;
+    3. each subject's score is ``sum_k N_k p_k / N`` over its bins
+       (:func:`~layton_eval.stats.bootstrap.stratified_means`).
 
-    Per subject, this is exactly the distribution of
-    :func:`~layton_eval.stats.bootstrap.stratified_ppi_bootstrap`; the pairing only couples
-    the two.
+    No human verdict of a subject's own answer is ever drawn, so two answers that share a jury
+    bin are not given the same verdict. Per subject, this is exactly the distribution of
+    :func:`~layton_eval.stats.bootstrap.calibrated_bootstrap`.
 
     Parameters
     ----------
@@ -131,28 +130,34 @@ def paired_bootstrap(
     cells, cell_counts = np.unique(
         np.stack([a.inverse, b.inverse], axis=1), axis=0, return_counts=True
     )
-    in_a, in_b = cells[:, 0], cells[:, 1]
-    counts: npt.NDArray[np.int64] = (
+    counts = (
         draws.riddle_counts(cell_counts, iterations=iterations, rng=rng)
         if resample_riddles
         else cell_counts
     )
     per_cell = np.broadcast_to(counts, (int(iterations), cells.shape[0]))
-    sums_a = draws.label_sums([a.labels[i] for i in in_a], counts, iterations=iterations, rng=rng)
-    shared = shared_pool & (a.bins[in_a] == b.bins[in_b])
-    sums_b = sums_a.copy()
-    if not shared.all():
-        own = ~shared
-        sums_b[:, own] = draws.label_sums(
-            [b.labels[i] for i in in_b[own]],
-            counts[..., own],
-            iterations=iterations,
-            rng=rng,
+    if shared_pool:  # one resample of the common rows, over the bins of either subject
+        bins = np.union1d(a.bins, b.bins)
+        pool_y, pool_keys = as_1d_float("y", pool_a[0]), bin_keys(pool_a[1])
+        rates = bootstrap.bin_rates(
+            [pool_y[pool_keys == k] for k in bins], iterations=iterations, rng=rng
         )
-    to_a, to_b = np.eye(a.bins.size)[in_a], np.eye(b.bins.size)[in_b]
-    theta_a = ppi_from_bin_sums(sums_a @ to_a, per_cell @ to_a, a.pool_values, a.riddle_values)
-    theta_b = ppi_from_bin_sums(sums_b @ to_b, per_cell @ to_b, b.pool_values, b.riddle_values)
-    return theta_a, theta_b
+        where_a, where_b = np.searchsorted(bins, a.bins), np.searchsorted(bins, b.bins)
+        to_a, to_b = (
+            np.eye(bins.size)[where_a[cells[:, 0]]],
+            np.eye(bins.size)[where_b[cells[:, 1]]],
+        )
+        return (
+            bootstrap.stratified_means(per_cell @ to_a, rates),
+            bootstrap.stratified_means(per_cell @ to_b, rates),
+        )
+    rates_a = bootstrap.bin_rates(a.labels, iterations=iterations, rng=rng)
+    rates_b = bootstrap.bin_rates(b.labels, iterations=iterations, rng=rng)
+    to_a, to_b = np.eye(a.bins.size)[cells[:, 0]], np.eye(b.bins.size)[cells[:, 1]]
+    return (
+        bootstrap.stratified_means(per_cell @ to_a, rates_a),
+        bootstrap.stratified_means(per_cell @ to_b, rates_b),
+    )
 
 
 def post_stratified(yhat: npt.ArrayLike, pool: Pool) -> FloatArray:
@@ -166,20 +171,38 @@ def post_stratified(yhat: npt.ArrayLike, pool: Pool) -> FloatArray:
     return values
 
 
-def p_better(differences: npt.ArrayLike) -> float:
-    """Share of iterations where A's estimate is above B's (ties count one half)."""
+#: Differences this close to 0 are ties. The estimates are computed so that an exact tie is 0
+#: to the last bit (:func:`paired_bootstrap`); the tolerance only guards against float noise, far
+#: below any real difference (at least 1 / (N x the labelled rows' sizes), about 1e-10).
+TIE_TOLERANCE = 1e-12
+
+
+def _signs(differences: npt.ArrayLike) -> tuple[float, float, float]:
+    """Shares of iterations with A ahead, tied, and B ahead."""
     d = as_1d_float("differences", differences)
     if d.size == 0:
         raise ValueError("differences is empty")
-    return float(np.mean(d > 0) + 0.5 * np.mean(d == 0))
+    tie = np.abs(d) <= TIE_TOLERANCE
+    return float(np.mean(~tie & (d > 0))), float(np.mean(tie)), float(np.mean(~tie & (d < 0)))
+
+
+def p_better(differences: npt.ArrayLike) -> float:
+    """Share of the resamples in which A is ahead of B, ties counting one half.
+
+    A bootstrap share, not the probability that A is the better model.
+    """
+    ahead, tied, _ = _signs(differences)
+    return ahead + 0.5 * tied
 
 
 def bootstrap_p_value(differences: npt.ArrayLike) -> float:
-    """Two-sided bootstrap p-value of "no difference": twice the smaller tail at 0, at most 1."""
-    d = as_1d_float("differences", differences)
-    if d.size == 0:
-        raise ValueError("differences is empty")
-    return float(min(1.0, 2.0 * min(np.mean(d <= 0), np.mean(d >= 0))))
+    """Two-sided bootstrap p-value of "no difference": twice the smaller tail at 0, at most 1.
+
+    Each tail counts the ties at 0 one half (the mid-p convention that :func:`p_better` uses),
+    so a difference that is 0 in every resample gives 1.
+    """
+    ahead, tied, behind = _signs(differences)
+    return float(min(1.0, 2.0 * (min(ahead, behind) + 0.5 * tied)))
 
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:

@@ -18,8 +18,10 @@ The procedure (see ``docs/methodology.md``):
 
 A property worth knowing: stratification makes ``mean(Yhat)`` equal ``mean(Yhat_u)`` in every
 iteration, so the PPI++ correction ``lambda * (mean(Yhat_u) - mean(Yhat))`` vanishes and each
-estimate is the mean of the drawn human labels (to ~1e-16). The power tuning is still computed,
-as the reference does, so that every estimate matches ``ppi_py`` to 1e-12.
+estimate is the mean of the drawn human labels (exactly, where the two jury means are equal in
+floating point: see the order of operations of :func:`ppi_mean_pointestimates`). The power
+tuning is still computed, as the reference does, so that every estimate matches ``ppi_py`` to
+1e-12.
 """
 
 from __future__ import annotations
@@ -138,7 +140,10 @@ def ppi_mean_pointestimates(
     - ``c = (2/n) * sum((Y - mean Y) * (Yhat - mean Yhat))``
     - ``v = var(concat(Yhat, Yhat_u), ddof=1)``
     - ``lambda = clip(c / (2 * (1 + n/N) * v), 0, 1)``
-    - ``theta = lambda * mean(Yhat_u) + mean(Y - lambda * Yhat)``
+    - ``theta = mean(Y) + lambda * (mean(Yhat_u) - mean(Yhat))``, ``ppi_py``'s
+      ``lambda * mean(Yhat_u) + mean(Y - lambda * Yhat)`` rearranged so that where the two
+      jury means are equal the estimate is exactly ``mean(Y)``, whatever ``lambda`` (two
+      subjects with the same labels then tie exactly, not by +-1e-16)
 
     Parameters
     ----------
@@ -181,7 +186,8 @@ def ppi_mean_pointestimates(
         cov = (2.0 / n) * (y @ (yhat - mean_yhat))
         var = np.var(np.concatenate([yhat, yhat_u]), ddof=1)
         lam = power_tuning(cov, np.full_like(cov, 2.0 * (1.0 + n / big_n) * var))
-        return lam * mean_u + mean_y - lam * mean_yhat
+        estimates: FloatArray = mean_y + lam * (mean_u - mean_yhat)
+        return estimates
     means_yhat = yhat.mean(axis=1)
     cov = (2.0 / n) * ((y - mean_y[:, None]) * (yhat - means_yhat[:, None])).sum(axis=1)
     # sample variance (ddof=1) of [Yhat_b, Yhat_u] for every b, without concatenating
@@ -190,7 +196,8 @@ def ppi_mean_pointestimates(
     squares += ((yhat_u[None, :] - mean_all[:, None]) ** 2).sum(axis=1)
     var = squares / (total - 1)
     lam = power_tuning(cov, 2.0 * (1.0 + n / big_n) * var)
-    return lam * mean_u + (y - lam[:, None] * yhat).mean(axis=1)
+    out: FloatArray = mean_y + lam * (mean_u - means_yhat)
+    return out
 
 
 def power_tuning(cov: npt.ArrayLike, denom: npt.ArrayLike) -> FloatArray:

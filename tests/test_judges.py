@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -165,3 +166,67 @@ def test_a_judge_without_a_calibration_record_is_said_not_hidden(keys, runs_dir:
     assert by_model["mistral-large-2512"]["record"] is not None
     card = invoke("judges", "fresh", *DATA)
     assert card.exit_code == 0 and "gemini-3.1-pro-preview" in card.stdout
+
+
+# --- is a bin's human pass rate the same for every provider? ---------------------------------
+
+
+def test_homogeneity_tests_match_scipy():
+    from scipy import stats as scipy_stats
+
+    from layton_eval.stats import homogeneity
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        a, b, c, d = (int(x) for x in rng.integers(0, 25, 4))
+        expected = scipy_stats.fisher_exact([[a, b], [c, d]]).pvalue
+        assert homogeneity.fisher_exact(a, b, c, d) == pytest.approx(expected, abs=1e-9)
+    for df in range(1, 8):
+        for x in (0.2, 1.0, 3.8, 12.0, 50.0):
+            assert homogeneity.chi_square_sf(x, df) == pytest.approx(
+                scipy_stats.chi2.sf(x, df), rel=1e-9, abs=1e-15
+            )
+    successes, totals = [3, 10, 20, 1], [30, 40, 50, 5]
+    table = [[s, n - s] for s, n in zip(successes, totals, strict=True)]
+    reference = scipy_stats.chi2_contingency(table, correction=False)
+    ours = homogeneity.homogeneity_test(successes, totals)
+    assert ours.test == "chi-square" and ours.statistic == pytest.approx(reference.statistic)
+    assert ours.p_value == pytest.approx(reference.pvalue, rel=1e-9)
+    assert homogeneity.homogeneity_test([2, 9], [10, 10]).test == "fisher"
+    assert homogeneity.homogeneity_test([0, 0, 0], [4, 5, 6]).p_value == 1.0
+    with pytest.raises(ValueError):
+        homogeneity.homogeneity_test([1], [2])
+
+
+@needs_data
+def test_bins_by_provider_count_the_file_and_flag_rates_that_differ(monkeypatch):
+    doc = invoke_json("judges", "--split", "vlm", *DATA)
+    rows = [json.loads(line) for line in (SHARED_DATA / "ppi_vlm.jsonl").read_text().splitlines()]
+    first = doc["bins_by_provider"][0]
+    assert first["label"] == "0" and first["test"] == "chi-square" and not first["differs"]
+
+    def jury_zero(row: dict) -> bool:  # every judge that judged it said incorrect
+        verdicts = [v for k, v in row.items() if k.startswith("both_correct_") and v is not None]
+        return bool(verdicts) and not any(verdicts)
+
+    for rate in first["providers"]:
+        labels = [r["human_both_correct"] for r in rows if r["provider"] == rate["provider"]
+                  and r.get("human_both_correct") is not None and jury_zero(r)]  # fmt: skip
+        assert (rate["n"], rate["human_rate"]) == (len(labels), pytest.approx(np.mean(labels)))
+    # two providers whose rates clearly differ in one bin are flagged
+    from layton_eval.score.calibration import read_calibration_file
+    from layton_eval.score.judges import judge_report
+
+    calibration = read_calibration_file(SHARED_DATA / "ppi_vlm.jsonl", "vlm")
+    human = calibration.human["both_correct"].copy()
+    anthropic = np.asarray(calibration.providers) == "anthropic"
+    human[anthropic & ~np.isnan(human)] = 1.0  # every labelled anthropic answer passed
+    flipped = judge_report(
+        dataclasses.replace(calibration, human={"both_correct": human}), field="both_correct"
+    )
+    assert flipped.bins_by_provider[0].differs and flipped.bins_by_provider[0].p_value < 1e-6
+    monkeypatch.setenv("COLUMNS", "60")
+    text = invoke("judges", "--split", "vlm", *DATA).stdout
+    table = text[text.index("Human pass rate by provider") :]
+    assert "chi-square p = 0.534" in table and "anthropic " in table and "…" not in table
+    assert max(len(line) for line in table.splitlines()) <= 60

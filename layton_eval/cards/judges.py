@@ -81,6 +81,29 @@ def _curve_table(result: JudgesResult) -> Table:
     return table
 
 
+def _bins_table(result: JudgesResult) -> Table:
+    """Per jury bin, the humans' pass rate of each evaluated provider's answers."""
+    table = _table(
+        f"Human pass rate by provider, per jury bin · {result.field}",
+        "a score takes each bin's rate from other providers' answers: where the rates differ "
+        "(p < 0.05, flagged), scores are pulled toward the pool's average; label your own "
+        "model's answers with 'layton annotate'",
+        ["Provider", "Rows", "Correct", "95% interval"],
+    )
+    for b in result.bins_by_provider:
+        if b.p_value is None:
+            test = "one provider"
+        else:
+            name = "Fisher" if b.test == "fisher" else "chi-square"
+            test = f"{name} p = {b.p_value:.3f}" + (" ⚠ rates differ" if b.differs else "")
+        table.add_row(f"[bold]jury {b.label}[/bold]", "", "", test, end_section=False)
+        for r in b.providers:
+            table.add_row(f"  {r.provider}", str(r.n), _pct(r.human_rate),
+                          f"[{_pct(r.lower)}, {_pct(r.upper)}]")  # fmt: skip
+        table.add_section()
+    return table
+
+
 def _run_tables(run: RunJudges, field: str) -> list[RenderableType]:
     judges = _table(
         f"Judges of run {run.run} · {field}",
@@ -110,6 +133,7 @@ def judges_card(result: JudgesResult) -> Group:
         _metrics_table(result),
         _providers_table(result),
         _curve_table(result),
+        _bins_table(result),
     ]
     if result.run is not None:
         parts += _run_tables(result.run, result.field)

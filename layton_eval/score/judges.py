@@ -4,7 +4,9 @@ The calibration set holds every judge's verdict next to a human label. Per judge
 rows compared, accuracy, sensitivity (human-correct rows the judge passed), specificity
 (human-incorrect rows it failed) and Cohen's kappa; per judge and evaluated provider, the error
 rate (a judge kinder or harsher to one family than to the others); per jury bin, the share of
-human-correct rows (the jury mean's calibration curve). For a run, its own judges: pass rates,
+human-correct rows (the jury mean's calibration curve), and that share per evaluated provider
+with a test of whether it is the same for every provider (the assumption that lets other
+providers' rows calibrate a model's score). For a run, its own judges: pass rates,
 agreement between them, and each one's record on the calibration set.
 """
 
@@ -29,11 +31,13 @@ if t.TYPE_CHECKING:
     from layton_eval.score.verdicts import JuryTable
 
 __all__ = [
+    "BinProviders",
     "CurveBin",
     "JudgeMetrics",
     "JudgePair",
     "JudgesResult",
     "ProviderErrors",
+    "ProviderRate",
     "RunJudge",
     "RunJudges",
     "judge_report",
@@ -73,6 +77,30 @@ class CurveBin(BaseModel):
     human_rate: float
     lower: float = Field(description="95% Wilson interval of human_rate.")
     upper: float
+
+
+class ProviderRate(BaseModel):
+    """The humans' pass rate of one evaluated provider's answers in one jury bin."""
+
+    provider: str
+    n: int
+    human_rate: float
+    lower: float = Field(description="95% Wilson interval of human_rate.")
+    upper: float
+
+
+class BinProviders(BaseModel):
+    """One jury bin: the humans' pass rate by evaluated provider, and whether it differs."""
+
+    jury_value: float
+    label: str
+    providers: list[ProviderRate]
+    test: t.Literal["fisher", "chi-square"] | None = Field(
+        description="Fisher's exact test (two providers) or Pearson's chi-square test of "
+        "homogeneity (more); None with fewer than two providers."
+    )
+    p_value: float | None
+    differs: bool = Field(description="The rates differ between providers (p < 0.05).")
 
 
 class RunJudge(BaseModel):
@@ -116,6 +144,11 @@ class JudgesResult(BaseModel):
     judges: list[JudgeMetrics] = Field(description="Every judge, every field.")
     by_provider: list[ProviderErrors]
     calibration_curve: list[CurveBin]
+    bins_by_provider: list[BinProviders] = Field(
+        default_factory=list,
+        description="Per jury bin, the humans' pass rate by evaluated provider and a test of "
+        "whether it is the same for all (a score assumes it is).",
+    )
     run: RunJudges | None = None
 
 
@@ -173,6 +206,7 @@ def judge_report(
         judges=metrics,
         by_provider=_by_provider(calibration, field),
         calibration_curve=_curve(calibration, field),
+        bins_by_provider=_bins_by_provider(calibration, field),
         run=None if run is None else _run_judges(run[0], run[1], calibration, field),
     )
 
@@ -220,6 +254,36 @@ def _curve(calibration: CalibrationSet, field: VerdictField) -> list[CurveBin]:
             )
         )  # fmt: skip
     return curve
+
+
+def _bins_by_provider(calibration: CalibrationSet, field: VerdictField) -> list[BinProviders]:
+    from layton_eval.stats.homogeneity import homogeneity_test
+
+    yhat, human = calibration.jury_values(field), calibration.labels(field)
+    keep = ~np.isnan(yhat) & ~np.isnan(human)
+    keys, labels = ppi.bin_keys(yhat[keep]), human[keep]
+    providers = np.asarray(calibration.providers, dtype=object)[keep]
+    bins = []
+    for key in np.unique(keys):
+        names = list(dict.fromkeys(providers[keys == key]))
+        groups = [labels[(keys == key) & (providers == name)] for name in names]
+        passes, sizes = [int(g.sum()) for g in groups], [g.size for g in groups]
+        test = homogeneity_test(passes, sizes) if len(groups) > 1 else None
+        rates = [_rate(str(name), k, n) for name, k, n in zip(names, passes, sizes, strict=True)]
+        bins.append(
+            BinProviders(
+                jury_value=float(key), label=jury_label(float(key)), providers=rates,
+                test=None if test is None else test.test,
+                p_value=None if test is None else test.p_value,
+                differs=test is not None and test.p_value < 0.05,
+            )
+        )  # fmt: skip
+    return bins
+
+
+def _rate(provider: str, passes: int, n: int) -> ProviderRate:
+    lower, upper = intervals.wilson_interval(passes, n)
+    return ProviderRate(provider=provider, n=n, human_rate=passes / n, lower=lower, upper=upper)
 
 
 def _agreement(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> tuple[int, float | None]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -171,28 +173,43 @@ def test_a_judge_without_a_calibration_record_is_said_not_hidden(keys, runs_dir:
 # --- is a bin's human pass rate the same for every provider? ---------------------------------
 
 
-def test_homogeneity_tests_match_scipy():
+def test_homogeneity_tests_match_scipy_and_a_brute_force_count():
     from scipy import stats as scipy_stats
 
     from layton_eval.stats import homogeneity
 
     rng = np.random.default_rng(0)
-    for _ in range(100):
-        a, b, c, d = (int(x) for x in rng.integers(0, 25, 4))
+    for _ in range(100):  # two groups: Fisher's exact test
+        a, b, c, d = (int(x) for x in rng.integers(0, 25, 4) + [1, 0, 1, 0])
         expected = scipy_stats.fisher_exact([[a, b], [c, d]]).pvalue
-        assert homogeneity.fisher_exact(a, b, c, d) == pytest.approx(expected, abs=1e-9)
+        ours = homogeneity.exact_homogeneity([a, c], [a + b, c + d]).p_value
+        assert ours == pytest.approx(expected, abs=1e-9)
+    for _ in range(30):  # more groups: every table counted by brute force
+        totals = [int(n) for n in rng.integers(1, 7, 4)]
+        successes = [int(rng.integers(0, n + 1)) for n in totals]
+        tables = [x for x in itertools.product(*(range(n + 1) for n in totals))
+                  if sum(x) == sum(successes)]  # fmt: skip
+
+        def weight(x: tuple[int, ...], totals: list[int] = totals) -> int:
+            return math.prod(math.comb(n, k) for n, k in zip(totals, x, strict=True))
+
+        observed = weight(tuple(successes))
+        expected = sum(weight(x) for x in tables if weight(x) <= observed * (1 + 1e-7))
+        expected /= math.comb(sum(totals), sum(successes))
+        assert homogeneity.table_count(totals, sum(successes)) == len(tables)
+        ours = homogeneity.homogeneity_test(successes, totals)
+        assert ours.test == "exact" and ours.p_value == pytest.approx(expected, rel=1e-12)
     for df in range(1, 8):
         for x in (0.2, 1.0, 3.8, 12.0, 50.0):
             assert homogeneity.chi_square_sf(x, df) == pytest.approx(
                 scipy_stats.chi2.sf(x, df), rel=1e-9, abs=1e-15
             )
-    successes, totals = [3, 10, 20, 1], [30, 40, 50, 5]
+    successes, totals = [30, 100, 200, 10], [300, 400, 500, 50]  # too many tables: chi-square
     table = [[s, n - s] for s, n in zip(successes, totals, strict=True)]
     reference = scipy_stats.chi2_contingency(table, correction=False)
     ours = homogeneity.homogeneity_test(successes, totals)
     assert ours.test == "chi-square" and ours.statistic == pytest.approx(reference.statistic)
     assert ours.p_value == pytest.approx(reference.pvalue, rel=1e-9)
-    assert homogeneity.homogeneity_test([2, 9], [10, 10]).test == "fisher"
     assert homogeneity.homogeneity_test([0, 0, 0], [4, 5, 6]).p_value == 1.0
     with pytest.raises(ValueError):
         homogeneity.homogeneity_test([1], [2])
@@ -203,7 +220,7 @@ def test_bins_by_provider_count_the_file_and_flag_rates_that_differ(monkeypatch)
     doc = invoke_json("judges", "--split", "vlm", *DATA)
     rows = [json.loads(line) for line in (SHARED_DATA / "ppi_vlm.jsonl").read_text().splitlines()]
     first = doc["bins_by_provider"][0]
-    assert first["label"] == "0" and first["test"] == "chi-square" and not first["differs"]
+    assert first["label"] == "0" and first["test"] == "exact" and not first["differs"]
 
     def jury_zero(row: dict) -> bool:  # every judge that judged it said incorrect
         verdicts = [v for k, v in row.items() if k.startswith("both_correct_") and v is not None]
@@ -228,5 +245,5 @@ def test_bins_by_provider_count_the_file_and_flag_rates_that_differ(monkeypatch)
     monkeypatch.setenv("COLUMNS", "60")
     text = invoke("judges", "--split", "vlm", *DATA).stdout
     table = text[text.index("Human pass rate by provider") :]
-    assert "chi-square p = 0.534" in table and "anthropic " in table and "…" not in table
+    assert "exact p = 0.644" in table and "anthropic " in table and "…" not in table
     assert max(len(line) for line in table.splitlines()) <= 60

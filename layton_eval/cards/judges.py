@@ -94,8 +94,7 @@ def _bins_table(result: JudgesResult) -> Table:
         if b.p_value is None:
             test = "one provider"
         else:
-            name = "Fisher" if b.test == "fisher" else "chi-square"
-            test = f"{name} p = {b.p_value:.3f}" + (" ⚠ rates differ" if b.differs else "")
+            test = f"{b.test} p = {b.p_value:.3f}" + (" ⚠ rates differ" if b.differs else "")
         table.add_row(f"[bold]jury {b.label}[/bold]", "", "", test, end_section=False)
         for r in b.providers:
             table.add_row(f"  {r.provider}", str(r.n), _pct(r.human_rate),

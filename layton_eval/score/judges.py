@@ -95,9 +95,10 @@ class BinProviders(BaseModel):
     jury_value: float
     label: str
     providers: list[ProviderRate]
-    test: t.Literal["fisher", "chi-square"] | None = Field(
-        description="Fisher's exact test (two providers) or Pearson's chi-square test of "
-        "homogeneity (more); None with fewer than two providers."
+    test: t.Literal["exact", "chi-square"] | None = Field(
+        description="The exact test (Fisher's, Freeman-Halton's for more than two providers) "
+        "or, when it has too many tables to enumerate, Pearson's chi-square test of "
+        "homogeneity; None with fewer than two providers."
     )
     p_value: float | None
     differs: bool = Field(description="The rates differ between providers (p < 0.05).")

@@ -2,11 +2,13 @@
 
 Used on the calibration set: in each jury bin, is the humans' pass rate the same for the answers
 of every evaluated provider (the assumption that lets one provider's bin rate calibrate
-another's score)? :func:`homogeneity_test` picks Fisher's exact test for two groups
-(:func:`fisher_exact`) and Pearson's chi-square test of homogeneity for more
-(:func:`chi_square_homogeneity`, with :func:`chi_square_sf` for its p-value). scipy gives the
-same numbers (``scipy.stats.fisher_exact``, ``scipy.stats.chi2_contingency`` without
-continuity correction); it is a test oracle only, not a dependency.
+another's score)? :func:`homogeneity_test` uses the exact test (:func:`exact_homogeneity`:
+Fisher's for two groups, its Freeman-Halton extension for more) whenever the tables to
+enumerate are few, which they are in a jury bin (nearly every answer passed, or nearly every
+one failed), and Pearson's chi-square test otherwise (:func:`chi_square_homogeneity`, with
+:func:`chi_square_sf` for its p-value). scipy gives the same numbers (``fisher_exact`` on two
+groups, ``chi2_contingency`` without continuity correction); it is a test oracle only, not a
+dependency.
 """
 
 from __future__ import annotations
@@ -15,39 +17,22 @@ import math
 import typing as t
 
 __all__ = [
+    "EXACT_LIMIT",
     "Homogeneity",
     "chi_square_homogeneity",
     "chi_square_sf",
-    "fisher_exact",
+    "exact_homogeneity",
     "homogeneity_test",
+    "table_count",
 ]
 
 
 class Homogeneity(t.NamedTuple):
     """A test's name, statistic (None for the exact test) and two-sided p-value."""
 
-    test: t.Literal["fisher", "chi-square"]
+    test: t.Literal["exact", "chi-square"]
     statistic: float | None
     p_value: float
-
-
-def fisher_exact(a: int, b: int, c: int, d: int) -> float:
-    """Two-sided p-value of Fisher's exact test on the 2x2 table ``[[a, b], [c, d]]``.
-
-    Rows are the groups (successes, failures). With the margins fixed, the count ``a`` is
-    hypergeometric; the p-value sums the probabilities of every table no more likely than the
-    observed one (``scipy.stats.fisher_exact``'s two-sided rule, same relative tolerance).
-    """
-    if min(a, b, c, d) < 0:
-        raise ValueError("counts must be non-negative")
-    row, column, total = a + b, a + c, a + b + c + d
-    low, high = max(0, column - (total - row)), min(row, column)
-    weights = {
-        x: math.comb(row, x) * math.comb(total - row, column - x) for x in range(low, high + 1)
-    }
-    observed = weights[a]
-    tail = sum(w for w in weights.values() if w <= observed * (1 + 1e-7))
-    return min(1.0, tail / math.comb(total, column))
 
 
 def chi_square_sf(statistic: float, df: int) -> float:
@@ -92,13 +77,59 @@ def chi_square_homogeneity(successes: t.Sequence[int], totals: t.Sequence[int]) 
     return Homogeneity("chi-square", statistic, chi_square_sf(statistic, len(totals) - 1))
 
 
-def homogeneity_test(successes: t.Sequence[int], totals: t.Sequence[int]) -> Homogeneity:
-    """Fisher's exact test for two groups, the chi-square test for more (groups of size 0 are
-    left out by the caller). ValueError with fewer than two groups."""
+#: Most tables :func:`homogeneity_test` enumerates for the exact test.
+EXACT_LIMIT = 200_000
+
+
+def exact_homogeneity(successes: t.Sequence[int], totals: t.Sequence[int]) -> Homogeneity:
+    """Exact test that every group has the same success rate (Fisher's for two groups, the
+    Freeman-Halton extension for more).
+
+    With both margins fixed, a table with ``x_i`` successes in group ``i`` has probability
+    ``prod_i C(n_i, x_i) / C(N, S)``; the p-value sums the probabilities of every table no more
+    likely than the observed one (``scipy.stats.fisher_exact``'s two-sided rule, with its
+    relative tolerance). Enumerates every table: see :func:`table_count`.
+    """
     _check(successes, totals)
-    if len(totals) == 2:
-        (s1, s2), (n1, n2) = successes, totals
-        return Homogeneity("fisher", None, fisher_exact(s1, n1 - s1, s2, n2 - s2))
+    grand, passed = sum(totals), sum(successes)
+    flip = passed > grand - passed  # enumerate the rarer outcome: fewer tables
+    observed = [n - s for s, n in zip(successes, totals, strict=True)] if flip else list(successes)
+    column = sum(observed)
+    target = math.prod(math.comb(n, x) for n, x in zip(totals, observed, strict=True))
+    tail = sum(w for w in _weights(list(totals), column) if w <= target * (1 + 1e-7))
+    return Homogeneity("exact", None, min(1.0, tail / math.comb(grand, column)))
+
+
+def _weights(totals: list[int], column: int) -> t.Iterator[int]:
+    """``prod_i C(n_i, x_i)`` of every ``x`` with ``0 <= x_i <= n_i`` and ``sum x = column``."""
+    if len(totals) == 1:
+        if column <= totals[0]:
+            yield math.comb(totals[0], column)
+        return
+    first, rest = totals[0], totals[1:]
+    room = sum(rest)
+    for x in range(max(0, column - room), min(first, column) + 1):
+        head = math.comb(first, x)
+        yield from (head * w for w in _weights(rest, column - x))
+
+
+def table_count(totals: t.Sequence[int], column: int) -> int:
+    """Number of tables with these group sizes and ``column`` successes in all (a count of
+    bounded compositions, by dynamic programming)."""
+    ways = [1] + [0] * column
+    for n in totals:
+        ways = [sum(ways[j - x] for x in range(min(n, j) + 1)) for j in range(column + 1)]
+    return ways[column]
+
+
+def homogeneity_test(successes: t.Sequence[int], totals: t.Sequence[int]) -> Homogeneity:
+    """The exact test when it has at most :data:`EXACT_LIMIT` tables to enumerate, else the
+    chi-square test (groups of size 0 are left out by the caller). ValueError with fewer than
+    two groups."""
+    _check(successes, totals)
+    rarer = min(sum(successes), sum(totals) - sum(successes))
+    if table_count(totals, rarer) <= EXACT_LIMIT:
+        return exact_homogeneity(successes, totals)
     return chi_square_homogeneity(successes, totals)
 
 

@@ -50,7 +50,7 @@ class LeaderboardRow(BaseModel):
     worst_rank: int
     n: int
     jury_mean: float
-    ci_method: CiMethod = Field(description="What the interval covers: calibration or full.")
+    ci_method: CiMethod = Field(description="What the interval covers: published, labels or full.")
     is_yours: bool = Field(default=False, description="Added with --add, not a calibration model.")
     run: str | None = Field(
         default=None, description="The run's name (rows added with --add); null otherwise."

@@ -23,11 +23,11 @@ from layton_eval.commands.options import (
     SplitOpt,
 )
 from layton_eval.commands.score import (
-    CiOpt,
     FieldOpt,
     IterationsOpt,
     SeedOpt,
     SkipUncalibratedOpt,
+    parse_ci,
 )
 
 __all__ = ["report"]
@@ -41,6 +41,17 @@ OutOpt = t.Annotated[
         help="HTML file to write, in an existing folder (default: layton-report-SPLIT.html in "
         "the current folder).",
         show_default=False,
+    ),
+]
+ReportCiOpt = t.Annotated[
+    CiMethod,
+    typer.Option(
+        "--ci",
+        parser=parse_ci,
+        metavar="METHOD",
+        help="The leaderboard's 95% interval: 'published' (reproduces the published ±), "
+        "'labels' (these riddles fixed, labelled rows resampled) or 'full' (riddles resampled "
+        "too). The comparison matrix uses 'full' unless 'labels' is chosen.",
     ),
 ]
 ImagesOpt = t.Annotated[
@@ -61,7 +72,7 @@ def report(
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    ci: CiOpt = CiMethod.published,
+    ci: ReportCiOpt = CiMethod.published,
     skip_uncalibrated: SkipUncalibratedOpt = False,
     data_dir: DataDirOpt = None,
     calibration: CalibrationOpt = None,

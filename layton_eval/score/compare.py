@@ -112,6 +112,15 @@ def compare_ci(ci: CiMethod) -> CiMethod:
     return CiMethod.full if ci is CiMethod.published else ci
 
 
+def _refuse_published(ci: CiMethod) -> None:
+    if ci is CiMethod.published:
+        raise UsageError(
+            "compare has no --ci published: it would give two answers in the same jury bin the "
+            "same human verdict and find differences that are not there; use --ci full "
+            "(riddles like these, the default) or --ci labels (these riddles)"
+        )
+
+
 def compare_names(
     names: t.Sequence[str], *, split: Split | None, options: ScoreOptions
 ) -> CompareResult:
@@ -124,6 +133,7 @@ def compare_names(
     from layton_eval.score.subjects import load_subjects
     from layton_eval.settings import get_settings
 
+    _refuse_published(options.ci)  # before anything is loaded
     settings = get_settings()
     subjects, calibration = load_subjects(
         names, split=split, field=options.field, allow_missing=options.allow_missing,
@@ -159,12 +169,7 @@ def compare_subjects(
         If two subjects share no riddle, or (without ``options.skip_uncalibrated``) a common
         riddle has a jury value that no calibration row of the subject's pool has.
     """
-    if options.ci is CiMethod.published:
-        raise UsageError(
-            "compare has no --ci published: it would give two answers in the same jury bin the "
-            "same human verdict and find differences that are not there; use --ci full "
-            "(riddles like these, the default) or --ci labels (these riddles)"
-        )
+    _refuse_published(options.ci)
     pairs = [
         _pair(a, b, calibration, options, categories)
         for i, a in enumerate(subjects)

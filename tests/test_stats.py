@@ -178,6 +178,20 @@ def test_zero_variance_takes_lambda_zero():
     assert (estimates == 1.0).all()
 
 
+def test_equal_jury_means_give_exactly_the_mean_label_whatever_lambda():
+    """Issue 20: in the order lambda * mean_u + mean_y - lambda * mean_yhat, the last bit of the
+    estimate depended on lambda, so two subjects with the same labels differed by +-1e-16."""
+    rng = np.random.default_rng(4)
+    yhat = rng.choice([0.0, 1 / 3, 2 / 3, 1.0], size=(500, 40))
+    y = (rng.random(yhat.shape) < yhat).astype(float)
+    for b in range(yhat.shape[0]):  # one Yhat shared by every iteration (the fast path)
+        estimates = ppi.ppi_mean_pointestimates(y, yhat[b], yhat[b])
+        np.testing.assert_array_equal(estimates, y.mean(axis=1))
+    # one Yhat per iteration (the general path), each its own unlabelled set
+    for b in range(yhat.shape[0]):
+        assert ppi.ppi_mean_pointestimates(y[b], yhat[b], yhat[b])[0] == y[b].mean()
+
+
 @pytest.mark.parametrize(
     ("y", "yhat", "yhat_u"),
     [

@@ -95,7 +95,7 @@ def _bins_table(result: JudgesResult) -> Table:
             test = "one provider"
         else:
             test = f"{b.test} p = {b.p_value:.3f}" + (" ⚠ rates differ" if b.differs else "")
-        table.add_row(f"[bold]jury {b.label}[/bold]", "", "", test, end_section=False)
+        table.add_row(Text(f"jury {b.label}", style="bold"), "", "", test, end_section=False)
         for r in b.providers:
             table.add_row(f"  {r.provider}", str(r.n), _pct(r.human_rate),
                           f"[{_pct(r.lower)}, {_pct(r.upper)}]")  # fmt: skip

@@ -58,6 +58,7 @@ class Step(enum.StrEnum):
     annotate = "annotate"  # labels were written to a labels file
     imported = "import"  # answers imported from a file (the run is as if fetched)
     export = "export"  # a run's requests written for another engine (options: the results file)
+    judges = "judges"  # the judges were checked against the human labels (run: "" without one)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,6 +248,16 @@ def _after_annotate(facts: Facts) -> str:
     return _command(*words)
 
 
+def _after_judges(facts: Facts) -> str:
+    """Label answers: the run's (its provider then shows in the per-bin rates), else the
+    calibration set's unlabelled rows."""
+    return (
+        _command("annotate", facts.run)
+        if facts.run
+        else _command("annotate", "--split", facts.split)
+    )
+
+
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.prepare: _send,
     Step.send: lambda f: _command("status", f.run),
@@ -264,6 +275,7 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.annotate: _after_annotate,
     Step.imported: _after_fetch,
     Step.export: lambda f: _command("import", *f.options, "--into", f.run),
+    Step.judges: _after_judges,
 }
 
 # -- groups: the command that moves a group of runs on ---------------------------------------------

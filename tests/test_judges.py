@@ -135,6 +135,7 @@ def test_a_runs_own_judges_beside_their_record(keys, runs_dir: Path):  # noqa: F
     doc = invoke_json("judges", "trial", *DATA)
     run = doc["run"]
     assert doc["split"] == "llm" and run["run"] == "trial"
+    assert doc["next_command"] == "layton annotate trial"  # its provider joins the bin rates
     assert {j["judge"].split("/")[-1] for j in run["judges"]} == {
         "mistral-large-2512", "gemini-3-pro-preview", "claude-opus-4-5-20251101",
     }  # fmt: skip
@@ -218,6 +219,7 @@ def test_homogeneity_tests_match_scipy_and_a_brute_force_count():
 @needs_data
 def test_bins_by_provider_count_the_file_and_flag_rates_that_differ(monkeypatch):
     doc = invoke_json("judges", "--split", "vlm", *DATA)
+    assert doc["next_command"] == "layton annotate --split vlm"
     rows = [json.loads(line) for line in (SHARED_DATA / "ppi_vlm.jsonl").read_text().splitlines()]
     first = doc["bins_by_provider"][0]
     assert first["label"] == "0" and first["test"] == "exact" and not first["differs"]

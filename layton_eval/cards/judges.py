@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from layton_eval.cards.prepare import next_step
 from layton_eval.choices import VerdictField
 
 if t.TYPE_CHECKING:
@@ -86,8 +87,8 @@ def _bins_table(result: JudgesResult) -> Table:
     table = _table(
         f"Human pass rate by provider, per jury bin · {result.field}",
         "a score takes each bin's rate from other providers' answers: where the rates differ "
-        "(p < 0.05, flagged), scores are pulled toward the pool's average; label your own "
-        "model's answers with 'layton annotate'",
+        "(p < 0.05, flagged), scores are pulled toward the pool's average; labels of your "
+        "model's answers show where its provider stands",
         ["Provider", "Rows", "Correct", "95% interval"],
     )
     for b in result.bins_by_provider:
@@ -136,4 +137,6 @@ def judges_card(result: JudgesResult) -> Group:
     ]
     if result.run is not None:
         parts += _run_tables(result.run, result.field)
+    if result.next_command:
+        parts.append(next_step(result.next_command))
     return Group(*parts)

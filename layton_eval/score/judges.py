@@ -151,6 +151,11 @@ class JudgesResult(BaseModel):
         "whether it is the same for all (a score assumes it is).",
     )
     run: RunJudges | None = None
+    next_command: str | None = Field(
+        default=None,
+        description="What to type next: label answers with 'layton annotate' (the run's, "
+        "else the calibration set's unlabelled rows).",
+    )
 
 
 def judges_of(
@@ -183,8 +188,13 @@ def judges_of(
     calibration = load_calibration(
         chosen, data_dir=data_dir, extra=calibration_files, only=calibration_only
     )
+    from layton_eval.next_step import Facts, Step, next_command
+
     run = None if verdicts is None else (verdicts.name, verdicts.table)
-    return judge_report(calibration, field=field, run=run)
+    facts = Facts(run=verdicts.name if verdicts else "", split=chosen)
+    return judge_report(calibration, field=field, run=run).model_copy(
+        update={"next_command": next_command(Step.judges, facts)}
+    )
 
 
 def judge_report(

@@ -21,7 +21,9 @@ from layton_eval.runs import layout
 from layton_eval.runs.groups import check_group_name, check_not_a_group
 from layton_eval.runs.manifest import DatasetRef, PromptsRef, RunManifest
 from layton_eval.runs.store import Run, RunStore, check_replaceable
-from layton_eval.settings import Settings
+
+if t.TYPE_CHECKING:
+    from layton_eval.settings import Settings
 
 __all__ = [
     "GroupPrepareResult",

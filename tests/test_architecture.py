@@ -180,8 +180,8 @@ def test_next_commands_are_decided_in_one_place():
 #: Floors of docs/architecture.md, lowest first; the steps of floor 4 in flow order.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("errors", "choices", "console", "jsonl", "stats"),
-    ("settings", "hub", "dataset", "prompts", "neutral", "answers", "interchange", "pricing",
-     "providers"),  # the registry, providers/__init__
+    ("settings", "envvars", "hub", "dataset", "prompts", "neutral", "answers", "interchange",
+     "pricing", "providers"),  # the registry, providers/__init__
     ("runs", "next_step"),
     ("providers.",),  # the provider modules
     ("prepare", "batches", "exchange", "jury", "family", "score"),

@@ -84,11 +84,11 @@ def expand_names(names: t.Iterable[str]) -> list[str]:
     names = list(names)
     if not names:  # nothing to look up: no settings needed (the leaderboard alone)
         return []
+    from layton_eval.envvars import runs_dir
     from layton_eval.runs.groups import expand, groups, is_glob
     from layton_eval.runs.store import RunStore
-    from layton_eval.settings import get_settings
 
-    store = RunStore(get_settings().runs_dir)
+    store = RunStore(runs_dir())
     known = groups(store)
     out: list[str] = []
     for name in names:

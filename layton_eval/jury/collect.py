@@ -21,7 +21,6 @@ from layton_eval.runs import layout
 from layton_eval.runs.manifest import JudgeRef
 from layton_eval.runs.outputs import OutputRecord, load_outputs
 from layton_eval.runs.predictions import Prediction, load_predictions
-from layton_eval.stats.agreement import fleiss_kappa, pairwise_agreement
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -197,6 +196,8 @@ def _summary(
     rows: list[dict[str, t.Any]],
     files: dict[str, str],
 ) -> JurySummary:
+    from layton_eval.stats.agreement import fleiss_kappa, pairwise_agreement  # numpy: judges only
+
     keys = [judge.key for judge in stats]
     missing = {row["id"]: row["missing"] for row in rows if row["missing"]}
     complete = [

@@ -10,6 +10,8 @@ most of a second to import, so :func:`get_provider` imports one provider module 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 import typing as t
 
 from layton_eval.errors import UsageError
@@ -53,9 +55,35 @@ def get_provider(name: str) -> Provider:
         known = ", ".join(NAMES)
         raise UsageError(f"unknown provider {name!r}; known providers: {known}")
     if name not in _instances:
+        _adapters_only()
         module = importlib.import_module(f"layton_eval.providers.{name}")
         _instances[name] = getattr(module, _CLASSES[name])()
     return _instances[name]
+
+
+def _adapters_only() -> None:
+    """Make ``batchling.providers`` importable without running ``batchling/__init__.py``.
+
+    layton uses only batchling's provider adapters (``batchling.providers.<name>``, which need
+    httpx); the package's ``__init__`` imports its client-patching stack (``batchify``: aiohttp,
+    about 0.25 s and 20 MB) that layton never calls. The package is registered unexecuted; the
+    first attribute asked of it (``batchling.batchify``...) runs its ``__init__`` after all.
+    """
+    if "batchling" in sys.modules:
+        return
+    spec = importlib.util.find_spec("batchling")
+    if spec is None or spec.loader is None:
+        return  # not installed: the provider module's own import says so
+    package = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def whole(attr: str) -> t.Any:
+        del package.__dict__["__getattr__"]
+        loader.exec_module(package)
+        return getattr(package, attr)
+
+    package.__dict__["__getattr__"] = whole
+    sys.modules["batchling"] = package
 
 
 def __getattr__(attr: str) -> t.Any:

@@ -208,19 +208,16 @@ def calibration_path(
         raise DatasetError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
     filename = f"ppi_{Split(split)}.jsonl"
     if data_dir is None:  # pydantic-settings is slow to import: only when needed
+        from layton_eval import envvars
+
+        data_dir = settings.data_dir if settings is not None else envvars.data_dir()
+    if data_dir is None:
+        from layton_eval.hub import download_dataset_file  # huggingface_hub: slow import
         from layton_eval.settings import get_settings
 
         settings = settings or get_settings()
-        if settings.data_dir is None:
-            from layton_eval.hub import download_dataset_file  # huggingface_hub: slow import
-
-            return download_dataset_file(
-                settings.calibration_repo,
-                filename,
-                revision=settings.calibration_revision,
-                offline_hint="",
-            )
-        data_dir = settings.data_dir
+        repo, revision = settings.calibration_repo, settings.calibration_revision
+        return download_dataset_file(repo, filename, revision=revision, offline_hint="")
     path = Path(data_dir).expanduser() / filename
     if not path.is_file():
         raise DatasetError(

@@ -79,9 +79,9 @@ def local_categories(split: Split, data_dir: Path | None) -> dict[str, str | Non
     from layton_eval.dataset import read_categories, riddles_file_name
 
     if data_dir is None:  # pydantic-settings is slow to import: only when needed
-        from layton_eval.settings import get_settings
+        from layton_eval import envvars
 
-        data_dir = get_settings().data_dir
+        data_dir = envvars.data_dir()
     if not data_dir:
         return {}
     path = Path(data_dir).expanduser() / riddles_file_name(split)

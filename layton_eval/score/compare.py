@@ -127,23 +127,24 @@ def compare_names(
     """Resolve ``names`` (runs or calibration models, see :mod:`~layton_eval.score.subjects`)
     and compare every pair; categories come from the split's riddles in the data folder, and
     from each run's own riddles."""
+    from layton_eval.envvars import runs_dir
     from layton_eval.prepare import load_run_dataset
     from layton_eval.runs.store import RunStore
     from layton_eval.score.categories import categories_of, local_categories
     from layton_eval.score.subjects import load_subjects
-    from layton_eval.settings import get_settings
 
     _refuse_published(options.ci)  # before anything is loaded
-    settings = get_settings()
     subjects, calibration = load_subjects(
         names, split=split, field=options.field, allow_missing=options.allow_missing,
-        data_dir=options.data_dir, store=RunStore(settings.runs_dir),
+        data_dir=options.data_dir, store=RunStore(runs_dir()),
         calibration_files=options.calibration, calibration_only=options.calibration_only,
     )  # fmt: skip
     categories = local_categories(calibration.split, options.data_dir)
     for run in (subject.run for subject in subjects if subject.run is not None):
+        from layton_eval.settings import get_settings  # a run's riddles may be on the Hub
+
         load = functools.partial(
-            load_run_dataset, run, settings=settings, data_dir=options.data_dir
+            load_run_dataset, run, settings=get_settings(), data_dir=options.data_dir
         )
         categories = {**categories_of(load), **categories}
     return compare_subjects(

@@ -1,11 +1,12 @@
 """What requests cost at batch prices, and rough token estimates for costs shown before spending.
 
-List prices come from ``genai-prices`` (pydantic's maintained price database, pinned in
+Prices come from ``genai-prices`` (pydantic's maintained price database, pinned in
 ``pyproject.toml`` and read from its bundled snapshot: no network at run time). A price is
-computed per request, so that tiers (long-context prices above a prompt size) apply, then
-multiplied by the provider's batch share (:data:`BATCH_SHARES`, the one price fact layton keeps
-itself; its sources are in docs/providers.md, "Batch prices"). A model genai-prices does not
-know has no price, never a guess: the user can give one (``--price-in``/``--price-out``).
+computed per request, so that tiers (long-context prices above a prompt size) apply: at
+genai-prices' own batch price where it has one for the model, else at its list price times the
+provider's batch share (:data:`BATCH_SHARES`, the one price fact layton keeps itself; its
+sources are in docs/providers.md, "Batch prices"). A model genai-prices does not know has no
+price, never a guess: the user can give one (``--price-in``/``--price-out``).
 
 ``genai_prices`` is imported inside the functions that use it, so that importing this module
 stays cheap (``layton --help``).
@@ -138,7 +139,8 @@ class Pricing:
     """How the requests of one (provider, model) are priced.
 
     ``source`` names where the price comes from, or says why it is unknown (then
-    :meth:`request_cost` gives ``None``).
+    :meth:`request_cost` gives ``None``). ``listed``: genai-prices has the model's batch price
+    (``share`` is then not used for the batch cost).
     """
 
     provider: str | None
@@ -147,6 +149,7 @@ class Pricing:
     source: str
     share: float = 1.0
     user: UserPrice | None = None
+    listed: bool = False
 
     def request_cost(self, usage: Usage, when: dt.datetime | None = None) -> float | None:
         """USD of one request's usage at batch prices (``None``: price unknown)."""
@@ -157,21 +160,53 @@ class Pricing:
                 usage.input_tokens * self.user.input + usage.output_tokens * self.user.output
             ) / 1e6
         assert self.provider and self.model
-        rates = _list_rates(self.provider, self.model, _day(when))
-        return rates.cost(usage.input_tokens, usage.output_tokens) * self.share
+        rates = _rates(self.provider, self.model, _day(when), self.listed)
+        cost = rates.cost(usage.input_tokens, usage.output_tokens)
+        return cost if self.listed else cost * self.share
 
     def cost(self, usages: t.Iterable[tuple[Usage, dt.datetime | None]]) -> float | None:
         """USD of many requests, each priced on its own (``None``: price unknown)."""
         if not self.known:
             return None
-        return sum(self.request_cost(usage, when) or 0.0 for usage, when in usages)
+        if self.user is not None:
+            return sum(self.request_cost(usage, when) or 0.0 for usage, when in usages)
+        assert self.provider and self.model
+        provider, model, listed = self.provider, self.model, self.listed
+        share = 1.0 if listed else self.share
+        total = 0.0
+        for usage, when in usages:  # tens of thousands at a fetch: no call per request
+            rates = _rates(provider, model, _day(when), listed)
+            total += rates.cost(usage.input_tokens, usage.output_tokens) * share
+        return total
+
+    def costs(
+        self, usages: t.Iterable[tuple[Usage, dt.datetime | None]]
+    ) -> tuple[float | None, float | None]:
+        """USD of many requests at batch prices and at standard prices (``None``: unknown)."""
+        if not self.listed:
+            batch = self.cost(usages)
+            return batch, self.standard(batch)
+        assert self.provider and self.model
+        rates: dict[dt.date, tuple[_ListRates, _ListRates]] = {}  # by day: batch, list
+        batch_usd = standard_usd = 0.0
+        for usage, when in usages:
+            day = _day(when)
+            if day not in rates:
+                rates[day] = (_rates(self.provider, self.model, day, True),
+                              _rates(self.provider, self.model, day, False))  # fmt: skip
+            at_batch, at_list = rates[day]
+            batch_usd += at_batch.cost(usage.input_tokens, usage.output_tokens)
+            standard_usd += at_list.cost(usage.input_tokens, usage.output_tokens)
+        return batch_usd, standard_usd
 
     def standard(self, batch_usd: float | None) -> float | None:
-        """What tokens that cost ``batch_usd`` at batch prices cost at standard prices: the
-        batch cost over the provider's batch share (``None`` when either is unknown; a price
-        the user gave is a batch price, divided by the same share)."""
+        """What tokens that cost ``batch_usd`` at batch prices cost at standard prices, where
+        the batch price is a share of the list price: the batch cost over the provider's batch
+        share (``None`` when either is unknown; a price the user gave is a batch price, divided
+        by the same share). A batch price of genai-prices' own needs the tokens: :meth:`costs`.
+        """
         share = self.share if self.user is None else BATCH_SHARES.get(self.provider or "")
-        if batch_usd is None or not share:
+        if batch_usd is None or not share or (self.listed and self.user is None):
             return None
         return batch_usd / share
 
@@ -196,12 +231,18 @@ class _ListRates:
         return input_tokens * self.input[tier] + output_tokens * self.output[tier]
 
 
-@functools.lru_cache(maxsize=256)
-def _list_rates(provider: str, model: str, day: dt.date) -> _ListRates:
-    """``model``'s list prices at ``provider`` on ``day`` (genai-prices), read once: asking
-    genai-prices for each request took ~0.15 ms, 7 s for a batch of 50,000.
+#: genai-prices' request context of a Batch API request.
+_BATCH_CONTEXT = {"processing": "batch"}
 
-    Raises ``LookupError`` when ``provider``'s price list does not have the model.
+
+@functools.lru_cache(maxsize=256)
+def _rates(provider: str, model: str, day: dt.date, batch: bool = False) -> _ListRates:
+    """``model``'s prices at ``provider`` on ``day`` (genai-prices): list prices, or with
+    ``batch`` its batch prices; read once: asking genai-prices for each request took ~0.15 ms,
+    7 s for a batch of 50,000.
+
+    Raises ``LookupError`` when ``provider``'s price list does not have the model (with
+    ``batch``: does not have a batch price of it).
     """
     from genai_prices import Usage as PriceUsage
     from genai_prices import calc_price
@@ -210,10 +251,13 @@ def _list_rates(provider: str, model: str, day: dt.date) -> _ListRates:
     when = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
     found = calc_price(PriceUsage(input_tokens=0, output_tokens=0), model,
                        provider_id=_PRICES_PROVIDER.get(provider, provider),
-                       genai_request_timestamp=when)  # fmt: skip
+                       genai_request_timestamp=when,
+                       price_context=_BATCH_CONTEXT if batch else None)  # fmt: skip
     if not any(found.model is known for known in found.provider.models):
         # genai-prices fell back to another provider's list (Vertex serves Claude): not this one
         raise LookupError(f"{model} is not in {provider}'s price list")
+    if batch and not _batch_variant(found.model.price_variants or (), when):
+        raise LookupError(f"{provider}'s price list has no batch price of {model}")
     price = found.model_price
     tiered = [v for v in (price.input_mtok, price.output_mtok) if isinstance(v, TieredPrices)]
     starts = tuple(sorted({tier.start for value in tiered for tier in value.tiers}))
@@ -235,6 +279,17 @@ def _list_rates(provider: str, model: str, day: dt.date) -> _ListRates:
 _MILLION = 1_000_000
 
 
+def _batch_variant(variants: t.Iterable[t.Any], when: dt.datetime) -> bool:
+    """Some price variant applies to batch requests on ``when`` and sets a token price (as
+    genai-prices matches them: every condition of the variant holds in the context)."""
+    return any(
+        all(_BATCH_CONTEXT.get(key) == value for key, value in variant.when.items())
+        and (variant.constraint is None or variant.constraint.active(when))
+        and (variant.prices.input_mtok is not None or variant.prices.output_mtok is not None)
+        for variant in variants
+    )
+
+
 def pricing(provider: str | None, model: str | None, user: UserPrice | None = None) -> Pricing:
     """How requests to ``model`` at ``provider`` are priced (a user's price wins)."""
     if user is not None:
@@ -244,18 +299,25 @@ def pricing(provider: str | None, model: str | None, user: UserPrice | None = No
         return Pricing(provider, model, known=False, source="price unknown until a model is chosen")
     bare = model.removeprefix("models/")
     share = BATCH_SHARES.get(provider)
-    if share is None:
-        why = (
-            f"{provider}'s batch prices are not a fixed share of its list prices"
-            if provider in BATCH_SHARES
-            else f"{provider} is not a provider layton knows the prices of"
-        )
+    if provider not in BATCH_SHARES:
+        why = f"{provider} is not a provider layton knows the prices of"
         return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({why})")
+    day = _day(None)
     try:
-        _list_rates(provider, bare, _day(None))
+        _rates(provider, bare, day)
     except LookupError:
         return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({bare} is not in "
                        f"genai-prices {_prices_version()})")  # fmt: skip
+    try:
+        _rates(provider, bare, day, True)
+    except LookupError:
+        pass
+    else:
+        source = f"genai-prices {_prices_version()} batch price"
+        return Pricing(provider, bare, known=True, source=source, listed=True)
+    if share is None:
+        why = f"{provider}'s batch prices are not a fixed share of its list prices"
+        return Pricing(provider, bare, known=False, source=f"{_UNKNOWN} ({why})")
     source = f"genai-prices {_prices_version()} list price x {share:g}, {provider}'s batch share"
     return Pricing(provider, bare, known=True, source=source, share=share)
 

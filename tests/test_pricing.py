@@ -1,5 +1,5 @@
-"""Prices: genai-prices list prices per request (tiers apply) times the batch share; unknown
-models have no price, never a guess."""
+"""Prices: genai-prices batch prices per request (tiers apply), or its list prices times the
+batch share where it has none; unknown models have no price, never a guess."""
 
 from __future__ import annotations
 
@@ -18,29 +18,35 @@ SMALL = Usage(input_tokens=100_000, output_tokens=100_000)  # under every long-c
 
 
 @pytest.mark.parametrize(
-    ("provider", "model", "batch_in", "batch_out"),
+    ("provider", "model", "batch_in", "batch_out", "source"),
     [
         # models the old hand-written table priced by prefix, ~12-20x off
-        ("openai", "gpt-4.1-nano", 0.05, 0.20),  # was priced as gpt-4.1 (1.0 / 4.0)
-        ("openai", "gpt-5-pro", 7.5, 60.0),  # was priced as gpt-5 (0.625 / 5.0)
-        ("xai", "grok-4-1-fast-reasoning", 0.10, 0.25),  # was priced as grok-4 (1.5 / 7.5)
-        ("gemini", "gemini-3.1-pro-preview", 1.0, 6.0),  # had no price
-        ("gemini", "models/gemini-2.5-flash", 0.15, 1.25),
-        ("anthropic", "claude-opus-4-5-20251101", 2.5, 12.5),
-        ("mistral", "mistral-large-2512", 0.25, 0.75),
+        ("openai", "gpt-4.1-nano", 0.05, 0.20, "batch price"),  # was priced as gpt-4.1
+        ("openai", "gpt-5-pro", 7.5, 60.0, "batch price"),  # was priced as gpt-5 (0.625 / 5.0)
+        ("xai", "grok-4-1-fast-reasoning", 0.10, 0.25, "list price x 0.5, xai's batch share"),
+        ("gemini", "gemini-3.1-pro-preview", 1.0, 6.0, "batch price"),  # had no price
+        ("gemini", "models/gemini-2.5-flash", 0.15, 1.25, "batch price"),
+        ("anthropic", "claude-opus-4-5-20251101", 2.5, 12.5, "batch price"),
+        ("mistral", "mistral-large-2512", 0.25, 0.75, "batch price"),
+        ("mistral", "mistral-large-latest", 1.0, 3.0, "list price x 0.5, mistral's batch share"),
     ],
 )
-def test_known_models_cost_half_their_list_price(
-    provider: str, model: str, batch_in: float, batch_out: float
+def test_known_models_cost_their_batch_price(
+    provider: str, model: str, batch_in: float, batch_out: float, source: str
 ) -> None:
+    """genai-prices' batch price where it has one, else its list price times the share."""
     price = pricing(provider, model)
-    assert (
-        price.known
-        and "genai-prices" in price.source
-        and f"{provider}'s batch share" in price.source
-    )
+    assert price.known and price.source == f"genai-prices 0.2.3 {source}"
     expected = (batch_in + batch_out) * SMALL.input_tokens / 1e6
     assert price.request_cost(SMALL) == pytest.approx(expected)
+    batch, standard = price.costs([(SMALL, None)])
+    assert batch == pytest.approx(expected) and standard == pytest.approx(2 * expected)
+
+
+def test_an_empty_batch_variant_is_no_batch_price() -> None:
+    # genai-prices lists a batch variant of gpt-3.5-turbo-1106 that sets no price
+    price = pricing("openai", "gpt-3.5-turbo-1106")
+    assert price.known and "openai's batch share" in price.source
 
 
 def test_each_request_is_priced_on_its_own_so_long_context_tiers_apply() -> None:
@@ -138,7 +144,7 @@ def test_a_request_costs_what_genai_prices_says(provider: str, model: str) -> No
     from layton_eval.pricing import _PRICES_PROVIDER
 
     price = pricing(provider, model)
-    assert price.known
+    assert price.known and price.listed
     draw = random.Random(20251126)
     sizes = [0, 1, 199_999, 200_000, 200_001, 128_000, 128_001, 1_000_000]
     usages = [(n, draw.randint(0, 64_000)) for n in sizes]
@@ -148,9 +154,10 @@ def test_a_request_costs_what_genai_prices_says(provider: str, model: str) -> No
             PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens),
             model,
             provider_id=_PRICES_PROVIDER.get(provider, provider),
+            price_context={"processing": "batch"},
         ).total_price
         got = price.request_cost(Usage(input_tokens=input_tokens, output_tokens=output_tokens))
-        assert got == pytest.approx(float(expected) * price.share, rel=1e-9, abs=1e-12), (
+        assert got == pytest.approx(float(expected), rel=1e-9, abs=1e-12), (
             input_tokens,
             output_tokens,
         )

@@ -331,12 +331,12 @@ def summarize(
             refusals[output.id] = output.refusal
     usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
-    cost = price.cost((o.usage, o.fetched_at) for o in present)
+    cost, standard = price.costs((o.usage, o.fetched_at) for o in present)
     source = price.source
     counted = not any(b.source and not b.source.usage for b in run.manifest.live_batches)
     if not counted:
-        cost, source = None, "unknown: an imported interchange file holds no token counts"
-    standard = price.standard(cost)
+        cost, standard = None, None
+        source = "unknown: an imported interchange file holds no token counts"
     return FetchResult(
         run=run.name,
         kind=run.manifest.kind,

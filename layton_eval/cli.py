@@ -153,11 +153,31 @@ def _root(
     debug: t.Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
     ] = False,
+    verbose: t.Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="One line per HTTP call on stderr: method, host, path, status, time, and the "
+            "wait before a retry (keys and tokens are never shown).",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate an LLM or VLM on layton-eval through the providers' Batch APIs.
 
     Typical flow: prepare -> send -> status -> fetch -> jury -> fetch -> score.
     """
+    if verbose:
+        from layton_eval.batches._calls import log_calls
+
+        log_calls(_stderr_line)
+    elif "layton_eval.batches._calls" in sys.modules:  # an earlier run in this process (tests)
+        sys.modules["layton_eval.batches._calls"].log_calls(None)
+
+
+def _stderr_line(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _command(name: str, function: t.Callable[..., t.Any]) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "endpoint_of",
     "impl_for",
     "impl_of",
+    "log_calls",
     "run_async",
 ]
 
@@ -32,12 +33,28 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+#: Where ``layton -v`` writes one line per HTTP call (empty: nowhere).
+_call_log: list[t.Callable[[str], t.Any]] = []
+
+
+def log_calls(write: t.Callable[[str], t.Any] | None) -> None:
+    """Have every client made from now on write one line per HTTP call with ``write`` (see
+    :mod:`layton_eval.providers._verbose`); ``None``: stop."""
+    _call_log[:] = [write] if write is not None else []
+
+
 def default_client_factory() -> httpx.AsyncClient:
     """A fresh HTTP client per call, as batchling's adapters expect (one shared SSL context:
     building a context costs ~35 ms, a client per HTTP call would pay it every time)."""
     import httpx
 
-    return httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=15.0), verify=_ssl_context())
+    timeout = httpx.Timeout(120.0, connect=15.0)
+    if not _call_log:
+        return httpx.AsyncClient(timeout=timeout, verify=_ssl_context())
+    from layton_eval.providers._verbose import LoggedTransport
+
+    inner = httpx.AsyncHTTPTransport(verify=_ssl_context())
+    return httpx.AsyncClient(timeout=timeout, transport=LoggedTransport(inner, _call_log[0]))
 
 
 def run_async[T](coro: t.Coroutine[t.Any, t.Any, T]) -> T:

@@ -12,6 +12,7 @@ import json
 import re
 import typing as t
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from layton_eval.errors import BatchError, ProviderHTTPError
@@ -21,11 +22,13 @@ if t.TYPE_CHECKING:
 
     ClientFactory = Callable[[], httpx.AsyncClient]
 
-__all__ = ["TRANSIENT", "HttpCalls", "batch_error", "error_text", "redact", "short"]
+__all__ = ["RETRY_WAIT", "TRANSIENT", "HttpCalls", "batch_error", "error_text", "redact", "short"]
 
 #: Statuses worth retrying: the provider may answer the same call differently later.
 TRANSIENT = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _MASKED_KEY = re.compile(r"\S*\*{3,}\S*")
+#: Seconds waited before the call about to be made, when it is a retry (read by ``layton -v``).
+RETRY_WAIT: ContextVar[float | None] = ContextVar("layton_retry_wait", default=None)
 
 
 class HttpCalls:
@@ -106,8 +109,9 @@ class HttpCalls:
                         provider=self.name,
                         batch_id=batch_id,
                     ) from exc
-            delay = self.retry_delays[attempt]
-            await self.sleep(max(delay, min(retry_after or 0.0, 60.0)))
+            wait = max(self.retry_delays[attempt], min(retry_after or 0.0, 60.0))
+            await self.sleep(wait)
+            RETRY_WAIT.set(wait)
             attempt += 1
 
     def _http_error(

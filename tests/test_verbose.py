@@ -10,15 +10,11 @@ from layton_eval.providers._verbose import call_line
 from layton_eval.settings import get_settings
 from tests.fakes import emulate
 from tests.helpers import invoke, prepare
+from tests.test_cli_batches import MODELS as BATCH_MODELS
 
 SECRET = "sk-verysecret-0123456789abcdefXYZ"
 MODELS = {
-    "openai": "gpt-5.1",
-    "anthropic": "claude-sonnet-4-5",
-    "gemini": "gemini-2.5-pro",
-    "mistral": "mistral-medium-2508",
-    "together": "meta-llama/Llama-3.3-70B-Instruct-Turbo",
-    "groq": "llama-3.3-70b-versatile",
+    **BATCH_MODELS,
     "xai": "grok-4-1-fast-reasoning",
     "doubleword": "Qwen/Qwen3-VL-235B-A22B-Instruct-FP8",
 }

@@ -99,12 +99,13 @@ def riddles_file_name(split: Split | str) -> str:
 def load_split(
     split: Split | str,
     *,
-    settings: Settings,
+    settings: Settings | None = None,
     data_dir: Path | None = None,
     dataset: DatasetSource | str | None = None,
     revision: str | None = None,
 ) -> LoadedSplit:
-    """Load a split: ``dataset="sample"``, else ``data_dir`` / ``LAYTON_DATA_DIR``, else the Hub."""
+    """Load a split: ``dataset="sample"``, else ``data_dir`` / ``LAYTON_DATA_DIR``, else the Hub
+    (``settings``: read when needed, see :mod:`layton_eval.envvars`)."""
     split = Split(split)
     name = riddles_file_name(split)
     if dataset is not None and DatasetSource(dataset) is DatasetSource.sample:
@@ -113,8 +114,13 @@ def load_split(
         ref = resources.files("layton_eval") / "data" / "sample" / name
         data = ref.read_bytes()
         return _parse(data, split, f"sample:{name}", source="sample", location="package")
-    folder = data_dir or settings.data_dir
-    if folder is not None and (dataset is None or DatasetSource(dataset) is not DatasetSource.hub):
+    hub = dataset is not None and DatasetSource(dataset) is DatasetSource.hub
+    if not hub and data_dir is None:
+        from layton_eval import envvars
+
+        data_dir = settings.data_dir if settings is not None else envvars.data_dir()
+    folder = None if hub else data_dir
+    if folder is not None:
         path = Path(folder).expanduser()
         if not path.is_dir():
             raise DatasetError(f"data folder {path} does not exist")
@@ -123,7 +129,9 @@ def load_split(
             raise DatasetError(f"data folder {path} has no {name}")
         return _parse(file.read_bytes(), split, str(file), source="dir", location=str(path))
     from layton_eval.hub import download_dataset_file
+    from layton_eval.settings import get_settings
 
+    settings = settings or get_settings()
     rev = revision or settings.revision
     file = download_dataset_file(settings.dataset_repo, name, revision=rev)
     return _parse(

@@ -255,8 +255,11 @@ def _result(run: Run, cost: Estimate, without_gold: int) -> PrepareResult:
     )
 
 
-def load_run_dataset(run: Run, *, settings: Settings, data_dir: Path | None = None) -> LoadedSplit:
-    """The riddles a run was prepared from, checked against the recorded sha256."""
+def load_run_dataset(
+    run: Run, *, settings: Settings | None = None, data_dir: Path | None = None
+) -> LoadedSplit:
+    """The riddles a run was prepared from, checked against the recorded sha256 (``settings``:
+    read when the riddles come from the Hub)."""
     ref = run.manifest.dataset
     if data_dir is not None:
         loaded = load_split(run.manifest.split, settings=settings, data_dir=data_dir)

@@ -121,3 +121,29 @@ def test_folders_from_the_environment_read_as_settings_reads_them(
     assert envvars.data_dir() == Settings().data_dir == Path("from-dotenv")
     monkeypatch.setenv("LAYTON_DATA_DIR", "from-env")
     assert envvars.data_dir() == Settings().data_dir == Path("from-env")
+
+
+@needs_shared_data
+def test_reading_a_judged_run_reads_no_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from layton_eval.providers import key_var
+    from layton_eval.settings import get_settings
+    from tests.test_cli_jury import PROVIDERS, all_providers
+
+    for provider in PROVIDERS:
+        monkeypatch.setenv(key_var(provider), TEST_KEY)
+    monkeypatch.setenv("LAYTON_DATA_DIR", str(SHARED_DATA))
+    get_settings.cache_clear()
+    prepare("openai", "gpt-5-mini", name="run", data_dir=SHARED_DATA, extra=["--limit", "20"])
+    with all_providers(polls_until_done=1):
+        for step in ("send", "fetch", "jury", "fetch"):
+            invoke_json(step, "run")
+    few = ("--iterations", "50")
+    for args in (
+        ("score", "run", *few),
+        ("judges", "run"),
+        ("leaderboard", "--split", "llm", "--add", "run", *few),
+        ("compare", "run", "gpt-5.1-2025-11-13-high", "--split", "llm", *few),
+        ("report", "run", "--split", "llm", "--out", "r.html", *few),
+    ):
+        report = _imports(tmp_path, "-", "done", *args)
+        assert not {"pydantic_settings", "aiohttp", "batchling"} & set(report["imported"]), args

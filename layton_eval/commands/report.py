@@ -82,17 +82,15 @@ def report(
     json_: JsonOpt = False,
 ) -> None:
     """Write an offline HTML report: leaderboard chart, per-category results, your riddles."""
-    from layton_eval.commands.runs import expand_names, find_run
+    from layton_eval.commands.runs import expand_names, run_named
     from layton_eval.next_step import Step
     from layton_eval.report.build import build_report
     from layton_eval.report.html import render_page
     from layton_eval.runs.atomic import atomic_write_bytes, check_out_file
     from layton_eval.score.score import ScoreOptions
-    from layton_eval.settings import get_settings
 
     path = out if out is not None else Path(f"layton-report-{split.value}.html")
     check_out_file(path, force=force)
-    settings = get_settings()
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
@@ -100,9 +98,8 @@ def report(
     )  # fmt: skip
     data = build_report(
         split,
-        [find_run(name, step=Step.score)[0] for name in expand_names(runs or [])],
+        [run_named(name, step=Step.score) for name in expand_names(runs or [])],
         options=options,
-        settings=settings,
         images=images,
     )
     page = render_page(data).encode("utf-8")

@@ -12,7 +12,7 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
     from layton_eval.settings import Settings
 
-__all__ = ["Selection", "expand_names", "find_run", "find_runs"]
+__all__ = ["Selection", "expand_names", "find_run", "find_runs", "run_named"]
 
 
 def find_run(
@@ -22,20 +22,33 @@ def find_run(
     accept: t.Callable[[RunManifest], bool] | None = None,
 ) -> tuple[Run, Settings]:
     """The run called ``name`` (else the latest one ``accept`` admits, else the latest one),
-    refused with the command that fixes it when ``step`` cannot act on it yet."""
+    refused with the command that fixes it when ``step`` cannot act on it yet; and the
+    settings."""
+    from layton_eval.settings import get_settings
+
+    return run_named(name, step=step, accept=accept), get_settings()
+
+
+def run_named(
+    name: str | None,
+    *,
+    step: Step | None = None,
+    accept: t.Callable[[RunManifest], bool] | None = None,
+) -> Run:
+    """:func:`find_run` without the settings, for a command that needs none (the runs folder
+    is read without pydantic-settings, see :mod:`layton_eval.envvars`)."""
+    from layton_eval.envvars import runs_dir
     from layton_eval.errors import RunError
     from layton_eval.next_step import ensure_ready, first_command
     from layton_eval.runs.store import RunStore
-    from layton_eval.settings import get_settings
 
-    settings = get_settings()
-    store = RunStore(settings.runs_dir)
+    store = RunStore(runs_dir())
     if name is None and not store.manifests():
         raise RunError(f"no runs yet in {store.root}; start with: {first_command()}")
     run = store.resolve(name, accept=accept)
     if step is not None:
         ensure_ready(step, run)
-    return run, settings
+    return run
 
 
 @dataclasses.dataclass(frozen=True)

@@ -231,10 +231,13 @@ def score(
 def _scored_group(name: str, options: ScoreOptions, *, json_: bool) -> bool:
     """Score ``name`` if it is a group or a glob of run names; whether it was one."""
     from layton_eval.commands.runs import find_runs
+    from layton_eval.envvars import runs_dir
+    from layton_eval.runs.groups import expand
+    from layton_eval.runs.store import RunStore
 
-    found = find_runs(name)
-    if found.group is None:
+    if expand(RunStore(runs_dir()), name)[1] is None:  # one run: no settings needed
         return False
+    found = find_runs(name)
     from layton_eval.commands.group import score_group
 
     score_group(found, options, json_=json_)
@@ -262,17 +265,17 @@ def _show(result: ScoreResult, run_name: str | None, *, json_: bool) -> None:
 def _score_run(name: str | None, options: ScoreOptions) -> tuple[ScoreResult, str]:
     """Score a run from its judge files and keep the result as ``score.json`` in the run; the
     result and the run's name."""
-    from layton_eval.commands.runs import find_run
+    from layton_eval.commands.runs import run_named
+    from layton_eval.envvars import runs_dir
     from layton_eval.next_step import Step
     from layton_eval.runs import layout
     from layton_eval.score.score import score_run
-    from layton_eval.settings import get_settings
 
-    runs_dir = get_settings().runs_dir
-    run, _ = find_run(
+    folder = runs_dir()
+    run = run_named(
         name,
         step=Step.score,
-        accept=lambda m: m.kind == "benchmark" and (runs_dir / m.name / layout.JURY_DIR).is_dir(),
+        accept=lambda m: m.kind == "benchmark" and (folder / m.name / layout.JURY_DIR).is_dir(),
     )
     result = score_run(run, options)
     with run.lock():
@@ -299,14 +302,14 @@ def leaderboard(
     json_: JsonOpt = False,
 ) -> None:
     """Rank the calibration models (and your runs) by calibrated score, with rank spread."""
-    from layton_eval.commands.runs import expand_names, find_run
+    from layton_eval.commands.runs import expand_names, run_named
     from layton_eval.next_step import Step
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
     from layton_eval.score.score import ScoreOptions
 
     extra = [
-        load_run_table(find_run(name, step=Step.score)[0].name) for name in expand_names(add or [])
+        load_run_table(run_named(name, step=Step.score).name) for name in expand_names(add or [])
     ]
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,

@@ -41,10 +41,11 @@ def build_report(
     runs: t.Sequence[Run],
     *,
     options: ScoreOptions,
-    settings: Settings,
+    settings: Settings | None = None,
     images: bool = False,
 ) -> ReportData:
-    """Score the calibration models and ``runs`` and gather the page's data.
+    """Score the calibration models and ``runs`` and gather the page's data (``settings``:
+    read when needed).
 
     Raises
     ------
@@ -209,7 +210,7 @@ def _run_report(
     run: Run,
     verdicts: RunVerdicts,
     options: ScoreOptions,
-    settings: Settings,
+    settings: Settings | None,
     images: bool,
     fallback: t.Mapping[str, str],
 ) -> RunReport:

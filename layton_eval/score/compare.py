@@ -141,11 +141,7 @@ def compare_names(
     )  # fmt: skip
     categories = local_categories(calibration.split, options.data_dir)
     for run in (subject.run for subject in subjects if subject.run is not None):
-        from layton_eval.settings import get_settings  # a run's riddles may be on the Hub
-
-        load = functools.partial(
-            load_run_dataset, run, settings=get_settings(), data_dir=options.data_dir
-        )
+        load = functools.partial(load_run_dataset, run, data_dir=options.data_dir)
         categories = {**categories_of(load), **categories}
     return compare_subjects(
         subjects, calibration=calibration, options=options, categories=categories

@@ -87,10 +87,10 @@ def load_run_table(run_name: str) -> RunVerdicts:
     RunError
         If the run does not exist or has no judge files yet.
     """
+    from layton_eval.envvars import runs_dir
     from layton_eval.runs.store import RunStore
-    from layton_eval.settings import get_settings
 
-    return run_verdicts(RunStore(get_settings().runs_dir).load(run_name))
+    return run_verdicts(RunStore(runs_dir()).load(run_name))
 
 
 def run_verdicts(run: Run) -> RunVerdicts:

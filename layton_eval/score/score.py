@@ -145,7 +145,6 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
     """
     from layton_eval.prepare import load_run_dataset
     from layton_eval.score.comparable import NOT_COMPARABLE, prompt_notes
-    from layton_eval.settings import get_settings
 
     result = score_judge_files(
         run_judge_files(run),
@@ -153,9 +152,7 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
         split=run.manifest.split,
         options=options,
         foreign_ids=run.manifest.dataset.source == "sample",
-        categories=categories_of(
-            lambda: load_run_dataset(run, settings=get_settings(), data_dir=options.data_dir)
-        ),
+        categories=categories_of(lambda: load_run_dataset(run, data_dir=options.data_dir)),
     )
     notes = [f"{NOT_COMPARABLE}: {note}" for note in prompt_notes(run)]
     return result.model_copy(update={"warnings": [*result.warnings, *notes]})

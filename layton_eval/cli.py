@@ -176,7 +176,9 @@ def _root(
 
 
 def _stderr_line(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    from layton_eval.console import clean
+
+    sys.stderr.write(clean(line) + "\n")
     sys.stderr.flush()
 
 

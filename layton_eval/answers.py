@@ -30,12 +30,26 @@ __all__ = [
     "parse_answer",
     "parse_output",
     "parse_verdict",
+    "replace_lone_surrogates",
     "strip_think",
 ]
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
+#: A UTF-16 surrogate on its own: JSON's ``\ud800`` escape decodes to one, UTF-8 cannot hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(text: str) -> tuple[str, int]:
+    """``text`` made writable as UTF-8: each lone surrogate (from a ``\\ud800`` escape in a
+    model's JSON or a provider's body) replaced by U+FFFD, and how many were replaced.
+
+    The one normalisation of output text before it is written (fetch and import call it).
+    """
+    if text.isascii():
+        return text, 0
+    return _SURROGATE.subn("\ufffd", text)
 
 
 class Answer(BaseModel):

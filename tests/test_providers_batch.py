@@ -7,6 +7,7 @@ tests named ``test_fix_*`` each fail when the matching batchling fix is removed.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import typing as t
 from contextlib import ExitStack
@@ -94,13 +95,15 @@ async def until_terminal(provider: Provider, batch_id: str, total: int = len(IDS
 async def results(provider: Provider, batch_id: str, snapshot: BatchSnapshot):
     """A finished batch's results by custom id, as fetch reads them (downloaded, then decoded
     line by line; the first success of an id kept)."""
-    from layton_eval.providers._results import keep_result, lines_of
+    from layton_eval.providers._results import keep_result
 
-    chunks = await provider.download(
-        batch_id, snapshot, api_key=TEST_KEY, client_factory=client_factory
+    handle = io.BytesIO()
+    await provider.download_to(
+        batch_id, snapshot, handle, api_key=TEST_KEY, client_factory=client_factory
     )
+    handle.seek(0)
     merged: dict[str, RawResult] = {}
-    for custom_id, result in provider.decode_lines(lines_of(chunks)):
+    for custom_id, result in provider.decode_lines(handle):
         keep_result(merged, custom_id, result)
     return merged
 

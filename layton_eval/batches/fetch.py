@@ -11,8 +11,8 @@ before anything is called missing.
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing as t
-from collections.abc import Iterator
 
 from layton_eval.batches._calls import (
     ClientFactory,
@@ -24,17 +24,17 @@ from layton_eval.batches._calls import (
 from layton_eval.batches.status import apply_snapshot, poll_records, record_failure
 from layton_eval.errors import BatchError, ProviderHTTPError
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.providers._results import lines_of
+from layton_eval.providers._results import LineCheck
 from layton_eval.providers.batch_types import BatchSnapshot, RawResult
 from layton_eval.runs import layout
+from layton_eval.runs.atomic import atomic_open, writing
+from layton_eval.runs.decode import BatchOutputs, batch_outputs, download_damage
 from layton_eval.runs.manifest import BatchRecord, now
 from layton_eval.runs.outputs import (
     FetchResult,
     OutputRecord,
-    batch_outputs,
     load_outputs,
     merge_outputs,
-    save_batch_download,
     save_outputs,
     summarize,
 )
@@ -62,6 +62,8 @@ class _Progress:
     waiting: list[str] = dataclasses.field(default_factory=list)
     unreachable: dict[str, str] = dataclasses.field(default_factory=dict)
     duplicates: list[str] = dataclasses.field(default_factory=list)
+    damaged: dict[str, str] = dataclasses.field(default_factory=dict)
+    replaced: int = 0
 
 
 def fetch_run(
@@ -88,6 +90,7 @@ def fetch_run(
     facts = Facts.of(
         run.manifest,
         waiting=bool(progress.waiting or progress.unreachable),
+        damaged=bool(progress.damaged),
         has_judges=has_judges,
         gone=gone,
     )
@@ -102,6 +105,8 @@ def fetch_run(
             "duplicates": sorted(set(progress.duplicates)),
             "rebuilt": len(rebuilt),
             "unreachable": progress.unreachable,
+            "damaged": progress.damaged,
+            "replaced": progress.replaced,
         }
     )
     return Fetched(result=result, outputs=outputs)
@@ -116,7 +121,8 @@ def _fetch_one(
     factory: ClientFactory,
     progress: _Progress,
 ) -> None:
-    """Fetch one batch if it is finished; a failure is recorded on it and reported."""
+    """Fetch one batch if it is finished; a failure is recorded on it and reported, a damaged
+    download is set aside (the batch stays to fetch)."""
     assert record.batch_id is not None
     if isinstance(answer, BatchError):
         record_failure(record, answer)
@@ -127,16 +133,20 @@ def _fetch_one(
         progress.waiting.append(record.batch_id)
         return
     try:
-        results = _results(run, record, answer, settings, factory)
+        found = _results(run, record, answer, settings, factory)
     except BatchError as exc:
         if isinstance(exc, ProviderHTTPError) and exc.auth:
             raise
         record_failure(record, exc)
         progress.unreachable[record.batch_id] = str(exc)
         return
-    new, conflicts = batch_outputs(results, record, impl_of(record.provider), run.manifest.kind)
-    progress.duplicates += conflicts
-    merge_outputs(outputs, new, progress.duplicates)
+    if found is None:  # damaged: set aside, nothing recorded
+        progress.damaged[record.batch_id] = str(record.poll_error)
+        run.save()
+        return
+    progress.duplicates += found.conflicts
+    progress.replaced += found.replaced
+    merge_outputs(outputs, found.records, progress.duplicates)
     save_outputs(run, outputs)
     record.fetched_at = now()
     run.save()
@@ -149,39 +159,64 @@ def _results(
     snap: BatchSnapshot,
     settings: Settings,
     factory: ClientFactory,
-) -> Iterator[tuple[str, RawResult]]:
-    """The batch's results, decoded line by line: from disk when a previous fetch saved them,
-    else downloaded and saved before anything else is done with them."""
+) -> BatchOutputs | None:
+    """The batch's outputs, decoded line by line from its results on disk: kept by a previous
+    fetch, else downloaded (streamed to a file) and checked before they are kept. ``None``
+    when the download is damaged: its bytes are set aside and the reason is recorded."""
     assert record.batch_id is not None
-    saved = _saved_results(run, record)
-    if saved is not None:
-        return saved
-    impl = impl_for(record)
+    impl = impl_of(record.provider)
+    kept = _decode_saved(run, record)
+    if kept is not None:
+        return kept
     api_key = require_api_key(record.provider, settings)
-    chunks = run_async(
-        impl.download(record.batch_id, snap, api_key=api_key, client_factory=factory)
+    partial = run.file(layout.batch_partial(record.batch_id))
+    with atomic_open(partial) as handle:
+        tails = run_async(
+            impl_for(record).download_to(
+                record.batch_id, snap, handle, api_key=api_key, client_factory=factory
+            )
+        )
+    check = LineCheck()
+    with partial.open("rb") as lines:
+        found = batch_outputs(impl.decode_lines(lines, check), record, impl, run.manifest.kind)
+    damage = download_damage(record, snap, found.answered, check, tails)
+    name = layout.batch_download if damage is None else layout.batch_damaged
+    target = run.file(name(record.batch_id))
+    with writing(target):
+        os.replace(partial, target)
+    if damage is None:
+        return found
+    record.poll_error = (
+        f"download damaged: {damage}; nothing was kept (bytes set aside in "
+        f"{layout.batch_damaged(record.batch_id)}): fetch again to download it again"
     )
-    save_batch_download(run, record.batch_id, chunks)
-    return impl.decode_lines(lines_of(chunks))
+    return None
 
 
-def _saved_results(run: Run, record: BatchRecord) -> Iterator[tuple[str, RawResult]] | None:
-    """The results of ``record``'s batch kept on disk, decoded line by line; ``None`` when
-    there are none. Results kept decoded by an earlier version are read as they are."""
+def _decode_saved(
+    run: Run, record: BatchRecord, ids: list[str] | None = None
+) -> BatchOutputs | None:
+    """The outputs of ``record``'s batch decoded from the results kept on disk (of ``ids``
+    among them); ``None`` when there are none. Results kept decoded by an earlier version are
+    read as they are."""
     assert record.batch_id is not None
-    data = run.read_bytes(layout.batch_download(record.batch_id))
-    if data is not None:
-        return impl_of(record.provider).decode_lines(lines_of([data]))
+    impl = impl_of(record.provider)
+    kind = run.manifest.kind
+    path = run.file(layout.batch_download(record.batch_id))
+    if path.is_file():
+        with path.open("rb") as lines:
+            return batch_outputs(impl.decode_lines(lines), record, impl, kind, ids=ids)
     legacy = layout.batch_results(record.batch_id)
     if not run.file(legacy).is_file():
         return None
-    return (
+    rows = (
         (
             str(row["custom_id"]),
             RawResult(status_code=int(row["status_code"]), body=row.get("body")),
         )
         for row in run.read_jsonl(legacy)
     )
+    return batch_outputs(rows, record, impl, kind, ids=ids)
 
 
 def rebuild_outputs(run: Run, outputs: dict[str, OutputRecord] | None = None) -> set[str]:
@@ -193,12 +228,10 @@ def rebuild_outputs(run: Run, outputs: dict[str, OutputRecord] | None = None) ->
         missing = [cid for cid in record.custom_ids if cid not in outputs]
         if not (record.fetched_at and record.batch_id and missing):
             continue
-        saved = _saved_results(run, record)
+        saved = _decode_saved(run, record, ids=missing)
         if saved is None:
             continue
-        impl = impl_of(record.provider)
-        new, _ = batch_outputs(saved, record, impl, run.manifest.kind, ids=missing)
-        rebuilt |= merge_outputs(outputs, new)
+        rebuilt |= merge_outputs(outputs, saved.records)
     if rebuilt:
         save_outputs(run, outputs)
     return rebuilt

@@ -274,6 +274,18 @@ def fetch_card(result: FetchResult, *, title: str = "layton fetch") -> Renderabl
         rows.append(("Still running", ", ".join(result.waiting_batches)))
     for batch_id, error in result.unreachable.items():
         rows.append((f"Not fetched {batch_id}", Text(error, style="red")))
+    for batch_id, error in result.damaged.items():
+        rows.append((f"Damaged {batch_id}", Text(error, style="red")))
+    if result.replaced:
+        rows.append(
+            (
+                "Replaced",
+                Text(
+                    f"{result.replaced} lone surrogate(s) in the texts, by U+FFFD",
+                    style="yellow",
+                ),
+            )
+        )
     if result.rebuilt:
         rows.append(("Rebuilt", f"{result.rebuilt} outputs from raw results already on disk"))
     if result.duplicates:

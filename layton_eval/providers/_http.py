@@ -78,11 +78,13 @@ class HttpCalls:
         api_key: str,
         batch_id: str | None = None,
         doing: str,
+        body_to: Callable[[httpx.Response], Awaitable[None]] | None = None,
     ) -> httpx.Response:
         """One read-only call, retried on 429, 5xx and network errors with backoff.
 
         Decoded batch responses have no ``.request``; this is only used on real responses,
-        and 401/403/404 stop at once.
+        and 401/403/404 stop at once. ``body_to``: a successful answer's body is streamed to
+        it instead of being read into the response (it starts over on each attempt).
         """
         import httpx
 
@@ -91,7 +93,11 @@ class HttpCalls:
             retry_after: float | None = None
             try:
                 async with client_factory() as client:
-                    response = await client.request(method, url, headers=dict(headers))
+                    if body_to is None:
+                        response = await client.request(method, url, headers=dict(headers))
+                    else:
+                        async with client.stream(method, url, headers=dict(headers)) as response:
+                            await (body_to(response) if response.is_success else response.aread())
                 response.raise_for_status()
                 return response
             except httpx.HTTPStatusError as exc:

@@ -19,7 +19,13 @@ from pydantic_core import from_json
 
 from layton_eval.providers.batch_types import RawResult
 
+if t.TYPE_CHECKING:
+    import httpx
+
 __all__ = [
+    "BodySink",
+    "LineCheck",
+    "OnBytes",
     "ResultLines",
     "decode_line",
     "keep_result",
@@ -32,6 +38,50 @@ _MALFORMED = 502
 
 #: Maps one decoded result item to its result (raises on an item of an unexpected shape).
 ResultOf = Callable[[dict[str, t.Any]], RawResult]
+#: Told of each chunk written: its size, and the size of the whole file when it is known.
+OnBytes = Callable[[int, int | None], None]
+_CHUNK = 1 << 20
+
+
+class BodySink:
+    """Writes one downloaded file's body into a handle in chunks, from where it started (a
+    retried download starts over), and keeps its unterminated last line."""
+
+    def __init__(self, handle: t.BinaryIO, on_bytes: OnBytes | None = None) -> None:
+        self.handle = handle
+        self.start = handle.tell()
+        self.on_bytes = on_bytes
+        self.tail = bytearray()
+
+    async def __call__(self, response: httpx.Response) -> None:
+        self.handle.seek(self.start)
+        self.handle.truncate()
+        self.tail = bytearray()
+        length = response.headers.get("content-length")
+        total = int(length) if length and length.isdigit() else None
+        async for chunk in response.aiter_bytes(_CHUNK):
+            self.handle.write(chunk)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                self.tail = bytearray(chunk[cut + 1 :])
+            else:
+                self.tail += chunk
+            if self.on_bytes is not None:
+                self.on_bytes(len(chunk), total)
+
+    def end(self) -> bytes:
+        """The file's last line if it lacks its newline (then added), else ``b""``."""
+        if self.tail:
+            self.handle.write(b"\n")
+        return bytes(self.tail)
+
+
+@dataclasses.dataclass
+class LineCheck:
+    """What decoding a downloaded results file found wrong with it, line by line."""
+
+    #: Non-blank lines that are not a result of any request (not JSON, or no id in them).
+    unreadable: int = 0
 
 
 def malformed_result() -> RawResult:
@@ -118,17 +168,21 @@ class ResultLines:
     #: Field of a result line that holds the request's custom id.
     result_id_field: t.ClassVar[str] = "custom_id"
 
-    def decode_lines(self, lines: Iterable[bytes | str]) -> Iterator[tuple[str, RawResult]]:
+    def decode_lines(
+        self, lines: Iterable[bytes | str], check: LineCheck | None = None
+    ) -> Iterator[tuple[str, RawResult]]:
         """``(custom id, result)`` of each line of downloaded results, one line at a time.
 
         batchling defect (docs/providers.md, D7): it decodes a whole file at once, so one
         malformed line raises for the file. Here a bad line becomes an error result when its id
-        can be read, and is skipped otherwise.
+        can be read, and is skipped otherwise (counted in ``check``).
         """
         for line in lines:
             decoded = decode_line(line, self.result_id_field, self.result_of)
             if decoded is not None:
                 yield decoded
+            elif check is not None and line.strip():
+                check.unreadable += 1
 
     def result_of(self, item: dict[str, t.Any]) -> RawResult:
         """The status and native body of one result line (OpenAI's shape: ``response``

@@ -33,7 +33,7 @@ from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
 from layton_eval.providers._http import HttpCalls, batch_error, redact, short
 from layton_eval.providers._limits import Limits
-from layton_eval.providers._results import ResultLines
+from layton_eval.providers._results import BodySink, OnBytes, ResultLines
 from layton_eval.providers._submit import MetadataPayloadMixin, trace_calls
 from layton_eval.providers.batch_types import (
     BatchListing,
@@ -268,26 +268,30 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
 
     # ------------------------------------------------------------------------------- results
 
-    async def download(
+    async def download_to(
         self,
         batch_id: str,
         snapshot: BatchSnapshot,
+        handle: t.BinaryIO,
         *,
         api_key: str,
         client_factory: ClientFactory,
+        on_bytes: OnBytes | None = None,
     ) -> list[bytes]:
-        """A finished batch's results as sent: the output file, then the error file (JSONL)."""
+        """Stream a finished batch's results (output file, then error file) into ``handle`` in
+        chunks; returns each file's last line if it lacked its newline (then added)."""
         adapter, base_url, headers = self._for_batch(batch_id, api_key)
-        chunks = []
+        tails = []
         for locator in self._result_locators(batch_id, snapshot):
             spec = adapter.build_results_request_spec(
                 base_url=base_url, api_headers=headers, file_id=locator, batch_id=batch_id
             )
-            response = await self._execute(
-                spec, base_url, client_factory, api_key=api_key, batch_id=batch_id
+            sink = BodySink(handle, on_bytes)
+            await self._execute(
+                spec, base_url, client_factory, api_key=api_key, batch_id=batch_id, body_to=sink
             )
-            chunks.append(response.content)
-        return chunks
+            tails.append(sink.end())
+        return tails
 
     def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
         # batchling defect (docs/providers.md, D3): its result locator is the output file, or the
@@ -381,6 +385,7 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         *,
         api_key: str,
         batch_id: str,
+        body_to: BodySink | None = None,
     ) -> httpx.Response:
         return await self._send(
             spec.method,
@@ -390,4 +395,5 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
             api_key=api_key,
             batch_id=batch_id,
             doing="polling" if spec.path.rstrip("/").endswith(batch_id) else "fetching results",
+            body_to=body_to,
         )

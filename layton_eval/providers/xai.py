@@ -12,7 +12,7 @@ from batchling.providers.xai import XaiProvider
 
 from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import Usage
-from layton_eval.providers._results import malformed_result
+from layton_eval.providers._results import LineCheck, OnBytes, malformed_result
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, SubmitTrace
 from layton_eval.providers.native import as_int
 from layton_eval.providers.openai import OpenAI, chat_usage
@@ -187,20 +187,22 @@ class XAI(OpenAI):
     def _request_count(self, payload: dict[str, t.Any]) -> int | None:
         return as_int((payload.get("state") or {}).get("num_requests"))
 
-    async def download(
+    async def download_to(
         self,
         batch_id: str,
         snapshot: BatchSnapshot,
+        handle: t.BinaryIO,
         *,
         api_key: str,
         client_factory: ClientFactory,
+        on_bytes: OnBytes | None = None,
     ) -> list[bytes]:
-        """Every page of results as sent, one page a line (read by :meth:`decode_lines`)."""
+        """Every page of results as sent, one page a line (read by :meth:`decode_lines`),
+        written to ``handle`` page by page (each page was read whole as JSON)."""
         adapter, base_url, headers = self._for_batch(batch_id, api_key)
         spec = adapter.build_results_request_spec(
             base_url=base_url, api_headers=headers, file_id=None, batch_id=batch_id
         )
-        pages: list[bytes] = []
         token: str | None = None
         seen: set[str] = set()
         # batchling defect (docs/providers.md, D6): it reads only the first page of results and
@@ -216,26 +218,31 @@ class XAI(OpenAI):
                 batch_id=batch_id,
                 doing="fetching results",
             )
-            page = self._json(response, batch_id=batch_id)
-            if not isinstance(page, dict):
-                break
             # one line per page: a newline in valid JSON is whitespace (inside strings it is
-            # escaped), so the page stays as sent, on one line
-            pages.append(response.content.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
+            # escaped), so the page stays as sent, on one line; a page that is not JSON is
+            # written too, and the check of the download finds it
+            handle.write(response.content.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
+            if on_bytes is not None:
+                on_bytes(len(response.content), None)
+            page = _page(response.content)
             token = page.get("pagination_token") or None
             if not token or token in seen or not page.get("results"):
                 break
             seen.add(token)
-        return pages
+        return [b""]  # every page ends with its newline
 
-    def decode_lines(self, lines: Iterable[bytes | str]) -> Iterator[tuple[str, RawResult]]:
+    def decode_lines(
+        self, lines: Iterable[bytes | str], check: LineCheck | None = None
+    ) -> Iterator[tuple[str, RawResult]]:
         """Each line is a page: decode it item by item, so that one bad item does not lose
-        the page."""
+        the page (a page that cannot be read is counted in ``check``)."""
         for line in lines:
             try:
                 page = json.loads(line) if line.strip() else {}
                 items = page.get("results") or []
             except (ValueError, AttributeError):
+                if check is not None:
+                    check.unreadable += 1
                 continue
             for item in items if isinstance(items, list) else []:
                 decoded = _decode_item(item, self.result_of)
@@ -254,6 +261,15 @@ class XAI(OpenAI):
         if response:
             return RawResult(200, response)
         return RawResult(500, item.get("error") or {"error": "Missing response"})
+
+
+def _page(content: bytes) -> dict[str, t.Any]:
+    """A page of results as JSON (empty when it is not a JSON object)."""
+    try:
+        page = json.loads(content)
+    except ValueError:
+        return {}
+    return page if isinstance(page, dict) else {}
 
 
 def _decode_item(

@@ -6,6 +6,8 @@ A run is ``<runs dir>/<name>/``::
     requests.jsonl                   one neutral request per riddle
     batches/<batch id>.download.jsonl each batch's results as the provider sent them
                                      (xAI: one page a line)
+    batches/<batch id>.partial.jsonl a download being checked (kept under one of the other names)
+    batches/<batch id>.damaged.jsonl the last download that failed its check (never read)
     batches/<batch id>.results.jsonl decoded results, one line per request: an imported
                                      file's (import-<sha256>), or a fetch of an earlier version
     outputs.jsonl                    merged outcome per request
@@ -42,7 +44,9 @@ __all__ = [
     "PREDICTIONS",
     "REQUESTS",
     "SCORE",
+    "batch_damaged",
     "batch_download",
+    "batch_partial",
     "batch_results",
     "check_name",
     "judge_child",
@@ -69,6 +73,16 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 def batch_download(batch_id: str) -> str:
     """The results of one batch as the provider sent them (JSONL; xAI: one page a line)."""
     return f"batches/{batch_id}.download.jsonl"
+
+
+def batch_partial(batch_id: str) -> str:
+    """A batch's results just downloaded, while they are checked (then renamed)."""
+    return f"batches/{batch_id}.partial.jsonl"
+
+
+def batch_damaged(batch_id: str) -> str:
+    """The last download of a batch that failed its check, kept aside for inspection only."""
+    return f"batches/{batch_id}.damaged.jsonl"
 
 
 def batch_results(batch_id: str) -> str:

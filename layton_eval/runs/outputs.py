@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, computed_field
 
-from layton_eval.answers import Answer, Verdict, parse_output
+from layton_eval.answers import Answer, Verdict, parse_output, replace_lone_surrogates
 from layton_eval.neutral import ModelOutput, Usage
 from layton_eval.pricing import EstimateRecord, Spend, pricing
 from layton_eval.runs import layout
@@ -36,12 +36,11 @@ __all__ = [
     "STATUSES",
     "FetchResult",
     "OutputRecord",
-    "batch_outputs",
+    "decoded_output",
     "load_outputs",
     "merge_outputs",
     "output_record",
     "retry_ids",
-    "save_batch_download",
     "save_decoded_results",
     "save_outputs",
     "spend",
@@ -129,6 +128,10 @@ class FetchResult(BaseModel):
     rebuilt: int = 0
     #: Batches that could not be polled or downloaded this time, with the reason.
     unreachable: dict[str, str] = Field(default_factory=dict)
+    #: Batches whose download was damaged this time (nothing kept: fetch again), with why.
+    damaged: dict[str, str] = Field(default_factory=dict)
+    #: Lone surrogates replaced (by U+FFFD) in the texts fetched this time.
+    replaced: int = 0
 
 
 def load_outputs(run: Run) -> dict[str, OutputRecord]:
@@ -151,18 +154,6 @@ def load_outputs(run: Run) -> dict[str, OutputRecord]:
 def save_outputs(run: Run, outputs: dict[str, OutputRecord]) -> None:
     """Write ``outputs.jsonl`` in the run's riddle order."""
     run.write_jsonl(layout.OUTPUTS, (outputs[cid] for cid in run.manifest.ids if cid in outputs))
-
-
-def save_batch_download(run: Run, batch_id: str, chunks: t.Sequence[bytes]) -> None:
-    """Keep a batch's results as the provider sent them (JSONL chunks, written in turn)."""
-
-    def pieces() -> t.Iterator[bytes]:
-        for chunk in chunks:
-            yield chunk
-            if chunk and not chunk.endswith(b"\n"):
-                yield b"\n"
-
-    run.write_bytes(layout.batch_download(batch_id), pieces())
 
 
 def save_decoded_results(run: Run, batch_id: str, results: t.Mapping[str, RawResult]) -> None:
@@ -208,6 +199,23 @@ def output_record(
     fetched_at: dt.datetime | None = None,
 ) -> OutputRecord:
     """The outcome of one request of a fetched batch, its text parsed once here."""
+    return decoded_output(custom_id, raw, record, impl, kind, fetched_at)[0]
+
+
+def decoded_output(
+    custom_id: str,
+    raw: RawResult | None,
+    record: BatchRecord,
+    impl: Provider,
+    kind: str,
+    fetched_at: dt.datetime | None = None,
+) -> tuple[OutputRecord, int]:
+    """The outcome of one request (see :func:`~layton_eval.runs.outputs.output_record`), and
+    how many lone surrogates its texts held (replaced).
+
+    A result that cannot be read (an unexpected shape, a value of the wrong type) is that
+    request's failed outcome with the reason: it never stops the batch.
+    """
     base: dict[str, t.Any] = {
         "id": custom_id,
         "batch_id": record.batch_id,
@@ -220,67 +228,38 @@ def output_record(
         why = f": {record.error}" if record.error else ""
         return OutputRecord(
             **base, error=f"no result for this request (batch ended as {status}{why})"
-        )
+        ), 0
+    try:
+        fields, replaced = _read_result(raw, impl, kind)
+        return OutputRecord(**base, **fields), replaced
+    except Exception as exc:  # one odd result must not stop the batch
+        error = f"the result could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        return OutputRecord(**base, error=replace_lone_surrogates(error)[0]), 0
+
+
+def _read_result(raw: RawResult, impl: Provider, kind: str) -> tuple[dict[str, t.Any], int]:
+    """The fields of one result's outcome, with every text valid UTF-8; the replacements."""
     output: ModelOutput = impl.parse_response(raw)
+    texts = {"text": output.text, "error": output.error, "refusal": output.refusal,
+             "finish_reason": output.finish_reason}  # fmt: skip
+    replaced = 0
+    for key, value in texts.items():
+        if isinstance(value, str):
+            texts[key], count = replace_lone_surrogates(value)
+            replaced += count
     parsed = None
     if output.error is None and output.refusal is None:
         # an answer cut at the token limit counts only if its JSON was complete
-        parsed = parse_output(kind, output.text, repair=not output.truncated)
-    return OutputRecord(
-        **base,
-        text=output.text,
-        valid=parsed is not None,
-        usage=output.usage,
-        finish_reason=output.finish_reason,
-        error=output.error,
-        refusal=output.refusal,
-        truncated=output.truncated,
-        parsed=parsed,
-    )
-
-
-def batch_outputs(
-    results: t.Iterable[tuple[str, RawResult]],
-    record: BatchRecord,
-    impl: Provider,
-    kind: str,
-    *,
-    ids: t.Sequence[str] | None = None,
-) -> tuple[list[OutputRecord], list[str]]:
-    """The outputs of a batch's requests (or of ``ids`` among them), built one result line at a
-    time, and the ids that got two different successful lines.
-
-    For each id the first success is kept, whatever follows it; a failure is replaced by
-    whatever comes next for the same id. A request without a result line gets a failed output.
-    """
-    wanted = list(record.custom_ids if ids is None else ids)
-    known = set(wanted)
-    stamp = now()  # one fetch time for the batch
-    kept: dict[str, OutputRecord] = {}
-    answered: set[str] = set()
-    conflicts: list[str] = []
-    for custom_id, raw in results:
-        if custom_id not in known:
-            continue
-        if custom_id in answered:
-            if raw.status_code < 400:
-                other = output_record(custom_id, raw, record, impl, kind, stamp)
-                if _content(other) != _content(kept[custom_id]):
-                    conflicts.append(custom_id)
-            continue
-        kept[custom_id] = output_record(custom_id, raw, record, impl, kind, stamp)
-        if raw.status_code < 400:
-            answered.add(custom_id)
-    new = [
-        kept[cid] if cid in kept else output_record(cid, None, record, impl, kind, stamp)
-        for cid in wanted
-    ]
-    return new, conflicts
-
-
-def _content(output: OutputRecord) -> tuple[t.Any, ...]:
-    """What two results for one request must share to count as the same answer."""
-    return (output.text, output.usage, output.finish_reason, output.error, output.refusal)
+        parsed = parse_output(kind, texts["text"], repair=not output.truncated)
+    if isinstance(parsed, Answer):
+        answer, one = replace_lone_surrogates(parsed.answer)
+        justification, two = replace_lone_surrogates(parsed.justification)
+        if one or two:
+            parsed = Answer(answer=answer, justification=justification)
+            replaced += one + two
+    fields = texts | {"valid": parsed is not None, "usage": output.usage,
+                      "truncated": output.truncated, "parsed": parsed}  # fmt: skip
+    return fields, replaced
 
 
 def merge_outputs(

@@ -14,11 +14,12 @@ between calls:
 - ``junk_lines``: how many undecodable lines without an id to add to the results;
 - ``fail_next``: how the next calls fail, one entry per call: a status, ``"transport"``
   (connection refused), ``"timeout"`` (read timeout), ``"html"`` (a 200 page that is not
-  JSON) or ``None`` (answer normally);
+  JSON), ``"empty"`` (a 200 with no body) or ``None`` (answer normally);
 - ``faults``: per-call failures, ``(pattern, failure)`` pairs: the first pair whose regex
   matches ``"METHOD /path?query"`` is used up by that call, which fails as ``fail_next`` says;
 - ``lost_answers``: the same pairs, but the call is carried out first and its answer lost
   (a status instead of the answer, or ``"timeout"``): a batch created whose id never arrives;
+  ``"cut"`` keeps the first half of the answer's body (a download cut short);
 - ``before_call`` / ``after_call``: ``(pattern, hook)`` pairs; ``hook(request)`` runs before
   each matching call, ``hook(request, response)`` after it (a second process started, a
   process killed...);
@@ -262,6 +263,8 @@ class Emulator:
             raise httpx.ReadTimeout("emulated read timeout", request=request)
         if failure == "html":
             return httpx.Response(200, text="<html>Service under maintenance</html>")
+        if failure == "empty":
+            return httpx.Response(200, content=b"")
         return self.server_error(int(failure))
 
     def gate(self, request: httpx.Request) -> httpx.Response | None:
@@ -372,6 +375,8 @@ class _Route:
                 if re.search(pattern, where):
                     after(request, response)
             lost = emulator.take(emulator.lost_answers, request)
+            if lost == "cut":
+                return httpx.Response(200, content=response.content[: len(response.content) // 2])
             return response if lost is None else emulator.failure(lost, request)
 
         return self.route.mock(side_effect=call)

@@ -1,0 +1,151 @@
+"""A damaged download is never kept, one odd answer never stops a batch (issue 21, R3 and R1).
+
+Each case runs ``layton fetch`` against the provider emulators and counts what matters for
+money: the riddles kept with a valid answer, the riddles counted failed (that
+``send --retry-failed`` would pay for again) and the batches created at the provider.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from layton_eval.providers import get_provider
+from layton_eval.settings import get_settings
+from tests.fakes import TEST_KEY, default_responder, emulate
+from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare, request_ids, rows
+
+MODELS = {
+    "openai": "gpt-5.1",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-pro",
+    "mistral": "mistral-medium-2508",
+    "xai": "grok-4-fast",
+}
+#: The call that downloads a finished batch's results, per provider.
+RESULTS = {
+    "openai": r"^GET /v1/files/[^/]+/content$",
+    "anthropic": r"^GET /v1/messages/batches/[^/]+/results$",
+    "gemini": r":download",
+    "mistral": r"^GET /v1/files/[^/]+/content$",
+    "xai": r"^GET /v1/batches/[^/]+/results",
+}
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in MODELS:
+        monkeypatch.setenv(f"{name.upper()}_API_KEY", TEST_KEY)
+        monkeypatch.setattr(get_provider(name), "retry_delays", (0.0, 0.0, 0.0))
+    get_settings.cache_clear()
+
+
+def _damage(fake, provider: str, kind: str) -> None:
+    """The next results download answers 200 with ``kind``: an HTML page, no body, or the
+    first half of the real file."""
+    if kind == "cut":
+        fake.lost_answers.append((RESULTS[provider], "cut"))
+    else:
+        fake.faults.append((RESULTS[provider], kind))
+
+
+@pytest.mark.parametrize("kind", ["html", "empty", "cut"])
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "mistral", "xai"])
+def test_a_damaged_download_is_not_kept(keys, runs_dir: Path, provider: str, kind: str):
+    prepare(provider, MODELS[provider], name="run", hints=1)
+    riddles = len(request_ids(runs_dir / "run"))
+    with emulate(provider, polls_until_done=1) as fake:
+        invoke_json("send", "run")
+        _damage(fake, provider, kind)
+        first = invoke_json("fetch", "run")
+        # nothing counted failed, nothing offered to pay for again
+        assert (first["run"]["ok"], first["run"]["failed"]) == (0, 0), first["run"]
+        assert first["run"]["missing"] == riddles
+        assert first["run"]["next_command"] == "layton fetch run"
+        assert_one_line_error(
+            invoke("send", "run", "--retry-failed"), code=1, contains="not fetched yet"
+        )
+        second = invoke_json("fetch", "run")["run"]
+    assert second["ok"] == riddles and second["failed"] == 0 and not second["damaged"]
+    assert fake.batches_created == 1
+    assert len(rows(runs_dir / "run" / "predictions.jsonl")) == riddles
+    batches = runs_dir / "run" / "batches"
+    assert not list(batches.glob("*.partial.jsonl"))
+    if provider != "xai":  # xAI's pages are read as JSON first: a damaged one is not written
+        [batch_id] = first["run"]["damaged"]
+        assert (batches / f"{batch_id}.damaged.jsonl").is_file()
+
+
+def test_the_card_says_the_download_was_damaged(keys, runs_dir: Path):
+    prepare("openai", MODELS["openai"], name="run", hints=1)
+    with emulate("openai", polls_until_done=1) as fake:
+        invoke_json("send", "run")
+        _damage(fake, "openai", "cut")
+        shown = invoke("fetch", "run")
+    assert shown.exit_code == 0, shown.stderr
+    text = " ".join(shown.stdout.replace("│", " ").split())
+    assert "Damaged" in text and "download damaged" in text and "fetch again" in text
+    assert "Next: layton fetch run" in text
+
+
+def _surrogate_in_json(custom_id: str, body: dict) -> str:
+    """The model's JSON text escapes a lone surrogate: JSON can say it, UTF-8 cannot."""
+    return '{"answer": "\\ud800", "justification": "odd"}'
+
+
+def _surrogate_in_body(custom_id: str, body: dict) -> str:
+    """The text itself holds a lone surrogate: the provider's body escapes it."""
+    return json.dumps({"answer": "x\ud800", "justification": "odd"}, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("responder", [_surrogate_in_json, _surrogate_in_body])
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "mistral"])
+def test_a_lone_surrogate_loses_only_itself(keys, runs_dir: Path, provider: str, responder):
+    prepare(provider, MODELS[provider], name="run", hints=1)
+    ids = request_ids(runs_dir / "run")
+    odd = ids[2]
+
+    def answer(custom_id: str, body: dict) -> str:
+        return (responder if custom_id == odd else default_responder)(custom_id, body)
+
+    with emulate(provider, polls_until_done=1, responder=answer):
+        invoke_json("send", "run")
+        fetched = invoke_json("fetch", "run")["run"]
+        shown = invoke("fetch", "run")  # the card again (nothing new): no traceback
+    assert shown.exit_code == 0, shown.stderr
+    assert fetched["ok"] == len(ids) and fetched["replaced"] == 1, fetched
+    outputs = (runs_dir / "run" / "outputs.jsonl").read_bytes()
+    outputs.decode("utf-8")  # valid UTF-8 throughout
+    kept = {row["id"]: row for row in rows(runs_dir / "run" / "predictions.jsonl")}
+    assert "\ufffd" in kept[odd]["answer"]
+    assert all(kept[i]["answer"] == f"answer-{i}" for i in ids if i != odd)
+
+
+def test_the_card_counts_replaced_surrogates(keys, runs_dir: Path):
+    prepare("openai", MODELS["openai"], name="run", hints=1)
+    with emulate("openai", polls_until_done=1, responder=_surrogate_in_json):
+        invoke_json("send", "run")
+        shown = invoke("fetch", "run")
+    assert shown.exit_code == 0, shown.stderr
+    assert "lone surrogate" in " ".join(shown.stdout.split())
+
+
+def test_a_result_of_an_unexpected_shape_fails_alone():
+    """A body that the provider's parser cannot read is that request's failed outcome, with
+    the reason; the other results of the batch are read."""
+    from layton_eval.providers.batch_types import RawResult
+    from layton_eval.runs.decode import batch_outputs
+    from layton_eval.runs.manifest import BatchRecord
+
+    record = BatchRecord(
+        provider="openai", model="m", endpoint="/v1/chat/completions",
+        custom_ids=["a", "b"], request_count=2, bytes=0, batch_id="batch_1",
+    )  # fmt: skip
+    good = {"choices": [{"message": {"content": '{"answer": "4", "justification": "j"}'}}]}
+    results = [("a", RawResult(200, {"choices": ["not an object"]})), ("b", RawResult(200, good))]
+    found = batch_outputs(results, record, get_provider("openai"), "benchmark")
+    bad, ok = found.records
+    assert bad.status == "failed" and "could not be read" in (bad.error or "")
+    assert ok.status == "valid" and found.answered == 2

@@ -1,13 +1,18 @@
 """Fetch of a large batch vs a plain JSON round trip of the same results file, in one run.
 
-Builds a run of N requests (default 50,000) whose single OpenAI batch has finished on the
-in-process emulator, with answers of realistic length, then measures ``layton fetch`` (the family
-fetch: download, decode, merge into ``outputs.jsonl``, predictions, results file) against the
-plain Python baseline: read the same results file, ``json.loads`` every line, ``json.dumps`` it
-back and write it out. Each measurement runs in a fresh process: time without tracemalloc, then
-the peak of traced memory in another process.
+For each size (default 5,000, 20,000 and 50,000 lines) builds a run whose single OpenAI batch has
+finished on the in-process emulator, with answers of realistic length, then measures ``layton
+fetch`` (the family fetch: download, decode, merge into ``outputs.jsonl``, predictions, results
+file) against the plain Python baseline: read the same results file, ``json.loads`` every line,
+``json.dumps`` it back and write it out. The time ratio is the fair one: (fetch - 1-riddle
+fetch) / (round trip - 1-line round trip), what each adds per line.
 
-Usage: .venv/bin/python benchmarks/bench_fetch.py [N] [--repeat R]
+Each measurement runs in a fresh process started from this small one: its time (median of
+``--repeat``) and its own peak resident memory (``VmHWM``, the whole process: interpreter,
+emulator and its copy of the results file included), then the peak of traced Python memory
+(tracemalloc) in another process.
+
+Usage: .venv/bin/python benchmarks/bench_fetch.py [N ...] [--repeat R]
 """
 
 from __future__ import annotations
@@ -100,6 +105,14 @@ def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the
     return run, emulator, content
 
 
+def _hwm_mb() -> float:
+    """This process's own peak resident memory (``VmHWM``), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    return 0.0
+
+
 def _layton(n: int, traced: bool) -> dict[str, float]:
     from layton_eval.family import fetch_family
     from layton_eval.settings import get_settings
@@ -114,7 +127,12 @@ def _layton(n: int, traced: bool) -> dict[str, float]:
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
         emulator.__exit__(None, None, None)
         assert fetched.run is not None and fetched.run.ok == n, fetched.run
-        return {"seconds": seconds, "peak_mb": peak / 1e6, "file_mb": len(content) / 1e6}
+        return {
+            "seconds": seconds,
+            "peak_mb": peak / 1e6,
+            "hwm_mb": _hwm_mb(),
+            "file_mb": len(content) / 1e6,
+        }
 
 
 def _plain(n: int, traced: bool) -> dict[str, float]:
@@ -133,7 +151,8 @@ def _plain(n: int, traced: bool) -> dict[str, float]:
                 handle.write(json.dumps(row) + "\n")
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
-        return {"seconds": seconds, "peak_mb": peak / 1e6, "file_mb": source.stat().st_size / 1e6}
+        size = source.stat().st_size / 1e6
+        return {"seconds": seconds, "peak_mb": peak / 1e6, "hwm_mb": _hwm_mb(), "file_mb": size}
 
 
 def _child(kind: str, n: int, traced: bool) -> dict[str, float]:
@@ -151,32 +170,50 @@ def _child(kind: str, n: int, traced: bool) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _measure(n: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Median time and VmHWM of ``repeat`` children of each kind, and a traced peak."""
+    found = {}
+    for kind in ("plain", "layton"):
+        runs = [_child(kind, n, False) for _ in range(repeat)]
+        found[kind] = {
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "hwm_mb": max(r["hwm_mb"] for r in runs),
+            "file_mb": runs[0]["file_mb"],
+        }
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("n", type=int, nargs="?", default=50_000)
+    parser.add_argument("sizes", type=int, nargs="*", default=[5_000, 20_000, 50_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", choices=["layton", "plain"])
     parser.add_argument("--traced", action="store_true")
     args = parser.parse_args()
     if args.child:
         measure = _layton if args.child == "layton" else _plain
-        print(json.dumps(measure(args.n, args.traced)))
+        print(json.dumps(measure(args.sizes[0], args.traced)))
         return
-    times = {kind: [_child(kind, args.n, False) for _ in range(args.repeat)] for kind in
-             ("plain", "layton")}  # fmt: skip
-    peaks = {kind: _child(kind, args.n, True) for kind in ("plain", "layton")}
-    plain = statistics.median(r["seconds"] for r in times["plain"])
-    layton = statistics.median(r["seconds"] for r in times["layton"])
-    file_mb = peaks["layton"]["file_mb"]
-    print(f"results file: {args.n:,} lines, {file_mb:.1f} MB")
-    for label, kind, seconds in (
-        ("plain JSON load+dump+write", "plain", plain),
-        ("layton fetch (family)     ", "layton", layton),
-    ):
-        print(f"{label}: median {seconds:.2f} s, peak traced {peaks[kind]['peak_mb']:.0f} MB")
-    print(f"ratio fetch / plain: {layton / plain:.2f}x (target <= 1.5x); "
-          f"peak {peaks['layton']['peak_mb']:.0f} MB vs target <= {2 * file_mb + 100:.0f} MB "
-          f"(2x the file + 100 MB)")  # fmt: skip
+    _child("layton", 1, False)  # compiles the modules once, outside any measurement
+    one = _measure(1, args.repeat)
+    print("lines    file MB  plain s  fetch s  ratio  fetch VmHWM  traced peak  target")
+    for n in args.sizes:
+        got = _measure(n, args.repeat)
+        traced = _child("layton", n, True)["peak_mb"]
+        fetch = got["layton"]["seconds"] - one["layton"]["seconds"]
+        plain = got["plain"]["seconds"] - one["plain"]["seconds"]
+        file_mb = got["layton"]["file_mb"]
+        print(
+            f"{n:>7,}  {file_mb:7.1f}  {got['plain']['seconds']:7.2f}  "
+            f"{got['layton']['seconds']:7.2f}  {fetch / plain:5.2f}x  "
+            f"{got['layton']['hwm_mb']:8.0f} MB  {traced:8.0f} MB  {100 + file_mb:4.0f} MB"
+        )
+    print(
+        "ratio: (fetch - 1-riddle fetch) / (round trip - 1-line round trip), target <= 1.5x; "
+        f"1 riddle: fetch {one['layton']['seconds']:.2f} s, round trip "
+        f"{one['plain']['seconds']:.3f} s, fetch VmHWM {one['layton']['hwm_mb']:.0f} MB; "
+        "memory target: peak <= 100 MB + 1x the results file"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,15 @@ if t.TYPE_CHECKING:
     from rich.console import ConsoleRenderable
     from rich.text import Text
 
-__all__ = ["clean", "emit_json", "err_console", "out_console", "show"]
+__all__ = [
+    "FetchBar",
+    "clean",
+    "emit_json",
+    "err_console",
+    "out_console",
+    "show",
+    "wants_progress",
+]
 
 #: Control characters but tab and newline: C0, DEL and C1.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -96,3 +104,64 @@ def emit_json(document: t.Any) -> None:
     text = json.dumps(document, indent=2, ensure_ascii=False)  # C0 codes come escaped
     sys.stdout.write(_C1_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
     sys.stdout.flush()
+
+
+def wants_progress(json_: bool) -> bool:
+    """Whether long work shows a progress bar: stdout is a terminal, and not ``--json``."""
+    return not json_ and _stdout_is_terminal()
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+class FetchBar:
+    """A progress bar on stderr for a fetch: the bytes of each download, then the result
+    lines decoded (see :class:`~layton_eval.batches.fetch.Progress`)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[done]}"),
+            TimeElapsedColumn(),
+            console=err_console(),
+        )
+
+    def __enter__(self) -> FetchBar:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def download(self, batch_id: str) -> t.Callable[[int, int | None], None]:
+        """The callback told of each chunk downloaded (0 bytes and its size: a file starts)."""
+        task = self.bar.add_task(f"download {batch_id}", total=None, done="")
+        seen = [0, 0]  # bytes so far, the sizes of the files announced
+
+        def advance(size: int, total: int | None) -> None:
+            if size == 0:
+                seen[1] += total or 0
+            seen[0] += size
+            self.bar.update(
+                task,
+                completed=seen[0],
+                total=max(seen[1], seen[0]) or None,
+                done=f"{seen[0] / 1e6:,.1f} MB",
+            )
+
+        return advance
+
+    def decode(self, batch_id: str, lines: int) -> t.Callable[[int], None]:
+        """The callback told of result lines decoded (how many more)."""
+        task = self.bar.add_task(f"decode {batch_id}", total=lines, done="")
+        seen = [0]
+
+        def advance(count: int) -> None:
+            seen[0] += count
+            self.bar.update(task, completed=seen[0], done=f"{seen[0]:,}/{lines:,} lines")
+
+        return advance

@@ -10,13 +10,12 @@ import typing as t
 
 from pydantic import BaseModel, Field
 
-from layton_eval.batches.fetch import fetch_run
+from layton_eval.batches.fetch import Progress, fetch_run
 from layton_eval.jsonl import many_records
 from layton_eval.jury.collect import JurySummary, collect_jury
 from layton_eval.pricing import Spend, UserPrice
 from layton_eval.runs import layout
-from layton_eval.runs.outputs import FetchResult, OutputRecord, spend
-from layton_eval.runs.predictions import write_predictions
+from layton_eval.runs.outputs import FetchResult, spend
 from layton_eval.settings import Settings
 
 if t.TYPE_CHECKING:
@@ -35,34 +34,42 @@ class FamilyFetch(BaseModel):
     cost: Spend = Field(default_factory=Spend)
 
 
-def fetch_family(run: Run, *, settings: Settings, price: UserPrice | None = None) -> FamilyFetch:
+def fetch_family(
+    run: Run,
+    *,
+    settings: Settings,
+    price: UserPrice | None = None,
+    shown: Progress | None = None,
+) -> FamilyFetch:
     """Fetch what is ready in ``run`` and its judge child runs, and write derived files.
 
-    ``price``: the evaluated model's batch price, given now (kept in ``run.json``).
+    ``price``: the evaluated model's batch price, given now (kept in ``run.json``). ``shown``:
+    told how the downloads and the decoding go.
     """
     if price is not None:
         with run.lock():
             run.manifest.price = price
             run.save()
     with many_records():
-        return _fetch_family(run, settings)
+        return _fetch_family(run, settings, shown)
 
 
-def _fetch_family(run: Run, settings: Settings) -> FamilyFetch:
+def _fetch_family(run: Run, settings: Settings, shown: Progress | None) -> FamilyFetch:
     children = run.children()
-    fetched = fetch_run(run, settings=settings, has_judges=bool(children))
+    fetched = fetch_run(
+        run, settings=settings, has_judges=bool(children), predictions=True, shown=shown
+    )
     result = fetched.result
-    if run.file(layout.OUTPUTS).is_file():
-        files = write_predictions(run, fetched.outputs)
-        result = result.model_copy(update={"files": result.files | files})
+    with fetched.outputs as lines:
+        if run.file(layout.OUTPUTS).is_file():
+            result = result.model_copy(update={"files": result.files | lines.save_predictions()})
     family = FamilyFetch(run=result)
-    fresh: dict[str, dict[str, OutputRecord]] = {}
     for child in children:
-        judged = fetch_run(child, settings=settings)
+        judged = fetch_run(child, settings=settings, shown=shown)
+        judged.outputs.close()  # the jury reads the verdicts from the judge's outputs.jsonl
         family.judges.append(judged.result)
-        fresh[child.name] = judged.outputs
     if children:
-        family.jury = collect_jury(run, fresh=fresh)
+        family.jury = collect_jury(run)
     family.cost = Spend.total(spend(r) for r in [result, *family.judges])
     return family
 

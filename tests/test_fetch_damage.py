@@ -132,20 +132,27 @@ def test_the_card_counts_replaced_surrogates(keys, runs_dir: Path):
     assert "lone surrogate" in " ".join(shown.stdout.split())
 
 
-def test_a_result_of_an_unexpected_shape_fails_alone():
+def test_a_result_of_an_unexpected_shape_fails_alone(tmp_path: Path):
     """A body that the provider's parser cannot read is that request's failed outcome, with
     the reason; the other results of the batch are read."""
     from layton_eval.providers.batch_types import RawResult
     from layton_eval.runs.decode import batch_outputs
+    from layton_eval.runs.lines import OutputLines
     from layton_eval.runs.manifest import BatchRecord
+    from layton_eval.runs.store import RunStore
+    from tests.test_runs import _manifest, _requests
 
+    run = RunStore(tmp_path).create(_manifest("r", ids=["a", "b"]), _requests())
     record = BatchRecord(
         provider="openai", model="m", endpoint="/v1/chat/completions",
         custom_ids=["a", "b"], request_count=2, bytes=0, batch_id="batch_1",
     )  # fmt: skip
     good = {"choices": [{"message": {"content": '{"answer": "4", "justification": "j"}'}}]}
     results = [("a", RawResult(200, {"choices": ["not an object"]})), ("b", RawResult(200, good))]
-    found = batch_outputs(results, record, get_provider("openai"), "benchmark")
-    bad, ok = found.records
-    assert bad.status == "failed" and "could not be read" in (bad.error or "")
-    assert ok.status == "valid" and found.answered == 2
+    with OutputLines(run) as lines:
+        found = batch_outputs(results, record, get_provider("openai"), lines)
+        lines.merge(found.entries)
+        lines.save()
+    bad, ok = rows(run.file("outputs.jsonl"))
+    assert bad["status"] == "failed" and "could not be read" in bad["error"]
+    assert ok["status"] == "valid" and found.answered == 2

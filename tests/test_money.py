@@ -553,18 +553,18 @@ def test_fetch_rebuilds_lost_outputs_from_the_raw_results(keys, runs_dir: Path):
 
 def test_fetch_after_a_crash_uses_the_results_already_on_disk(keys, runs_dir: Path, monkeypatch):
     _prepare("openai")
-    from layton_eval.runs import outputs
+    from layton_eval.runs.lines import OutputLines
 
-    original = outputs.save_outputs
+    original = OutputLines.save
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # killed after the raw results were saved
 
     with emulate("openai", polls_until_done=1) as fake:
         invoke_json("send", "run")
-        monkeypatch.setattr("layton_eval.batches.fetch.save_outputs", crash)
+        monkeypatch.setattr(OutputLines, "save", crash)
         invoke("fetch", "run")
-        monkeypatch.setattr("layton_eval.batches.fetch.save_outputs", original)
+        monkeypatch.setattr(OutputLines, "save", original)
         downloads = sum(1 for c in fake.calls if c.endswith("/content"))
         fake.files.clear()  # the provider's result files are gone by now
         fetched = invoke_json("fetch", "run")["run"]

@@ -24,34 +24,42 @@ from layton_eval.batches._calls import (
 from layton_eval.batches.status import apply_snapshot, poll_records, record_failure
 from layton_eval.errors import BatchError, ProviderHTTPError
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.providers._results import LineCheck
+from layton_eval.providers._results import LineCheck, OnBytes
 from layton_eval.providers.batch_types import BatchSnapshot, RawResult
 from layton_eval.runs import layout
 from layton_eval.runs.atomic import atomic_open, writing
 from layton_eval.runs.decode import BatchOutputs, batch_outputs, download_damage
+from layton_eval.runs.lines import OutputLines
 from layton_eval.runs.manifest import BatchRecord, now
-from layton_eval.runs.outputs import (
-    FetchResult,
-    OutputRecord,
-    load_outputs,
-    merge_outputs,
-    save_outputs,
-    summarize,
-)
+from layton_eval.runs.outputs import FetchResult, summarize
 from layton_eval.settings import Settings, require_api_key
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
 
-__all__ = ["Fetched", "fetch_run", "rebuild_outputs"]
+__all__ = ["Fetched", "Progress", "fetch_run", "rebuild_outputs"]
+
+#: Result lines decoded between two reports to a progress bar.
+_REPORT_EVERY = 500
+
+
+class Progress(t.Protocol):
+    """What a progress display is told of a fetch (the command layer draws it)."""
+
+    def download(self, batch_id: str) -> OnBytes:
+        """The callback told of each chunk of ``batch_id``'s results downloaded."""
+
+    def decode(self, batch_id: str, lines: int) -> t.Callable[[int], None]:
+        """The callback told of result lines decoded (how many more)."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Fetched:
-    """One run's fetch: the summary, and the merged outputs (parsed, in memory)."""
+    """One run's fetch: the summary, and the merged outputs (their lines on disk, indexed:
+    close them when done)."""
 
     result: FetchResult
-    outputs: dict[str, OutputRecord]
+    outputs: OutputLines
 
 
 @dataclasses.dataclass
@@ -64,6 +72,7 @@ class _Progress:
     duplicates: list[str] = dataclasses.field(default_factory=list)
     damaged: dict[str, str] = dataclasses.field(default_factory=dict)
     replaced: int = 0
+    shown: Progress | None = None
 
 
 def fetch_run(
@@ -72,20 +81,30 @@ def fetch_run(
     settings: Settings,
     client_factory: ClientFactory | None = None,
     has_judges: bool = False,
+    predictions: bool = False,
+    shown: Progress | None = None,
 ) -> Fetched:
-    """Download the results of finished, not yet fetched batches into ``outputs.jsonl``."""
+    """Download the results of finished, not yet fetched batches into ``outputs.jsonl``.
+
+    ``predictions``: keep each outcome's prediction lines too, for
+    :meth:`~layton_eval.runs.lines.OutputLines.save_predictions`. ``shown``: told how the
+    downloads and the decoding go.
+    """
     factory = client_factory or default_client_factory
-    progress = _Progress()
+    progress = _Progress(shown=shown)
     with run.lock("fetching"):
-        outputs = load_outputs(run)
-        rebuilt = rebuild_outputs(run, outputs)
-        todo = [b for b in run.manifest.live_batches if b.batch_id and not b.fetched_at]
-        snapshots = poll_records(run, todo, settings, factory)
-        for record in todo:
-            _fetch_one(
-                run, record, snapshots[record.intent_id], outputs, settings, factory, progress
-            )
-        run.save()
+        lines = OutputLines(run, predictions=predictions)
+        try:
+            rebuilt = _rebuild(run, lines)
+            todo = [b for b in run.manifest.live_batches if b.batch_id and not b.fetched_at]
+            snapshots = poll_records(run, todo, settings, factory)
+            for record in todo:
+                answer = snapshots[record.intent_id]
+                _fetch_one(run, record, answer, lines, settings, factory, progress)
+            run.save()
+        except BaseException:
+            lines.close()
+            raise
     gone = next((b.batch_id for b in run.manifest.live_batches if b.gone), None)
     facts = Facts.of(
         run.manifest,
@@ -96,7 +115,7 @@ def fetch_run(
     )
     result = summarize(
         run,
-        outputs,
+        lines.kept,
         fetched=progress.fetched,
         waiting=progress.waiting,
         next_command=next_command(Step.fetch, facts),
@@ -109,14 +128,14 @@ def fetch_run(
             "replaced": progress.replaced,
         }
     )
-    return Fetched(result=result, outputs=outputs)
+    return Fetched(result=result, outputs=lines)
 
 
 def _fetch_one(
     run: Run,
     record: BatchRecord,
     answer: BatchSnapshot | BatchError,
-    outputs: dict[str, OutputRecord],
+    lines: OutputLines,
     settings: Settings,
     factory: ClientFactory,
     progress: _Progress,
@@ -133,7 +152,7 @@ def _fetch_one(
         progress.waiting.append(record.batch_id)
         return
     try:
-        found = _results(run, record, answer, settings, factory)
+        found = _results(run, record, answer, lines, settings, factory, progress.shown)
     except BatchError as exc:
         if isinstance(exc, ProviderHTTPError) and exc.auth:
             raise
@@ -146,8 +165,8 @@ def _fetch_one(
         return
     progress.duplicates += found.conflicts
     progress.replaced += found.replaced
-    merge_outputs(outputs, found.records, progress.duplicates)
-    save_outputs(run, outputs)
+    lines.merge(found.entries, progress.duplicates)
+    lines.save()
     record.fetched_at = now()
     run.save()
     progress.fetched.append(record.batch_id)
@@ -157,28 +176,35 @@ def _results(
     run: Run,
     record: BatchRecord,
     snap: BatchSnapshot,
+    lines: OutputLines,
     settings: Settings,
     factory: ClientFactory,
+    shown: Progress | None = None,
 ) -> BatchOutputs | None:
     """The batch's outputs, decoded line by line from its results on disk: kept by a previous
     fetch, else downloaded (streamed to a file) and checked before they are kept. ``None``
     when the download is damaged: its bytes are set aside and the reason is recorded."""
     assert record.batch_id is not None
     impl = impl_of(record.provider)
-    kept = _decode_saved(run, record)
+    kept = _decode_saved(run, record, lines)
     if kept is not None:
         return kept
     api_key = require_api_key(record.provider, settings)
     partial = run.file(layout.batch_partial(record.batch_id))
     with atomic_open(partial) as handle:
+        on_bytes = shown.download(record.batch_id) if shown else None
         tails = run_async(
             impl_for(record).download_to(
-                record.batch_id, snap, handle, api_key=api_key, client_factory=factory
+                record.batch_id, snap, handle, api_key=api_key, client_factory=factory,
+                on_bytes=on_bytes,
             )
-        )
+        )  # fmt: skip
     check = LineCheck()
-    with partial.open("rb") as lines:
-        found = batch_outputs(impl.decode_lines(lines, check), record, impl, run.manifest.kind)
+    with partial.open("rb") as handle:
+        results = impl.decode_lines(handle, check)
+        if shown is not None:
+            results = _counted(results, shown.decode(record.batch_id, len(record.custom_ids)))
+        found = batch_outputs(results, record, impl, lines)
     damage = download_damage(record, snap, found.answered, check, tails)
     name = layout.batch_download if damage is None else layout.batch_damaged
     target = run.file(name(record.batch_id))
@@ -193,19 +219,32 @@ def _results(
     return None
 
 
+def _counted(
+    results: t.Iterator[tuple[str, RawResult]], advance: t.Callable[[int], None]
+) -> t.Iterator[tuple[str, RawResult]]:
+    """``results``, telling ``advance`` every few hundred lines."""
+    count = 0
+    for item in results:
+        yield item
+        count += 1
+        if count == _REPORT_EVERY:
+            advance(count)
+            count = 0
+    advance(count)
+
+
 def _decode_saved(
-    run: Run, record: BatchRecord, ids: list[str] | None = None
+    run: Run, record: BatchRecord, lines: OutputLines, ids: list[str] | None = None
 ) -> BatchOutputs | None:
-    """The outputs of ``record``'s batch decoded from the results kept on disk (of ``ids``
+    """The outcomes of ``record``'s batch decoded from the results kept on disk (of ``ids``
     among them); ``None`` when there are none. Results kept decoded by an earlier version are
     read as they are."""
     assert record.batch_id is not None
     impl = impl_of(record.provider)
-    kind = run.manifest.kind
     path = run.file(layout.batch_download(record.batch_id))
     if path.is_file():
-        with path.open("rb") as lines:
-            return batch_outputs(impl.decode_lines(lines), record, impl, kind, ids=ids)
+        with path.open("rb") as handle:
+            return batch_outputs(impl.decode_lines(handle), record, impl, lines, ids=ids)
     legacy = layout.batch_results(record.batch_id)
     if not run.file(legacy).is_file():
         return None
@@ -216,22 +255,28 @@ def _decode_saved(
         )
         for row in run.read_jsonl(legacy)
     )
-    return batch_outputs(rows, record, impl, kind, ids=ids)
+    return batch_outputs(rows, record, impl, lines, ids=ids)
 
 
-def rebuild_outputs(run: Run, outputs: dict[str, OutputRecord] | None = None) -> set[str]:
+def _rebuild(run: Run, lines: OutputLines) -> set[str]:
     """Rebuild, from the raw results on disk, the outputs of fetched batches that
-    ``outputs.jsonl`` lacks (call under the run's lock); the ids rebuilt."""
-    outputs = load_outputs(run) if outputs is None else outputs
+    ``outputs.jsonl`` lacks, and save it if any was (call under the run's lock); the ids
+    rebuilt."""
     rebuilt: set[str] = set()
     for record in run.manifest.live_batches:
-        missing = [cid for cid in record.custom_ids if cid not in outputs]
+        missing = [cid for cid in record.custom_ids if cid not in lines.kept]
         if not (record.fetched_at and record.batch_id and missing):
             continue
-        saved = _decode_saved(run, record, ids=missing)
-        if saved is None:
-            continue
-        rebuilt |= merge_outputs(outputs, saved.records)
+        saved = _decode_saved(run, record, lines, ids=missing)
+        if saved is not None:
+            rebuilt |= lines.merge(saved.entries)
     if rebuilt:
-        save_outputs(run, outputs)
+        lines.save()
     return rebuilt
+
+
+def rebuild_outputs(run: Run) -> set[str]:
+    """Rebuild the outputs that ``outputs.jsonl`` lacks from the raw results of fetched
+    batches on disk (call under the run's lock); the ids rebuilt."""
+    with OutputLines(run) as lines:
+        return _rebuild(run, lines)

@@ -215,10 +215,13 @@ def wait_then_fetch(
 
 
 def _fetch_and_show(run: Run, settings: Settings, *, json_: bool, price: t.Any = None) -> None:
-    from layton_eval.console import emit_json, show
+    import contextlib
+
+    from layton_eval.console import FetchBar, emit_json, show, wants_progress
     from layton_eval.family import fetch_family
 
-    fetched = fetch_family(run, settings=settings, price=price)
+    with FetchBar() if wants_progress(json_) else contextlib.nullcontext() as bar:
+        fetched = fetch_family(run, settings=settings, price=price, shown=bar)
     if json_:
         emit_json(fetched)
         return

@@ -38,7 +38,8 @@ _MALFORMED = 502
 
 #: Maps one decoded result item to its result (raises on an item of an unexpected shape).
 ResultOf = Callable[[dict[str, t.Any]], RawResult]
-#: Told of each chunk written: its size, and the size of the whole file when it is known.
+#: Told of each chunk written: its size, and the size of the whole file when it is known (a
+#: size of 0 when a file starts).
 OnBytes = Callable[[int, int | None], None]
 _CHUNK = 1 << 20
 
@@ -59,6 +60,8 @@ class BodySink:
         self.tail = bytearray()
         length = response.headers.get("content-length")
         total = int(length) if length and length.isdigit() else None
+        if self.on_bytes is not None:
+            self.on_bytes(0, total)  # a file starts
         async for chunk in response.aiter_bytes(_CHUNK):
             self.handle.write(chunk)
             cut = chunk.rfind(b"\n")

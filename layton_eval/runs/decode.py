@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from layton_eval.runs.lines import Entry, OutputLines, sameness
 from layton_eval.runs.manifest import BatchRecord, now
-from layton_eval.runs.outputs import OutputRecord, decoded_output
+from layton_eval.runs.outputs import decoded_output
 
 if t.TYPE_CHECKING:
     from layton_eval.providers._results import LineCheck
@@ -24,9 +25,10 @@ __all__ = ["BatchOutputs", "batch_outputs", "download_damage"]
 
 @dataclasses.dataclass
 class BatchOutputs:
-    """The outputs of one batch's results, and what decoding them found."""
+    """The outcomes of one batch's results (written, see :class:`OutputLines`), and what
+    decoding them found."""
 
-    records: list[OutputRecord]
+    entries: list[Entry]
     #: Ids that got two different successful lines.
     conflicts: list[str]
     #: Requests of the batch that had a result line (a success, an error, or a damaged line).
@@ -39,20 +41,22 @@ def batch_outputs(
     results: t.Iterable[tuple[str, RawResult]],
     record: BatchRecord,
     impl: Provider,
-    kind: str,
+    lines: OutputLines,
     *,
     ids: t.Sequence[str] | None = None,
 ) -> BatchOutputs:
-    """The outputs of a batch's requests (or of ``ids`` among them), built one result line at a
-    time, and the ids that got two different successful lines.
+    """The outcomes of a batch's requests (or of ``ids`` among them), each decoded from its
+    result line and written to ``lines`` at once (one record in memory at a time).
 
-    For each id the first success is kept, whatever follows it; a failure is replaced by
-    whatever comes next for the same id. A request without a result line gets a failed output.
+    For each id the first success is kept, whatever follows it (a later, different success is
+    named in ``conflicts``); a failure is replaced by whatever comes next for the same id. A
+    request without a result line gets a failed outcome.
     """
     wanted = list(record.custom_ids if ids is None else ids)
     known = set(wanted)
+    kind = lines.run.manifest.kind
     stamp = now()  # one fetch time for the batch
-    kept: dict[str, OutputRecord] = {}
+    kept: dict[str, Entry] = {}
     answered: set[str] = set()
     found = BatchOutputs([], [])
     for custom_id, raw in results:
@@ -61,24 +65,20 @@ def batch_outputs(
         if custom_id in answered:
             if raw.status_code < 400:
                 other, _ = decoded_output(custom_id, raw, record, impl, kind, stamp)
-                if _content(other) != _content(kept[custom_id]):
+                if sameness(other) != kept[custom_id].same:
                     found.conflicts.append(custom_id)
             continue
-        kept[custom_id], replaced = decoded_output(custom_id, raw, record, impl, kind, stamp)
+        output, replaced = decoded_output(custom_id, raw, record, impl, kind, stamp)
+        kept[custom_id] = lines.add(output)
         found.replaced += replaced
         if raw.status_code < 400:
             answered.add(custom_id)
     found.answered = len(kept)
-    found.records = [
-        kept[cid] if cid in kept else decoded_output(cid, None, record, impl, kind, stamp)[0]
-        for cid in wanted
-    ]
+    for cid in wanted:
+        if cid not in kept:
+            kept[cid] = lines.add(decoded_output(cid, None, record, impl, kind, stamp)[0])
+        found.entries.append(kept[cid])
     return found
-
-
-def _content(output: OutputRecord) -> tuple[t.Any, ...]:
-    """What two results for one request must share to count as the same answer."""
-    return (output.text, output.usage, output.finish_reason, output.error, output.refusal)
 
 
 def download_damage(

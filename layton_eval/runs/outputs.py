@@ -285,9 +285,25 @@ def merge_outputs(
     return changed
 
 
+class Counted(t.Protocol):
+    """What :func:`summarize` reads of an outcome (an :class:`OutputRecord`, or the index entry
+    of one written to disk)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def usage(self) -> Usage: ...
+    @property
+    def refusal(self) -> str | None: ...
+    @property
+    def fetched_at(self) -> dt.datetime: ...
+
+
 def summarize(
     run: Run,
-    outputs: dict[str, OutputRecord],
+    outputs: t.Mapping[str, Counted],
     *,
     fetched: list[str],
     waiting: list[str],

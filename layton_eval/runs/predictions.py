@@ -24,7 +24,13 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.outputs import OutputRecord
     from layton_eval.runs.store import Run
 
-__all__ = ["Prediction", "load_predictions", "prediction_row", "write_predictions"]
+__all__ = [
+    "Prediction",
+    "interchange_row",
+    "load_predictions",
+    "prediction_row",
+    "write_predictions",
+]
 
 #: ``json.dumps`` without building an encoder for every answer.
 _ANSWER_TEXT = json.JSONEncoder().encode
@@ -87,13 +93,15 @@ def write_predictions(run: Run, outputs: t.Mapping[str, OutputRecord]) -> dict[s
     )
     results_path = run.write_jsonl(
         layout.results_file(run.manifest),
-        (  # compact, like the judge files (pydantic-core writes it 2x faster than json)
-            to_json({"custom_id": o.id, "answer": _interchange_answer(o), "model": o.model})
-            for o in present
-            if not o.error
-        ),
+        (to_json(interchange_row(o)) for o in present if not o.error),
     )
     return {"predictions": str(predictions_path), "interchange": str(results_path)}
+
+
+def interchange_row(output: OutputRecord) -> dict[str, t.Any]:
+    """The output's line of the original scripts' results file (written compact, like the
+    judge files: pydantic-core writes it 2x faster than json)."""
+    return {"custom_id": output.id, "answer": _interchange_answer(output), "model": output.model}
 
 
 def _interchange_answer(output: OutputRecord) -> str:

@@ -1,0 +1,116 @@
+"""Fetch in flat memory (issue 24): the files written line by line from the index are byte for
+byte what dumping the merged records writes, and a fetch holds no record in memory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from layton_eval.providers import get_provider
+from layton_eval.runs import layout
+from layton_eval.runs.outputs import load_outputs, save_outputs
+from layton_eval.runs.predictions import write_predictions
+from layton_eval.runs.store import RunStore
+from layton_eval.settings import get_settings
+from tests.fakes import TEST_KEY, emulate
+from tests.helpers import invoke, invoke_json, prepare, request_ids, rows
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setattr(get_provider("openai"), "retry_delays", (0.0, 0.0, 0.0))
+    get_settings.cache_clear()
+
+
+def _dumped(run_dir: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The run's outputs, predictions and results file as dumping its records writes them
+    (in a copy of the run)."""
+    copy = tmp_path / "copy" / run_dir.name
+    shutil.copytree(run_dir, copy)
+    run = RunStore(copy.parent).load(run_dir.name)
+    outputs = load_outputs(run)
+    save_outputs(run, outputs)
+    files = write_predictions(run, outputs)
+    return {
+        "outputs": run.file(layout.OUTPUTS).read_bytes(),
+        "predictions": Path(files["predictions"]).read_bytes(),
+        "interchange": Path(files["interchange"]).read_bytes(),
+    }
+
+
+def test_files_written_line_by_line_are_the_dumped_records(keys, runs_dir: Path, tmp_path: Path):
+    prepare("openai", "gpt-5.1", name="run", hints=1)
+    ids = request_ids(runs_dir / "run")
+    with emulate(
+        "openai",
+        polls_until_done=1,
+        errors={ids[0]: (500, "server exploded")},
+        malformed_output=[ids[1]],
+        refused=[ids[2]],
+    ) as fake:
+        fake.duplicate_lines = {ids[3]: "answer", ids[4]: "error"}
+        invoke_json("send", "run")
+        first = invoke_json("fetch", "run")["run"]
+        fake.errors.clear()
+        fake.malformed_output.clear()
+        invoke_json("send", "run", "--retry-failed")
+        second = invoke_json("fetch", "run")["run"]
+    assert first["duplicates"] == [ids[3]] and first["failed"] == 1
+    assert second["ok"] == len(ids) - 1 and second["refused"] == 1
+    run = RunStore(runs_dir).load("run")
+    written = {
+        "outputs": run.file(layout.OUTPUTS).read_bytes(),
+        "predictions": run.file(layout.PREDICTIONS).read_bytes(),
+        "interchange": run.file(layout.results_file(run.manifest)).read_bytes(),
+    }
+    assert written == _dumped(runs_dir / "run", tmp_path)
+    assert [row["id"] for row in rows(run.file(layout.OUTPUTS))] == ids  # the riddle order
+    assert not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_fetch_holds_no_record_in_memory(keys, runs_dir: Path, monkeypatch):
+    """Each outcome is written as it is decoded: no more than one record is alive at once."""
+    import gc
+
+    from layton_eval.runs.outputs import OutputRecord
+
+    prepare("openai", "gpt-5.1", name="run", hints=1)
+    alive: list[int] = []
+    original = OutputRecord.__init__
+
+    def counting(self, **data):
+        original(self, **data)
+        alive.append(sum(isinstance(o, OutputRecord) for o in gc.get_objects()))
+
+    with emulate("openai", polls_until_done=1):
+        invoke_json("send", "run")
+        monkeypatch.setattr(OutputRecord, "__init__", counting)
+        fetched = invoke_json("fetch", "run")["run"]
+    assert fetched["ok"] == len(request_ids(runs_dir / "run"))
+    assert alive and max(alive) <= 2, alive
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_progress_bar_only_in_a_terminal_and_never_with_json(
+    keys, runs_dir: Path, monkeypatch, terminal: bool
+):
+    monkeypatch.setattr("layton_eval.console._stdout_is_terminal", lambda: terminal)
+    for name in ("card", "json"):
+        prepare("openai", "gpt-5.1", name=name, hints=1)
+    with emulate("openai", polls_until_done=1):
+        invoke_json("send", "card")
+        invoke_json("send", "json")
+        card = invoke("fetch", "card")
+        document = invoke("fetch", "json", "--json")
+    assert card.exit_code == 0 and document.exit_code == 0
+    assert document.stderr == ""  # --json: nothing but the document
+    json.loads(document.stdout)
+    if terminal:
+        assert "download batch_" in card.stderr and "decode batch_" in card.stderr
+        assert "8/8 lines" in card.stderr and "layton fetch" not in card.stderr
+    else:
+        assert card.stderr == ""  # piped: nothing extra

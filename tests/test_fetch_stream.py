@@ -114,3 +114,24 @@ def test_a_progress_bar_only_in_a_terminal_and_never_with_json(
         assert "8/8 lines" in card.stderr and "layton fetch" not in card.stderr
     else:
         assert card.stderr == ""  # piped: nothing extra
+
+
+def test_a_download_is_written_in_chunks_and_starts_over_when_retried():
+    """Each file ends with a newline (added when the provider's lacks one, and its last line
+    returned to be checked); a retried download replaces what the failed attempt wrote."""
+    import asyncio
+    import io
+
+    import httpx
+
+    from layton_eval.providers._results import BodySink
+
+    handle = io.BytesIO(b"before\n")
+    handle.seek(0, 2)
+    seen: list[tuple[int, int | None]] = []
+    sink = BodySink(handle, lambda size, total: seen.append((size, total)))
+    asyncio.run(sink(httpx.Response(200, content=b"half a fi")))  # the attempt that failed
+    asyncio.run(sink(httpx.Response(200, content=b'{"a": 1}\n{"b": 2}')))
+    assert sink.end() == b'{"b": 2}'
+    assert handle.getvalue() == b'before\n{"a": 1}\n{"b": 2}\n'
+    assert seen[-2:] == [(0, 17), (17, 17)]

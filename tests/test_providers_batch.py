@@ -18,7 +18,6 @@ import pytest
 from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError, UsageError
 from layton_eval.neutral import GenerationOptions, ImagePart, NeutralRequest, TextPart
 from layton_eval.providers import NAMES, PROVIDERS, get_provider
-from layton_eval.providers._results import lines_of
 from layton_eval.providers.base import Provider
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult
 from tests.fakes import EMULATORS, MALFORMED_TEXT, TEST_KEY, client_factory, emulate
@@ -654,9 +653,9 @@ def test_a_line_separator_inside_an_answer_does_not_split_its_line() -> None:
     assert all(provider.parse_response(raw).text == text for raw in found.values())
 
 
-def test_decoding_reads_lines_of_chunks_without_a_trailing_newline() -> None:
+def test_decoding_reads_the_lines_of_a_file_without_a_trailing_newline() -> None:
     provider = PROVIDERS["openai"]
     first = json.dumps({"custom_id": "a", "response": {"status_code": 200, "body": {}}}).encode()
     second = json.dumps({"custom_id": "b", "error": {"status_code": 400}}).encode()
-    found = dict(provider.decode_lines(lines_of([first + b"\n\n" + second, b"", b"{oops"])))
+    found = dict(provider.decode_lines(io.BytesIO(first + b"\n\n" + second + b"\n{oops")))
     assert found == {"a": RawResult(200, {}), "b": RawResult(400, {"status_code": 400})}

@@ -1,11 +1,13 @@
 """``fetch``: download the results of a run's finished batches into its outputs.
 
-Each finished batch's results are kept as the provider sent them, then decoded one line at a
-time into ``outputs.jsonl`` (each output parsed once, as it arrives; see
-:mod:`layton_eval.runs.outputs`). Each batch is fetched on its own: one that cannot be polled or
-downloaded is reported and the others go on. Results already on disk are never downloaded
-again, and outputs missing from ``outputs.jsonl`` (a deleted or older file) are rebuilt from them
-before anything is called missing.
+Each finished batch's results are streamed to a partial file as the provider sends them, then
+decoded one line at a time (each output parsed once, as it arrives, and written at once; see
+:mod:`layton_eval.runs.lines`). The download is checked before it is kept
+(:func:`~layton_eval.runs.decode.download_damage`): a damaged one is set aside, its batch stays
+to fetch and nothing of it is counted. Each batch is fetched on its own: one that cannot be
+polled or downloaded is reported and the others go on. Results already on disk are never
+downloaded again, and outputs missing from ``outputs.jsonl`` (a deleted or older file) are
+rebuilt from them before anything is called missing.
 """
 
 from __future__ import annotations

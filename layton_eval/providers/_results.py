@@ -9,7 +9,6 @@ the id can be read, and is skipped otherwise.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import re
 import typing as t
@@ -29,7 +28,6 @@ __all__ = [
     "ResultLines",
     "decode_line",
     "keep_result",
-    "lines_of",
     "malformed_result",
     "salvage_id",
 ]
@@ -98,13 +96,6 @@ def malformed_result() -> RawResult:
             }
         },
     )
-
-
-def lines_of(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The lines of JSONL ``chunks``, one at a time (split on ``\\n`` only: a JSON string may
-    hold U+2028 or other characters that ``str.splitlines`` would split on)."""
-    for chunk in chunks:
-        yield from io.BytesIO(chunk)
 
 
 def decode_line(line: bytes | str, field: str, result_of: ResultOf) -> tuple[str, RawResult] | None:

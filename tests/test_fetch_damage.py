@@ -13,17 +13,12 @@ from pathlib import Path
 import pytest
 
 from layton_eval.providers import get_provider
-from layton_eval.settings import get_settings
-from tests.fakes import TEST_KEY, default_responder, emulate
+from tests.fakes import default_responder, emulate
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare, request_ids, rows
+from tests.test_money import MODELS, fast_retries, keys  # noqa: F401 (fixtures)
 
-MODELS = {
-    "openai": "gpt-5.1",
-    "anthropic": "claude-sonnet-4-5",
-    "gemini": "gemini-2.5-pro",
-    "mistral": "mistral-medium-2508",
-    "xai": "grok-4-fast",
-}
+pytestmark = pytest.mark.usefixtures("keys")
+
 #: The call that downloads a finished batch's results, per provider.
 RESULTS = {
     "openai": r"^GET /v1/files/[^/]+/content$",
@@ -32,14 +27,6 @@ RESULTS = {
     "mistral": r"^GET /v1/files/[^/]+/content$",
     "xai": r"^GET /v1/batches/[^/]+/results",
 }
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in MODELS:
-        monkeypatch.setenv(f"{name.upper()}_API_KEY", TEST_KEY)
-        monkeypatch.setattr(get_provider(name), "retry_delays", (0.0, 0.0, 0.0))
-    get_settings.cache_clear()
 
 
 def _damage(fake, provider: str, kind: str) -> None:
@@ -53,7 +40,7 @@ def _damage(fake, provider: str, kind: str) -> None:
 
 @pytest.mark.parametrize("kind", ["html", "empty", "cut"])
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "mistral", "xai"])
-def test_a_damaged_download_is_not_kept(keys, runs_dir: Path, provider: str, kind: str):
+def test_a_damaged_download_is_not_kept(runs_dir: Path, provider: str, kind: str):
     prepare(provider, MODELS[provider], name="run", hints=1)
     riddles = len(request_ids(runs_dir / "run"))
     with emulate(provider, polls_until_done=1) as fake:
@@ -78,7 +65,7 @@ def test_a_damaged_download_is_not_kept(keys, runs_dir: Path, provider: str, kin
         assert (batches / f"{batch_id}.damaged.jsonl").is_file()
 
 
-def test_the_card_says_the_download_was_damaged(keys, runs_dir: Path):
+def test_the_card_says_the_download_was_damaged(runs_dir: Path):
     prepare("openai", MODELS["openai"], name="run", hints=1)
     with emulate("openai", polls_until_done=1) as fake:
         invoke_json("send", "run")
@@ -102,7 +89,7 @@ def _surrogate_in_body(custom_id: str, body: dict) -> str:
 
 @pytest.mark.parametrize("responder", [_surrogate_in_json, _surrogate_in_body])
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "mistral"])
-def test_a_lone_surrogate_loses_only_itself(keys, runs_dir: Path, provider: str, responder):
+def test_a_lone_surrogate_loses_only_itself(runs_dir: Path, provider: str, responder):
     prepare(provider, MODELS[provider], name="run", hints=1)
     ids = request_ids(runs_dir / "run")
     odd = ids[2]
@@ -123,7 +110,7 @@ def test_a_lone_surrogate_loses_only_itself(keys, runs_dir: Path, provider: str,
     assert all(kept[i]["answer"] == f"answer-{i}" for i in ids if i != odd)
 
 
-def test_the_card_counts_replaced_surrogates(keys, runs_dir: Path):
+def test_the_card_counts_replaced_surrogates(runs_dir: Path):
     prepare("openai", MODELS["openai"], name="run", hints=1)
     with emulate("openai", polls_until_done=1, responder=_surrogate_in_json):
         invoke_json("send", "run")

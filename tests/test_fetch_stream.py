@@ -9,21 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from layton_eval.providers import get_provider
 from layton_eval.runs import layout
 from layton_eval.runs.outputs import load_outputs, save_outputs
 from layton_eval.runs.predictions import write_predictions
 from layton_eval.runs.store import RunStore
-from layton_eval.settings import get_settings
-from tests.fakes import TEST_KEY, emulate
+from tests.fakes import emulate
 from tests.helpers import invoke, invoke_json, prepare, request_ids, rows
+from tests.test_money import fast_retries, keys  # noqa: F401 (fixtures)
 
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
-    monkeypatch.setattr(get_provider("openai"), "retry_delays", (0.0, 0.0, 0.0))
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("keys")
 
 
 def _dumped(run_dir: Path, tmp_path: Path) -> dict[str, bytes]:
@@ -42,7 +36,7 @@ def _dumped(run_dir: Path, tmp_path: Path) -> dict[str, bytes]:
     }
 
 
-def test_files_written_line_by_line_are_the_dumped_records(keys, runs_dir: Path, tmp_path: Path):
+def test_files_written_line_by_line_are_the_dumped_records(runs_dir: Path, tmp_path: Path):
     prepare("openai", "gpt-5.1", name="run", hints=1)
     ids = request_ids(runs_dir / "run")
     with emulate(
@@ -72,7 +66,7 @@ def test_files_written_line_by_line_are_the_dumped_records(keys, runs_dir: Path,
     assert not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_a_fetch_holds_no_record_in_memory(keys, runs_dir: Path, monkeypatch):
+def test_a_fetch_holds_no_record_in_memory(runs_dir: Path, monkeypatch):
     """Each outcome is written as it is decoded: no more than one record is alive at once."""
     import gc
 
@@ -96,7 +90,7 @@ def test_a_fetch_holds_no_record_in_memory(keys, runs_dir: Path, monkeypatch):
 
 @pytest.mark.parametrize("terminal", [True, False])
 def test_a_progress_bar_only_in_a_terminal_and_never_with_json(
-    keys, runs_dir: Path, monkeypatch, terminal: bool
+    runs_dir: Path, monkeypatch, terminal: bool
 ):
     monkeypatch.setattr("layton_eval.console._stdout_is_terminal", lambda: terminal)
     for name in ("card", "json"):

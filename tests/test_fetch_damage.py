@@ -143,3 +143,22 @@ def test_a_result_of_an_unexpected_shape_fails_alone(tmp_path: Path):
     bad, ok = rows(run.file("outputs.jsonl"))
     assert bad["status"] == "failed" and "could not be read" in bad["error"]
     assert ok["status"] == "valid" and found.answered == 2
+
+
+def test_an_outcome_that_cannot_be_written_is_that_riddles_failure(tmp_path: Path):
+    """The last net: a record that cannot be serialised (a lone surrogate that reached it by
+    another way) is written as that request's failed outcome, with the reason."""
+    from layton_eval.runs.lines import OutputLines
+    from layton_eval.runs.outputs import OutputRecord
+    from layton_eval.runs.store import RunStore
+    from tests.test_runs import _manifest, _requests
+
+    run = RunStore(tmp_path).create(_manifest("r", ids=["a", "b"]), _requests())
+    with OutputLines(run, predictions=True) as lines:
+        lines.merge([lines.add(OutputRecord(id="a", text="x\ud800", valid=True))])
+        lines.merge([lines.add(OutputRecord(id="b", text="fine"))])
+        lines.save()
+        lines.save_predictions()
+    bad, good = rows(run.file("outputs.jsonl"))
+    assert bad["status"] == "failed" and "could not be written" in bad["error"]
+    assert good["text"] == "fine" and len(rows(run.file("predictions.jsonl"))) == 2

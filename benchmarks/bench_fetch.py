@@ -7,9 +7,11 @@ file) against the plain Python baseline: read the same results file, ``json.load
 ``json.dumps`` it back and write it out. The time ratio is the fair one: (fetch - 1-riddle
 fetch) / (round trip - 1-line round trip), what each adds per line.
 
-Each measurement runs in a fresh process started from this small one: its time (median of
-``--repeat``) and its own peak resident memory (``VmHWM``, the whole process: interpreter,
-emulator and its copy of the results file included), then the peak of traced Python memory
+The emulator's results file is made once per size by a child of its own and kept on disk; each
+measurement then runs in a fresh process started from this small one, where the emulator knows
+the finished batch without building its answers and streams the file from disk, so that what is
+measured is the fetch: its time (median of ``--repeat``) and the process's own peak resident
+memory (``VmHWM``: interpreter and imports included), then the peak of traced Python memory
 (tracemalloc) in another process.
 
 Usage: .venv/bin/python benchmarks/bench_fetch.py [N ...] [--repeat R]
@@ -47,8 +49,44 @@ def _answer(custom_id: str, body: dict) -> str:
     return ANSWER.replace("asks. ", "asks. " + "so " * words, 1)
 
 
-def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the tests)
-    """A run of ``n`` requests with one finished batch on the emulator."""
+def _ids(n: int) -> list[str]:
+    return [f"r{i:06d}" for i in range(n)]
+
+
+def _make(n: int, path: Path) -> dict[str, float]:
+    """Write the emulator's results file of a finished batch of ``n`` requests to ``path``."""
+    from tests.fakes import emulate
+
+    with emulate("openai", polls_until_done=1, responder=_answer) as fake:
+        # riddles of varied lengths too, so that token counts (and prices) differ
+        prompts = ["riddle " * (40 + i % 97) for i in range(n)]
+        bodies = [{"messages": [{"role": "user", "content": text}]} for text in prompts]
+        batch = fake.register("batch_bench", list(zip(_ids(n), bodies, strict=True)))
+        fake.advance(batch)
+        path.write_bytes(fake.files[batch.extra["output_file_id"]])
+    return {"file_mb": path.stat().st_size / 1e6}
+
+
+async def _chunks(path: Path):  # noqa: ANN202
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+
+def _streamed_content(self, request, file_id: str):  # noqa: ANN001, ANN202
+    """The emulator's file download, streamed from the file on disk."""
+    import httpx
+
+    if (denied := self.gate(request)) is not None:
+        return denied
+    path = self.files[file_id]
+    size = str(path.stat().st_size)
+    return httpx.Response(200, content=_chunks(path), headers={"content-length": size})
+
+
+def _setup(root: Path, n: int, results: Path):  # noqa: ANN202 (returns an emulator of the tests)
+    """A run of ``n`` requests with one finished batch on the emulator, whose results are the
+    file ``results`` (streamed from disk; the emulator keeps no answer of its own)."""
     from layton_eval.runs.manifest import (
         BatchPhase,
         BatchRecord,
@@ -59,10 +97,13 @@ def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the
     )
     from layton_eval.runs.store import RunStore
     from tests.fakes import TEST_KEY, emulate
+    from tests.fakes.base import Outcome
+    from tests.fakes.openai_like import OpenAIEmulator
 
+    OpenAIEmulator.content = _streamed_content  # type: ignore[method-assign]
     os.environ["OPENAI_API_KEY"] = TEST_KEY
     os.environ["LAYTON_RUNS_DIR"] = str(root / "runs")
-    ids = [f"r{i:06d}" for i in range(n)]
+    ids = _ids(n)
     manifest = RunManifest(
         name="bench",
         split="llm",
@@ -74,18 +115,13 @@ def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the
         ids=ids,
     )
     run = RunStore(root / "runs").create(manifest, [])
-    # answers and riddles of varied lengths, so that token counts (and prices) differ
-    emulator = emulate("openai", polls_until_done=1, responder=_answer)
+    emulator = emulate("openai", polls_until_done=1)
     fake = emulator.__enter__()
-    bodies = [
-        {
-            "model": "gpt-5-mini",
-            "messages": [{"role": "user", "content": "riddle " * (40 + i % 97)}],
-        }
-        for i in range(n)
-    ]
-    batch = fake.register("batch_bench", list(zip(ids, bodies, strict=True)), model="gpt-5-mini")
-    fake.advance(batch)  # finished: the results file exists
+    batch = fake.register("batch_bench", [(cid, {}) for cid in ids], model="gpt-5-mini")
+    batch.final = "completed"  # finished, its answers in the file
+    batch.outcomes = {cid: Outcome("ok") for cid in ids}
+    batch.extra["output_file_id"] = "file-bench"
+    fake.files["file-bench"] = results  # type: ignore[assignment]
     with run.lock():
         run.manifest.batches.append(
             BatchRecord(
@@ -101,8 +137,7 @@ def _setup(root: Path, n: int):  # noqa: ANN202 (returns emulator objects of the
             )
         )
         run.save()
-    content = fake.files[batch.extra["output_file_id"]]
-    return run, emulator, content
+    return run, emulator
 
 
 def _hwm_mb() -> float:
@@ -113,12 +148,12 @@ def _hwm_mb() -> float:
     return 0.0
 
 
-def _layton(n: int, traced: bool) -> dict[str, float]:
+def _layton(n: int, results: Path, traced: bool) -> dict[str, float]:
     from layton_eval.family import fetch_family
     from layton_eval.settings import get_settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        run, emulator, content = _setup(Path(tmp), n)
+        run, emulator = _setup(Path(tmp), n, results)
         if traced:
             tracemalloc.start()
         start = time.perf_counter()
@@ -127,41 +162,32 @@ def _layton(n: int, traced: bool) -> dict[str, float]:
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
         emulator.__exit__(None, None, None)
         assert fetched.run is not None and fetched.run.ok == n, fetched.run
-        return {
-            "seconds": seconds,
-            "peak_mb": peak / 1e6,
-            "hwm_mb": _hwm_mb(),
-            "file_mb": len(content) / 1e6,
-        }
+        return {"seconds": seconds, "peak_mb": peak / 1e6, "hwm_mb": _hwm_mb()}
 
 
-def _plain(n: int, traced: bool) -> dict[str, float]:
+def _plain(n: int, results: Path, traced: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        run, emulator, content = _setup(Path(tmp), n)
-        emulator.__exit__(None, None, None)
-        source, target = Path(tmp) / "results.jsonl", Path(tmp) / "copy.jsonl"
-        source.write_bytes(content)
-        del content, run, emulator
+        target = Path(tmp) / "copy.jsonl"
         if traced:
             tracemalloc.start()
         start = time.perf_counter()
-        rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+        rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
         with target.open("w") as handle:
             for row in rows:
                 handle.write(json.dumps(row) + "\n")
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
-        size = source.stat().st_size / 1e6
-        return {"seconds": seconds, "peak_mb": peak / 1e6, "hwm_mb": _hwm_mb(), "file_mb": size}
+        return {"seconds": seconds, "peak_mb": peak / 1e6, "hwm_mb": _hwm_mb()}
 
 
-def _child(kind: str, n: int, traced: bool) -> dict[str, float]:
+def _child(kind: str, n: int, results: Path, traced: bool = False) -> dict[str, float]:
     from _env import with_bytecode  # beside this script
 
     # else the modules a fetch imports would be compiled in the timed part
     env = with_bytecode(Path(tempfile.gettempdir()) / "layton-bench-pycache")
+    command = [sys.executable, __file__, str(n), "--child", kind, "--results", str(results)]
     out = subprocess.run(
-        [sys.executable, __file__, str(n), "--child", kind, *(["--traced"] if traced else [])],
+        [*command, *(["--traced"] if traced else [])],
         capture_output=True,
         text=True,
         check=True,
@@ -170,15 +196,14 @@ def _child(kind: str, n: int, traced: bool) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _measure(n: int, repeat: int) -> dict[str, dict[str, float]]:
-    """Median time and VmHWM of ``repeat`` children of each kind, and a traced peak."""
+def _measure(n: int, results: Path, repeat: int) -> dict[str, dict[str, float]]:
+    """Median time and VmHWM of ``repeat`` children of each kind."""
     found = {}
     for kind in ("plain", "layton"):
-        runs = [_child(kind, n, False) for _ in range(repeat)]
+        runs = [_child(kind, n, results) for _ in range(repeat)]
         found[kind] = {
             "seconds": statistics.median(r["seconds"] for r in runs),
             "hwm_mb": max(r["hwm_mb"] for r in runs),
-            "file_mb": runs[0]["file_mb"],
         }
     return found
 
@@ -187,32 +212,39 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="*", default=[5_000, 20_000, 50_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=["layton", "plain"])
+    parser.add_argument("--child", choices=["layton", "plain", "make"])
+    parser.add_argument("--results", type=Path)
     parser.add_argument("--traced", action="store_true")
     args = parser.parse_args()
     if args.child:
-        measure = _layton if args.child == "layton" else _plain
-        print(json.dumps(measure(args.sizes[0], args.traced)))
+        n, results = args.sizes[0], args.results
+        if args.child == "make":
+            print(json.dumps(_make(n, results)))
+        else:
+            measure = _layton if args.child == "layton" else _plain
+            print(json.dumps(measure(n, results, args.traced)))
         return
-    _child("layton", 1, False)  # compiles the modules once, outside any measurement
-    one = _measure(1, args.repeat)
-    print("lines    file MB  plain s  fetch s  ratio  fetch VmHWM  traced peak  target")
-    for n in args.sizes:
-        got = _measure(n, args.repeat)
-        traced = _child("layton", n, True)["peak_mb"]
-        fetch = got["layton"]["seconds"] - one["layton"]["seconds"]
-        plain = got["plain"]["seconds"] - one["plain"]["seconds"]
-        file_mb = got["layton"]["file_mb"]
-        print(
-            f"{n:>7,}  {file_mb:7.1f}  {got['plain']['seconds']:7.2f}  "
-            f"{got['layton']['seconds']:7.2f}  {fetch / plain:5.2f}x  "
-            f"{got['layton']['hwm_mb']:8.0f} MB  {traced:8.0f} MB  {100 + file_mb:4.0f} MB"
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {n: Path(tmp) / f"results-{n}.jsonl" for n in [1, *args.sizes]}
+        sizes = {n: _child("make", n, path)["file_mb"] for n, path in files.items()}
+        _child("layton", 1, files[1])  # compiles the modules once, outside any measurement
+        one = _measure(1, files[1], args.repeat)
+        print("lines    file MB  plain s  fetch s  ratio  fetch VmHWM  traced peak  target")
+        for n in args.sizes:
+            got = _measure(n, files[n], args.repeat)
+            traced = _child("layton", n, files[n], traced=True)["peak_mb"]
+            fetch = got["layton"]["seconds"] - one["layton"]["seconds"]
+            plain = got["plain"]["seconds"] - one["plain"]["seconds"]
+            print(
+                f"{n:>7,}  {sizes[n]:7.1f}  {got['plain']['seconds']:7.2f}  "
+                f"{got['layton']['seconds']:7.2f}  {fetch / plain:5.2f}x  "
+                f"{got['layton']['hwm_mb']:8.0f} MB  {traced:8.0f} MB  {100 + sizes[n]:4.0f} MB"
+            )
     print(
         "ratio: (fetch - 1-riddle fetch) / (round trip - 1-line round trip), target <= 1.5x; "
-        f"1 riddle: fetch {one['layton']['seconds']:.2f} s, round trip "
-        f"{one['plain']['seconds']:.3f} s, fetch VmHWM {one['layton']['hwm_mb']:.0f} MB; "
-        "memory target: peak <= 100 MB + 1x the results file"
+        f"1 riddle: fetch {one['layton']['seconds']:.2f} s (VmHWM "
+        f"{one['layton']['hwm_mb']:.0f} MB), round trip {one['plain']['seconds']:.3f} s; "
+        "memory target: fetch VmHWM <= 100 MB + 1x the results file"
     )
 
 

@@ -32,24 +32,36 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Entry", "OutputLines"]
 
+#: Bytes written to, and read back from, the temporary files at a time.
+_BLOCK = 1 << 20
+
 
 @dataclasses.dataclass(slots=True)
 class Entry:
     """Where one outcome's lines are, and what is counted of it."""
 
     id: str
-    offset: int
-    #: Sizes of its lines: outputs, prediction, results file (0: none).
-    sizes: tuple[int, int, int]
+    #: Where its lines start in the temporary files of outputs, predictions and results-file
+    #: lines, then their sizes (0: none): six numbers in one tuple.
+    spans: tuple[int, int, int, int, int, int]
     quality: int
     status: str
-    usage: Usage
+    #: Input, output and reasoning tokens (a tuple: a ``Usage`` each would double the index).
+    tokens: tuple[int, int, int]
     fetched_at: dt.datetime
     refusal: str | None
     #: Hash of its text (two valid answers that differ), and of all that makes it the same
     #: answer as another result line for the request.
     text: int
     same: int
+
+    @property
+    def usage(self) -> Usage:
+        """Its tokens (see :func:`~layton_eval.runs.outputs.summarize`)."""
+        inp, out, reasoning = self.tokens
+        return Usage.model_construct(
+            input_tokens=inp, output_tokens=out, reasoning_tokens=reasoning
+        )
 
 
 def sameness(output: OutputRecord) -> int:
@@ -72,9 +84,12 @@ class OutputLines:
         self.run = run
         self.predictions = predictions
         self.kept: dict[str, Entry] = {}
-        # closed by close() (a fetch hands it to its caller, which writes the predictions)
-        self._file = tempfile.TemporaryFile(dir=run.path, prefix=".outputs.", suffix=".tmp")  # noqa: SIM115
-        self._end = 0
+        # closed by close() (a fetch hands them to its caller, which writes the predictions)
+        self._files = [
+            tempfile.TemporaryFile(dir=run.path, prefix=".outputs.", buffering=_BLOCK)  # noqa: SIM115
+            for _ in range(3 if predictions else 1)
+        ]
+        self._ends = [0, 0, 0]
         for record in _read_outputs(run):
             self.kept[record.id] = self.add(record)
 
@@ -85,7 +100,8 @@ class OutputLines:
         self.close()
 
     def close(self) -> None:
-        self._file.close()
+        for handle in self._files:
+            handle.close()
 
     def add(self, record: OutputRecord) -> Entry:
         """Write ``record``'s lines; where they are (an outcome that cannot be written is
@@ -102,17 +118,19 @@ class OutputLines:
                 error=f"the result could not be written ({type(exc).__name__})",
             )
             lines = self._lines(record)
-        offset = self._end
-        for line in lines:
-            self._file.write(line)
-            self._end += len(line)
+        ends = self._ends
+        spans = (ends[0], ends[1], ends[2], len(lines[0]), len(lines[1]), len(lines[2]))
+        for which, line in enumerate(lines):
+            if line:
+                self._files[which].write(line)
+                ends[which] += len(line)
+        used = record.usage
         return Entry(
             id=record.id,
-            offset=offset,
-            sizes=(len(lines[0]), len(lines[1]), len(lines[2])),
+            spans=spans,
             quality=record.quality,
             status=record.status,
-            usage=record.usage,
+            tokens=(used.input_tokens, used.output_tokens, used.reasoning_tokens),
             fetched_at=record.fetched_at,
             refusal=record.refusal,
             text=hash(record.text),
@@ -145,14 +163,20 @@ class OutputLines:
 
     def _kept_lines(self, which: int) -> t.Iterator[bytes]:
         """Line ``which`` (0 outputs, 1 prediction, 2 results file) of each kept outcome, in
-        the run's riddle order."""
-        self._file.flush()
-        fd = self._file.fileno()
+        the run's riddle order, read a block at a time (the lines of most runs arrive in that
+        order)."""
+        handle = self._files[which]
+        handle.flush()
+        fd = handle.fileno()
+        block, start = b"", 0
         for cid in self.run.manifest.ids:
             entry = self.kept.get(cid)
-            if entry is not None and entry.sizes[which]:
-                start = entry.offset + sum(entry.sizes[:which])
-                yield os.pread(fd, entry.sizes[which], start)
+            if entry is None or not entry.spans[which + 3]:
+                continue
+            offset, size = entry.spans[which], entry.spans[which + 3]
+            if not start <= offset <= offset + size <= start + len(block):
+                block, start = os.pread(fd, max(size, _BLOCK), offset), offset
+            yield block[offset - start : offset - start + size]
 
     def save(self) -> None:
         """Write ``outputs.jsonl`` in the run's riddle order."""

@@ -29,6 +29,7 @@ import re
 import typing as t
 from pathlib import Path
 
+from layton_eval.answers import replace_lone_surrogates
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.jsonl import json_objects
 from layton_eval.providers.batch_types import RawResult
@@ -40,7 +41,6 @@ Format = t.Literal["interchange", "openai-batch"]
 _FAILED = 500
 #: The JSON escape of a UTF-16 surrogate (lone ones decode to text UTF-8 cannot hold).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,7 +142,7 @@ def _scrub(value: t.Any) -> tuple[t.Any, int]:
     """``value`` with every lone surrogate of its strings (keys too) replaced by U+FFFD, and
     how many were replaced."""
     if isinstance(value, str):
-        return _SURROGATE.subn("\ufffd", value)
+        return replace_lone_surrogates(value)
     if isinstance(value, list):
         pairs = [_scrub(item) for item in value]
         return [item for item, _ in pairs], sum(n for _, n in pairs)

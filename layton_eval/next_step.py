@@ -101,8 +101,6 @@ class Facts:
         The runs whose answers were labelled (``annotate``).
     accepted : bool
         Some batch of the run was accepted by its provider (it has a batch id).
-    damaged : bool
-        A batch's download was damaged and not kept (``fetch``): it is to be fetched again.
     """
 
     run: str
@@ -122,7 +120,6 @@ class Facts:
     calibration_only: bool = False
     runs: tuple[str, ...] = ()
     accepted: bool = False
-    damaged: bool = False
 
     @classmethod
     def of(cls, manifest: RunManifest, **more: t.Any) -> Facts:
@@ -172,8 +169,6 @@ def _send(facts: Facts) -> str:
 
 
 def _after_fetch(facts: Facts) -> str | None:
-    if facts.damaged:
-        return _command("fetch", facts.run)
     if facts.has_judges:
         return None  # the jury card says what comes next
     if facts.waiting:

@@ -111,7 +111,6 @@ def fetch_run(
     facts = Facts.of(
         run.manifest,
         waiting=bool(progress.waiting or progress.unreachable),
-        damaged=bool(progress.damaged),
         has_judges=has_judges,
         gone=gone,
     )
@@ -120,7 +119,8 @@ def fetch_run(
         lines.kept,
         fetched=progress.fetched,
         waiting=progress.waiting,
-        next_command=next_command(Step.fetch, facts),
+        # after a damaged download, what moves the run on from where it stands: fetch again
+        next_command=next_command(Step.status if progress.damaged else Step.fetch, facts),
     ).model_copy(
         update={
             "duplicates": sorted(set(progress.duplicates)),

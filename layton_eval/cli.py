@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from layton_eval import __version__
 from layton_eval.commands import annotate as annotate_cmd
 from layton_eval.commands import batch as batch_cmd
+from layton_eval.commands import cancel as cancel_cmd
 from layton_eval.commands import compare as compare_cmd
 from layton_eval.commands import exchange as exchange_cmd
 from layton_eval.commands import judges as judges_cmd
@@ -192,6 +193,7 @@ _command("prepare", prepare_cmd.prepare)
 _command("send", batch_cmd.send)
 _command("status", status_cmd.status)
 _command("fetch", batch_cmd.fetch)
+_command("cancel", cancel_cmd.cancel)
 _command("import", exchange_cmd.import_)
 _command("export", exchange_cmd.export)
 _command("jury", jury_cmd.jury)

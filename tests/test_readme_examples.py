@@ -119,6 +119,8 @@ def _scripted_answers(command: str, root: Path, fakes: dict) -> None:
     if command == "jury trial":
         first = (root / "runs" / "trial" / "requests.jsonl").read_text().split('"', 4)[3]
         fakes["openai"].errors = {first: (500, "emulated overload")}  # a verdict goes missing
+    for fake in fakes.values():  # a batch cancelled is still running when the cancel comes
+        fake.polls_until_done = 99 if command.startswith("cancel") else 1
     if command.endswith("--retry-failed") or command.endswith("--retry-missing"):
         for fake in fakes.values():
             fake.errors = {}

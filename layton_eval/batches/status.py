@@ -120,6 +120,8 @@ def apply_snapshot(record: BatchRecord, snap: BatchSnapshot) -> None:
     """Record one poll's answer on the batch."""
     record.remote_status = snap.status
     record.remote_state = str(snap.state)
+    if record.cancel_requested_at and not snap.terminal:  # Gemini says running until it stops
+        record.remote_state = "cancelling"
     if snap.error:
         record.error = snap.error
     record.terminal = snap.terminal

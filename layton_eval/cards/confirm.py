@@ -22,12 +22,17 @@ def no_listing_warning(provider: str) -> str:
     )
 
 
-def paid_panel(body: RenderableType, command: str) -> Panel:
-    """The look of every card asked before money is spent: red, saying that only y pays."""
+def paid_panel(
+    body: RenderableType,
+    command: str,
+    subtitle: str = "paid: nothing is sent unless you answer y",
+) -> Panel:
+    """The look of every card asked before money is spent (or spending is stopped): red,
+    saying that only y acts."""
     return Panel(
         body,
         title=Text(f"layton {command}", style="bold"),
-        subtitle="paid: nothing is sent unless you answer y",
+        subtitle=subtitle,
         border_style="red",
         expand=False,
     )

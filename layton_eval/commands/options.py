@@ -179,8 +179,11 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def confirm_spending(card: t.Any, question: str) -> None:
-    """Show what will be sent and what it should cost, and ask before spending money.
+def confirm_spending(
+    card: t.Any, question: str, refused: str = "cancelled: nothing was sent"
+) -> None:
+    """Show what will be sent and what it should cost, and ask before spending money (or
+    before stopping what money is being spent on: ``refused`` says what a no leaves).
 
     Only in an interactive terminal (scripts and ``--yes`` go straight on). The answer must
     be yes: Enter, like any other answer, cancels.
@@ -190,7 +193,7 @@ def confirm_spending(card: t.Any, question: str) -> None:
 
     show(card)
     if not typer.confirm(question, default=False):
-        raise LaytonError("cancelled: nothing was sent")
+        raise LaytonError(refused)
 
 
 YesOpt = t.Annotated[

@@ -73,7 +73,7 @@ class Anthropic(Provider):
     structured_output = False
     states = {
         "in_progress": BatchState.running,
-        "canceling": BatchState.running,
+        "canceling": BatchState.cancelling,
         "ended": BatchState.completed,
     }
 

@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
+from layton_eval.providers._cancel import Cancelling
 from layton_eval.providers._http import HttpCalls, batch_error, redact, short
 from layton_eval.providers._limits import Limits
 from layton_eval.providers._results import BodySink, OnBytes, ResultLines
@@ -66,7 +67,7 @@ class _PendingRequest:
     params: dict[str, t.Any]
 
 
-class Provider(Limits, HttpCalls, ResultLines, ABC):
+class Provider(Limits, HttpCalls, ResultLines, Cancelling, ABC):
     """One provider's Batch API behind the same interface.
 
     Subclasses declare the class attributes, build native bodies, parse native responses and

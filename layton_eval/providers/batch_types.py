@@ -16,6 +16,7 @@ class BatchState(StrEnum):
 
     pending = "pending"
     running = "running"
+    cancelling = "cancelling"  # a cancel was asked; requests under way may still finish
     completed = "completed"
     failed = "failed"
     cancelled = "cancelled"

@@ -105,6 +105,7 @@ class Gemini(Provider):
     list_params = ("pageSize", "pageToken")
     structured_output = True
     api_prefix = "/v1beta"
+    cancel_suffix = ":cancel"  # Google's custom method on the batch
     states = {
         "BATCH_STATE_UNSPECIFIED": BatchState.pending,
         "BATCH_STATE_PENDING": BatchState.pending,

@@ -47,7 +47,7 @@ class Mistral(OpenAI):
     states = {
         "QUEUED": BatchState.pending,
         "RUNNING": BatchState.running,
-        "CANCELLATION_REQUESTED": BatchState.running,
+        "CANCELLATION_REQUESTED": BatchState.cancelling,
         "SUCCESS": BatchState.completed,
         "FAILED": BatchState.failed,
         "CANCELLED": BatchState.cancelled,

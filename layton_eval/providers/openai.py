@@ -53,7 +53,7 @@ class OpenAI(Provider):
         "validating": BatchState.pending,
         "in_progress": BatchState.running,
         "finalizing": BatchState.running,
-        "cancelling": BatchState.running,
+        "cancelling": BatchState.cancelling,
         "completed": BatchState.completed,
         "failed": BatchState.failed,
         "cancelled": BatchState.cancelled,

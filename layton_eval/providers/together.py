@@ -45,7 +45,7 @@ class Together(OpenAI):
         "VALIDATING": BatchState.pending,
         "QUEUED": BatchState.pending,
         "IN_PROGRESS": BatchState.running,
-        "CANCELLING": BatchState.running,
+        "CANCELLING": BatchState.cancelling,
         "COMPLETED": BatchState.completed,
         "FAILED": BatchState.failed,
         "CANCELLED": BatchState.cancelled,

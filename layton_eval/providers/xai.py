@@ -117,6 +117,7 @@ class XAI(OpenAI):
     keeps_tags = False  # a container's name is kept, but the containers cannot be listed
     structured_output = True
     max_tokens_field = "max_tokens"
+    cancel_suffix = ":cancel"
     states = {
         "pending": BatchState.pending,
         "running": BatchState.running,
@@ -165,6 +166,8 @@ class XAI(OpenAI):
 
     def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
         state = payload.get("state") or {}
+        if payload.get("cancel_time"):  # cancelled: the answered requests keep their results
+            return BatchState.cancelled if status == "ended" else BatchState.cancelling
         if (
             status == "ended"
             and as_int(state.get("num_cancelled"))

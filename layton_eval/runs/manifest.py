@@ -106,6 +106,8 @@ class BatchRecord(BaseModel):
     #: The provider answered 404 for this batch: it no longer knows it.
     gone: bool = False
     fetched_at: dt.datetime | None = None
+    #: When ``layton cancel`` asked the provider to stop the batch.
+    cancel_requested_at: dt.datetime | None = None
     #: What the estimate before sending said for this batch (None: sent by an older layton).
     estimate: EstimateRecord | None = None
     #: The imported file, for a batch of answers imported with ``layton import``.

@@ -36,6 +36,7 @@ class AnthropicEmulator(Emulator):
         self.route("POST", base + "$").mock(side_effect=self.create)
         self.route("GET", base + "$").mock(side_effect=self.list_batches)
         self.route("GET", base + r"/(?P<batch_id>[^/]+)$").mock(side_effect=self.get)
+        self.route("POST", base + r"/(?P<batch_id>[^/]+)/cancel$").mock(side_effect=self.cancel)
         self.route("GET", base + r"/(?P<batch_id>[^/]+)/results$").mock(side_effect=self.results)
 
     def authorized(self, request: httpx.Request) -> bool:
@@ -54,6 +55,9 @@ class AnthropicEmulator(Emulator):
 
     def not_found(self, what: str) -> httpx.Response:
         return self._error(404, "not_found_error", f"{what} not found")
+
+    def cannot_cancel(self, batch: FakeBatch) -> httpx.Response:
+        return self._error(400, "invalid_request_error", f"batch {batch.id} has already ended")
 
     def gate(self, request: httpx.Request) -> httpx.Response | None:
         denied = super().gate(request)
@@ -188,13 +192,19 @@ class AnthropicEmulator(Emulator):
         return {
             "id": batch.id,
             "type": "message_batch",
-            "processing_status": "ended" if ended else "in_progress",
+            "processing_status": (
+                "ended" if ended else "canceling" if self.cancelling(batch) else "in_progress"
+            ),
             "request_counts": counts,
             "ended_at": _iso(time.time()) if ended else None,
             "created_at": _iso(batch.created_at),
             "expires_at": _iso(batch.created_at + 86400),
             "archived_at": None,
-            "cancel_initiated_at": _iso(time.time()) if batch.final == "cancelled" else None,
+            "cancel_initiated_at": (
+                _iso(time.time())
+                if "cancel_polls" in batch.extra or batch.final == "cancelled"
+                else None
+            ),
             "results_url": (
                 f"https://{self.host}/v1/messages/batches/{batch.id}/results" if ended else None
             ),

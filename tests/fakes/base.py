@@ -29,10 +29,14 @@ between calls:
   results hold a second line for it, an error or another valid answer (OpenAI-shaped,
   Anthropic);
 - ``responder(custom_id, native_body) -> str``: the model's text (default: answer JSON).
+- ``polls_until_cancelled``: after a cancel, the poll that first reports the batch cancelled
+  (the polls before it say cancelling); the requests answered before the cancel stay
+  answered, the others are cancelled. A cancel of a finished batch is refused
+  (:meth:`Emulator.cannot_cancel`).
 
 Counters: ``uploaded_bytes``, ``batches_created``, ``polls``, ``requests_seen`` (ids in
 submission order), ``bodies`` (id -> native body), ``texts`` (id -> emitted text), ``calls``,
-``list_pages`` (pages of the batch list served).
+``list_pages`` (pages of the batch list served), ``cancels`` (cancel calls accepted).
 """
 
 from __future__ import annotations
@@ -151,6 +155,8 @@ class Emulator:
         self.texts: dict[str, str] = {}
         self.calls: list[str] = []
         self.list_pages = 0
+        self.cancels = 0
+        self.polls_until_cancelled = 2
         # state
         self.batches: dict[str, FakeBatch] = {}
         self.files: dict[str, bytes] = {}
@@ -305,11 +311,59 @@ class Emulator:
         return batch
 
     def advance(self, batch: FakeBatch) -> None:
-        """One poll: the batch finishes on poll number ``polls_until_done``."""
+        """One poll: the batch finishes on poll number ``polls_until_done`` (once cancelled,
+        on poll number ``polls_until_cancelled`` after the cancel)."""
         batch.polls += 1
         self.polls += 1
-        if batch.final is None and batch.polls >= self.polls_until_done:
+        if batch.final is None and "cancel_polls" in batch.extra:
+            batch.extra["cancel_polls"] += 1
+            if batch.extra["cancel_polls"] >= self.polls_until_cancelled:
+                self.cancel_now(batch)
+        elif batch.final is None and batch.polls >= self.polls_until_done:
             self.finish(batch)
+
+    # ------------------------------------------------------------------------------- cancel
+
+    #: The provider goes from the cancel straight to cancelled (no cancelling status).
+    cancels_at_once: t.ClassVar[bool] = False
+
+    def cancel(self, request: httpx.Request, batch_id: str) -> httpx.Response:
+        """The cancel call: a running batch starts cancelling, a finished one is refused."""
+        if (denied := self.gate(request)) is not None:
+            return denied
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return self.not_found("batch")
+        if batch.final is not None:
+            return self.cannot_cancel(batch)
+        self.cancels += 1
+        batch.extra.setdefault("cancel_polls", 0)
+        if self.cancels_at_once:
+            self.cancel_now(batch)
+        return httpx.Response(200, json=self.cancel_answer(batch))
+
+    def cancel_answer(self, batch: FakeBatch) -> t.Any:
+        """What the cancel call answers (most providers: the batch, as a poll shows it)."""
+        return self.batch_object(batch)
+
+    def cannot_cancel(self, batch: FakeBatch) -> httpx.Response:
+        """The refusal of a cancel that came after the batch finished."""
+        message = f"batch {batch.id} has status {batch.final} and cannot be cancelled"
+        return httpx.Response(400, json={"error": {"message": message}})
+
+    def cancel_now(self, batch: FakeBatch) -> None:
+        """The batch ends cancelled: what was answered so far stays answered."""
+        answered = self.progress(batch)[0]
+        saved = self.outcome, self.succeed_before_end
+        self.outcome, self.succeed_before_end = "cancelled", answered
+        try:
+            self.finish(batch)
+        finally:
+            self.outcome, self.succeed_before_end = saved
+
+    def cancelling(self, batch: FakeBatch) -> bool:
+        """A cancel was accepted and the batch has not ended yet."""
+        return batch.final is None and "cancel_polls" in batch.extra
 
     def finish(self, batch: FakeBatch) -> None:
         batch.final = self.outcome

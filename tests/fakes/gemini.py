@@ -49,7 +49,10 @@ class GeminiEmulator(Emulator):
             side_effect=self.create
         )
         self.route("GET", r"^/v1beta/batches$").mock(side_effect=self.list_batches)
-        self.route("GET", r"^/v1beta/batches/(?P<batch_id>[^/]+)$").mock(side_effect=self.get)
+        self.route("GET", r"^/v1beta/batches/(?P<batch_id>[^/:]+)$").mock(side_effect=self.get)
+        self.route("POST", r"^/v1beta/batches/(?P<batch_id>[^/:]+):cancel$").mock(
+            side_effect=self.cancel
+        )
         self.route("GET", r"^/download/v1beta/(?P<file_name>files/[^/:]+):download$").mock(
             side_effect=self.download
         )
@@ -80,6 +83,12 @@ class GeminiEmulator(Emulator):
 
     def not_found(self, what: str) -> httpx.Response:
         return self._error(404, "NOT_FOUND", f"Requested entity was not found ({what}).")
+
+    def cannot_cancel(self, batch: FakeBatch) -> httpx.Response:
+        return self._error(400, "FAILED_PRECONDITION", f"batches/{batch.id} is already done.")
+
+    def cancel_answer(self, batch: FakeBatch) -> dict[str, t.Any]:
+        return {}  # google.protobuf.Empty; the operation says the rest
 
     # ---------------------------------------------------------------------------- routes
 

@@ -29,6 +29,7 @@ class MistralEmulator(OpenAIEmulator):
         "failed": "FAILED",
         "expired": "TIMEOUT_EXCEEDED",
         "cancelled": "CANCELLED",
+        "cancelling": "CANCELLATION_REQUESTED",
     }
 
     def __init__(self, *, thinking_chunks: bool = False, **options: t.Any) -> None:
@@ -43,6 +44,9 @@ class MistralEmulator(OpenAIEmulator):
         self.route("POST", r"^/v1/batch/jobs$").mock(side_effect=self.create)
         self.route("GET", r"^/v1/batch/jobs$").mock(side_effect=self.list_batches)
         self.route("GET", r"^/v1/batch/jobs/(?P<batch_id>[^/]+)$").mock(side_effect=self.get)
+        self.route("POST", r"^/v1/batch/jobs/(?P<batch_id>[^/]+)/cancel$").mock(
+            side_effect=self.cancel
+        )
         self.route("GET", r"^/v1/files/(?P<file_id>[^/]+)/content$").mock(side_effect=self.content)
 
     def auth_error(self) -> httpx.Response:

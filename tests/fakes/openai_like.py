@@ -33,6 +33,7 @@ class OpenAIEmulator(Emulator):
         "failed": "failed",
         "expired": "expired",
         "cancelled": "cancelled",
+        "cancelling": "cancelling",
     }
     #: Put the model's reasoning in a ``reasoning`` field ("field") or <think> tags ("tags").
     reasoning_style: str | None = None
@@ -50,6 +51,9 @@ class OpenAIEmulator(Emulator):
         self.route("POST", rf"^{p}/v1/batches$").mock(side_effect=self.create)
         self.route("GET", rf"^{p}/v1/batches$").mock(side_effect=self.list_batches)
         self.route("GET", rf"^{p}/v1/batches/(?P<batch_id>[^/]+)$").mock(side_effect=self.get)
+        self.route("POST", rf"^{p}/v1/batches/(?P<batch_id>[^/]+)/cancel$").mock(
+            side_effect=self.cancel
+        )
         self.route("GET", rf"^{p}/v1/files/(?P<file_id>[^/]+)/content$").mock(
             side_effect=self.content
         )
@@ -238,6 +242,8 @@ class OpenAIEmulator(Emulator):
     def native_status(self, batch: FakeBatch) -> str:
         if batch.final is not None:
             return self.statuses[batch.final]
+        if self.cancelling(batch):
+            return self.statuses["cancelling"]
         return self.statuses["running" if batch.polls else "pending"]
 
     def batch_object(self, batch: FakeBatch) -> dict[str, t.Any]:
@@ -316,6 +322,10 @@ class TogetherEmulator(OpenAIEmulator):
         "cancelled": "CANCELLED",
     }
     reasoning_style = "tags"
+    cancels_at_once = True  # its batch statuses have no CANCELLING (its API reference)
+
+    def cancel_answer(self, batch: FakeBatch) -> dict[str, t.Any]:
+        return self.batch_object(batch)  # the job itself, unwrapped (unlike create's)
 
     def auth_error(self) -> httpx.Response:
         return httpx.Response(

@@ -41,7 +41,10 @@ class XAIEmulator(Emulator):
     def install(self, router: respx.MockRouter) -> None:
         self.route("POST", r"^/v1/batches$").mock(side_effect=self.create)
         self.route("POST", r"^/v1/batches/(?P<batch_id>[^/]+)/requests$").mock(side_effect=self.add)
-        self.route("GET", r"^/v1/batches/(?P<batch_id>[^/]+)$").mock(side_effect=self.get)
+        self.route("GET", r"^/v1/batches/(?P<batch_id>[^/:]+)$").mock(side_effect=self.get)
+        self.route("POST", r"^/v1/batches/(?P<batch_id>[^/:]+):cancel$").mock(
+            side_effect=self.cancel
+        )
         self.route("GET", r"^/v1/batches/(?P<batch_id>[^/]+)/results$").mock(
             side_effect=self.results
         )
@@ -63,6 +66,9 @@ class XAIEmulator(Emulator):
 
     def not_found(self, what: str) -> httpx.Response:
         return httpx.Response(404, json={"code": "Not found", "error": f"{what} not found"})
+
+    def cannot_cancel(self, batch: FakeBatch) -> httpx.Response:
+        return self._error(400, f"batch {batch.id} has no pending request to cancel")
 
     # ---------------------------------------------------------------------------- routes
 
@@ -160,7 +166,11 @@ class XAIEmulator(Emulator):
             "create_time": _iso(batch.created_at),
             "expire_time": _iso(batch.created_at + 86400),
             "create_api_key_id": "key-emulated",
-            "cancel_time": _iso(time.time()) if batch.final == "cancelled" else None,
+            "cancel_time": (
+                _iso(time.time())
+                if "cancel_polls" in batch.extra or batch.final == "cancelled"
+                else None
+            ),
             "cancel_by_xai_message": None,
             "state": {"num_requests": total, **state},
         }

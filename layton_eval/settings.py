@@ -50,6 +50,24 @@ class _Settings(BaseSettings):
     calibration_revision: str | None = Field(default=None, alias="LAYTON_PPI_REVISION")
     default_provider: str | None = Field(default=None, alias="LAYTON_PROVIDER")
     default_model: str | None = Field(default=None, alias="LAYTON_MODEL")
+    max_cost_text: str | None = Field(default=None, alias="LAYTON_MAX_COST")
+
+    def max_cost(self) -> float | None:
+        """The spending limit of ``LAYTON_MAX_COST`` in USD (``None``: no limit), checked."""
+        import math
+
+        text = (self.max_cost_text or "").strip().removeprefix("$")
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(
+                f"LAYTON_MAX_COST={self.max_cost_text!r} is not an amount in USD (e.g. 5 or 0.50)"
+            )
+        return value
 
     def api_key(self, provider: str) -> SecretStr | None:
         """The API key of ``provider`` as read, or ``None``."""

@@ -41,6 +41,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "LAYTON_MODEL",
         "LAYTON_REVISION",
         "LAYTON_PPI_REVISION",
+        "LAYTON_MAX_COST",
     ]:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -13,7 +13,12 @@ import typing as t
 
 from pydantic import BaseModel, Field
 
-from layton_eval.batches.send import SendOptions, SendResult, send_run
+from layton_eval.batches.send import (
+    SendOptions,
+    SendResult,
+    refuse_over_limit,
+    send_run,
+)
 from layton_eval.batches.status import RunStatus, member_facts, poll_run, wait_run
 from layton_eval.errors import LaytonError, RunError, UsageError
 from layton_eval.next_step import Facts, Step, group_next, next_command
@@ -78,6 +83,8 @@ def send_group(
         lambda run: send_run(run, options, settings=settings, dry_run=True),
     )
     if not dry_run:
+        estimate = total_cost(s.plan.estimated_cost_usd for s in sends)
+        refuse_over_limit(estimate, options.max_cost, settings, f"group {group}")
         sends = each_in_turn(
             group,
             planned,

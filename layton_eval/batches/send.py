@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of
 from layton_eval.batches.submit import Submitter
-from layton_eval.errors import BatchError, RunError, UsageError
+from layton_eval.errors import BatchError, LaytonError, RunError, UsageError
 from layton_eval.neutral import GenerationOptions, NeutralRequest
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.pricing import EstimateRecord, UserPrice, estimate_cost, pricing
@@ -26,12 +26,14 @@ if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
 
 __all__ = [
+    "CostLimit",
     "PlannedBatch",
     "SendOptions",
     "SendPlan",
     "SendResult",
     "plan_requests",
     "plan_send",
+    "refuse_over_limit",
     "send_run",
 ]
 
@@ -47,6 +49,7 @@ class SendOptions:
     retry_failed: bool = False
     include_refused: bool = False  # with retry_failed: resend refused answers too
     price: UserPrice | None = None  # the user's batch price, kept in the run
+    max_cost: float | None = None  # refuse above this estimate in USD (None: LAYTON_MAX_COST)
     #: the options a dry run's suggested command repeats (as typed: ``--provider``, ``gemini``...)
     carry: tuple[str, ...] = ()
 
@@ -109,6 +112,51 @@ def _chunks(
         groups[-1].append(index)
         used += size
     return [group for group in groups if group]
+
+
+@dataclasses.dataclass(frozen=True)
+class CostLimit:
+    """The most a send may cost, in USD, and where it was set (``--max-cost`` or the
+    ``LAYTON_MAX_COST`` variable)."""
+
+    usd: float
+    source: str
+
+    @classmethod
+    def of(cls, given: float | None, settings: Settings) -> CostLimit | None:
+        """``--max-cost`` when given, else ``LAYTON_MAX_COST`` (``None``: no limit)."""
+        if given is not None:
+            return cls(given, "--max-cost")
+        limit = settings.max_cost()
+        return None if limit is None else cls(limit, "LAYTON_MAX_COST")
+
+
+def refuse_over_limit(
+    estimate: float | None, given: float | None, settings: Settings, what: str
+) -> None:
+    """Refuse (exit 1, before anything is created) a send of ``what`` whose estimate is above
+    the limit (``given``: ``--max-cost``, else ``LAYTON_MAX_COST``), or unknown while a limit
+    is set."""
+    limit = CostLimit.of(given, settings)
+    if limit is None or (estimate is not None and estimate <= limit.usd):
+        return
+    if estimate is None:
+        why = (
+            "cannot be estimated (a model without a known price: give one with "
+            "--price-in/--price-out)"
+        )
+    else:
+        why = f"is estimated at {_dollars(estimate)}"
+    raise LaytonError(
+        f"the cost of {what} {why}, and the limit is {_dollars(limit.usd)} ({limit.source}): "
+        "nothing was "
+        f"sent; raise {limit.source} or send less"
+    )
+
+
+def _dollars(value: float) -> str:
+    """Dollars as the cards show them (cents from $1 up, four decimals below)."""
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
 
 
 def _resolve_target(run: Run, provider: str | None, model: str | None) -> tuple[str, str]:
@@ -286,6 +334,7 @@ def send_run(
         if dry_run:
             command = _next(Step.send_dry_run, run, options.carry)
             return SendResult(plan=plan, dry_run=True, next_command=command)
+        refuse_over_limit(plan.estimated_cost_usd, options.max_cost, settings, f"run {run.name}")
         submit = Submitter(
             impl=impl_of(provider),
             api_key=require_api_key(provider, settings),

@@ -10,6 +10,7 @@ from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     PROVIDER_NAMES,
     JsonOpt,
+    MaxCostOpt,
     PriceInOpt,
     PriceOutOpt,
     RunArg,
@@ -108,7 +109,7 @@ ForceOpt = t.Annotated[
 
 @examples(
     "layton send trial --provider gemini --model gemini-2.5-flash --dry-run",
-    "layton send trial --provider gemini --model gemini-2.5-flash",
+    "layton send trial --provider gemini --model gemini-2.5-flash --max-cost 5",
     "layton send trial --wait --timeout 3600",
     "layton send my-sweep --retry-failed",
 )
@@ -126,6 +127,7 @@ def send(
     include_refused: IncludeRefusedOpt = False,
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
+    max_cost: MaxCostOpt = None,
     force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
@@ -144,20 +146,15 @@ def send(
         retry_failed=retry_failed,
         include_refused=include_refused,
         price=user_price(price_in, price_out),
+        max_cost=max_cost,
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
     ask = not dry_run and not yes and not json_ and interactive()
     if found.group is not None:
         from layton_eval.commands.group import send_group
 
-        send_group(
-            found,
-            options,
-            dry_run=dry_run,
-            ask=ask,
-            json_=json_,
-            wait=(interval, timeout) if wait else None,
-        )
+        waiting = (interval, timeout) if wait else None
+        send_group(found, options, dry_run=dry_run, ask=ask, json_=json_, wait=waiting)
         return
     run, settings = found.runs[0], found.settings
     if not dry_run:
@@ -177,11 +174,12 @@ def send(
 def _before_paying(run: Run, options: t.Any, settings: Settings, *, ask: bool) -> None:
     """Warn about a provider that cannot list batches; in a terminal, show the confirmation
     card and ask (Enter cancels)."""
-    from layton_eval.batches.send import send_run
+    from layton_eval.batches.send import refuse_over_limit, send_run
     from layton_eval.cards.confirm import no_listing_warning, send_confirm_card
     from layton_eval.console import err_console
 
     plan = send_run(run, options, settings=settings, dry_run=True).plan
+    refuse_over_limit(plan.estimated_cost_usd, options.max_cost, settings, f"run {run.name}")
     if ask:
         confirm_spending(
             send_confirm_card(plan), f"Submit {plan.requests} requests to {plan.provider}?"

@@ -54,7 +54,11 @@ def send_group(
 
     group, settings = _group(found), found.settings
     if not dry_run:
+        from layton_eval.batches.send import refuse_over_limit
+
         plan = send(group, found.runs, options, settings=settings, dry_run=True)
+        estimate, what = plan.estimated_cost_usd, f"group {group}"
+        refuse_over_limit(estimate, options.max_cost, settings, what)  # before asking
         if ask and plan.sends:
             from layton_eval.cards.group import send_group_confirm_card
             from layton_eval.commands.options import confirm_spending
@@ -215,7 +219,11 @@ def jury_group(
 
     group, settings = _group(found), found.settings
     if ask and not dry_run:
+        from layton_eval.batches.send import refuse_over_limit
+
         plan = start_group_jury(group, found.runs, options, settings=settings, dry_run=True)
+        what = f"the juries of group {group}"
+        refuse_over_limit(plan.estimated_cost_usd, options.max_cost, settings, what)
         if plan.juries:
             from layton_eval.cards.group import jury_group_confirm_card
             from layton_eval.commands.options import confirm_spending

@@ -12,6 +12,7 @@ from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     DataDirOpt,
     JsonOpt,
+    MaxCostOpt,
     RunArg,
     YesOpt,
     confirm_spending,
@@ -74,7 +75,7 @@ ForceOpt = t.Annotated[
 
 @examples(
     "layton jury trial --dry-run",
-    "layton jury trial",
+    "layton jury trial --max-cost 2",
     "layton jury my-sweep --retry-missing",
     "layton jury trial --jury-config jury.toml --dry-run",
 )
@@ -91,6 +92,7 @@ def jury(
     completion_window: CompletionWindowOpt = "24h",
     data_dir: DataDirOpt = None,
     prompts_dir: PromptsDirOpt = None,
+    max_cost: MaxCostOpt = None,
     force: ForceOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
@@ -115,6 +117,7 @@ def jury(
         completion_window=completion_window,
         data_dir=data_dir,
         prompts_dir=prompts_dir,
+        max_cost=max_cost,
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
     ask = not dry_run and not yes and not json_ and interactive()
@@ -143,9 +146,12 @@ def _one_run(
     from layton_eval.jury.send import start_jury
 
     if ask:
+        from layton_eval.batches.send import refuse_over_limit
         from layton_eval.cards.confirm import jury_confirm_card
 
         plan = start_jury(run, options, settings=settings, dry_run=True)
+        what = f"the jury of run {run.name}"
+        refuse_over_limit(plan.estimated_cost_usd, options.max_cost, settings, what)
         requests = sum(item.send.plan.requests for item in plan.judges)
         confirm_spending(jury_confirm_card(plan), f"Submit {requests} judge requests?")
     result = start_jury(run, options, settings=settings, dry_run=dry_run)

@@ -18,6 +18,7 @@ __all__ = [
     "CalibrationOpt",
     "PROVIDER_NAMES",
     "DataDirOpt",
+    "MaxCostOpt",
     "PriceInOpt",
     "PriceOutOpt",
     "user_price",
@@ -272,6 +273,18 @@ CalibrationOnlyOpt = t.Annotated[
     typer.Option(
         "--calibration-only",
         help="Calibrate with the --calibration files alone, without the published set.",
+    ),
+]
+MaxCostOpt = t.Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        min=0.0,
+        metavar="USD",
+        help="Refuse to send, before anything is created, when the estimated cost (for a "
+        "group: the group's total) is above USD or cannot be estimated (default: "
+        "LAYTON_MAX_COST; none: no limit).",
+        show_default=False,
     ),
 ]
 PriceInOpt = t.Annotated[

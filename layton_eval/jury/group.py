@@ -13,6 +13,7 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.batches.group import each_in_turn, plan_each, total_cost
+from layton_eval.batches.send import refuse_over_limit
 from layton_eval.errors import JuryError, RunError
 from layton_eval.jury.panel import choose_panel
 from layton_eval.jury.send import JuryOptions, JuryStart, start_jury
@@ -80,6 +81,8 @@ def start_group_jury(
         (RunError, JuryError),
     )
     if not dry_run:
+        estimate = total_cost(j.estimated_cost_usd for j in juries)
+        refuse_over_limit(estimate, options.max_cost, settings, f"the juries of group {group}")
         juries = each_in_turn(
             group,
             planned,

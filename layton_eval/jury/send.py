@@ -14,7 +14,14 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from layton_eval.answers import Answer
-from layton_eval.batches.send import SendOptions, SendResult, plan_requests, send_run
+from layton_eval.batches.send import (
+    CostLimit,
+    SendOptions,
+    SendResult,
+    plan_requests,
+    refuse_over_limit,
+    send_run,
+)
 from layton_eval.errors import BatchError, JuryError, RunError
 from layton_eval.jury.panel import (
     JudgeSpec,
@@ -52,6 +59,7 @@ class JuryOptions:
     completion_window: str = "24h"
     data_dir: Path | None = None
     prompts_dir: Path | None = None
+    max_cost: float | None = None  # refuse above this estimate in USD (None: LAYTON_MAX_COST)
     #: the options a dry run's suggested command repeats (as typed: ``--jury-config``, ...)
     carry: tuple[str, ...] = ()
 
@@ -98,6 +106,10 @@ def start_jury(
             f"(layton fetch {run.name})",
             run=run.name,
         )
+    if not dry_run and CostLimit.of(options.max_cost, settings) is not None:
+        planned = start_jury(run, options, settings=settings, dry_run=True)  # the whole panel
+        what = f"the jury of run {run.name}"
+        refuse_over_limit(planned.estimated_cost_usd, options.max_cost, settings, what)
     predictions = load_predictions(run)
     judged = [cid for cid in manifest.ids if cid in predictions and predictions[cid].valid]
     panel = choose_panel(

@@ -24,6 +24,13 @@ __all__ = ["XAI"]
 
 #: xAI refuses an add-requests call above 25 MB; stay under it with room for the wrapper.
 MAX_ADD_BYTES = 24_000_000
+#: The lists a page of results holds, in the two shapes found for xAI's REST API (its
+#: gRPC ``ListBatchResultsResponse``, as third-party clients read it: ``results[]`` of
+#: ``{batch_request_id, batch_result: {response: {chat_get_completion}} | {error}}``; an
+#: OpenAPI description of it: ``succeeded[]`` of ``{batch_request_id, response}`` and
+#: ``failed[]`` of ``{batch_request_id, error_message}``), each with ``pagination_token``.
+PAGE_LISTS = ("results", "succeeded", "failed")
+_SHAPES = ("results[]", "succeeded[]/failed[]")
 
 
 class _XaiAdapter(XaiProvider):
@@ -227,9 +234,9 @@ class XAI(OpenAI):
             handle.write(response.content.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
             if on_bytes is not None:
                 on_bytes(len(response.content), None)
-            page = _page(response.content)
+            page = _page(response.content, batch_id)
             token = page.get("pagination_token") or None
-            if not token or token in seen or not page.get("results"):
+            if not token or token in seen or not any(page.get(key) for key in PAGE_LISTS):
                 break
             seen.add(token)
         return [b""]  # every page ends with its newline
@@ -237,20 +244,29 @@ class XAI(OpenAI):
     def decode_lines(
         self, lines: Iterable[bytes | str], check: LineCheck | None = None
     ) -> Iterator[tuple[str, RawResult]]:
-        """Each line is a page: decode it item by item, so that one bad item does not lose
-        the page (a page that cannot be read is counted in ``check``)."""
+        """Each line is a page, in either shape (see :data:`PAGE_LISTS`): decode it item by
+        item, so that one bad item does not lose the page (a page that cannot be read is
+        counted in ``check``)."""
+        readers: dict[str, t.Callable[[dict[str, t.Any]], RawResult]] = {
+            "results": lambda item: self.result_of(item["batch_result"]),
+            "succeeded": self.result_of,  # {"batch_request_id", "response"}
+            "failed": _failed,  # {"batch_request_id", "error_message"}
+        }
         for line in lines:
             try:
                 page = json.loads(line) if line.strip() else {}
-                items = page.get("results") or []
-            except (ValueError, AttributeError):
+            except ValueError:
+                page = None
+            if not isinstance(page, dict):
                 if check is not None:
                     check.unreadable += 1
                 continue
-            for item in items if isinstance(items, list) else []:
-                decoded = _decode_item(item, self.result_of)
-                if decoded is not None:
-                    yield decoded
+            for key, read in readers.items():
+                items = page.get(key)
+                for item in items if isinstance(items, list) else []:
+                    decoded = _decode_item(item, read)
+                    if decoded is not None:
+                        yield decoded
 
     def result_of(self, item: dict[str, t.Any]) -> RawResult:
         """One item's ``batch_result``: the chat completion, or the error.
@@ -266,17 +282,44 @@ class XAI(OpenAI):
         return RawResult(500, item.get("error") or {"error": "Missing response"})
 
 
-def _page(content: bytes) -> dict[str, t.Any]:
-    """A page of results as JSON (empty when it is not a JSON object)."""
+def _page(content: bytes, batch_id: str) -> dict[str, t.Any]:
+    """A page of results as JSON (empty when it is not JSON: the check of the download finds
+    it); a JSON page in neither known shape is refused (:func:`_check_page`)."""
     try:
         page = json.loads(content)
     except ValueError:
         return {}
-    return page if isinstance(page, dict) else {}
+    _check_page(page, batch_id)
+    return t.cast(dict[str, t.Any], page)
+
+
+def _check_page(page: t.Any, batch_id: str) -> None:
+    """Refuse a results page in neither known shape (rather than read it as no results and
+    stop paging); a page with nothing but a pagination token is an empty page."""
+    keys = sorted(page) if isinstance(page, dict) else []
+    if isinstance(page, dict) and (
+        set(keys) & set(PAGE_LISTS) or set(keys) <= {"pagination_token"}
+    ):
+        return
+    shown = ", ".join("".join(c for c in str(k) if c.isprintable()) for k in keys)[:120]
+    found = f"an object with {shown}" if keys else f"a {type(page).__name__}"
+    raise BatchError(
+        f"xai answered a results page in an unknown shape ({found}); layton reads "
+        f"{' or '.join(_SHAPES)}: nothing of batch {batch_id} was kept (a newer layton may "
+        "read it)",
+        provider="xai",
+        batch_id=batch_id,
+    )
+
+
+def _failed(item: dict[str, t.Any]) -> RawResult:
+    """A ``failed`` item of the succeeded/failed page shape: its ``error_message``."""
+    message = item["error_message"]
+    return RawResult(500, {"error": {"message": str(message)}})
 
 
 def _decode_item(
-    item: t.Any, result_of: t.Callable[[dict[str, t.Any]], RawResult]
+    item: t.Any, read: t.Callable[[dict[str, t.Any]], RawResult]
 ) -> tuple[str, RawResult] | None:
     """``(custom id, result)`` of one page item; a malformed result when only its id can be
     read, ``None`` without an id."""
@@ -284,6 +327,6 @@ def _decode_item(
     if custom_id is None:
         return None
     try:
-        return str(custom_id), result_of(item["batch_result"])
+        return str(custom_id), read(item)
     except Exception:  # a bad item must not lose the others
         return str(custom_id), malformed_result()

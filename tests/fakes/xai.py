@@ -24,16 +24,26 @@ class XAIEmulator(Emulator):
 
     ``page_size`` is the number of results per page; ``max_call_bytes`` the largest
     add-requests body accepted (413 above); ``add_calls`` records each call's size.
+    ``page_shape``: ``"results"`` (``results[]`` of ``batch_result`` items, the default) or
+    ``"succeeded"`` (``succeeded[]`` of ``{batch_request_id, response}`` and ``failed[]`` of
+    ``{batch_request_id, error_message}``, the shape of an OpenAPI description of the API);
+    anything else is served as ``{"data": [...]}`` (a shape layton does not know).
     """
 
     name = "xai"
     host = "api.x.ai"
 
     def __init__(
-        self, *, page_size: int = 100, max_call_bytes: int = MAX_CALL_BYTES, **options: t.Any
+        self,
+        *,
+        page_size: int = 100,
+        max_call_bytes: int = MAX_CALL_BYTES,
+        page_shape: str = "results",
+        **options: t.Any,
     ) -> None:
         super().__init__(**options)
         self.page_size = page_size
+        self.page_shape = page_shape
         self.max_call_bytes = max_call_bytes
         self.add_calls: list[int] = []
         self.pages_served = 0
@@ -114,9 +124,25 @@ class XAIEmulator(Emulator):
         page = items[start : start + self.page_size]
         end = start + self.page_size
         self.pages_served += 1
-        return httpx.Response(
-            200, json={"results": page, "pagination_token": str(end) if end < len(items) else None}
-        )
+        token = str(end) if end < len(items) else None
+        return httpx.Response(200, json={**self.page_body(page), "pagination_token": token})
+
+    def page_body(self, items: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """One page of ``items`` (``results`` items) in the scripted ``page_shape``."""
+        if self.page_shape == "results":
+            return {"results": items}
+        if self.page_shape != "succeeded":
+            return {"data": items}
+        succeeded, failed = [], []
+        for item in items:
+            custom_id, result = item["batch_request_id"], item["batch_result"] or {}
+            if "response" in result:  # the completion itself
+                response = result["response"]["chat_get_completion"]
+                succeeded.append({"batch_request_id": custom_id, "response": response})
+            else:
+                message = (result.get("error") or {}).get("message", "failed")
+                failed.append({"batch_request_id": custom_id, "error_message": message})
+        return {"succeeded": succeeded, "failed": failed}
 
     # ------------------------------------------------------------------------- rendering
 

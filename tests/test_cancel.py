@@ -139,3 +139,28 @@ def test_a_group_is_cancelled_batch_by_batch(runs_dir: Path):
     assert fake.cancels == 2 and len(done["batches"]) == 2
     assert {row["state"] for row in done["batches"]} == {"cancelling"}
     assert done["next_command"] == "layton status mine --watch 60"
+
+
+def test_the_judges_of_a_run_are_cancelled_with_judges(runs_dir: Path):
+    from tests.test_cli_jury import all_providers
+
+    with all_providers(polls_until_done=1) as fakes:
+        prepare("openai", MODELS["openai"], name="run", hints=1)
+        invoke_json("send", "run")
+        invoke_json("fetch", "run")
+        for fake in fakes.values():
+            fake.polls_until_done = 99  # the judges are still at work
+        invoke_json("jury", "run")
+        own = invoke("cancel", "run", "--yes")
+        assert_one_line_error(own, code=1, contains="it has no batch out at the provider")
+        assert own.stderr.strip().endswith("layton cancel run --judges")
+        done = invoke_json("cancel", "run", "--judges", "--yes")
+        assert len(done["batches"]) == 3 and done["judges"] is True
+        assert all(
+            row["who"].startswith("judge ") and row["run"] == "run" for row in done["batches"]
+        )
+        assert sum(fake.cancels for fake in fakes.values()) == 3
+        assert _batch(runs_dir)["cancel_requested_at"] is None  # the run's own: untouched
+        assert done["next_command"] == "layton status run --watch 60"
+        family = invoke_json("status", "run")
+        assert {b["state"] for s in family[1:] for b in s["batches"]} == {"cancelled"}

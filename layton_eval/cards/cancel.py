@@ -28,8 +28,8 @@ def _rows(result: CancelResult) -> list[tuple[str, RenderableType]]:
         ("Run" if not group else "Group", result.target),
         ("Batches", f"{len(result.batches)}" + (" (judges)" if result.judges else "")),
         ("Answered", f"{answered:,} of {requests:,} requests (kept, paid)"),
-        ("Spent so far", f"~{usd(result.spent_usd)} (estimate)"),
-        ("Not spent", f"~{usd(result.unspent_usd)} (estimate)"),
+        ("Spent so far", f"~{usd(result.spent_usd)} (their share of the estimate)"),
+        ("Not spent", f"~{usd(result.unspent_usd)} (the rest of it)"),
     ]
     rows += [("Batch", _batch(row, group=group)) for row in result.batches]
     rows += [
@@ -51,12 +51,7 @@ def cancel_confirm_card(result: CancelResult) -> RenderableType:
 def cancel_card(result: CancelResult) -> RenderableType:
     """What was asked to stop; fetch collects what was answered once it has stopped."""
     rows = _rows(result)
-    rows.append(
-        (
-            "Then",
-            "fetch keeps the answers; send --retry-failed sends the rest",
-        )
-    )
+    rows.append(("Then", "fetch keeps the answers; send --retry-failed sends the rest"))
     return card(
         fields_table(rows),
         title="layton cancel",

@@ -164,3 +164,14 @@ def test_the_judges_of_a_run_are_cancelled_with_judges(runs_dir: Path):
         assert done["next_command"] == "layton status run --watch 60"
         family = invoke_json("status", "run")
         assert {b["state"] for s in family[1:] for b in s["batches"]} == {"cancelled"}
+
+
+def test_a_provider_that_keeps_failing_leaves_the_batch_recorded_as_it_was(runs_dir: Path):
+    with emulate("groq", polls_until_done=99) as fake:
+        _send("groq", fake)
+        fake.faults += [(r"cancel$", 503)] * 4  # the first call and its three retries
+        failed = invoke("cancel", "run", "--yes")
+        assert_one_line_error(failed, code=1, contains="groq answered 503")
+        assert fake.cancels == 0 and _batch(runs_dir)["cancel_requested_at"] is None
+        assert invoke_json("cancel", "run", "--yes")["batches"][0]["state"] == "cancelling"
+    assert fake.cancels == 1

@@ -7,6 +7,7 @@ answer; a cancel that comes too late (the batch finished) or finds nothing out c
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,16 @@ def test_the_judges_of_a_run_are_cancelled_with_judges(runs_dir: Path):
         assert done["next_command"] == "layton status run --watch 60"
         family = invoke_json("status", "run")
         assert {b["state"] for s in family[1:] for b in s["batches"]} == {"cancelled"}
+        missing = invoke_json("fetch", "run")["jury"]["missing"]
+        lacking = Counter(judge for judges in missing.values() for judge in judges)
+        expected = {key: 8 if key.startswith("gemini") else 4 for key in lacking}
+        assert lacking == expected and len(lacking) == 3  # gemini keeps nothing of a cancel
+        for fake in fakes.values():
+            fake.polls_until_done = 1
+        retried = invoke_json("jury", "run", "--retry-missing")
+        sizes = {j["judge"]["key"]: j["send"]["plan"]["requests"] for j in retried["judges"]}
+        assert sizes == expected
+        assert invoke_json("fetch", "run")["jury"]["missing"] == {}
 
 
 def test_a_provider_that_keeps_failing_leaves_the_batch_recorded_as_it_was(runs_dir: Path):

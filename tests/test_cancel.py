@@ -154,7 +154,8 @@ def test_the_judges_of_a_run_are_cancelled_with_judges(runs_dir: Path):
         invoke_json("jury", "run")
         own = invoke("cancel", "run", "--yes")
         assert_one_line_error(own, code=1, contains="it has no batch out at the provider")
-        assert own.stderr.strip().endswith("layton cancel run --judges")
+        assert "(its judges' batches are out: cancel them with --judges)" in own.stderr
+        assert own.stderr.strip().endswith("layton status run --watch 60")
         done = invoke_json("cancel", "run", "--judges", "--yes")
         assert len(done["batches"]) == 3 and done["judges"] is True
         assert all(

@@ -29,7 +29,7 @@ def _hooks() -> set[str]:
     return {
         name
         for name, value in vars(ProviderHooks).items()
-        if callable(value) and not name.startswith("_") and name != "limits"
+        if callable(value) and not name.startswith("_")
     }
 
 

@@ -18,8 +18,8 @@ from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError
 from layton_eval.providers import get_provider
 from layton_eval.providers._submit import submit_failures
 from layton_eval.providers.base import Provider
-from tests.fakes import TEST_KEY, client_factory, emulate
-from tests.test_providers_batch import items_for
+from tests.fakes import TEST_KEY, emulate
+from tests.test_providers_batch import submit
 
 MAYBE = "; the batch may or may not exist"
 _CREATE = httpx.Request("POST", "https://api.openai.com/v1/batches")
@@ -105,15 +105,7 @@ def _raising(method: str, error: BaseException) -> Provider:
 
 
 def _submit(provider: Provider) -> str:
-    return asyncio.run(
-        provider.submit(
-            items_for(provider),
-            model="model-1",
-            api_key=TEST_KEY,
-            completion_window="24h",
-            client_factory=client_factory,
-        )
-    )
+    return asyncio.run(submit(provider))
 
 
 @pytest.mark.parametrize("case", list(CASES))

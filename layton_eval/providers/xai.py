@@ -37,7 +37,7 @@ def _named_container(metadata: Mapping[str, str] | None) -> Fix:
     ) -> str:
         async with client_factory() as client:
             response = await client.post(
-                url=f"{base_url}{own.__self__.file_upload_endpoint}",
+                url=f"{base_url}{XaiProvider.file_upload_endpoint}",
                 headers=api_headers,
                 json={"name": name},
             )

@@ -72,4 +72,5 @@ def test_every_file_of_the_checklist_knows_the_provider(name: str) -> None:
     providers_md = (DOCS / "providers.md").read_text(encoding="utf-8")
     host = get_provider(name).base_url.removeprefix("https://")
     assert f"| {name} | {host} |" in providers_md  # the providers table
-    assert re.search(rf"^\| [^|]*\b{name}\b[^|]* \| ", providers_md.split("### Statuses")[1], re.M)
+    statuses = providers_md.split("### Statuses", 1)[1].split("\n### ", 1)[0]
+    assert re.search(rf"^\| [^|]*\b{name}\b[^|]* \| ", statuses, re.M)  # the statuses table

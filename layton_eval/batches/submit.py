@@ -26,7 +26,7 @@ from layton_eval.providers.batch_types import SubmitTrace
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, now
 
 if t.TYPE_CHECKING:
-    from layton_eval.batches.send import PlannedBatch, SendPlan
+    from layton_eval.batches.plan import PlannedBatch, SendPlan
     from layton_eval.providers.base import Provider
     from layton_eval.runs.store import Run
 

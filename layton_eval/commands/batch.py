@@ -24,9 +24,16 @@ from layton_eval.commands.options import (
 )
 
 if t.TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from layton_eval.batches.send import SendOutcome
+    from layton_eval.pricing import UserPrice
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.manifest import RunManifest
-    from layton_eval.runs.store import Run
     from layton_eval.settings import Settings
+
+#: ``(interval, timeout)`` of ``--wait``, or ``None`` when not waiting.
+Wait = tuple[float, float | None] | None
 
 IntervalOpt = t.Annotated[
     float,
@@ -131,11 +138,12 @@ def send(
     json_: JsonOpt = False,
 ) -> None:
     """Submit a run's requests to the provider's Batch API (detached unless --wait)."""
-    from layton_eval.batches.send import SendOptions, send_run
+    from layton_eval.batches.send import SendOptions, send_runs
+    from layton_eval.cards.batches import send_cards
     from layton_eval.commands.runs import find_runs
-    from layton_eval.console import emit_json, show
+    from layton_eval.settings import get_settings
 
-    found = find_runs(run_name, accept=is_benchmark)
+    selection, settings = find_runs(run_name, accept=is_benchmark), get_settings()
     options = SendOptions(
         provider=provider,
         model=model,
@@ -146,99 +154,103 @@ def send(
         price=user_price(price_in, price_out),
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
-    ask = not dry_run and not yes and not json_ and interactive()
-    if found.group is not None:
-        from layton_eval.commands.group import send_group
-
-        send_group(
-            found,
-            options,
-            dry_run=dry_run,
-            ask=ask,
-            json_=json_,
-            wait=(interval, timeout) if wait else None,
-        )
-        return
-    run, settings = found.runs[0], found.settings
     if not dry_run:
-        _before_paying(run, options, settings, ask=ask)
-    result = send_run(run, options, settings=settings, dry_run=dry_run)
-    if json_ and not wait:
-        emit_json(result)
+        plan = send_runs(selection, options, settings=settings, dry_run=True)
+        _before_paying(plan, ask=not yes and not json_ and interactive())
+    result = send_runs(selection, options, settings=settings, dry_run=dry_run)
+    document = result.sends[0] if result.group is None else result
+    finish(
+        selection,
+        settings,
+        document,
+        send_cards(result),
+        json_=json_,
+        wait=(interval, timeout) if wait and not dry_run else None,
+    )
+
+
+def _before_paying(plan: SendOutcome, *, ask: bool) -> None:
+    """In a terminal, show the confirmation card and ask (Enter cancels); else warn about
+    each provider that cannot list batches."""
+    if ask and plan.sends:
+        from layton_eval.cards.batches import send_confirmation
+
+        confirm_spending(*send_confirmation(plan))
+    elif not ask:
+        from layton_eval.cards.confirm import no_listing_warning
+        from layton_eval.console import err_console
+
+        for provider in dict.fromkeys(s.plan.provider for s in plan.sends if not s.plan.can_list):
+            err_console().print(f"Warning: {no_listing_warning(provider)}")
+
+
+def finish(
+    selection: Selection,
+    settings: Settings,
+    document: BaseModel,
+    cards: list[t.Any],
+    *,
+    json_: bool,
+    wait: Wait,
+) -> None:
+    """What a send or jury did: its cards (or ``--json``, unless the runs are waited for and
+    fetched, whose document then stands for both), then the wait."""
+    from layton_eval.console import emit_json, show
+
+    if json_ and wait is None:
+        emit_json(document)
         return
     if not json_:
-        from layton_eval.cards.batches import send_card
-
-        show(send_card(result))
-    if wait and not dry_run:
-        wait_then_fetch([run], settings, interval=interval, timeout=timeout, json_=json_)
-
-
-def _before_paying(run: Run, options: t.Any, settings: Settings, *, ask: bool) -> None:
-    """Warn about a provider that cannot list batches; in a terminal, show the confirmation
-    card and ask (Enter cancels)."""
-    from layton_eval.batches.send import send_run
-    from layton_eval.cards.confirm import no_listing_warning, send_confirm_card
-    from layton_eval.console import err_console
-
-    plan = send_run(run, options, settings=settings, dry_run=True).plan
-    if ask:
-        confirm_spending(
-            send_confirm_card(plan), f"Submit {plan.requests} requests to {plan.provider}?"
-        )
-    elif not plan.can_list:
-        err_console().print(f"Warning: {no_listing_warning(plan.provider)}")
+        for shown in cards:
+            show(shown)
+    if wait is not None:
+        wait_then_fetch(selection, settings, wait, json_=json_)
 
 
 def wait_then_fetch(
-    runs: list[Run], settings: Settings, *, interval: float, timeout: float | None, json_: bool
+    selection: Selection, settings: Settings, wait: tuple[float, float | None], *, json_: bool
 ) -> None:
-    """Poll until every batch of ``runs`` is finished (or ``timeout``), then fetch."""
+    """Poll every run of ``selection`` and its judges until no batch is out (or the
+    timeout), then fetch."""
     from rich.live import Live
 
-    from layton_eval.batches.status import family_next, wait_run
-    from layton_eval.cards.batches import status_card
+    from layton_eval.batches.status import watch_runs
+    from layton_eval.cards.batches import status_cards
     from layton_eval.console import err_console
 
+    interval, timeout = wait
     with (
-        ctrl_c_note(runs[0].name),
+        ctrl_c_note(selection.name),
         Live(console=err_console(), transient=True, auto_refresh=False) as live,
     ):
-        wait_run(
-            runs,
+        watch_runs(
+            selection,
             settings=settings,
             interval=interval,
             timeout=timeout,
-            on_poll=lambda statuses: live.update(status_card(family_next(statuses)), refresh=True),
+            on_poll=lambda status: live.update(status_cards(status), refresh=True),
         )
-    _fetch_and_show(runs[0], settings, json_=json_)
+    _fetch_and_show(selection, settings, json_=json_)
 
 
-def _fetch_and_show(run: Run, settings: Settings, *, json_: bool, price: t.Any = None) -> None:
+def _fetch_and_show(
+    selection: Selection, settings: Settings, *, json_: bool, price: UserPrice | None = None
+) -> None:
     import contextlib
 
     from layton_eval.console import FetchBar, emit_json, show, wants_progress
-    from layton_eval.family import fetch_family
+    from layton_eval.family import fetch_runs
 
-    with FetchBar() if wants_progress(json_) else contextlib.nullcontext() as bar:
-        fetched = fetch_family(run, settings=settings, price=price, shown=bar)
+    lone = selection.group is None  # a group's table says how far each run got
+    with FetchBar() if lone and wants_progress(json_) else contextlib.nullcontext() as bar:
+        result = fetch_runs(selection, settings=settings, price=price, shown=bar)
     if json_:
-        emit_json(fetched)
+        emit_json(result.runs[0] if result.group is None else result)
         return
-    from layton_eval.cards.batches import fetch_card
+    from layton_eval.cards.batches import fetch_cards
 
-    if fetched.run is not None:
-        show(fetch_card(fetched.run))
-    for judge in fetched.judges:
-        show(fetch_card(judge, title=f"judge {judge.run}"))
-    if fetched.judges:  # what the run and its judges cost, before the jury's Next: line
-        from layton_eval.cards.cost import family_cost_table
-
-        show(family_cost_table(fetched))
-    if fetched.jury is not None:
-        from layton_eval.cards.jury import jury_card
-
-        show(jury_card(fetched.jury))
+    for shown in fetch_cards(result):
+        show(shown)
 
 
 @examples("layton fetch trial", "layton fetch trial --json", "layton fetch my-sweep")
@@ -251,12 +263,9 @@ def fetch(
     """Download the results of finished batches: predictions (and judges' verdicts)."""
     from layton_eval.commands.runs import find_runs
     from layton_eval.next_step import Step
+    from layton_eval.settings import get_settings
 
-    found = find_runs(run_name, step=Step.fetch, accept=_has_batches)
+    selection = find_runs(run_name, step=Step.fetch, accept=_has_batches)
+    settings = get_settings()
     price = user_price(price_in, price_out)
-    if found.group is not None:
-        from layton_eval.commands.group import fetch_group
-
-        fetch_group(found, json_=json_, price=price)
-        return
-    _fetch_and_show(found.runs[0], found.settings, json_=json_, price=price)
+    _fetch_and_show(selection, settings, json_=json_, price=price)

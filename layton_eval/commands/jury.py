@@ -19,11 +19,6 @@ from layton_eval.commands.options import (
     repeated_options,
 )
 
-if t.TYPE_CHECKING:
-    from layton_eval.jury.send import JuryOptions
-    from layton_eval.runs.store import Run
-    from layton_eval.settings import Settings
-
 JuryConfigOpt = t.Annotated[
     str | None,
     typer.Option(
@@ -96,17 +91,21 @@ def jury(
     json_: JsonOpt = False,
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
+    from layton_eval.cards.jury import jury_cards
+    from layton_eval.commands.batch import finish
     from layton_eval.commands.runs import find_runs
     from layton_eval.jury.panel import load_jury_config
-    from layton_eval.jury.send import JuryOptions
+    from layton_eval.jury.send import JuryOptions, start_juries
     from layton_eval.next_step import Step
     from layton_eval.runs.manifest import RunState
+    from layton_eval.settings import get_settings
 
-    found = find_runs(
+    selection = find_runs(
         run_name,
         step=Step.jury,
         accept=lambda m: m.kind == "benchmark" and m.derived_state() is RunState.fetched,
     )
+    settings = get_settings()
     options = JuryOptions(
         config=load_jury_config(jury_config),
         allow_self_judging=allow_self_judging,
@@ -117,47 +116,18 @@ def jury(
         prompts_dir=prompts_dir,
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
-    ask = not dry_run and not yes and not json_ and interactive()
-    waiting = (interval, timeout) if wait else None
-    if found.group is not None:
-        from layton_eval.commands.group import jury_group
+    if not dry_run and not yes and not json_ and interactive():
+        plan = start_juries(selection, options, settings=settings, dry_run=True)
+        if plan.juries:
+            from layton_eval.cards.jury import jury_confirmation
 
-        jury_group(found, options, dry_run=dry_run, ask=ask, json_=json_, wait=waiting)
-        return
-    _one_run(
-        found.runs[0], found.settings, options, dry_run=dry_run, ask=ask, json_=json_, wait=waiting
+            confirm_spending(*jury_confirmation(plan))
+    result = start_juries(selection, options, settings=settings, dry_run=dry_run)
+    finish(
+        selection,
+        settings,
+        result.juries[0] if result.group is None else result,
+        jury_cards(result),
+        json_=json_,
+        wait=(interval, timeout) if wait and not dry_run else None,
     )
-
-
-def _one_run(
-    run: Run,
-    settings: Settings,
-    options: JuryOptions,
-    *,
-    dry_run: bool,
-    ask: bool,
-    json_: bool,
-    wait: tuple[float, float | None] | None,
-) -> None:
-    from layton_eval.console import emit_json, show
-    from layton_eval.jury.send import start_jury
-
-    if ask:
-        from layton_eval.cards.confirm import jury_confirm_card
-
-        plan = start_jury(run, options, settings=settings, dry_run=True)
-        requests = sum(item.send.plan.requests for item in plan.judges)
-        confirm_spending(jury_confirm_card(plan), f"Submit {requests} judge requests?")
-    result = start_jury(run, options, settings=settings, dry_run=dry_run)
-    if json_ and wait is None:
-        emit_json(result)
-        return
-    if not json_:
-        from layton_eval.cards.jury import jury_start_card
-
-        show(jury_start_card(result))
-    if wait is not None and not dry_run:
-        from layton_eval.commands.batch import wait_then_fetch
-
-        interval, timeout = wait
-        wait_then_fetch(run.family(), settings, interval=interval, timeout=timeout, json_=json_)

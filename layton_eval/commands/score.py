@@ -24,7 +24,7 @@ from layton_eval.commands.options import (
 )
 
 if t.TYPE_CHECKING:
-    from layton_eval.score.score import ScoreOptions, ScoreResult
+    from layton_eval.score.score import ScoreOptions
 
 __all__ = [
     "AllowMissingOpt",
@@ -192,7 +192,6 @@ def score(
     from layton_eval.score.score import ScoreOptions
 
     positional = list(targets or [])
-    run_name: str | None = None
     options = ScoreOptions(
         field=field,
         iterations=iterations,
@@ -212,39 +211,26 @@ def score(
             )
         if provider or split:
             raise UsageError("--provider and --split go with --judge-files; a run knows its own")
-        if positional and _scored_group(positional[0], options, json_=json_):
-            return
-        result, run_name = _score_run(positional[0] if positional else None, options)
+        _score_runs(positional[0] if positional else None, options, json_=json_)
     else:
-        from layton_eval.score.judge_files import expand_judge_paths
-        from layton_eval.score.score import score_judge_files
-
-        result = score_judge_files(
-            expand_judge_paths([*judge_files, *positional]),
-            provider=provider,
-            split=split,
-            options=options,
-        )
-    _show(result, run_name, json_=json_)
+        _score_files([*judge_files, *positional], options, provider, split, json_=json_)
 
 
-def _scored_group(name: str, options: ScoreOptions, *, json_: bool) -> bool:
-    """Score ``name`` if it is a group or a glob of run names; whether it was one."""
-    from layton_eval.commands.runs import find_runs
-    from layton_eval.envvars import runs_dir
-    from layton_eval.runs.groups import expand
-    from layton_eval.runs.store import RunStore
+def _score_files(
+    patterns: list[str],
+    options: ScoreOptions,
+    provider: str | None,
+    split: Split | None,
+    *,
+    json_: bool,
+) -> None:
+    """Score judge files brought from elsewhere (their names say the model and split)."""
+    from layton_eval.score.judge_files import expand_judge_paths
+    from layton_eval.score.score import score_judge_files
 
-    if expand(RunStore(runs_dir()), name)[1] is None:  # one run: no settings needed
-        return False
-    found = find_runs(name)
-    from layton_eval.commands.group import score_group
-
-    score_group(found, options, json_=json_)
-    return True
-
-
-def _show(result: ScoreResult, run_name: str | None, *, json_: bool) -> None:
+    result = score_judge_files(
+        expand_judge_paths(patterns), provider=provider, split=split, options=options
+    )
     if json_:
         from layton_eval.console import emit_json
 
@@ -252,35 +238,42 @@ def _show(result: ScoreResult, run_name: str | None, *, json_: bool) -> None:
         return
     from layton_eval.cards.score import category_table, score_card
     from layton_eval.console import show
-    from layton_eval.next_step import Facts, Step, next_command
 
-    facts = Facts(run=run_name, split=result.split) if run_name else None
-    command = next_command(Step.score, facts) if facts else None
-    show(score_card(result, next_command=command))
+    show(score_card(result, next_command=None))
     categories = category_table(result)
     if categories is not None:
         show(categories)
 
 
-def _score_run(name: str | None, options: ScoreOptions) -> tuple[ScoreResult, str]:
-    """Score a run from its judge files and keep the result as ``score.json`` in the run; the
-    result and the run's name."""
-    from layton_eval.commands.runs import run_named
+def _score_runs(name: str | None, options: ScoreOptions, *, json_: bool) -> None:
+    """Score a run (by default the latest judged one), or each judged run of a group, and
+    keep each result as ``score.json`` in its run."""
+    from layton_eval.commands.runs import find_runs
+    from layton_eval.console import emit_json, show
     from layton_eval.envvars import runs_dir
     from layton_eval.next_step import Step
     from layton_eval.runs import layout
-    from layton_eval.score.score import score_run
+    from layton_eval.score.curve import score_runs
 
-    folder = runs_dir()
-    run = run_named(
+    folder = runs_dir()  # a run is scored without pydantic-settings (issue 24)
+    selection = find_runs(
         name,
         step=Step.score,
         accept=lambda m: m.kind == "benchmark" and (folder / m.name / layout.JURY_DIR).is_dir(),
     )
-    result = score_run(run, options)
-    with run.lock():
-        run.write_bytes(layout.SCORE, result.model_dump_json(indent=2).encode())
-    return result, run.name
+    result = score_runs(selection, options)
+    by_name = {run.name: run for run in selection.runs}
+    for scored in result.runs:
+        run = by_name[scored.run]
+        with run.lock():
+            run.write_bytes(layout.SCORE, scored.result.model_dump_json(indent=2).encode())
+    if json_:
+        emit_json(result.runs[0].result if result.group is None else result)
+        return
+    from layton_eval.cards.curve import score_cards
+
+    for shown in score_cards(result):
+        show(shown)
 
 
 @examples(

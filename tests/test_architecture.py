@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,77 @@ def test_imports_go_down_the_floors():
             if there[0] > here[0] or step_back:
                 wrong.append(f"{module} -> {target}")
     assert not wrong, wrong
+
+
+#: ``layton <command>``: a command a user is told to type.
+_COMMAND = re.compile(
+    r"\blayton (prepare|send|status|fetch|jury|score|leaderboard|compare|report|judges|"
+    r"annotate|import|export|cancel)\b"
+)
+#: Calls and keywords whose strings are documentation or labels, not commands to type: the
+#: examples of ``--help``, help texts, and card and page titles (which name the command that
+#: drew them).
+_DOCUMENTATION_CALLS = {"examples", "examples_block"}
+_DOCUMENTATION_KEYWORDS = {"help", "title"}
+
+
+def _documentation(tree: ast.AST) -> set[int]:
+    """Ids of the nodes inside docstrings, ``@examples``, help texts and card titles."""
+    inside: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                inside.append(first)  # a docstring
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if name in _DOCUMENTATION_CALLS:
+                inside += node.args
+            inside += [k.value for k in node.keywords if k.arg in _DOCUMENTATION_KEYWORDS]
+        if isinstance(node, ast.Assign) and any(
+            getattr(target, "id", None) in _DOCUMENTATION_KEYWORDS for target in node.targets
+        ):
+            inside.append(node.value)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args.kwonlyargs
+            inside += [
+                default
+                for arg, default in zip(args, node.args.kw_defaults, strict=True)
+                if default is not None and arg.arg in _DOCUMENTATION_KEYWORDS
+            ]
+    return {id(inner) for node in inside for inner in ast.walk(node)}
+
+
+def _command_literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    skipped = _documentation(tree)
+    return [
+        f"{path.name}:{node.lineno}: {node.value.strip()[:60]}"
+        for node in ast.walk(tree)
+        if id(node) not in skipped
+        and isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _COMMAND.search(node.value)
+    ]
+
+
+def test_commands_to_type_are_spelled_only_in_next_step():
+    """Every ``layton ...`` a user is told to type, in a hint or in an error, is built by
+    next_step (``@examples``, help texts, docstrings and card titles aside)."""
+    spelled = {
+        name: found
+        for name, path in MODULES.items()
+        if not name.startswith("layton_eval.next_step") and (found := _command_literals(path))
+    }
+    assert not spelled, spelled
+
+
+def test_the_command_literal_check_can_fail(tmp_path: Path):
+    path = tmp_path / "module.py"
+    path.write_text(
+        '"""Docs may say layton send RUN."""\n'
+        "def f(run):\n"
+        '    """So may layton fetch."""\n'
+        "    raise ValueError(f\"run {run} was not fetched: 'layton fetch {run}' first\")\n"
+    )
+    assert [line.split(":")[1] for line in _command_literals(path)] == ["4"]

@@ -21,7 +21,7 @@ from layton_eval.batches._calls import ClientFactory, default_client_factory, im
 from layton_eval.batches.plan import SendPlan, plan_send
 from layton_eval.batches.submit import Submitter
 from layton_eval.errors import RunError, UsageError
-from layton_eval.next_step import Facts, Step, again, next_command, sent_next
+from layton_eval.next_step import Facts, Step, again, fixes, next_command, sent_next
 from layton_eval.pricing import UserPrice
 from layton_eval.runs.groups import total_cost
 from layton_eval.runs.manifest import BatchPhase
@@ -82,16 +82,16 @@ def _check_can_send(run: Run, options: SendOptions) -> None:
     if unknown and not options.force:
         raise RunError(
             f"run {run.name} was interrupted while submitting {len(unknown)} batch(es), which "
-            "the provider may have accepted; run 'layton status "
-            f"{manifest.parent or run.name} --reconcile' to find out before sending again",
+            f"the provider may have accepted; run '{fixes.reconcile(manifest.parent or run.name)}'"
+            " to find out before sending again",
             run=run.name,
         )
     if manifest.live_batches and not (options.force or options.retry_failed):
         ids = ", ".join(b.batch_id or "?" for b in manifest.live_batches)
         raise RunError(
-            f"run {run.name} already has batches ({ids}); follow them with 'layton status "
-            f"{run.name}', use --retry-failed to resend only failed riddles, or --force to "
-            "submit everything again (paid twice)",
+            f"run {run.name} already has batches ({ids}); follow them with "
+            f"'{fixes.follow(run.name)}', use --retry-failed to resend only failed riddles, "
+            "or --force to submit everything again (paid twice)",
             run=run.name,
         )
 
@@ -110,7 +110,7 @@ def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
     if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
         raise RunError(
             f"run {run.name} has batches that were not fetched yet; "
-            f"'layton fetch {run.name}' first, then retry what failed",
+            f"'{fixes.fetch(run.name)}' first, then retry what failed",
             run=run.name,
         )
     if not ids:
@@ -196,8 +196,7 @@ def _left_alone(run: Run, options: SendOptions) -> str | None:
     """Why ``send GROUP`` leaves ``run`` alone, or ``None`` when it has something to send."""
     live = run.manifest.live_batches
     if any(b.phase is BatchPhase.submitting for b in live):
-        fix = next_command(Step.submit_unknown, Facts(run=run.name))
-        return f"interrupted while submitting: {fix}"
+        return f"interrupted while submitting: {fixes.reconcile(run.name)}"
     if live and not options.retry_failed:
         return "already sent"
     return None

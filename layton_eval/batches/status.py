@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from layton_eval.batches._calls import ClientFactory, default_client_factory
 from layton_eval.batches.poll import apply_answer, poll_records
 from layton_eval.errors import BatchError, RunError
-from layton_eval.next_step import Facts, Step, family_facts, group_next, next_command
+from layton_eval.next_step import Facts, Step, family_facts, fixes, group_next, next_command
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState
 from layton_eval.settings import Settings
@@ -210,7 +210,7 @@ def wait_run(
         if timeout is not None and waited + pause > timeout:
             raise BatchError(
                 f"batches still running after {waited:.0f} s of waiting; they go on at the "
-                f"provider: come back later with 'layton status {name or runs[0].name}'"
+                f"provider: come back later with '{fixes.follow(name or runs[0].name)}'"
             )
         pause_for(pause)
         waited += pause

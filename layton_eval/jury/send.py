@@ -26,7 +26,16 @@ from layton_eval.jury.panel import (
     retirement_hint,
 )
 from layton_eval.neutral import GenerationOptions, NeutralRequest
-from layton_eval.next_step import Facts, Step, again, family_facts, next_command, refusal, sent_next
+from layton_eval.next_step import (
+    Facts,
+    Step,
+    again,
+    family_facts,
+    fixes,
+    next_command,
+    refusal,
+    sent_next,
+)
 from layton_eval.prepare import load_run_dataset
 from layton_eval.prompts import PromptSet, judge_request, load_prompts
 from layton_eval.runs import layout
@@ -98,7 +107,7 @@ def start_jury(
     if manifest.derived_state() is not RunState.fetched:
         raise RunError(
             f"run {run.name} is {manifest.derived_state()}: fetch its predictions first "
-            f"(layton fetch {run.name})",
+            f"({fixes.fetch(run.name)})",
             run=run.name,
         )
     predictions = load_predictions(run)
@@ -155,7 +164,7 @@ def _left_alone(run: Run, options: JuryOptions) -> str | None:
         c.manifest.judge.key for c in run.children() if c.manifest.judge and c.manifest.live_batches
     }
     if options.retry_missing:
-        return None if sent else f"no jury yet: {again(Step.jury, run.name)}"
+        return None if sent else f"no jury yet: {fixes.jury(run.name)}"
     try:
         panel = choose_panel(
             options.config,
@@ -215,7 +224,7 @@ def _already_sent(
     if sent and not force and len(sent) == len(panel):
         raise RunError(
             f"run {run.name} already has judge batches ({', '.join(sent)}); follow "
-            f"them with 'layton status {run.name}', or use --retry-missing",
+            f"them with '{fixes.follow(run.name)}', or use --retry-missing",
             run=run.name,
         )
     return [] if force else sent
@@ -299,8 +308,8 @@ class _Sender:
             child = children.get(judge.key)
             if child is None:
                 raise JuryError(
-                    f"judge {judge.key} was never sent for run {run.name}; run 'layton jury "
-                    f"{run.name}' first"
+                    f"judge {judge.key} was never sent for run {run.name}; run "
+                    f"'{fixes.jury(run.name)}' first"
                 )
             # a judge's refusal is no verdict: resend it with the missing ones
             if not retry_ids(child, include_refused=True):

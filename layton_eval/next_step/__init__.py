@@ -1,9 +1,10 @@
 """The next command: what a user should type after each step, decided in one place.
 
 Every card's ``Next:`` line, every ``next_command`` of ``--json`` and every "wrong state"
-refusal's fix comes from this module, given the step that just ran (or was refused) and the facts
-about the run family (the evaluated run and its judge child runs). Nothing else in the package
-spells a next command. Each suggestion is a whole command that works when typed: a judge child
+refusal's fix comes from this package, given the step that just ran (or was refused) and the facts
+about the run family (the evaluated run and its judge child runs); the fix any other error names
+comes from :mod:`~layton_eval.next_step.fixes`. Nothing else in the package spells a command to
+type. Each suggestion is a whole command that works when typed: a judge child
 run is named by its parent run (the only name the commands accept), and a dry run's suggestion
 carries the options the dry run was given.
 """

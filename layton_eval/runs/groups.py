@@ -18,6 +18,7 @@ import fnmatch
 import typing as t
 
 from layton_eval.errors import LaytonError, RunError, UsageError
+from layton_eval.next_step import fixes
 from layton_eval.runs import layout
 
 if t.TYPE_CHECKING:
@@ -155,7 +156,7 @@ def expand(store: RunStore, name: str) -> tuple[list[Run], str | None]:
             listed = f"; groups: {', '.join(known)}" if known else ""
             raise RunError(f"{exc}{listed}", run=name) from None
     if not members:
-        raise RunError(f"no run name in {store.root} matches {name!r} (layton status --all)")
+        raise RunError(f"no run name in {store.root} matches {name!r} ({fixes.list_runs()})")
     return [store.load(member) for member in members], name
 
 

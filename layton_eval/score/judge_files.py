@@ -20,6 +20,7 @@ from layton_eval.choices import Split
 from layton_eval.errors import JuryError, RunError, UsageError
 from layton_eval.interchange import JudgeFileName, parse_judge_file_name
 from layton_eval.jsonl import json_objects
+from layton_eval.next_step import fixes
 
 if t.TYPE_CHECKING:
     from layton_eval.answers import Verdict
@@ -212,7 +213,7 @@ def run_judge_files(run: Run) -> list[Path]:
     if not paths:
         raise RunError(
             f"run {run.name} has no jury verdicts yet: send it to the jury "
-            f"(layton jury {run.name}), then fetch them (layton fetch {run.name})",
+            f"({fixes.jury(run.name)}), then fetch them ({fixes.fetch(run.name)})",
             run=run.name,
         )
     return paths

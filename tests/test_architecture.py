@@ -294,3 +294,52 @@ def test_the_command_literal_check_can_fail(tmp_path: Path):
         "    raise ValueError(f\"run {run} was not fetched: 'layton fetch {run}' first\")\n"
     )
     assert [line.split(":")[1] for line in _command_literals(path)] == ["4"]
+
+
+def _every_import(path: Path) -> set[str]:
+    """The layton_eval modules ``path`` imports anywhere: at the top, inside functions and
+    under ``TYPE_CHECKING``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                names.add(candidate if candidate in MODULES else node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name in MODULES}
+
+
+def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in graph.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The circles of ``graph`` (module -> the modules it imports): each group of two modules
+    or more that reach one another, sorted."""
+    reach = {node: _reach(graph, node) for node in graph}
+    groups = {
+        frozenset({node} | {other for other in reach[node] if node in reach[other]})
+        for node in graph
+        if node in reach[node]
+    }
+    return sorted(sorted(group) for group in groups)
+
+
+def test_no_import_circle_at_all():
+    """Not even through an import inside a function or under ``TYPE_CHECKING``: a module
+    that needs another's names at any time sits above it."""
+    graph = {name: _every_import(path) - {name} for name, path in MODULES.items()}
+    assert not import_circles(graph)
+
+
+def test_import_circles_are_found():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": set()}
+    assert import_circles(graph) == [["a", "b", "c"], ["d", "e"]]

@@ -8,9 +8,10 @@ told to type is spelled in this package.
 
 from __future__ import annotations
 
-from layton_eval.next_step.rules import _command
+import shlex
 
 __all__ = [
+    "command",
     "annotate_again",
     "compare_runs",
     "compare_usage",
@@ -24,68 +25,69 @@ __all__ = [
     "rejudge",
     "reconcile",
     "retry_failed",
-    "set_aside",
 ]
+
+
+def command(*words: str) -> str:
+    """``layton`` and ``words``, each quoted for a shell when it needs to be: the one spelling
+    of a command to type (this module imports nothing of the package, so that ``runs`` can
+    name fixes without a circle)."""
+    return " ".join(["layton", *(shlex.quote(word) for word in words)])
 
 
 def follow(run: str) -> str:
     """Where the batches of ``run`` (and its judges) stand."""
-    return _command("status", run)
+    return command("status", run)
 
 
 def reconcile(run: str) -> str:
     """Find out what an interrupted submission of ``run`` created."""
-    return _command("status", run, "--reconcile")
-
-
-def set_aside(run: str, batch_id: str) -> str:
-    """Set aside a batch the provider lost, or that expired."""
-    return _command("status", run, "--set-aside", batch_id)
+    return command("status", run, "--reconcile")
 
 
 def fetch(run: str = "RUN") -> str:
-    return _command("fetch", run)
+    return command("fetch", run)
 
 
 def jury(run: str) -> str:
-    return _command("jury", run)
+    return command("jury", run)
 
 
 def rejudge(run: str) -> str:
     """Write and send a run's judges again (their requests are rebuilt)."""
-    return _command("jury", run, "--force")
+    return command("jury", run, "--force")
 
 
 def retry_failed(run: str) -> str:
-    return _command("send", run, "--retry-failed")
+    return command("send", run, "--retry-failed")
 
 
 def list_runs() -> str:
-    return _command("status", "--all")
+    return command("status", "--all")
 
 
 def prepare() -> str:
-    return _command("prepare")
+    return command("prepare")
 
 
 def prepare_again() -> str:
     """Prepare a run again over the one there (options as first given)."""
-    return f"{_command('prepare')} ... --force"
+    return f"{command('prepare')} ... --force"
 
 
 def official_prompts() -> str:
-    return _command("prepare", "--prompts", "official")
+    return command("prepare", "--prompts", "official")
 
 
 def compare_usage() -> str:
     """How ``compare`` is called: two subjects or more."""
-    return f"{_command('compare', 'A', 'B')} [C ...]"
+    return f"{command('compare', 'A', 'B')} [C ...]"
 
 
 def compare_runs() -> str:
     """Two runs compared (two hint levels of a model, say)."""
-    return _command("compare", "RUN", "RUN")
+    return command("compare", "RUN", "RUN")
 
 
 def annotate_again() -> str:
-    return _command("annotate")
+    return command("annotate")

@@ -7,6 +7,7 @@ import shlex
 import typing as t
 
 from layton_eval.next_step.facts import EXAMPLE_TARGET, Facts, Step, family_facts
+from layton_eval.next_step.fixes import command as _command
 from layton_eval.runs.manifest import RunState
 
 if t.TYPE_CHECKING:
@@ -28,10 +29,6 @@ def again(step: Step, name: str) -> str:
 def first_command() -> str:
     """What to type when there is no run yet: a trial on the bundled sample (works offline)."""
     return "layton prepare --split llm --hints 0 --dataset sample --name trial"
-
-
-def _command(*words: str) -> str:
-    return " ".join(["layton", *(shlex.quote(word) for word in words)])
 
 
 def _send(facts: Facts) -> str:

@@ -164,7 +164,7 @@ class Target:
     provider: str
     split: Split
     model: str | None
-    n_hints: int | None
+    hints: int | None
 
 
 def resolve_target(
@@ -192,7 +192,7 @@ def resolve_target(
         return values[0] if values else None
 
     named_provider, named_split = from_names("provider"), from_names("split")
-    model, n_hints = from_names("model"), from_names("n_hints")
+    model, hints = from_names("model"), from_names("hints")
     provider = provider or named_provider
     if provider is None:
         raise UsageError(
@@ -202,7 +202,7 @@ def resolve_target(
     chosen = split or (Split(named_split) if named_split else None)
     if chosen is None:
         raise UsageError("cannot tell the split from the file names: pass --split llm|vlm")
-    return Target(provider=provider, split=chosen, model=model, n_hints=n_hints)
+    return Target(provider=provider, split=chosen, model=model, hints=hints)
 
 
 def run_judge_files(run: Run) -> list[Path]:

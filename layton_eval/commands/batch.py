@@ -17,40 +17,15 @@ from layton_eval.commands.options import (
     complete_model,
     complete_provider,
     confirm_spending,
-    ctrl_c_note,
     interactive,
     repeated_options,
     user_price,
 )
+from layton_eval.commands.sending import CompletionWindowOpt, IntervalOpt, TimeoutOpt, finish
 
 if t.TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from layton_eval.batches.send import SendOutcome
-    from layton_eval.pricing import UserPrice
-    from layton_eval.runs.groups import Selection
     from layton_eval.runs.manifest import RunManifest
-    from layton_eval.settings import Settings
-
-#: ``(interval, timeout)`` of ``--wait``, or ``None`` when not waiting.
-Wait = tuple[float, float | None] | None
-
-IntervalOpt = t.Annotated[
-    float,
-    typer.Option(
-        "--interval", min=1.0, metavar="SECONDS", help="Seconds between polls while waiting."
-    ),
-]
-TimeoutOpt = t.Annotated[
-    float | None,
-    typer.Option(
-        "--timeout",
-        min=1.0,
-        metavar="SECONDS",
-        help="Stop waiting after this many seconds (the batches go on; come back later).",
-        show_default=False,
-    ),
-]
 
 
 def is_benchmark(manifest: RunManifest) -> bool:
@@ -61,7 +36,7 @@ def _has_batches(manifest: RunManifest) -> bool:
     return manifest.kind == "benchmark" and bool(manifest.live_batches)
 
 
-ProviderOpt = t.Annotated[
+SendProviderOpt = t.Annotated[
     str | None,
     typer.Option(
         "--provider",
@@ -70,7 +45,7 @@ ProviderOpt = t.Annotated[
         show_default=False,
     ),
 ]
-ModelOpt = t.Annotated[
+SendModelOpt = t.Annotated[
     str | None,
     typer.Option(
         "--model",
@@ -79,15 +54,12 @@ ModelOpt = t.Annotated[
         show_default=False,
     ),
 ]
-DryRunOpt = t.Annotated[
+SendDryRunOpt = t.Annotated[
     bool,
     typer.Option("--dry-run", help="Show batches, size and estimated cost; send nothing."),
 ]
-WaitOpt = t.Annotated[
+SendWaitOpt = t.Annotated[
     bool, typer.Option("--wait", help="Stay attached until the batches finish, then fetch.")
-]
-CompletionWindowOpt = t.Annotated[
-    str, typer.Option("--completion-window", help="Batch completion window.")
 ]
 RetryFailedOpt = t.Annotated[
     bool,
@@ -104,7 +76,7 @@ IncludeRefusedOpt = t.Annotated[
         "as the model's answer and counts as incorrect).",
     ),
 ]
-ForceOpt = t.Annotated[
+SendAgainOpt = t.Annotated[
     bool,
     typer.Option(
         "--force",
@@ -122,10 +94,10 @@ ForceOpt = t.Annotated[
 def send(
     ctx: typer.Context,
     run_name: RunArg = None,
-    provider: ProviderOpt = None,
-    model: ModelOpt = None,
-    dry_run: DryRunOpt = False,
-    wait: WaitOpt = False,
+    provider: SendProviderOpt = None,
+    model: SendModelOpt = None,
+    dry_run: SendDryRunOpt = False,
+    wait: SendWaitOpt = False,
     interval: IntervalOpt = 30.0,
     timeout: TimeoutOpt = None,
     completion_window: CompletionWindowOpt = "24h",
@@ -133,7 +105,7 @@ def send(
     include_refused: IncludeRefusedOpt = False,
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
-    force: ForceOpt = False,
+    force: SendAgainOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -184,75 +156,6 @@ def _before_paying(plan: SendOutcome, *, ask: bool) -> None:
             err_console().print(f"Warning: {no_listing_warning(provider)}")
 
 
-def finish(
-    selection: Selection,
-    settings: Settings,
-    document: BaseModel,
-    cards: list[t.Any],
-    *,
-    json_: bool,
-    wait: Wait,
-) -> None:
-    """What a send or jury did: its cards (or ``--json``, unless the runs are waited for and
-    fetched, whose document then stands for both), then the wait."""
-    from layton_eval.console import emit_json, show
-
-    if json_ and wait is None:
-        emit_json(document)
-        return
-    if not json_:
-        for shown in cards:
-            show(shown)
-    if wait is not None:
-        wait_then_fetch(selection, settings, wait, json_=json_)
-
-
-def wait_then_fetch(
-    selection: Selection, settings: Settings, wait: tuple[float, float | None], *, json_: bool
-) -> None:
-    """Poll every run of ``selection`` and its judges until no batch is out (or the
-    timeout), then fetch."""
-    from rich.live import Live
-
-    from layton_eval.batches.status import watch_runs
-    from layton_eval.cards.batches import status_cards
-    from layton_eval.console import err_console
-
-    interval, timeout = wait
-    with (
-        ctrl_c_note(selection.name),
-        Live(console=err_console(), transient=True, auto_refresh=False) as live,
-    ):
-        watch_runs(
-            selection,
-            settings=settings,
-            interval=interval,
-            timeout=timeout,
-            on_poll=lambda status: live.update(status_cards(status), refresh=True),
-        )
-    _fetch_and_show(selection, settings, json_=json_)
-
-
-def _fetch_and_show(
-    selection: Selection, settings: Settings, *, json_: bool, price: UserPrice | None = None
-) -> None:
-    import contextlib
-
-    from layton_eval.console import FetchBar, emit_json, show, wants_progress
-    from layton_eval.family import fetch_runs
-
-    lone = selection.group is None  # a group's table says how far each run got
-    with FetchBar() if lone and wants_progress(json_) else contextlib.nullcontext() as bar:
-        result = fetch_runs(selection, settings=settings, price=price, shown=bar)
-    if json_:
-        emit_json(result.runs[0] if result.group is None else result)
-        return
-    from layton_eval.cards.batches import fetch_cards
-
-    for shown in fetch_cards(result):
-        show(shown)
-
-
 @examples("layton fetch trial", "layton fetch trial --json", "layton fetch my-sweep")
 def fetch(
     run_name: RunArg = None,
@@ -262,10 +165,11 @@ def fetch(
 ) -> None:
     """Download the results of finished batches: predictions (and judges' verdicts)."""
     from layton_eval.commands.runs import find_runs
+    from layton_eval.commands.sending import fetch_and_show
     from layton_eval.next_step import Step
     from layton_eval.settings import get_settings
 
     selection = find_runs(run_name, step=Step.fetch, accept=_has_batches)
     settings = get_settings()
     price = user_price(price_in, price_out)
-    _fetch_and_show(selection, settings, json_=json_, price=price)
+    fetch_and_show(selection, settings, json_=json_, price=price)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.commands.batch import TimeoutOpt
 from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     DataDirOpt,
@@ -18,6 +17,7 @@ from layton_eval.commands.options import (
     interactive,
     repeated_options,
 )
+from layton_eval.commands.sending import CompletionWindowOpt, IntervalOpt, TimeoutOpt, finish
 
 JuryConfigOpt = t.Annotated[
     str | None,
@@ -39,22 +39,13 @@ RetryMissingOpt = t.Annotated[
         "--retry-missing", help="Resend only riddles lacking a valid verdict from some judge."
     ),
 ]
-DryRunOpt = t.Annotated[
+JuryDryRunOpt = t.Annotated[
     bool, typer.Option("--dry-run", help="Show the panel, requests and cost; send nothing.")
 ]
-WaitOpt = t.Annotated[
+JuryWaitOpt = t.Annotated[
     bool, typer.Option("--wait", help="Stay attached until the judges finish, then fetch.")
 ]
-IntervalOpt = t.Annotated[
-    float,
-    typer.Option(
-        "--interval", min=1.0, metavar="SECONDS", help="Seconds between polls while waiting."
-    ),
-]
-CompletionWindowOpt = t.Annotated[
-    str, typer.Option("--completion-window", help="Batch completion window.")
-]
-PromptsDirOpt = t.Annotated[
+JudgePromptsDirOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--prompts-dir",
@@ -62,7 +53,7 @@ PromptsDirOpt = t.Annotated[
         show_default=False,
     ),
 ]
-ForceOpt = t.Annotated[
+JuryAgainOpt = t.Annotated[
     bool, typer.Option("--force", help="Send the jury again even if judges were sent.")
 ]
 
@@ -79,20 +70,19 @@ def jury(
     jury_config: JuryConfigOpt = None,
     allow_self_judging: AllowSelfJudgingOpt = False,
     retry_missing: RetryMissingOpt = False,
-    dry_run: DryRunOpt = False,
-    wait: WaitOpt = False,
+    dry_run: JuryDryRunOpt = False,
+    wait: JuryWaitOpt = False,
     interval: IntervalOpt = 30.0,
     timeout: TimeoutOpt = None,
     completion_window: CompletionWindowOpt = "24h",
     data_dir: DataDirOpt = None,
-    prompts_dir: PromptsDirOpt = None,
-    force: ForceOpt = False,
+    prompts_dir: JudgePromptsDirOpt = None,
+    force: JuryAgainOpt = False,
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Send a fetched run's predictions to a panel of three judges (never its own provider)."""
     from layton_eval.cards.jury import jury_cards
-    from layton_eval.commands.batch import finish
     from layton_eval.commands.runs import find_runs
     from layton_eval.jury.panel import load_jury_config
     from layton_eval.jury.send import JuryOptions, start_juries

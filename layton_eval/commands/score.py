@@ -22,80 +22,20 @@ from layton_eval.commands.options import (
     complete_provider,
     complete_run,
 )
+from layton_eval.commands.scoring import (
+    AllowMissingOpt,
+    CiOpt,
+    FieldOpt,
+    IterationsOpt,
+    SeedOpt,
+    SkipUncalibratedOpt,
+    score_options,
+)
 
 if t.TYPE_CHECKING:
     from layton_eval.score.score import ScoreOptions
 
-__all__ = [
-    "AllowMissingOpt",
-    "CiOpt",
-    "CompareCiOpt",
-    "FieldOpt",
-    "IterationsOpt",
-    "SeedOpt",
-    "SkipUncalibratedOpt",
-    "leaderboard",
-    "score",
-]
-
-FieldOpt = t.Annotated[
-    VerdictField,
-    typer.Option(
-        "--field",
-        help="Verdict field to score: both_correct (published), is_answer_correct or "
-        "is_justification_correct.",
-    ),
-]
-IterationsOpt = t.Annotated[int, typer.Option("--iterations", min=1, help="Bootstrap iterations.")]
-SeedOpt = t.Annotated[
-    int,
-    typer.Option(
-        "--seed", min=0, help="Seed of the bootstrap, a non-negative integer (fixed by default)."
-    ),
-]
-
-
-def parse_ci(value: str | CiMethod) -> CiMethod:
-    """``--ci`` as a :class:`CiMethod` (``calibration`` is the former name of ``published``)."""
-    try:
-        return CiMethod(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not one of published, labels, full") from None
-
-
-CiOpt = t.Annotated[
-    CiMethod,
-    typer.Option(
-        "--ci",
-        parser=parse_ci,
-        metavar="METHOD",
-        help="95% interval: 'published' reproduces the published ± (not a measure of how well "
-        "the labels or the riddles pin the score; 'calibration' is its former name); 'labels' "
-        "keeps these riddles and resamples the human-labelled rows (what more labels would "
-        "shrink); 'full' resamples the riddles too (what another sample of riddles like these "
-        "could give).",
-    ),
-]
-CompareCiOpt = t.Annotated[
-    CiMethod,
-    typer.Option(
-        "--ci",
-        parser=parse_ci,
-        metavar="METHOD",
-        help="'full' (riddles and labelled rows resampled) asks whether A beats B on riddles "
-        "like these; 'labels' (these riddles fixed, labelled rows resampled) asks whether it "
-        "does on these very riddles, as far as the human labels can tell.",
-    ),
-]
-SkipUncalibratedOpt = t.Annotated[
-    bool,
-    typer.Option(
-        "--skip-uncalibrated",
-        help="Leave out riddles whose jury value no labelled calibration row of another "
-        "provider has (counted in the result) instead of stopping.",
-    ),
-]
-
+__all__ = ["leaderboard", "score"]
 
 TargetsOpt = t.Annotated[
     list[str] | None,
@@ -119,7 +59,7 @@ JudgeFilesOpt = t.Annotated[
         show_default=False,
     ),
 ]
-ProviderOpt = t.Annotated[
+JudgedProviderOpt = t.Annotated[
     str | None,
     typer.Option(
         "--provider",
@@ -144,14 +84,6 @@ AllowJudgesOpt = t.Annotated[
         help="Number of judge files expected (3 is the published panel).",
     ),
 ]
-AllowMissingOpt = t.Annotated[
-    bool,
-    typer.Option(
-        "--allow-missing",
-        help="Score riddles from the verdicts they have instead of stopping on a missing "
-        "or unreadable verdict.",
-    ),
-]
 AddOpt = t.Annotated[
     list[str] | None,
     typer.Option(
@@ -173,7 +105,7 @@ AddOpt = t.Annotated[
 def score(
     targets: TargetsOpt = None,
     judge_files: JudgeFilesOpt = None,
-    provider: ProviderOpt = None,
+    provider: JudgedProviderOpt = None,
     split: ScoreSplitOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
@@ -189,21 +121,13 @@ def score(
 ) -> None:
     """Human-calibrated score (PPI++) with its 95% interval, from a run or your judge files."""
     from layton_eval.errors import UsageError
-    from layton_eval.score.score import ScoreOptions
 
     positional = list(targets or [])
-    options = ScoreOptions(
-        field=field,
-        iterations=iterations,
-        seed=seed,
-        ci=ci,
-        judges=allow_judges,
-        allow_missing=allow_missing,
-        skip_uncalibrated=skip_uncalibrated,
-        data_dir=data_dir,
-        calibration=tuple(calibration or ()),
-        calibration_only=calibration_only,
-    )
+    options = score_options(
+        field=field, iterations=iterations, seed=seed, ci=ci,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
+        calibration_only=calibration_only, judges=allow_judges, allow_missing=allow_missing,
+    )  # fmt: skip
     if judge_files is None:
         if len(positional) > 1:
             raise UsageError(
@@ -299,15 +223,14 @@ def leaderboard(
     from layton_eval.next_step import Step
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
-    from layton_eval.score.score import ScoreOptions
 
     extra = [
         load_run_table(run_named(name, step=Step.score).name) for name in expand_names(add or [])
     ]
-    options = ScoreOptions(
+    options = score_options(
         field=field, iterations=iterations, seed=seed, ci=ci,
-        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
-        calibration=tuple(calibration or ()), calibration_only=calibration_only,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
+        calibration_only=calibration_only,
     )  # fmt: skip
     rows = build_leaderboard(
         split,

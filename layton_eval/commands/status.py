@@ -6,9 +6,10 @@ import typing as t
 
 import typer
 
-from layton_eval.commands.batch import TimeoutOpt, is_benchmark
+from layton_eval.commands.batch import is_benchmark
 from layton_eval.commands.help import examples
 from layton_eval.commands.options import JsonOpt, RunArg, ctrl_c_note
+from layton_eval.commands.sending import TimeoutOpt
 
 if t.TYPE_CHECKING:
     from layton_eval.batches.status import SelectionStatus

@@ -228,10 +228,10 @@ _COMMAND = re.compile(
     r"annotate|import|export|cancel)\b"
 )
 #: Calls and keywords whose strings are documentation or labels, not commands to type: the
-#: examples of ``--help``, help texts, and card and page titles (which name the command that
-#: drew them).
+#: examples of ``--help``, help texts and field descriptions, and card and page titles (which
+#: name the command that drew them).
 _DOCUMENTATION_CALLS = {"examples", "examples_block"}
-_DOCUMENTATION_KEYWORDS = {"help", "title"}
+_DOCUMENTATION_KEYWORDS = {"help", "title", "description"}
 
 
 def _documentation(tree: ast.AST) -> set[int]:

@@ -9,7 +9,6 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.cards.group import runs_table, skipped_lines
 from layton_eval.cards.prepare import card
 from layton_eval.cards.score import CI_WORDS, category_table, score_card
 from layton_eval.choices import MAX_HINTS
@@ -46,6 +45,8 @@ def curve_table(curves: list[HintCurve]) -> Table:
 
 def score_group_card(result: ScoreOutcome) -> RenderableType:
     """The group's scores (one row per run) and the hint curves, with what they rest on."""
+    from layton_eval.cards.group import runs_table, skipped_lines  # the send and jury modules
+
     rows = [
         {
             "run": s.run,
@@ -85,7 +86,8 @@ def score_group_card(result: ScoreOutcome) -> RenderableType:
 
 
 def score_cards(result: ScoreOutcome) -> list[RenderableType]:
-    """A run's score card and its categories, or the table and curves of a group."""
+    """A run's score card and its categories, or the table and curves of a group (the group
+    tables are imported only then: a run is scored without the send and jury modules)."""
     if result.group is not None:
         return [score_group_card(result)]
     scored = result.runs[0].result

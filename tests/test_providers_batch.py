@@ -524,7 +524,7 @@ def test_fix_xai_progress_and_status_from_real_counters() -> None:
         snapshot = asyncio.run(scenario())
     assert snapshot.status == "running" and not snapshot.terminal
     assert snapshot.completed == 2
-    adapter = provider._new_adapter()
+    adapter = provider.adapter()
     empty = {"state": {"num_requests": 0, "num_pending": 0}}
     assert adapter.extract_batch_status(payload=empty) == "pending"  # not "ended"
 
@@ -622,7 +622,7 @@ def test_each_line_is_decoded_once_as_batchling_reads_it(name: str) -> None:
     provider = PROVIDERS[name]
     shape = name if name in _PLAIN_ITEMS else "openai"
     items = _PLAIN_ITEMS[shape]
-    adapter = provider._new_adapter()
+    adapter = provider.adapter()
     lines = [json.dumps({"results": items})] if name == "xai" else [json.dumps(i) for i in items]
     expected = {}
     for line in lines:  # batchling: JSON -> httpx.Response -> JSON

@@ -27,6 +27,10 @@ from layton_eval.annotate import page
 from layton_eval.annotate.session import Session, Stale
 from layton_eval.errors import LaytonError, UsageError
 
+if t.TYPE_CHECKING:
+    from layton_eval.annotate.payloads import PageRequest, PageState
+    from layton_eval.annotate.summary import LabelSummary
+
 __all__ = ["Server", "serve"]
 
 _HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -166,7 +170,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._body()
         if body is None:
             return
-        actions: dict[str, t.Callable[[], t.Any]] = {
+        actions: dict[str, t.Callable[[], PageState]] = {
             "/api/label": lambda: self.session.label(
                 _key(body), _flag(body, "answer"), _flag(body, "justification"), _notes(body)
             ),
@@ -200,7 +204,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return False
         return True
 
-    def _body(self) -> dict[str, t.Any] | None:
+    def _body(self) -> PageRequest | None:
         if self.headers.get_content_type() != "application/json":
             self._error(415, "send application/json")
             return None
@@ -215,11 +219,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._error(400, "send a JSON object")
             return None
-        return body
+        return t.cast("PageRequest", body)  # each field is checked where it is read
 
     # ------------------------------------------------------------------ answers
 
-    def _answer(self, action: t.Callable[[], t.Any]) -> None:
+    def _answer(self, action: t.Callable[[], PageState | LabelSummary]) -> None:
         try:
             result = action()
         except Stale as exc:
@@ -231,9 +235,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except Exception as exc:  # a bug: say so on the page, keep serving
             self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             return
-        if isinstance(result, BaseModel):
-            result = result.model_dump(mode="json")
-        self._send(200, json.dumps(result).encode(), "application/json")
+        answer = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        self._send(200, json.dumps(answer).encode(), "application/json")
 
     def _error(self, status: int, message: str) -> None:
         self._send(status, json.dumps({"error": message}).encode(), "application/json")
@@ -250,21 +253,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _key(body: dict[str, t.Any]) -> str:
+def _key(body: PageRequest) -> str:
     key = body.get("key")
     if not isinstance(key, str) or not key:
         raise UsageError("the request names no item")
     return key
 
 
-def _flag(body: dict[str, t.Any], name: str) -> bool:
+def _flag(body: PageRequest, name: t.Literal["answer", "justification"]) -> bool:
     value = body.get(name)
     if not isinstance(value, bool):
         raise UsageError(f"{name} must be true or false")
     return value
 
 
-def _notes(body: dict[str, t.Any]) -> str:
+def _notes(body: PageRequest) -> str:
     value = body.get("notes", "")
     if not isinstance(value, str):
         raise UsageError("notes must be text")

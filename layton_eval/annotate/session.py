@@ -16,6 +16,7 @@ from pathlib import Path
 
 from layton_eval.annotate import select
 from layton_eval.annotate.labels import AlreadyLabelled, LabelStore, label_row, row_key
+from layton_eval.annotate.payloads import ItemShown, PageState, Reveal
 from layton_eval.annotate.summary import LabelSummary, summarize
 from layton_eval.choices import Split
 from layton_eval.errors import UsageError
@@ -42,7 +43,7 @@ class _Screen:
     reason: str
     labelled: bool = False
     notes: str = ""
-    reveal: dict[str, t.Any] | None = None
+    reveal: Reveal | None = None
 
 
 class Session:
@@ -119,7 +120,7 @@ class Session:
 
     # ------------------------------------------------------------------ the page's actions
 
-    def state(self) -> dict[str, t.Any]:
+    def state(self) -> PageState:
         """What the page shows: the item on screen (choosing the next one), and progress."""
         with self._lock:
             left, counts = self._left()
@@ -134,7 +135,7 @@ class Session:
                     self._screen = _Screen(item, reason=select.reason(item, counts))
             return self._payload(len(left))
 
-    def label(self, token: str, answer: bool, justification: bool, notes: str) -> dict[str, t.Any]:
+    def label(self, token: str, answer: bool, justification: bool, notes: str) -> PageState:
         """Write the label of the item on screen; its judges' verdicts come back."""
         with self._lock:
             screen = self._on_screen(token)
@@ -154,7 +155,7 @@ class Session:
                 self.stop(f"the budget of {self.budget} label(s) is reached")
             return self._payload(None)
 
-    def next(self, token: str, notes: str | None = None) -> dict[str, t.Any]:
+    def next(self, token: str, notes: str | None = None) -> PageState:
         """Leave the labelled item on screen (keeping edited notes) for the next one."""
         with self._lock:
             screen = self._on_screen(token)
@@ -165,7 +166,7 @@ class Session:
             self._screen = None
             return self.state()
 
-    def skip(self, token: str) -> dict[str, t.Any]:
+    def skip(self, token: str) -> PageState:
         """Leave the item on screen unlabelled; it comes back in a later session."""
         with self._lock:
             screen = self._on_screen(token)
@@ -175,7 +176,7 @@ class Session:
             self._screen = None
             return self.state()
 
-    def undo(self) -> dict[str, t.Any]:
+    def undo(self) -> PageState:
         """Take back this session's last label and show its item again."""
         with self._lock:
             if not self.labelled:
@@ -186,7 +187,7 @@ class Session:
             self._screen = _Screen(self.items[key], reason="you took back its label", notes=notes)
             return self.state()
 
-    def finish(self) -> dict[str, t.Any]:
+    def finish(self) -> PageState:
         """Stop the session (the command prints its summary)."""
         with self._lock:
             self.stop("you finished it from the page")
@@ -209,7 +210,7 @@ class Session:
             raise Stale("this item is no longer on screen; the page shows the current one")
         return self._screen
 
-    def _payload(self, left: int | None) -> dict[str, t.Any]:
+    def _payload(self, left: int | None) -> PageState:
         if left is None:
             left = len(self._left()[0])
         screen = self._screen
@@ -232,7 +233,7 @@ class Session:
         }
 
 
-def _item_payload(item: Item) -> dict[str, t.Any]:
+def _item_payload(item: Item) -> ItemShown:
     """The item as the page shows it before the label: no model name, no verdict."""
     riddle = item.riddle
     return {
@@ -252,7 +253,7 @@ def _item_payload(item: Item) -> dict[str, t.Any]:
     }
 
 
-def _reveal(item: Item, answer: bool, justification: bool, reason: str) -> dict[str, t.Any]:
+def _reveal(item: Item, answer: bool, justification: bool, reason: str) -> Reveal:
     """What the page shows once the item is labelled: who answered, and the judges."""
     both = answer and justification
     return {

@@ -1,6 +1,7 @@
 """The HTTP side of every provider: retries with backoff, and errors the user can act on.
 
-:class:`HttpCalls` is mixed into :class:`~layton_eval.providers.base.Provider`: read-only calls
+:class:`HttpCalls` is held by each :class:`~layton_eval.providers.base.Provider` (built from its
+facts at each use, ``Provider.http``): read-only calls
 (poll, results, list) are retried on 429, 5xx and network errors; an error status becomes a
 :class:`~layton_eval.errors.ProviderHTTPError` whose message holds the provider's own words,
 never a key (:func:`redact`) and never a header.
@@ -8,11 +9,13 @@ never a key (:func:`redact`) and never a header.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import typing as t
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from layton_eval.errors import BatchError, ProviderHTTPError
@@ -31,17 +34,20 @@ _MASKED_KEY = re.compile(r"\S*\*{3,}\S*")
 RETRY_WAIT: ContextVar[float | None] = ContextVar("layton_retry_wait", default=None)
 
 
+@dataclass(frozen=True)
 class HttpCalls:
     """Retried read-only calls and translated HTTP errors (see the module docstring)."""
 
-    name: t.ClassVar[str]
+    name: str
     #: The provider's public API (scheme and host).
-    base_url: t.ClassVar[str]
+    base_url: str
     #: The path every API path of the provider starts with; an endpoint override ending with it
     #: (the SDKs' convention, e.g. ``https://gateway.example/v1``) has it removed.
-    api_prefix: t.ClassVar[str] = "/v1"
-    sleep: Callable[[float], Awaitable[t.Any]]
-    retry_delays: tuple[float, ...]
+    api_prefix: str = "/v1"
+    #: Words of a 400 answer that mean the key was refused (providers that answer so).
+    auth_error_words: tuple[str, ...] = ()
+    sleep: Callable[[float], Awaitable[t.Any]] = asyncio.sleep
+    retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)
 
     def api_base(self) -> str:
         """Where calls go: the provider's public API, or the endpoint set by
@@ -68,7 +74,7 @@ class HttpCalls:
 
         return key_var(self.name)
 
-    async def _send(
+    async def send(
         self,
         method: str,
         url: str,
@@ -103,7 +109,7 @@ class HttpCalls:
             except httpx.HTTPStatusError as exc:
                 code = exc.response.status_code
                 if code not in TRANSIENT or attempt >= len(self.retry_delays):
-                    error = self._http_error(exc.response, api_key=api_key, batch_id=batch_id)
+                    error = self.http_error(exc.response, api_key=api_key, batch_id=batch_id)
                     raise error from exc
                 retry_after = _retry_after(exc.response)
             except httpx.TransportError as exc:
@@ -120,7 +126,7 @@ class HttpCalls:
             RETRY_WAIT.set(wait)
             attempt += 1
 
-    def _http_error(
+    def http_error(
         self, response: httpx.Response, *, api_key: str, batch_id: str | None = None
     ) -> ProviderHTTPError:
         """``<provider> answered <code>: <provider's message>`` plus what to do; no headers."""
@@ -143,10 +149,14 @@ class HttpCalls:
         )
 
     def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
-        """Providers that answer a bad key with another status override this."""
-        return False
+        """A 400 answer holding one of ``auth_error_words`` (Google, xAI answer a bad key so)."""
+        if status_code != 400 or not self.auth_error_words:
+            return False
+        text = body if isinstance(body, str) else json.dumps(body)
+        return any(word in text for word in self.auth_error_words)
 
-    def _json(self, response: httpx.Response, *, batch_id: str | None = None) -> t.Any:
+    def read_json(self, response: httpx.Response, *, batch_id: str | None = None) -> t.Any:
+        """The JSON of an answer; :class:`BatchError` when it is not JSON."""
         try:
             return response.json()
         except ValueError as exc:

@@ -10,6 +10,7 @@ import json
 import re
 import typing as t
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from layton_eval.errors import BatchError, UsageError
 
@@ -19,15 +20,16 @@ __all__ = ["CUSTOM_ID_PATTERN", "Limits"]
 CUSTOM_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+@dataclass(frozen=True)
 class Limits:
-    """Validation mixed into :class:`~layton_eval.providers.base.Provider`."""
+    """What one provider accepts in a batch (``Provider.limits``, built from its facts)."""
 
-    name: t.ClassVar[str]
-    max_requests_per_batch: t.ClassVar[int]
-    max_bytes_per_batch: t.ClassVar[int]
-    completion_windows: t.ClassVar[tuple[str, ...]] = ("24h",)
+    name: str
+    max_requests_per_batch: int
+    max_bytes_per_batch: int
+    completion_windows: tuple[str, ...] = ("24h",)
     #: Bytes a batch line adds around its body (ids, method, url, JSON punctuation).
-    line_overhead: t.ClassVar[int] = 200
+    line_overhead: int = 200
 
     def request_size(self, body: dict[str, t.Any]) -> int:
         """Bytes this request adds to the batch file (an upper bound, for splitting)."""
@@ -50,9 +52,11 @@ class Limits:
                 f"{self.name} does not offer completion window {window!r}; use one of: {allowed}"
             )
 
-    def _validate_items(
+    def check_items(
         self, items: Sequence[tuple[str, dict[str, t.Any]]], metadata: Mapping[str, str] | None
     ) -> None:
+        """Refuse an empty batch, bad or repeated ids, too many requests or bytes, and metadata
+        the provider would refuse."""
         if not items:
             raise BatchError("nothing to submit: the batch has no requests", provider=self.name)
         seen: set[str] = set()

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 import typing as t
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 from pydantic_core import from_json
 
@@ -25,7 +25,6 @@ __all__ = [
     "BodySink",
     "LineCheck",
     "OnBytes",
-    "ResultLines",
     "decode_line",
     "keep_result",
     "malformed_result",
@@ -154,38 +153,3 @@ def keep_result(merged: dict[str, RawResult], custom_id: str, result: RawResult)
         merged[custom_id] = dataclasses.replace(
             previous, conflicts=previous.conflicts + 1 + result.conflicts
         )
-
-
-class ResultLines:
-    """How a provider reads the lines of downloaded results (mixed into ``Provider``)."""
-
-    #: Field of a result line that holds the request's custom id.
-    result_id_field: t.ClassVar[str] = "custom_id"
-
-    def decode_lines(
-        self, lines: Iterable[bytes | str], check: LineCheck | None = None
-    ) -> Iterator[tuple[str, RawResult]]:
-        """``(custom id, result)`` of each line of downloaded results, one line at a time.
-
-        batchling defect (docs/providers.md, D7): it decodes a whole file at once, so one
-        malformed line raises for the file. Here a bad line becomes an error result when its id
-        can be read, and is skipped otherwise (counted in ``check``).
-        """
-        for line in lines:
-            decoded = decode_line(line, self.result_id_field, self.result_of)
-            if decoded is not None:
-                yield decoded
-            elif check is not None and line.strip():
-                check.unreadable += 1
-
-    def result_of(self, item: dict[str, t.Any]) -> RawResult:
-        """The status and native body of one result line (OpenAI's shape: ``response``
-        with ``status_code`` and ``body``, or ``error``), as batchling's adapters read it.
-
-        Raises on a line of an unexpected shape (it then counts as malformed).
-        """
-        response = item.get("response")
-        error = item.get("error") or {}
-        if response:
-            return RawResult(int(response.get("status_code", 200)), response.get("body"))
-        return RawResult(int(error.get("status_code", 500)), error or {"error": "Missing response"})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing as t
+from collections.abc import Mapping
 
 from batchling.providers.anthropic import AnthropicProvider
 
@@ -18,7 +20,14 @@ from layton_eval.neutral import (
 from layton_eval.providers._http import error_text
 from layton_eval.providers._options import check_options
 from layton_eval.providers.base import Provider
-from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
+from layton_eval.providers.batch_types import (
+    BatchSnapshot,
+    BatchState,
+    RawResult,
+    RemoteBatch,
+    SubmitTrace,
+)
+from layton_eval.providers.hooks import Fix
 from layton_eval.providers.native import as_int, merge_params, parse_time, with_json_instruction
 
 __all__ = ["Anthropic"]
@@ -39,20 +48,17 @@ _ERROR_STATUS = {
 }
 
 
-class _AnthropicAdapter(AnthropicProvider):
-    """batchling's Anthropic adapter with the whole request body kept."""
-
-    def build_jsonl_lines(self, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
-        # batchling defect (docs/providers.md, D4): it copies only model, max_tokens and messages
-        # into `params`, silently dropping system, thinking, temperature, stop sequences...
-        # Keep the whole body.
-        return [
-            {
-                "custom_id": request.custom_id,
-                "params": json.loads(request.params["body"].decode("utf-8")),
-            }
-            for request in requests
-        ]
+def _whole_bodies(own: t.Any, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
+    # batchling defect (docs/providers.md, D4): it copies only model, max_tokens and messages
+    # into `params`, silently dropping system, thinking, temperature, stop sequences...
+    # Keep the whole body.
+    return [
+        {
+            "custom_id": request.custom_id,
+            "params": json.loads(request.params["body"].decode("utf-8")),
+        }
+        for request in requests
+    ]
 
 
 class Anthropic(Provider):
@@ -64,6 +70,10 @@ class Anthropic(Provider):
 
     name = "anthropic"
     base_url = "https://api.anthropic.com"
+    adapter_class = AnthropicProvider
+    endpoint_path = "/v1/messages"
+    auth_header = ("x-api-key", "{key}")
+    fixed_headers = {"anthropic-version": ANTHROPIC_VERSION}
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 256_000_000
     list_path = "/v1/messages/batches"
@@ -77,8 +87,11 @@ class Anthropic(Provider):
         "ended": BatchState.completed,
     }
 
-    def _new_adapter(self) -> t.Any:
-        return _AnthropicAdapter()
+    def adapter_fixes(
+        self, *, metadata: Mapping[str, str] | None, trace: SubmitTrace | None
+    ) -> dict[str, Fix]:
+        """The whole request body kept (message batches carry no metadata)."""
+        return {"build_jsonl_lines": _whole_bodies}
 
     def result_of(self, item: dict[str, t.Any]) -> RawResult:
         """``result.message`` of a succeeded request; a failed one with its real status.
@@ -102,12 +115,6 @@ class Anthropic(Provider):
         if message:
             return RawResult(200, message)
         return RawResult(500, result.get("error") or {"error": "Missing response"})
-
-    def endpoint(self, model: str) -> str:
-        return "/v1/messages"
-
-    def auth_headers(self, api_key: str) -> dict[str, str]:
-        return {"x-api-key": api_key, "anthropic-version": ANTHROPIC_VERSION}
 
     # ------------------------------------------------------------------------------ rendering
 
@@ -165,33 +172,29 @@ class Anthropic(Provider):
 
     # -------------------------------------------------------------------------------- polling
 
-    def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
-        if status != "ended":
-            return super()._state(status, payload, terminal)
-        counts = payload.get("request_counts") or {}
-        if payload.get("cancel_initiated_at"):
-            return BatchState.cancelled
-        if as_int(counts.get("succeeded")) + as_int(counts.get("errored")) == 0 and as_int(
-            counts.get("expired")
-        ):
-            return BatchState.expired
-        return BatchState.completed
-
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+    def read_poll(
+        self, payload: dict[str, t.Any], snap: t.Any, *, total: int, terminal: bool
+    ) -> BatchSnapshot:
+        reading = super().read_poll(payload, snap, total=total, terminal=terminal)
         counts = payload.get("request_counts") or {}
         failed = sum(as_int(counts.get(key)) for key in ("errored", "canceled", "expired"))
         count = sum(as_int(value) for value in counts.values())
-        return as_int(counts.get("succeeded")), failed, count or total
+        return dataclasses.replace(
+            reading,
+            state=_ended_state(payload) if snap.status == "ended" else reading.state,
+            completed=as_int(counts.get("succeeded")),
+            failed=failed,
+            total=count or total,
+            output_file_id=None,  # results are fetched by batch id
+            error_file_id=None,
+        )
 
-    def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
-        return None, None  # results are fetched by batch id
-
-    def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
+    def result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
         return [batch_id] if snapshot.terminal else []
 
     # -------------------------------------------------------------------------------- listing
 
-    def _parse_list(
+    def parse_list(
         self, payload: t.Any, cursor: str | None
     ) -> tuple[list[RemoteBatch], str | None]:
         items = [
@@ -207,3 +210,15 @@ class Anthropic(Provider):
             for item in payload.get("data") or []
         ]
         return items, payload.get("last_id") if payload.get("has_more") else None
+
+
+def _ended_state(payload: dict[str, t.Any]) -> BatchState:
+    """An ended message batch: cancelled, expired (nothing answered), or completed."""
+    counts = payload.get("request_counts") or {}
+    if payload.get("cancel_initiated_at"):
+        return BatchState.cancelled
+    if as_int(counts.get("succeeded")) + as_int(counts.get("errored")) == 0 and as_int(
+        counts.get("expired")
+    ):
+        return BatchState.expired
+    return BatchState.completed

@@ -1,17 +1,17 @@
-"""The provider interface: neutral requests in, native batch calls out.
+"""The provider lifecycle: neutral requests in, native batch calls out.
 
-A :class:`Provider` knows one provider's Batch API through batchling's adapter for it (a small
-subclass with the defect fixes lives in each provider module). It turns a
-:class:`~layton_eval.neutral.NeutralRequest` into the native JSON body, submits a batch, polls it
-into a :class:`BatchSnapshot`, downloads its results (output *and* error files) as
-:class:`RawResult` objects and parses each into a :class:`~layton_eval.neutral.ModelOutput`.
+:class:`Provider` is the one class a provider module subclasses: it fills the hooks of
+:class:`~layton_eval.providers.hooks.ProviderHooks` (where they are named, with the facts a
+provider declares), and this class runs the lifecycle on them: it validates and submits a batch
+through batchling's adapter (held, with the provider's fixes), polls it into a
+:class:`BatchSnapshot`, downloads its results (output *and* error files) and lists batches.
 
 Errors are translated here, at the boundary: an HTTP error status becomes
 :class:`~layton_eval.errors.ProviderHTTPError`, a network failure or an unexpected answer becomes
 :class:`~layton_eval.errors.BatchError` (:class:`~layton_eval.errors.SubmitError` during a
-submission, whose outcome is then unknown). ``poll``, ``results`` and ``list_batches`` retry
-transient failures (429, 5xx, network); ``submit`` never retries, since a retry could create a
-second paid batch.
+submission, whose outcome is then unknown: one mapping, ``_submit.submit_error``). ``poll``,
+``results`` and ``list_batches`` retry transient failures (429, 5xx, network); ``submit`` never
+retries, since a retry could create a second paid batch.
 
 This module stays cheap to import: httpx is imported inside the methods that use it and
 batchling only in the provider modules.
@@ -23,26 +23,21 @@ import asyncio
 import json
 import re
 import typing as t
-from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from layton_eval.errors import BatchError, SubmitError
-from layton_eval.neutral import GenerationOptions, ModelOutput, NeutralRequest
-from layton_eval.providers._http import HttpCalls, batch_error, redact, short
-from layton_eval.providers._limits import Limits
-from layton_eval.providers._results import BodySink, OnBytes, ResultLines
-from layton_eval.providers._submit import MetadataPayloadMixin, trace_calls
+from layton_eval.errors import BatchError
+from layton_eval.providers._http import HttpCalls
+from layton_eval.providers._results import BodySink, OnBytes
+from layton_eval.providers._submit import held_adapter, submit_error, submit_failures, trace_calls
 from layton_eval.providers.batch_types import (
     BatchListing,
     BatchSnapshot,
-    BatchState,
-    RawResult,
-    RemoteBatch,
     SubmitTrace,
 )
+from layton_eval.providers.hooks import Items, ProviderHooks
 
 if t.TYPE_CHECKING:
     import httpx
@@ -50,7 +45,7 @@ if t.TYPE_CHECKING:
 #: Makes the HTTP client of one call (batchling's adapters open one per call).
 ClientFactory = Callable[[], "httpx.AsyncClient"]
 
-__all__ = ["ClientFactory", "MetadataPayloadMixin", "Provider"]
+__all__ = ["ClientFactory", "Provider"]
 
 _BATCH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 
@@ -66,12 +61,8 @@ class _PendingRequest:
     params: dict[str, t.Any]
 
 
-class Provider(Limits, HttpCalls, ResultLines, ABC):
-    """One provider's Batch API behind the same interface.
-
-    Subclasses declare the class attributes, build native bodies, parse native responses and
-    create their batchling adapter; the batch lifecycle (validation, submit, poll, results,
-    listing, retries and error translation) is shared and tuned through small hooks.
+class Provider(ProviderHooks):
+    """One provider's Batch API behind the same interface (see the module docstring).
 
     Parameters
     ----------
@@ -80,27 +71,6 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
     retry_delays:
         Seconds to wait before each retry; its length is the number of retries.
     """
-
-    name: t.ClassVar[str]
-    base_url: t.ClassVar[str]
-    max_requests_per_batch: t.ClassVar[int]
-    max_bytes_per_batch: t.ClassVar[int]
-    completion_windows: t.ClassVar[tuple[str, ...]] = ("24h",)
-    supports_listing: t.ClassVar[bool] = True
-    #: Where the batch list is read, and its page-size and cursor query parameters.
-    list_path: t.ClassVar[str] = "/v1/batches"
-    list_params: t.ClassVar[tuple[str, str]] = ("limit", "after")
-    #: The batch list comes newest first (so reading can stop once past a given time).
-    lists_newest_first: t.ClassVar[bool] = True
-    #: The provider keeps layton's tag on a batch and lists it back (metadata, display name).
-    keeps_tags: t.ClassVar[bool] = True
-    structured_output: t.ClassVar[bool]
-    #: Native status -> normalized state; unknown statuses count as running.
-    states: t.ClassVar[Mapping[str, BatchState]] = {}
-    #: Terminal statuses batchling does not know about.
-    extra_terminal_statuses: t.ClassVar[frozenset[str]] = frozenset()
-    #: Bytes a batch line adds around its body (ids, method, url, JSON punctuation).
-    line_overhead: t.ClassVar[int] = 200
 
     def __init__(
         self,
@@ -114,37 +84,65 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} provider {self.name!r}>"
 
-    # ----------------------------------------------------------------- what subclasses provide
+    # ------------------------------------------------------------------ held helpers, facts
 
-    @abstractmethod
-    def build_body(self, request: NeutralRequest, options: GenerationOptions) -> dict[str, t.Any]:
-        """The native JSON body of one request."""
+    @property
+    def http(self) -> HttpCalls:
+        """Retried calls and translated errors, from the facts (read at each use)."""
+        return HttpCalls(
+            name=self.name,
+            base_url=self.base_url,
+            api_prefix=self.api_prefix,
+            auth_error_words=self.auth_error_words,
+            sleep=self.sleep,
+            retry_delays=self.retry_delays,
+        )
 
-    @abstractmethod
-    def parse_response(self, result: RawResult) -> ModelOutput:
-        """The visible text, usage, finish reason or error of one result."""
+    def api_base(self) -> str:
+        """Where calls go now (``HttpCalls.api_base``: the public API or the override)."""
+        return self.http.api_base()
 
-    @abstractmethod
-    def _new_adapter(self) -> t.Any:
-        """A fresh batchling adapter (the module's fixed subclass)."""
+    @property
+    def api_key_var(self) -> str:
+        """The environment variable of this provider's API key."""
+        return self.http.api_key_var
 
-    def endpoint(self, model: str) -> str:
-        """Path of the generation endpoint whose calls are batched."""
-        return "/v1/chat/completions"
-
-    def auth_headers(self, api_key: str) -> dict[str, str]:
-        """Headers that authenticate a call; built at call time, never stored."""
-        return {"Authorization": f"Bearer {api_key}"}
+    def adapter(
+        self, *, metadata: Mapping[str, str] | None = None, trace: SubmitTrace | None = None
+    ) -> t.Any:
+        """A fresh batchling adapter of ``adapter_class`` with this provider's fixes."""
+        return held_adapter(self.adapter_class, self.adapter_fixes(metadata=metadata, trace=trace))
 
     def queue_model(self, model: str) -> str:
         """The model id batchling puts in the queue key (and some create calls)."""
-        return model
+        return model.removeprefix(self.model_prefix)
+
+    def endpoint(self, model: str) -> str:
+        """Path of the generation endpoint whose calls are batched."""
+        return self.endpoint_path.format(model=self.queue_model(model))
+
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        """Headers that authenticate a call; built at call time, never stored."""
+        header, value = self.auth_header
+        return {header: value.format(key=api_key), **self.fixed_headers}
+
+    def request_size(self, body: dict[str, t.Any]) -> int:
+        """Bytes this request adds to the batch file (an upper bound, for splitting)."""
+        return self.limits.request_size(body)
+
+    def validate_custom_id(self, custom_id: str) -> None:
+        """Reject ids the provider would refuse (``^[A-Za-z0-9_-]{1,64}$``)."""
+        self.limits.validate_custom_id(custom_id)
+
+    def validate_completion_window(self, window: str) -> None:
+        """Reject a completion window the provider does not offer."""
+        self.limits.validate_completion_window(window)
 
     # -------------------------------------------------------------------------------- submit
 
     async def submit(
         self,
-        items: Sequence[tuple[str, dict[str, t.Any]]],
+        items: Items,
         *,
         model: str,
         api_key: str,
@@ -159,28 +157,20 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         unknown (network failure, odd answer) a :class:`SubmitError` says so. ``trace`` is
         filled in as the submission goes (which call was under way, the ids it left behind).
         """
-        import httpx
-
         self.validate_completion_window(completion_window)
-        self._validate_items(items, metadata)
+        self.check_items(items, metadata)
         endpoint = self.endpoint(model)
+        params = {"method": "POST", "url": self.api_base(), "endpoint": endpoint}
         headers = self.auth_headers(api_key)
         pending = [
             _PendingRequest(
                 custom_id=custom_id,
-                params={
-                    "method": "POST",
-                    "url": self.api_base(),
-                    "endpoint": endpoint,
-                    "headers": headers,
-                    "body": json.dumps(body).encode("utf-8"),
-                },
+                params={**params, "headers": headers, "body": json.dumps(body).encode("utf-8")},
             )
             for custom_id, body in items
         ]
-        adapter = self._new_adapter()
-        adapter.layton_metadata = dict(metadata) if metadata else None
         trace = trace if trace is not None else SubmitTrace()
+        adapter = self.adapter(metadata=dict(metadata) if metadata else None, trace=trace)
         trace_calls(adapter, trace)
         try:
             submission = await adapter.process_batch(
@@ -189,24 +179,8 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
                 queue_key=(self.name, endpoint, self.queue_model(model)),
                 completion_window=completion_window,
             )
-        except httpx.HTTPStatusError as exc:
-            error = self._http_error(exc.response, api_key=api_key)
-            if error.status_code >= 500 and trace.stage == "create":  # it may have gone through
-                error.args = (f"{error}; the batch may or may not exist",)
-            raise error from exc
-        except httpx.HTTPError as exc:
-            maybe = "; the batch may or may not exist" if trace.stage == "create" else ""
-            raise SubmitError(
-                f"{self.name}: {type(exc).__name__} while submitting{maybe}", provider=self.name
-            ) from exc
-        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
-            detail = short(redact(str(exc), api_key))
-            maybe = "; the batch may or may not exist" if trace.stage == "create" else ""
-            raise SubmitError(
-                f"{self.name} gave an unexpected answer while submitting "
-                f"({type(exc).__name__}: {detail}){maybe}",
-                provider=self.name,
-            ) from exc
+        except submit_failures() as exc:
+            raise submit_error(exc, self.http, api_key=api_key, stage=trace.stage) from exc
         return str(submission.batch_id)
 
     # ---------------------------------------------------------------------------------- poll
@@ -222,7 +196,7 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         response = await self._execute(
             spec, base_url, client_factory, api_key=api_key, batch_id=batch_id
         )
-        payload = self._json(response, batch_id=batch_id)
+        payload = self.http.read_json(response, batch_id=batch_id)
         try:
             snap = await adapter.parse_poll_response(payload=payload, requests_count=total)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -235,36 +209,7 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         # with the set of values instead (docs/providers.md, D1).
         terminal_values = {s.value for s in adapter.batch_terminal_states}
         terminal = snap.status in terminal_values | self.extra_terminal_statuses
-        completed, failed, count = self._progress(payload, snap, total)
-        output_file_id, error_file_id = self._files(payload, snap)
-        return BatchSnapshot(
-            counted=self._request_count(payload),
-            status=snap.status,
-            state=self._state(snap.status, payload, terminal),
-            terminal=terminal,
-            completed=completed,
-            failed=failed,
-            total=count,
-            output_file_id=output_file_id,
-            error_file_id=error_file_id,
-            error=batch_error(payload),
-        )
-
-    def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
-        if status in self.states:
-            return self.states[status]
-        return BatchState.pending if status == "created" else BatchState.running
-
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
-        """``(completed, failed, total)``; by default batchling's count and the known total."""
-        return snap.progress_completed, 0, total
-
-    def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
-        return snap.output_file_id or None, snap.error_file_id or None
-
-    def _request_count(self, payload: dict[str, t.Any]) -> int | None:
-        """How many requests the provider says the batch holds, where a poll tells it."""
-        return None
+        return self.read_poll(payload, snap, total=total, terminal=terminal)
 
     # ------------------------------------------------------------------------------- results
 
@@ -282,7 +227,7 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         chunks; returns each file's last line if it lacked its newline (then added)."""
         adapter, base_url, headers = self._for_batch(batch_id, api_key)
         tails = []
-        for locator in self._result_locators(batch_id, snapshot):
+        for locator in self.result_locators(batch_id, snapshot):
             spec = adapter.build_results_request_spec(
                 base_url=base_url, api_headers=headers, file_id=locator, batch_id=batch_id
             )
@@ -292,13 +237,6 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
             )
             tails.append(sink.end())
         return tails
-
-    def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
-        # batchling defect (docs/providers.md, D3): its result locator is the output file, or the
-        # error file only when there is no output file, so failed requests vanish whenever one
-        # request succeeded. Download both files and merge them.
-        locators = [snapshot.output_file_id, snapshot.error_file_id]
-        return [loc for i, loc in enumerate(locators) if loc and loc not in locators[:i]]
 
     # ---------------------------------------------------------------------------------- list
 
@@ -315,19 +253,18 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         ``max_pages``. The answer says how far it read (:class:`BatchListing`)."""
         if not self.supports_listing:
             raise BatchError(f"{self.name} cannot list batches", provider=self.name)
-        adapter = self._new_adapter()
-        base_url, headers = self._target(adapter, api_key)
+        base_url, headers = self._target(self.adapter(), api_key)
         listing = BatchListing()
         cursor: str | None = None
         seen: set[str] = set()
         while listing.pages < max_pages:
-            path, params = self._list_request(100, cursor)
+            path, params = self.list_request(100, cursor)
             url = base_url + path + (f"?{urlencode(params)}" if params else "")
-            response = await self._send(
+            response = await self.http.send(
                 "GET", url, headers, client_factory, api_key=api_key, doing="listing batches"
             )
             try:
-                items, cursor = self._parse_list(self._json(response), cursor)
+                items, cursor = self.parse_list(self.http.read_json(response), cursor)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise BatchError(
                     f"{self.name} answered the batch list with an unexpected shape",
@@ -342,25 +279,12 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
                 break
         return listing
 
-    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
-        """The path and query of one page of the batch list (``list_path``, ``list_params``)."""
-        size, after = self.list_params
-        params: dict[str, t.Any] = {size: min(remaining, 100)}
-        if cursor:
-            params[after] = cursor
-        return self.list_path, params
-
-    def _parse_list(
-        self, payload: t.Any, cursor: str | None
-    ) -> tuple[list[RemoteBatch], str | None]:
-        raise BatchError(f"{self.name} cannot list batches", provider=self.name)
-
     # ---------------------------------------------------------------------------------- HTTP
 
     def _for_batch(self, batch_id: str, api_key: str) -> tuple[t.Any, str, dict[str, str]]:
         """A fresh adapter, base URL and headers for calls about ``batch_id`` (checked)."""
         self._check_batch_id(batch_id)
-        adapter = self._new_adapter()
+        adapter = self.adapter()
         base_url, headers = self._target(adapter, api_key)
         return adapter, base_url, headers
 
@@ -387,7 +311,7 @@ class Provider(Limits, HttpCalls, ResultLines, ABC):
         batch_id: str,
         body_to: BodySink | None = None,
     ) -> httpx.Response:
-        return await self._send(
+        return await self.http.send(
             spec.method,
             base_url + spec.path,
             spec.headers,

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import typing as t
-
 from batchling.providers.doubleword import DoublewordProvider
 
-from layton_eval.providers.base import MetadataPayloadMixin
 from layton_eval.providers.openai import OpenAI
 
 __all__ = ["Doubleword"]
-
-
-class _DoublewordAdapter(MetadataPayloadMixin, DoublewordProvider):
-    """batchling's Doubleword adapter, sending layton's batch metadata."""
 
 
 class Doubleword(OpenAI):
@@ -25,11 +18,9 @@ class Doubleword(OpenAI):
 
     name = "doubleword"
     base_url = "https://api.doubleword.ai"
+    adapter_class = DoublewordProvider
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000
     completion_windows = ("1h", "24h")
     structured_output = False
     max_tokens_field = "max_tokens"
-
-    def _new_adapter(self) -> t.Any:
-        return _DoublewordAdapter()

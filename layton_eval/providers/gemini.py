@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing as t
+from collections.abc import Awaitable, Callable, Mapping
 
 from batchling.providers.gemini import GeminiProvider
 
@@ -19,7 +21,14 @@ from layton_eval.neutral import (
 from layton_eval.providers._http import error_text
 from layton_eval.providers._options import check_options, gemini_level
 from layton_eval.providers.base import Provider
-from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, RemoteBatch
+from layton_eval.providers.batch_types import (
+    BatchSnapshot,
+    BatchState,
+    RawResult,
+    RemoteBatch,
+    SubmitTrace,
+)
+from layton_eval.providers.hooks import Fix
 from layton_eval.providers.native import as_int, merge_params, parse_time
 
 __all__ = ["Gemini"]
@@ -41,7 +50,7 @@ def _http_status(code: t.Any) -> int:
     return _GRPC_STATUS.get(number, 500)
 
 
-def display_name(metadata: dict[str, str] | None) -> str:
+def display_name(metadata: Mapping[str, str] | None) -> str:
     """The batch display name: layton's run and intent as compact JSON, read back by listing
     (the requests' sha256 is left out: its length limit is not documented, so the name stays
     as short as it always was)."""
@@ -61,35 +70,36 @@ def _metadata_from(name: t.Any) -> dict[str, str]:
     return {str(key): str(item) for key, item in value.items()}
 
 
-class _GeminiAdapter(GeminiProvider):
-    """batchling's Gemini adapter with its progress, error-locator and status fixes."""
+def _progress(own: t.Any, *, payload: dict[str, t.Any], requests_count: int) -> tuple[int, float]:
+    # batchling defect (docs/providers.md, D5): it reads a top-level `batchStats`, but the real
+    # Operation nests it in `metadata`, so progress always read 0.
+    stats = (payload.get("metadata") or {}).get("batchStats") or payload.get("batchStats")
+    completed = as_int((stats or {}).get("successfulRequestCount"))
+    percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
+    return completed, percent
 
-    layton_metadata: dict[str, str] | None = None
 
-    def get_progress_from_poll(
-        self, *, payload: dict[str, t.Any], requests_count: int
-    ) -> tuple[int, float]:
-        # batchling defect (docs/providers.md, D5): it reads a top-level `batchStats`, but the
-        # real Operation nests it in `metadata`, so progress always read 0.
-        stats = (payload.get("metadata") or {}).get("batchStats") or payload.get("batchStats")
-        completed = as_int((stats or {}).get("successfulRequestCount"))
-        percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
-        return completed, percent
+async def _output_file(own: t.Any, *, payload: dict[str, t.Any]) -> str:
+    response = payload.get("response") or {}
+    output = (payload.get("metadata") or {}).get("output") or {}
+    return str(response.get("responsesFile") or output.get("responsesFile") or "")
 
-    async def get_output_file_id_from_poll_response(self, *, payload: dict[str, t.Any]) -> str:
-        response = payload.get("response") or {}
-        output = (payload.get("metadata") or {}).get("output") or {}
-        return str(response.get("responsesFile") or output.get("responsesFile") or "")
 
-    async def get_error_file_id_from_poll_response(self, *, payload: dict[str, t.Any]) -> str:
-        # batchling defect (docs/providers.md, D5): the Operation's `error` is an object, not a
-        # file; batchling str()-ed it into the results path of a failed batch.
-        return ""
+async def _no_error_file(own: t.Any, *, payload: dict[str, t.Any]) -> str:
+    # batchling defect (docs/providers.md, D5): the Operation's `error` is an object, not a
+    # file; batchling str()-ed it into the results path of a failed batch.
+    return ""
 
-    async def build_file_based_batch_payload(self, **kwargs: t.Any) -> dict[str, t.Any]:
-        payload: dict[str, t.Any] = await super().build_file_based_batch_payload(**kwargs)
-        payload["batch"]["display_name"] = display_name(self.layton_metadata)
+
+def _named_payload(metadata: Mapping[str, str] | None) -> Fix:
+    """The create call with layton's tag as the batch's display name."""
+
+    async def fix(own: Callable[..., Awaitable[dict[str, t.Any]]], **kwargs: t.Any) -> t.Any:
+        payload = await own(**kwargs)
+        payload["batch"]["display_name"] = display_name(metadata)
         return payload
+
+    return fix
 
 
 class Gemini(Provider):
@@ -97,6 +107,12 @@ class Gemini(Provider):
 
     name = "gemini"
     base_url = "https://generativelanguage.googleapis.com"
+    adapter_class = GeminiProvider
+    endpoint_path = "/v1beta/models/{model}:generateContent"
+    model_prefix = "models/"
+    auth_header = ("x-goog-api-key", "{key}")
+    # Google answers a bad key with 400 INVALID_ARGUMENT / reason API_KEY_INVALID.
+    auth_error_words = ("API_KEY_INVALID", "API key not valid")
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 2_000_000_000
     supports_listing = True
@@ -117,8 +133,17 @@ class Gemini(Provider):
 
     result_id_field = "key"
 
-    def _new_adapter(self) -> t.Any:
-        return _GeminiAdapter()
+    def adapter_fixes(
+        self, *, metadata: Mapping[str, str] | None, trace: SubmitTrace | None
+    ) -> dict[str, Fix]:
+        """Progress, output and error files read where the Operation has them; the tag as the
+        display name."""
+        return {
+            "get_progress_from_poll": _progress,
+            "get_output_file_id_from_poll_response": _output_file,
+            "get_error_file_id_from_poll_response": _no_error_file,
+            "build_file_based_batch_payload": _named_payload(metadata),
+        }
 
     def result_of(self, item: dict[str, t.Any]) -> RawResult:
         """The whole ``response`` of a succeeded request; a failed one with its status.
@@ -135,20 +160,6 @@ class Gemini(Provider):
         return RawResult(
             int((error or {}).get("status_code", 500)), error or {"error": "Missing response"}
         )
-
-    def queue_model(self, model: str) -> str:
-        return model.removeprefix("models/")
-
-    def endpoint(self, model: str) -> str:
-        return f"/v1beta/models/{self.queue_model(model)}:generateContent"
-
-    def auth_headers(self, api_key: str) -> dict[str, str]:
-        return {"x-goog-api-key": api_key}
-
-    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
-        # Google answers a bad key with 400 INVALID_ARGUMENT / reason API_KEY_INVALID.
-        text = json.dumps(body) if not isinstance(body, str) else body
-        return status_code == 400 and ("API_KEY_INVALID" in text or "API key not valid" in text)
 
     # ------------------------------------------------------------------------------ rendering
 
@@ -220,12 +231,17 @@ class Gemini(Provider):
 
     # -------------------------------------------------------------------------------- polling
 
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+    def read_poll(
+        self, payload: dict[str, t.Any], snap: t.Any, *, total: int, terminal: bool
+    ) -> BatchSnapshot:
         stats = (payload.get("metadata") or {}).get("batchStats") or {}
-        failed = as_int(stats.get("failedRequestCount"))
-        return snap.progress_completed, failed, as_int(stats.get("requestCount")) or total
+        return dataclasses.replace(
+            super().read_poll(payload, snap, total=total, terminal=terminal),
+            failed=as_int(stats.get("failedRequestCount")),
+            total=as_int(stats.get("requestCount")) or total,
+        )
 
-    def _result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
+    def result_locators(self, batch_id: str, snapshot: BatchSnapshot) -> list[str]:
         # batchling defect (docs/providers.md, D5): a failed or cancelled batch gave a bogus
         # locator (`None` or an error dict) and a garbage download path. Download only the
         # responses file of a succeeded batch.
@@ -236,7 +252,7 @@ class Gemini(Provider):
 
     # -------------------------------------------------------------------------------- listing
 
-    def _parse_list(
+    def parse_list(
         self, payload: t.Any, cursor: str | None
     ) -> tuple[list[RemoteBatch], str | None]:
         rows = payload.get("operations") or payload.get("batches") or []

@@ -7,14 +7,9 @@ import typing as t
 from batchling.providers.groq import GroqProvider
 
 from layton_eval.neutral import NeutralRequest
-from layton_eval.providers.base import MetadataPayloadMixin
 from layton_eval.providers.openai import OpenAI
 
 __all__ = ["Groq"]
-
-
-class _GroqAdapter(MetadataPayloadMixin, GroqProvider):
-    """batchling's Groq adapter, sending layton's batch metadata."""
 
 
 class Groq(OpenAI):
@@ -27,6 +22,8 @@ class Groq(OpenAI):
 
     name = "groq"
     base_url = "https://api.groq.com"
+    adapter_class = GroqProvider
+    endpoint_path = "/openai/v1/chat/completions"
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000
     completion_windows = ("24h", "48h", "72h", "7d")
@@ -34,12 +31,6 @@ class Groq(OpenAI):
     max_tokens_field = "max_tokens"
     list_path = "/openai/v1/batches"
     api_prefix = "/openai/v1"
-
-    def _new_adapter(self) -> t.Any:
-        return _GroqAdapter()
-
-    def endpoint(self, model: str) -> str:
-        return "/openai/v1/chat/completions"
 
     def response_format(self, request: NeutralRequest) -> dict[str, t.Any] | None:
         return {"type": "json_object"}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing as t
+from collections.abc import Mapping
 
 from batchling.providers.mistral import MistralProvider
 
 from layton_eval.neutral import ContentPart, ImagePart, NeutralRequest
-from layton_eval.providers.base import MetadataPayloadMixin
-from layton_eval.providers.batch_types import BatchState, RemoteBatch
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RemoteBatch, SubmitTrace
+from layton_eval.providers.hooks import Fix
 from layton_eval.providers.native import as_int, parse_time, strict_schema
 from layton_eval.providers.openai import OpenAI, schema_name, string_dict
 
@@ -18,17 +20,14 @@ __all__ = ["Mistral"]
 _PAGE_SIZE = 100
 
 
-class _MistralAdapter(MetadataPayloadMixin, MistralProvider):
-    """batchling's Mistral adapter, sending layton's batch metadata and Mistral's line shape."""
-
-    def build_jsonl_lines(self, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
-        # batchling defect (docs/providers.md, D10): it writes OpenAI's line shape, with
-        # `method` and `url`; Mistral's batch request is `{custom_id, body}` (the endpoint is
-        # given once, in the create-job call).
-        return [
-            {"custom_id": request.custom_id, "body": json.loads(request.params["body"])}
-            for request in requests
-        ]
+def _mistral_lines(own: t.Any, *, requests: t.Sequence[t.Any]) -> list[dict[str, t.Any]]:
+    # batchling defect (docs/providers.md, D10): it writes OpenAI's line shape, with `method`
+    # and `url`; Mistral's batch request is `{custom_id, body}` (the endpoint is given once, in
+    # the create-job call).
+    return [
+        {"custom_id": request.custom_id, "body": json.loads(request.params["body"])}
+        for request in requests
+    ]
 
 
 class Mistral(OpenAI):
@@ -36,6 +35,7 @@ class Mistral(OpenAI):
 
     name = "mistral"
     base_url = "https://api.mistral.ai"
+    adapter_class = MistralProvider
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 200_000_000
     # Sent as `timeout_hours` (the adapter strips the "h").
@@ -58,8 +58,14 @@ class Mistral(OpenAI):
     # job moves on to CANCELLED.)
     extra_terminal_statuses = frozenset({"TIMEOUT_EXCEEDED"})
 
-    def _new_adapter(self) -> t.Any:
-        return _MistralAdapter()
+    def adapter_fixes(
+        self, *, metadata: Mapping[str, str] | None, trace: SubmitTrace | None
+    ) -> dict[str, Fix]:
+        """OpenAI's tagged create call, and Mistral's line shape."""
+        return {
+            **super().adapter_fixes(metadata=metadata, trace=trace),
+            "build_jsonl_lines": _mistral_lines,
+        }
 
     def _part(self, part: ContentPart) -> dict[str, t.Any]:
         if isinstance(part, ImagePart):
@@ -76,18 +82,25 @@ class Mistral(OpenAI):
             },
         }
 
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+    def read_poll(
+        self, payload: dict[str, t.Any], snap: t.Any, *, total: int, terminal: bool
+    ) -> BatchSnapshot:
         failed = as_int(payload.get("failed_requests"))
         if "succeeded_requests" in payload:
             completed = as_int(payload.get("succeeded_requests"))
         else:  # completed_requests counts failures too
             completed = max(0, snap.progress_completed - failed)
-        return completed, failed, as_int(payload.get("total_requests")) or total
+        return dataclasses.replace(
+            super().read_poll(payload, snap, total=total, terminal=terminal),
+            completed=completed,
+            failed=failed,
+            total=as_int(payload.get("total_requests")) or total,
+        )
 
-    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
+    def list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
         return self.list_path, {"page": int(cursor or 0), "page_size": _PAGE_SIZE}
 
-    def _parse_list(
+    def parse_list(
         self, payload: t.Any, cursor: str | None
     ) -> tuple[list[RemoteBatch], str | None]:
         rows = payload.get("data") or []

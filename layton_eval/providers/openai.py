@@ -6,8 +6,10 @@ differs (paths, status words, token field, structured output, image part shape).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import typing as t
+from collections.abc import Mapping
 
 from batchling.providers.openai import OpenAIProvider
 
@@ -23,8 +25,16 @@ from layton_eval.neutral import (
 )
 from layton_eval.providers._http import error_text
 from layton_eval.providers._options import check_options
-from layton_eval.providers.base import MetadataPayloadMixin, Provider
-from layton_eval.providers.batch_types import BatchState, RawResult, RemoteBatch
+from layton_eval.providers._submit import tagged_payload
+from layton_eval.providers.base import Provider
+from layton_eval.providers.batch_types import (
+    BatchSnapshot,
+    BatchState,
+    RawResult,
+    RemoteBatch,
+    SubmitTrace,
+)
+from layton_eval.providers.hooks import Fix
 from layton_eval.providers.native import (
     as_int,
     merge_params,
@@ -36,15 +46,12 @@ from layton_eval.providers.native import (
 __all__ = ["OpenAI", "chat_usage"]
 
 
-class _OpenAIAdapter(MetadataPayloadMixin, OpenAIProvider):
-    """batchling's OpenAI adapter, sending layton's batch metadata."""
-
-
 class OpenAI(Provider):
     """OpenAI chat completions through ``/v1/batches``."""
 
     name = "openai"
     base_url = "https://api.openai.com"
+    adapter_class = OpenAIProvider
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 200_000_000
     supports_listing = True
@@ -61,10 +68,12 @@ class OpenAI(Provider):
     }
     #: Body field of the output token limit.
     max_tokens_field: t.ClassVar[str] = "max_completion_tokens"
-    #: Path of the batch list (``list_batches``).
 
-    def _new_adapter(self) -> t.Any:
-        return _OpenAIAdapter()
+    def adapter_fixes(
+        self, *, metadata: Mapping[str, str] | None, trace: SubmitTrace | None
+    ) -> dict[str, Fix]:
+        """The create call carries layton's tag as the batch's ``metadata``."""
+        return {"build_file_based_batch_payload": tagged_payload(metadata)}
 
     # ------------------------------------------------------------------------------ rendering
 
@@ -158,15 +167,18 @@ class OpenAI(Provider):
 
     # -------------------------------------------------------------------------------- polling
 
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+    def read_poll(
+        self, payload: dict[str, t.Any], snap: t.Any, *, total: int, terminal: bool
+    ) -> BatchSnapshot:
         counts = payload.get("request_counts") or {}
-        return (
-            as_int(counts.get("completed")),
-            as_int(counts.get("failed")),
-            as_int(counts.get("total")) or total,
+        return dataclasses.replace(
+            super().read_poll(payload, snap, total=total, terminal=terminal),
+            completed=as_int(counts.get("completed")),
+            failed=as_int(counts.get("failed")),
+            total=as_int(counts.get("total")) or total,
         )
 
-    def _parse_list(
+    def parse_list(
         self, payload: t.Any, cursor: str | None
     ) -> tuple[list[RemoteBatch], str | None]:
         items = [

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
+from collections.abc import Awaitable, Callable, Mapping
 
 from batchling.providers.together import TogetherProvider
 
-from layton_eval.providers.batch_types import BatchState, RemoteBatch
+from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RemoteBatch, SubmitTrace
+from layton_eval.providers.hooks import Fix
 from layton_eval.providers.native import parse_time
 from layton_eval.providers.openai import OpenAI
 
@@ -19,16 +22,13 @@ CREATE_FIELDS = frozenset(
 )
 
 
-class _TogetherAdapter(TogetherProvider):
-    """batchling's Together adapter, with a create call Together's API defines."""
-
-    layton_metadata: dict[str, str] | None = None  # Together keeps no batch metadata
-
-    async def build_file_based_batch_payload(self, **kwargs: t.Any) -> dict[str, t.Any]:
-        # batchling defect (docs/providers.md, D9): it sends OpenAI's `metadata` field, which
-        # Together's create call does not define. Send only the fields Together defines.
-        payload: dict[str, t.Any] = await super().build_file_based_batch_payload(**kwargs)
-        return {key: value for key, value in payload.items() if key in CREATE_FIELDS}
+async def _defined_fields(
+    own: Callable[..., Awaitable[dict[str, t.Any]]], **kwargs: t.Any
+) -> t.Any:
+    # batchling defect (docs/providers.md, D9): it sends OpenAI's `metadata` field, which
+    # Together's create call does not define. Send only the fields Together defines.
+    payload = await own(**kwargs)
+    return {key: value for key, value in payload.items() if key in CREATE_FIELDS}
 
 
 class Together(OpenAI):
@@ -36,6 +36,7 @@ class Together(OpenAI):
 
     name = "together"
     base_url = "https://api.together.xyz"
+    adapter_class = TogetherProvider
     max_requests_per_batch = 50_000
     max_bytes_per_batch = 100_000_000
     structured_output = True
@@ -52,17 +53,27 @@ class Together(OpenAI):
         "EXPIRED": BatchState.expired,
     }
 
-    def _new_adapter(self) -> t.Any:
-        return _TogetherAdapter()
+    def adapter_fixes(
+        self, *, metadata: Mapping[str, str] | None, trace: SubmitTrace | None
+    ) -> dict[str, Fix]:
+        """A create call with only the fields Together defines (it keeps no batch metadata)."""
+        return {"build_file_based_batch_payload": _defined_fields}
 
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
+    def read_poll(
+        self, payload: dict[str, t.Any], snap: t.Any, *, total: int, terminal: bool
+    ) -> BatchSnapshot:
         # Together reports only a percentage; batchling turns it into a request count.
-        return snap.progress_completed, 0, total
+        return dataclasses.replace(
+            super().read_poll(payload, snap, total=total, terminal=terminal),
+            completed=snap.progress_completed,
+            failed=0,
+            total=total,
+        )
 
-    def _list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
+    def list_request(self, remaining: int, cursor: str | None) -> tuple[str, dict[str, t.Any]]:
         return "/v1/batches", {}
 
-    def _parse_list(
+    def parse_list(
         self, payload: t.Any, cursor: str | None
     ) -> tuple[list[RemoteBatch], str | None]:
         rows = payload if isinstance(payload, list) else payload.get("data") or []

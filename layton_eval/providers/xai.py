@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing as t
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -14,6 +15,7 @@ from layton_eval.errors import BatchError, SubmitError
 from layton_eval.neutral import Usage
 from layton_eval.providers._results import LineCheck, OnBytes, malformed_result
 from layton_eval.providers.batch_types import BatchSnapshot, BatchState, RawResult, SubmitTrace
+from layton_eval.providers.hooks import Fix, Items
 from layton_eval.providers.native import as_int
 from layton_eval.providers.openai import OpenAI, chat_usage
 
@@ -26,37 +28,37 @@ __all__ = ["XAI"]
 MAX_ADD_BYTES = 24_000_000
 
 
-class _XaiAdapter(XaiProvider):
-    """batchling's xAI adapter with its status, progress and chunking fixes."""
+def _named_container(metadata: Mapping[str, str] | None) -> Fix:
+    """The container created with layton's tag as its name (batchling names it itself)."""
+    name = json.dumps(dict(metadata), sort_keys=True) if metadata else "layton"
 
-    layton_metadata: dict[str, str] | None = None
-    layton_trace: SubmitTrace | None = None
-    max_add_bytes: int = MAX_ADD_BYTES
-
-    async def _create_batch_container(
-        self, *, base_url: str, api_headers: dict[str, str], client_factory: t.Any
+    async def fix(
+        own: t.Any, *, base_url: str, api_headers: dict[str, str], client_factory: t.Any
     ) -> str:
-        name = (
-            json.dumps(self.layton_metadata, sort_keys=True) if self.layton_metadata else "layton"
-        )
         async with client_factory() as client:
             response = await client.post(
-                url=f"{base_url}{self.file_upload_endpoint}",
+                url=f"{base_url}{XaiProvider.file_upload_endpoint}",
                 headers=api_headers,
                 json={"name": name},
             )
             response.raise_for_status()
             return str(response.json()["batch_id"])
 
-    async def _add_requests_to_batch(
-        self, *, batch_id: str, jsonl_lines: list[dict[str, t.Any]], **kwargs: t.Any
+    return fix
+
+
+def _chunked_adds(limit: int, trace: SubmitTrace | None) -> Fix:
+    """Requests added in calls that each stay under ``limit`` bytes."""
+
+    async def fix(
+        own: t.Any, *, batch_id: str, jsonl_lines: list[dict[str, t.Any]], **kwargs: t.Any
     ) -> None:
-        # batchling defect (docs/providers.md, D6): it sends every request in one call, which xAI
-        # refuses above 25 MB. Send chunks that each stay under `max_add_bytes`.
+        # batchling defect (docs/providers.md, D6): it sends every request in one call, which
+        # xAI refuses above 25 MB. Send chunks that each stay under `max_add_bytes`.
         added = 0
-        for chunk in _chunks(jsonl_lines, self.max_add_bytes):
+        for chunk in _chunks(jsonl_lines, limit):
             try:
-                await super()._add_requests_to_batch(batch_id=batch_id, jsonl_lines=chunk, **kwargs)
+                await own(batch_id=batch_id, jsonl_lines=chunk, **kwargs)
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 if not added:
                     raise  # the container holds nothing yet: report the error as it is
@@ -67,27 +69,29 @@ class _XaiAdapter(XaiProvider):
                     batch_id=batch_id,
                 ) from exc
             added += len(chunk)
-            if self.layton_trace is not None:
-                self.layton_trace.added = added
+            if trace is not None:
+                trace.added = added
 
-    def extract_batch_status(self, *, payload: dict[str, t.Any]) -> str:
-        # batchling defect (docs/providers.md, D6): it reads `num_completed` (not an xAI field)
-        # and calls a batch whose requests are not counted yet `ended`. Use the real counters.
-        state = payload.get("state") or {}
-        done = as_int(state.get("num_success")) + as_int(state.get("num_error"))
-        if as_int(state.get("num_pending")) > 0:
-            return "running" if done else "pending"
-        if as_int(state.get("num_requests")) == 0:
-            return "pending"
-        return "ended"
+    return fix
 
-    def get_progress_from_poll(
-        self, *, payload: dict[str, t.Any], requests_count: int
-    ) -> tuple[int, float]:
-        # batchling defect (docs/providers.md, D6): it reads `state.success`; xAI says num_success.
-        completed = as_int((payload.get("state") or {}).get("num_success"))
-        percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
-        return completed, percent
+
+def _status(own: t.Any, *, payload: dict[str, t.Any]) -> str:
+    # batchling defect (docs/providers.md, D6): it reads `num_completed` (not an xAI field)
+    # and calls a batch whose requests are not counted yet `ended`. Use the real counters.
+    state = payload.get("state") or {}
+    done = as_int(state.get("num_success")) + as_int(state.get("num_error"))
+    if as_int(state.get("num_pending")) > 0:
+        return "running" if done else "pending"
+    if as_int(state.get("num_requests")) == 0:
+        return "pending"
+    return "ended"
+
+
+def _progress(own: t.Any, *, payload: dict[str, t.Any], requests_count: int) -> tuple[int, float]:
+    # batchling defect (docs/providers.md, D6): it reads `state.success`; xAI says num_success.
+    completed = as_int((payload.get("state") or {}).get("num_success"))
+    percent = completed / requests_count * 100.0 if requests_count > 0 else 0.0
+    return completed, percent
 
 
 def _chunks(lines: Sequence[dict[str, t.Any]], limit: int) -> list[list[dict[str, t.Any]]]:
@@ -111,6 +115,9 @@ class XAI(OpenAI):
 
     name = "xai"
     base_url = "https://api.x.ai"
+    adapter_class = XaiProvider
+    # xAI answers a wrong key with 400 "Incorrect API key provided".
+    auth_error_words = ("API key",)
     max_requests_per_batch = 100_000
     max_bytes_per_batch = 200_000_000
     supports_listing = False
@@ -144,48 +151,46 @@ class XAI(OpenAI):
         counts.reasoning_tokens = reasoning
         return counts
 
-    def _is_auth_error(self, status_code: int, body: t.Any) -> bool:
-        # xAI answers a wrong key with 400 "Incorrect API key provided".
-        return status_code == 400 and "API key" in json.dumps(body)
+    def adapter_fixes(
+        self, *, metadata: Mapping[str, str] | None, trace: SubmitTrace | None
+    ) -> dict[str, Fix]:
+        """The container named with the tag, requests added in chunks, status and progress
+        read from xAI's real counters."""
+        return {
+            "_create_batch_container": _named_container(metadata),
+            "_add_requests_to_batch": _chunked_adds(self.max_add_bytes, trace),
+            "extract_batch_status": _status,
+            "get_progress_from_poll": _progress,
+        }
 
-    def _new_adapter(self) -> t.Any:
-        adapter = _XaiAdapter()
-        adapter.max_add_bytes = self.max_add_bytes
-        return adapter
-
-    def _validate_items(
-        self, items: Sequence[tuple[str, dict[str, t.Any]]], metadata: Mapping[str, str] | None
-    ) -> None:
-        super()._validate_items(items, metadata)
+    def check_items(self, items: Items, metadata: Mapping[str, str] | None) -> None:
+        super().check_items(items, metadata)
         for custom_id, body in items:
             if self.request_size(body) > self.max_add_bytes:
                 raise BatchError(
                     f"request {custom_id!r} is larger than xAI's 25 MB per call", provider=self.name
                 )
 
-    def _state(self, status: str, payload: dict[str, t.Any], terminal: bool) -> BatchState:
+    def read_poll(
+        self, payload: dict[str, t.Any], snap: t.Any, *, total: int, terminal: bool
+    ) -> BatchSnapshot:
+        reading = super().read_poll(payload, snap, total=total, terminal=terminal)
         state = payload.get("state") or {}
-        if (
-            status == "ended"
+        cancelled = (
+            snap.status == "ended"
             and as_int(state.get("num_cancelled"))
             and not (as_int(state.get("num_success")) + as_int(state.get("num_error")))
-        ):
-            return BatchState.cancelled
-        return super()._state(status, payload, terminal)
-
-    def _progress(self, payload: dict[str, t.Any], snap: t.Any, total: int) -> tuple[int, int, int]:
-        state = payload.get("state") or {}
-        return (
-            snap.progress_completed,
-            as_int(state.get("num_error")),
-            as_int(state.get("num_requests")) or total,
         )
-
-    def _files(self, payload: dict[str, t.Any], snap: t.Any) -> tuple[str | None, str | None]:
-        return None, None  # results are read by batch id
-
-    def _request_count(self, payload: dict[str, t.Any]) -> int | None:
-        return as_int((payload.get("state") or {}).get("num_requests"))
+        return dataclasses.replace(
+            reading,
+            state=BatchState.cancelled if cancelled else reading.state,
+            completed=snap.progress_completed,
+            failed=as_int(state.get("num_error")),
+            total=as_int(state.get("num_requests")) or total,
+            output_file_id=None,  # results are read by batch id
+            error_file_id=None,
+            counted=as_int(state.get("num_requests")),
+        )
 
     async def download_to(
         self,
@@ -209,7 +214,7 @@ class XAI(OpenAI):
         # ignores `pagination_token`. Follow it to the last page.
         while True:
             query = f"?{urlencode({'pagination_token': token})}" if token else ""
-            response = await self._send(
+            response = await self.http.send(
                 spec.method,
                 base_url + spec.path + query,
                 spec.headers,

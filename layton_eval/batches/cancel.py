@@ -16,14 +16,16 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_for, run_async
-from layton_eval.batches.group import total_cost
-from layton_eval.batches.status import apply_snapshot, poll_run
+from layton_eval.batches.poll import apply_snapshot
+from layton_eval.batches.status import poll_run
 from layton_eval.errors import RunError
 from layton_eval.next_step import Step, family_facts, group_next, next_command
+from layton_eval.runs.groups import total_cost
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, now
 from layton_eval.settings import Settings, require_api_key
 
 if t.TYPE_CHECKING:
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.store import Run
 
 __all__ = ["CancelResult", "CancelRow", "cancel_batches"]
@@ -94,29 +96,27 @@ def _row(member: Run, record: BatchRecord) -> CancelRow:
 
 
 def cancel_batches(
-    target: str,
-    runs: t.Sequence[Run],
+    selection: Selection,
     *,
     settings: Settings,
     judges: bool = False,
     planned: bool = False,
-    group: bool = False,
     client_factory: ClientFactory | None = None,
 ) -> CancelResult:
-    """Cancel every batch of ``runs`` (with ``judges``: of their judges) still out at the
-    provider; with ``planned``, only poll them and say what would be cancelled.
+    """Cancel every batch of ``selection``'s runs (with ``judges``: of their judges) still out
+    at the provider; with ``planned``, only poll them and say what would be cancelled.
 
     Raises :class:`RunError` (naming what to do instead) when no batch is out, or when every
     batch had finished before its cancel arrived (then nothing changed).
     """
     factory = client_factory or default_client_factory
-    members = _members(runs, judges)
+    members = _members(selection.runs, judges)
     for member in members:
         if _out(member):
             poll_run(member, settings=settings, client_factory=factory)
     todo = [(member, record) for member in members for record in _out(member)]
     if not todo:
-        raise RunError(_nothing_out(target, runs, judges=judges, group=group))
+        raise RunError(_nothing_out(selection, judges=judges))
     rows = [_row(member, record) for member, record in todo]
     finished: list[CancelRow] = []
     if not planned:
@@ -125,18 +125,18 @@ def cancel_batches(
             for row in _cancel_member(member, settings, factory):
                 (rows if row.state in _STOPPED else finished).append(row)
         if not rows:
-            raise RunError(_too_late(target, runs, finished, group))
+            raise RunError(_too_late(selection, finished))
     spent = total_cost(row.spent_usd for row in rows)
     whole = total_cost(row.estimate_usd for row in rows)
     return CancelResult(
-        target=target,
+        target=selection.name,
         judges=judges,
         batches=rows,
         finished=finished,
         spent_usd=spent,
         unspent_usd=None if spent is None or whole is None else max(whole - spent, 0.0),
         planned=planned,
-        next_command=_next(target, runs, group=group),
+        next_command=_next(selection),
     )
 
 
@@ -164,24 +164,24 @@ def _cancel_member(member: Run, settings: Settings, factory: ClientFactory) -> l
     return rows
 
 
-def _next(target: str, runs: t.Sequence[Run], *, group: bool) -> str | None:
-    if group:
-        return group_next(target, [family_facts(run) for run in runs])
-    return next_command(Step.status, family_facts(runs[0]))  # wait for them, then fetch
+def _next(selection: Selection) -> str | None:
+    if selection.group is not None:
+        return group_next(selection.group, [family_facts(run) for run in selection.runs])
+    return next_command(Step.status, family_facts(selection.runs[0]))  # wait, then fetch
 
 
-def _nothing_out(target: str, runs: t.Sequence[Run], *, judges: bool, group: bool) -> str:
+def _nothing_out(selection: Selection, *, judges: bool) -> str:
     """Why there is nothing to cancel, what is out elsewhere in the family (the judges', or
     the runs' own), and the command that moves on."""
-    what = f"group {target}" if group else f"run {target}"
+    what = f"group {selection.group}" if selection.group else f"run {selection.name}"
     whose = "its judges have" if judges else "it has"
-    elsewhere = [b for m in _members(runs, not judges) for b in _out(m)]
+    elsewhere = [b for m in _members(selection.runs, not judges) for b in _out(m)]
     hint = (
         " (its own batches are out: cancel them without --judges)"
         if judges
         else " (its judges' batches are out: cancel them with --judges)"
     )
-    command = _next(target, runs, group=group)
+    command = _next(selection)
     return (
         f"nothing to cancel in {what}: {whose} no batch out at the provider"
         + (hint if elsewhere else "")
@@ -189,11 +189,11 @@ def _nothing_out(target: str, runs: t.Sequence[Run], *, judges: bool, group: boo
     )
 
 
-def _too_late(target: str, runs: t.Sequence[Run], finished: list[CancelRow], group: bool) -> str:
+def _too_late(selection: Selection, finished: list[CancelRow]) -> str:
     ended = ", ".join(f"{row.batch_id} ({row.state})" for row in finished)
-    command = _next(target, runs, group=group)
+    command = _next(selection)
     return (
-        f"nothing was cancelled in {target}: every batch had finished before its cancel "
+        f"nothing was cancelled in {selection.name}: every batch had finished before its cancel "
         f"arrived ({ended}); nothing changed and the results are kept"
         + (f": {command}" if command else "")
     )

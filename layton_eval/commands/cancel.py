@@ -37,20 +37,13 @@ def cancel(
     from layton_eval.batches.cancel import cancel_batches
     from layton_eval.commands.runs import find_runs
     from layton_eval.console import emit_json, show
+    from layton_eval.settings import get_settings
 
-    found = find_runs(run_name, accept=lambda m: m.kind == "benchmark")
-    target = found.group or found.runs[0].name
-    group = found.group is not None
+    selection = find_runs(run_name, accept=lambda m: m.kind == "benchmark")
+    settings = get_settings()
 
     def act(planned: bool) -> t.Any:
-        return cancel_batches(
-            target,
-            found.runs,
-            settings=found.settings,
-            judges=judges,
-            planned=planned,
-            group=group,
-        )
+        return cancel_batches(selection, settings=settings, judges=judges, planned=planned)
 
     if not yes and not json_ and interactive():
         from layton_eval.cards.cancel import cancel_confirm_card

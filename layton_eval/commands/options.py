@@ -18,7 +18,6 @@ __all__ = [
     "CalibrationOpt",
     "PROVIDER_NAMES",
     "DataDirOpt",
-    "MaxCostOpt",
     "PriceInOpt",
     "PriceOutOpt",
     "user_price",
@@ -165,10 +164,11 @@ def ctrl_c_note(run_name: str) -> t.Iterator[None]:
         yield
     except KeyboardInterrupt:
         from layton_eval.console import err_console
+        from layton_eval.next_step import fixes
 
         err_console().print(
             f"Stopped waiting: nothing was lost and the batches go on at the provider "
-            f"('layton status {run_name}' shows them)."
+            f"('{fixes.follow(run_name)}' shows them)."
         )
         raise
 
@@ -273,18 +273,6 @@ CalibrationOnlyOpt = t.Annotated[
     typer.Option(
         "--calibration-only",
         help="Calibrate with the --calibration files alone, without the published set.",
-    ),
-]
-MaxCostOpt = t.Annotated[
-    float | None,
-    typer.Option(
-        "--max-cost",
-        min=0.0,
-        metavar="USD",
-        help="Refuse to send, before anything is created, when the estimated cost (for a "
-        "group: the group's total) is above USD or cannot be estimated (default: "
-        "LAYTON_MAX_COST; none: no limit).",
-        show_default=False,
     ),
 ]
 PriceInOpt = t.Annotated[

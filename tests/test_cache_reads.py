@@ -12,7 +12,7 @@ import pytest
 from layton_eval.pricing import _PRICES_PROVIDER
 from layton_eval.settings import get_settings
 from tests.fakes import TEST_KEY, emulate
-from tests.helpers import invoke_json, prepare
+from tests.helpers import invoke, invoke_json, prepare
 
 #: Cache-read tokens every emulated response reports: a share of its input tokens.
 CACHED_SHARE = 0.5
@@ -97,13 +97,18 @@ def test_cache_reads_cost_what_genai_prices_says(monkeypatch, runs_dir, provider
     standard = sum(_genai_prices(provider, model, u, batch=False) for u in usages)
     assert fetched["cost_usd"] == pytest.approx(batch, rel=1e-9)
     assert fetched["standard_cost_usd"] == pytest.approx(standard, rel=1e-9)
+    cached = sum(u["cache_read_tokens"] for u in usages)
+    assert fetched["cache_read_tokens"] == cached
+    assert f"({cached:,} from cache)" in invoke("fetch", "run").stdout  # the card's Tokens row
     uncached = [{**u, "cache_read_tokens": 0} for u in usages]
     assert batch < sum(_genai_prices(provider, model, u, batch=True) for u in uncached)
 
 
 @pytest.mark.parametrize("provider", sorted(FAMILIES))
 def test_no_cache_reads_write_no_cache_field(monkeypatch, runs_dir, provider: str) -> None:
-    _fetch(monkeypatch, provider, cached=False)
+    fetched = _fetch(monkeypatch, provider, cached=False)
+    assert "cache_read_tokens" not in fetched
+    assert "from cache" not in invoke("fetch", "run").stdout
     text = (runs_dir / "run" / "outputs.jsonl").read_text()
     assert text and "cache_read" not in text
     first = json.loads(text.splitlines()[0])["usage"]

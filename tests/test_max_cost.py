@@ -131,3 +131,19 @@ def test_a_group_jury_is_held_to_its_total(runs_dir: Path):
         refused = invoke("jury", "mine", "--max-cost", "0.0001", "--yes")
         assert_one_line_error(refused, code=1, contains="the juries of group mine")
         assert sum(fake.batches_created for fake in fakes.values()) == 2
+
+
+def test_send_runs_holds_a_group_to_its_total_without_the_command(runs_dir: Path):
+    from layton_eval.batches.send import SendOptions, send_runs
+    from layton_eval.commands.runs import find_runs
+    from layton_eval.errors import LaytonError
+
+    _group(runs_dir)
+    selection, settings = find_runs("mine"), get_settings()
+    plans = send_runs(selection, settings=settings, dry_run=True)
+    each = max(s.plan.estimated_cost_usd or 0.0 for s in plans.sends)
+    assert plans.estimated_cost_usd is not None and plans.estimated_cost_usd > each
+    between = (each + plans.estimated_cost_usd) / 2  # above every run, below the group
+    with emulate("openai") as fake, pytest.raises(LaytonError, match="the cost of group mine"):
+        send_runs(selection, SendOptions(max_cost=between), settings=settings)
+    assert fake.calls == [] and _batches(runs_dir, selection.runs[0].name) == []

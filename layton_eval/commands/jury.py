@@ -25,6 +25,11 @@ from layton_eval.commands.sending import (
     finish,
 )
 
+if t.TYPE_CHECKING:
+    from layton_eval.jury.send import JuryOptions
+    from layton_eval.runs.groups import Selection
+    from layton_eval.settings import Settings
+
 JuryConfigOpt = t.Annotated[
     str | None,
     typer.Option(
@@ -115,16 +120,7 @@ def jury(
         carry=repeated_options(ctx, leave_out={"dry_run", "json_", "yes"}),
     )
     if not dry_run and not yes and not json_ and interactive():
-        plan = start_juries(selection, options, settings=settings, dry_run=True)
-        from layton_eval.batches.send import refuse_over_limit
-        from layton_eval.jury.send import judging_what
-
-        what = judging_what(selection)  # refused before the card asks to pay for it
-        refuse_over_limit(plan.estimated_cost_usd, max_cost, settings, what)
-        if plan.juries:
-            from layton_eval.cards.jury import jury_confirmation
-
-            confirm_spending(*jury_confirmation(plan))
+        _ask_first(selection, options, settings)
     result = start_juries(selection, options, settings=settings, dry_run=dry_run)
     finish(
         selection,
@@ -134,3 +130,18 @@ def jury(
         json_=json_,
         wait=(interval, timeout) if wait and not dry_run else None,
     )
+
+
+def _ask_first(selection: Selection, options: JuryOptions, settings: Settings) -> None:
+    """In a terminal: refuse what is over the spending limit before the card asks, then show
+    the card and ask (Enter cancels)."""
+    from layton_eval.batches.send import refuse_over_limit
+    from layton_eval.jury.send import judging_what, start_juries
+
+    plan = start_juries(selection, options, settings=settings, dry_run=True)
+    what = judging_what(selection)
+    refuse_over_limit(plan.estimated_cost_usd, options.max_cost, settings, what)
+    if plan.juries:
+        from layton_eval.cards.jury import jury_confirmation
+
+        confirm_spending(*jury_confirmation(plan))

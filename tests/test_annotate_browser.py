@@ -20,15 +20,13 @@ from pathlib import Path
 import pytest
 
 from layton_eval.settings import get_settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY
 from tests.helpers import invoke_json, rows
 from tests.test_report import JUDGES, make_run
 from tests.test_report_browser import CHROMIUM, CHROMIUM_ARGS, launcher  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"real data not found at {SHARED_DATA}"
-)
+pytestmark = needs_shared_data
 HUMAN = ("human_answer_correct", "human_justification_correct", "human_both_correct")
 SCORED = ("score", "ci95", "lower", "upper", "calibration_rows", "bins", "n")
 _URL = re.compile(r"Labelling page: (http://127\.0\.0\.1:\d+/)")

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json
 from tests.test_cli_score import DATA, write_model_judge_files
 
-pytestmark = pytest.mark.skipif(
-    not (DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {DATA}"
-)
+pytestmark = needs_shared_data
 HUMAN = ("human_answer_correct", "human_justification_correct", "human_both_correct")
 SCORED = ("score", "ci95", "lower", "upper", "calibration_rows", "bins", "n", "jury_mean")
 

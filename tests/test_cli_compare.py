@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 
 from layton_eval.stats.compare import holm
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json
 from tests.test_cli_jury import all_providers, keys  # noqa: F401 (a fixture)
 from tests.test_official_prompts import _judged_run, official  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {SHARED_DATA}"
-)
+pytestmark = needs_shared_data
 DATA = ["--data-dir", str(SHARED_DATA)]
 FLASH, PRO, MISTRAL = "gemini-3-flash-high", "gemini-3-pro-high", "mistral-large-2512"
 PAIR_KEYS = {"a", "b", "n", "diff", "lower", "upper", "p_a_better", "mcnemar_p", "a_only",

@@ -11,11 +11,11 @@ from layton_eval.answers import Verdict
 from layton_eval.choices import DEFAULT_ITERATIONS, DEFAULT_SEED, VerdictField
 from layton_eval.interchange import JudgeRecord, judge_file_name
 from layton_eval.score.calibration import FIELDS
-from tests.conftest import NO_DATA, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json, write_judge_file
 
 DATA = SHARED_DATA  # LAYTON_TEST_DATA, else ../shared/layton-data
-pytestmark = pytest.mark.skipif(not (DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
+pytestmark = needs_shared_data
 JUDGE_PROVIDERS = {
     "mistral-large-2512": "mistral",
     "claude-opus-4-5-20251101": "anthropic",

@@ -12,14 +12,12 @@ import numpy as np
 import pytest
 
 from layton_eval.stats import agreement, intervals
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
 from tests.test_cli_jury import MODELS, all_providers, keys  # noqa: F401 (a fixture)
 from tests.test_official_prompts import _judged_run
 
-needs_data = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {SHARED_DATA}"
-)
+needs_data = needs_shared_data
 DATA = ["--data-dir", str(SHARED_DATA)]
 HUMAN = {"both_correct": "human_both_correct", "is_answer_correct": "human_answer_correct",
          "is_justification_correct": "human_justification_correct"}  # fmt: skip

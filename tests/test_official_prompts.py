@@ -19,7 +19,7 @@ from layton_eval import prompts
 from layton_eval.prompts import PROMPT_FILES, OfficialPrompts
 from layton_eval.runs.manifest import PromptsRef
 from layton_eval.settings import get_settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
 from tests.test_cli_jury import MODELS, all_providers, keys  # noqa: F401 (a fixture)
 
@@ -145,7 +145,7 @@ def _judge_systems(run_dir: Path) -> set[str]:
     }
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no shared data")
+@needs_shared_data
 def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs_dir: Path):  # noqa: F811
     with all_providers(polls_until_done=1):
         _judged_run("strict", ["--prompts", "official"])

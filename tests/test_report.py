@@ -23,12 +23,12 @@ from layton_eval.runs.store import RunStore
 from layton_eval.score.categories import UNKNOWN_CATEGORY, category_means
 from layton_eval.score.score import ScoreOptions
 from layton_eval.settings import get_settings
-from tests.conftest import NO_DATA, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY, emulate
 from tests.helpers import assert_one_line_error, invoke, invoke_json, rows
 from tests.test_cli_jury import responder
 
-pytestmark = pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
+pytestmark = needs_shared_data
 
 JUDGES = ("openai", "gemini", "anthropic", "mistral")
 HOSTILE_ANSWER = "<b>bold</b> & \"quoted\" 'single'"

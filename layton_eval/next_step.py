@@ -17,6 +17,7 @@ import typing as t
 
 from layton_eval.errors import RunError
 from layton_eval.runs import layout
+from layton_eval.runs.data import scoring_data_dir
 from layton_eval.runs.manifest import RunState
 
 if t.TYPE_CHECKING:
@@ -29,14 +30,16 @@ __all__ = [
     "Step",
     "ensure_ready",
     "family_facts",
+    "after_listing",
     "first_command",
     "group_next",
     "next_command",
     "refusal",
 ]
 
-#: Provider and model a run prepared without one is shown with, in a free dry run.
-EXAMPLE_TARGET = ("openai", "gpt-5-mini")
+#: Provider and model a run prepared without one is shown with, in a free dry run; the provider
+#: of answers made on one's own engine, imported into a run that names none.
+EXAMPLE_TARGET, LOCAL_PROVIDER = ("openai", "gpt-5-mini"), "local"
 
 
 class Step(enum.StrEnum):
@@ -59,48 +62,32 @@ class Step(enum.StrEnum):
     imported = "import"  # answers imported from a file (the run is as if fetched)
     export = "export"  # a run's requests written for another engine (options: the results file)
     judges = "judges"  # the judges were checked against the human labels (run: "" without one)
+    leaderboard = "leaderboard"  # the ranked models (runs: those added)
+    compare = "compare"  # subjects compared (runs: the runs among them)
 
 
 @dataclasses.dataclass(frozen=True)
 class Facts:
-    """What the step knows about the run (family) it acted on.
+    """What the step knows about the run (family) it acted on, one attribute a line:
 
-    Attributes
-    ----------
-    run : str
-        The name to put in the command: the evaluated run, also for its judges.
-    kind : str
-        ``benchmark`` or ``judge``.
-    state : RunState or None
-        The run's own state.
-    model_known : bool
-        The run names its provider and model.
-    judge_states : tuple of RunState or None
-        The judge child runs' states, ``None`` when the step did not look at them.
-    has_judges : bool
-        The run has judge child runs (``fetch``).
-    waiting : bool
-        Batches (or judges) are still out.
-    missing_verdicts : bool
-        Some riddle lacks a verdict from some judge (``verdicts``).
-    scored : bool
-        The run has a ``score.json``.
-    split : str
-        The run's split (``llm`` or ``vlm``).
-    options : tuple of str
-        Arguments the suggested command carries (a dry run's ``--provider gemini`` ...).
-    gone : str or None
-        A batch the provider no longer knows, or that expired unfetched (``status``).
-    undecided : bool
-        Interrupted submissions that reconcile could not settle alone (``status --reconcile``).
-    calibration : tuple of str
-        The calibration files an annotation session's labels join, its labels file last.
-    calibration_only : bool
-        Those files are the whole calibration (``annotate``).
-    runs : tuple of str
-        The runs whose answers were labelled (``annotate``).
-    accepted : bool
-        Some batch of the run was accepted by its provider (it has a batch id).
+    - ``run``: The name to put in the command: the evaluated run, also for its judges.
+    - ``kind``: ``benchmark`` or ``judge``.
+    - ``state``: The run's own state.
+    - ``model_known``: The run names its provider and model.
+    - ``judge_states``: The judge child runs' states, ``None`` when the step did not look.
+    - ``has_judges``: The run has judge child runs (``fetch``).
+    - ``waiting``: Batches (or judges) are still out.
+    - ``missing_verdicts``: Some riddle lacks a verdict from some judge (``verdicts``).
+    - ``scored``: The run has a ``score.json``.
+    - ``split``: The run's split (``llm`` or ``vlm``).
+    - ``options``: Arguments the suggested command carries (a dry run's ``--provider x``).
+    - ``gone``: A batch the provider no longer knows, or that expired unfetched (``status``).
+    - ``undecided``: Interrupted submissions that ``status --reconcile`` could not settle.
+    - ``calibration, calibration_only, data_dir``: ``--calibration`` files (an annotation's
+      labels file last), ``--calibration-only`` and ``--data-dir`` (absolute), as given:
+      repeated to a next command that scores.
+    - ``runs``: The runs whose answers were labelled (``annotate``), or added or compared.
+    - ``accepted``: Some batch of the run was accepted by its provider (it has a batch id).
     """
 
     run: str
@@ -118,6 +105,7 @@ class Facts:
     undecided: bool = False
     calibration: tuple[str, ...] = ()
     calibration_only: bool = False
+    data_dir: str | None = None
     runs: tuple[str, ...] = ()
     accepted: bool = False
 
@@ -131,6 +119,7 @@ class Facts:
             "model_known": bool(manifest.provider and manifest.model),
             "split": str(manifest.split),
             "accepted": any(batch.batch_id for batch in manifest.live_batches),
+            "data_dir": scoring_data_dir(manifest),
         }
         return cls(**(known | more))
 
@@ -155,6 +144,11 @@ def next_command(step: Step, facts: Facts) -> str | None:
 def first_command() -> str:
     """What to type when there is no run yet: a trial on the bundled sample (works offline)."""
     return "layton prepare --split llm --hints 0 --dataset sample --name trial"
+
+
+def after_listing(latest: str | None) -> str:
+    """After ``status --all``: where the latest run stands (the first command, with none)."""
+    return _command("status", latest) if latest else first_command()
 
 
 def _command(*words: str) -> str:
@@ -183,11 +177,20 @@ def _after_verdicts(facts: Facts) -> str:
         return _command("status", facts.run, "--watch", "60")
     if facts.missing_verdicts:
         return _command("jury", facts.run, "--retry-missing")
-    return _command("score", facts.run)
+    return _command("score", facts.run, *_data_options(facts))
+
+
+def _data_options(facts: Facts) -> list[str]:
+    """The data and calibration options the user gave, for a next command that scores."""
+    words = (["--data-dir", facts.data_dir] if facts.data_dir else []) + (
+        ["--calibration-only"] if facts.calibration_only else []
+    )
+    return words + [word for path in facts.calibration for word in ("--calibration", path)]
 
 
 def _after_score(facts: Facts) -> str:
-    return _command("leaderboard", "--split", facts.split, "--add", facts.run)
+    added = ("--add", facts.run)
+    return _command("leaderboard", "--split", facts.split, *added, *_data_options(facts))
 
 
 _BY_STATE: dict[RunState, tuple[str, ...]] = {
@@ -222,7 +225,7 @@ def _after_status(facts: Facts) -> str | None:
             return _by_state(state, dataclasses.replace(facts, kind="judge"))
     if facts.scored:
         return _after_score(facts)
-    return _command("score", facts.run)
+    return _command("score", facts.run, *_data_options(facts))
 
 
 def _dry_run(step: str) -> t.Callable[[Facts], str]:
@@ -239,23 +242,18 @@ def _after_reconcile(facts: Facts) -> str | None:
 
 
 def _after_annotate(facts: Facts) -> str:
-    words = ["leaderboard", "--split", facts.split]
-    words += ["--calibration-only"] if facts.calibration_only else []
-    for path in facts.calibration:
-        words += ["--calibration", path]
-    for run in facts.runs:
-        words += ["--add", run]
-    return _command(*words)
+    added = [word for run in facts.runs for word in ("--add", run)]
+    return _command("leaderboard", "--split", facts.split, *_data_options(facts), *added)
 
 
-def _after_judges(facts: Facts) -> str:
-    """Label answers: the run's (its provider then shows in the per-bin rates), else the
-    calibration set's unlabelled rows."""
-    return (
-        _command("annotate", facts.run)
-        if facts.run
-        else _command("annotate", "--split", facts.split)
-    )
+def _after_export(facts: Facts) -> str:  # the model is read from the answers, not a provider
+    who = [] if facts.model_known else ["--provider", LOCAL_PROVIDER]
+    return _command("import", *facts.options, "--into", facts.run, *who)
+
+
+def _after_judges(facts: Facts) -> str:  # label the run's answers, else unlabelled rows
+    where = [facts.run] if facts.run else ["--split", facts.split]
+    return _command("annotate", *where, *_data_options(facts))
 
 
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
@@ -274,8 +272,10 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.reconcile: _after_reconcile,
     Step.annotate: _after_annotate,
     Step.imported: _after_fetch,
-    Step.export: lambda f: _command("import", *f.options, "--into", f.run),
+    Step.export: _after_export,
     Step.judges: _after_judges,
+    Step.leaderboard: lambda f: _command("report", *f.runs, "--split", f.split, *_data_options(f)),
+    Step.compare: lambda f: _command("report", *f.runs, "--split", f.split, *_data_options(f)),
 }
 
 # -- groups: the command that moves a group of runs on ---------------------------------------------
@@ -315,8 +315,9 @@ def group_next(group: str, members: t.Sequence[Facts]) -> str | None:
     if stage == 3:
         missing = any(f.missing_verdicts and f.judge_states for f in members)
         return _command("jury", group, *(["--retry-missing"] if missing else []))
-    words = {2: ("fetch", group), 4: ("status", group, "--watch", "60"), 5: ("score", group),
-             6: ("report", group, "--split", first.split)}  # fmt: skip
+    data = tuple(_data_options(first))
+    words = {2: ("fetch", group), 4: ("status", group, "--watch", "60"), 5: ("score", group, *data),
+             6: ("report", group, "--split", first.split, *data)}  # fmt: skip
     return _command(*words[stage])
 
 

@@ -352,7 +352,9 @@ def test_a_labels_file_that_covers_everything_or_another_split_stops_at_start(tm
     args = ["annotate", "--no-browser", "--split", "llm", "--calibration-only", "--calibration",
             "two.jsonl", "--data-dir", str(SHARED_DATA), "--labels"]  # fmt: skip
     result = invoke(*args, "done.jsonl")
-    assert_one_line_error(result, code=2, contains="every item is labelled in done.jsonl already")
+    assert_one_line_error(
+        result, code=2, contains=f"every item is labelled in {tmp_path / 'done.jsonl'} already"
+    )
     (tmp_path / "vlm.jsonl").write_text(json.dumps(dict(done[0], split="vlm")) + "\n")
     result = invoke(*args, "vlm.jsonl")
     assert_one_line_error(result, code=1, contains="a row of the vlm split, not llm")

@@ -207,7 +207,8 @@ def test_expired_batch_keeps_the_error(keys, runs_dir: Path):
 def test_status_all_and_unknown_run(keys, runs_dir: Path):
     _prepare("openai", name="one")
     table = invoke_json("status", "--all")
-    assert [r["run"] for r in table] == ["one"] and table[0]["state"] == "prepared"
+    assert [r["run"] for r in table["runs"]] == ["one"] and table["runs"][0]["state"] == "prepared"
+    assert table["next_command"] == "layton status one"
     assert_one_line_error(invoke("status", "nope"), code=1, contains="no run named")
     assert_one_line_error(invoke("fetch", "nope"), code=1, contains="no run named")
 

@@ -72,7 +72,7 @@ def test_a_clearly_weaker_model_and_the_json_shape():
     assert pair["lower"] < pair["diff"] < pair["upper"]
     # the paired interval is narrower than the two full intervals side by side
     board = {r["model"]: r for r in invoke_json("leaderboard", "--split", "llm", "--ci", "full",
-                                                "--iterations", "2000", *DATA)}  # fmt: skip
+                                                "--iterations", "2000", *DATA)["rows"]}  # fmt: skip
     half = (pair["upper"] - pair["lower"]) / 2
     assert half < np.hypot(board[FLASH]["ci95"], board[MISTRAL]["ci95"])
     assert sum(c["n"] for c in pair["categories"]) == 186  # the riddles' categories are known

@@ -263,7 +263,7 @@ def test_leaderboard_places_a_scored_run(keys, runs_dir: Path):
         invoke_json("jury", "run")
         invoke_json("fetch", "run")
     args = ["--iterations", "1000", "--seed", "7"]
-    board = invoke_json("leaderboard", "--split", "llm", "--add", "run", *args)
+    board = invoke_json("leaderboard", "--split", "llm", "--add", "run", *args)["rows"]
     mine = [row for row in board if row["is_yours"]]
     assert len(mine) == 1 and len(board) == 10
     scored = invoke_json("score", "run", *args)

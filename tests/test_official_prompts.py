@@ -155,8 +155,12 @@ def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs
     assert len(children) == 3 and {c["prompts"]["source"] for c in children} == {"official"}
     assert len(official) == 4  # the jury read the cached files
     args = ["--split", "llm", "--iterations", "300"]
-    strict = [r for r in invoke_json("leaderboard", *args, "--add", "strict") if r["is_yours"]]
-    loose = [r for r in invoke_json("leaderboard", *args, "--add", "loose") if r["is_yours"]]
+    strict = [
+        r for r in invoke_json("leaderboard", *args, "--add", "strict")["rows"] if r["is_yours"]
+    ]
+    loose = [
+        r for r in invoke_json("leaderboard", *args, "--add", "loose")["rows"] if r["is_yours"]
+    ]
     assert strict[0]["not_comparable"] == []
     assert loose[0]["not_comparable"] == [
         "model prompts are builtin, not the official files",
@@ -167,7 +171,7 @@ def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs
     assert "‡" not in invoke("leaderboard", *args, "--add", "strict").stdout
     # two runs of one model on one board: each row names its run
     both = [*args, "--add", "strict", "--add", "loose"]
-    rows = [r for r in invoke_json("leaderboard", *both) if r["is_yours"]]
+    rows = [r for r in invoke_json("leaderboard", *both)["rows"] if r["is_yours"]]
     assert sorted(r["run"] for r in rows) == ["loose", "strict"]
     assert rows[0]["model"] == rows[1]["model"]
     card = invoke("leaderboard", *both).stdout

@@ -55,7 +55,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, t.Any]:
         make_run("mine")
         out = root / "report.html"
         invoke_json("report", "mine", *OPTIONS, "--out", str(out))
-        board = invoke_json("leaderboard", *OPTIONS, "--add", "mine")
+        board = invoke_json("leaderboard", *OPTIONS, "--add", "mine")["rows"]
     get_settings.cache_clear()
     return {"path": out, "leaderboard": board, "jury": rows(root / "runs" / "mine" / "jury.jsonl")}
 

@@ -20,7 +20,7 @@ def test_ci_runs_the_readme_test_command_then_again_without_the_data():
     assert ci_test[0] in _readme_commands()
     # the second run hides the data (an empty folder): an unmarked test that reads it fails
     assert ci_test[1].startswith('LAYTON_TEST_DATA="$bare" .venv/bin/python -m pytest -n 2')
-    assert 'bare=$(mktemp -d)' in ci_lines
+    assert "bare=$(mktemp -d)" in ci_lines
 
 
 def test_readme_quickstart_prepares_the_sample_offline():

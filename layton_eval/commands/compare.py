@@ -80,15 +80,22 @@ def compare(
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
         calibration=tuple(calibration or ()), calibration_only=calibration_only,
     )  # fmt: skip
+    from layton_eval.commands.options import scoring_next, with_next
     from layton_eval.commands.runs import expand_names
+    from layton_eval.next_step import Step
 
     result = compare_names(expand_names(subjects), split=split, options=options)
+    command = scoring_next(
+        Step.compare, result.split, runs=[s.name for s in result.subjects if s.kind == "run"],
+        data_dir=data_dir, calibration=options.calibration, calibration_only=calibration_only,
+    )  # fmt: skip
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(result)
+        emit_json(with_next(result, command))
         return
     from layton_eval.cards.compare import compare_card
+    from layton_eval.cards.prepare import next_step
     from layton_eval.console import show
 
-    show(compare_card(result))
+    show(compare_card(result), next_step(command) if command else "")

@@ -14,6 +14,7 @@ from layton_eval.commands.options import (
     JsonOpt,
     RunArg,
     YesOpt,
+    absolute,
     confirm_spending,
     interactive,
     repeated_options,
@@ -63,6 +64,7 @@ PromptsDirOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--prompts-dir",
+        callback=absolute,
         help="Judge prompt folder (default: the one the run was prepared with).",
         show_default=False,
     ),

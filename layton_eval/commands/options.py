@@ -35,6 +35,9 @@ __all__ = [
     "ctrl_c_note",
     "parse_params",
     "repeated_options",
+    "absolute",
+    "scoring_next",
+    "with_next",
 ]
 
 
@@ -95,6 +98,48 @@ def complete_provider(incomplete: str) -> list[str]:
 def complete_hints(incomplete: str) -> list[str]:
     """Shell completion of hint levels."""
     return [str(n) for n in range(MAX_HINTS + 1) if str(n).startswith(incomplete)]
+
+
+def absolute(value: t.Any) -> t.Any:
+    """A path typed on the command line (or each of a list), made absolute with ``~``
+    expanded: stored in a run or repeated in a ``Next:`` line, it names the same file from any
+    folder."""
+    import os
+
+    if isinstance(value, list | tuple):
+        return [absolute(item) for item in value]
+    return None if value is None else Path(os.path.abspath(Path(value).expanduser()))
+
+
+def scoring_next(
+    step: t.Any,
+    split: t.Any,
+    *,
+    runs: t.Sequence[str] = (),
+    data_dir: Path | None = None,
+    calibration: t.Sequence[Path] = (),
+    calibration_only: bool = False,
+) -> str | None:
+    """The next command after a command that scores (``step``), carrying the data and
+    calibration options it was given."""
+    from layton_eval.next_step import Facts, next_command
+
+    facts = Facts(
+        run=runs[0] if runs else "",
+        split=str(split),
+        runs=tuple(runs),
+        data_dir=str(data_dir) if data_dir else None,
+        calibration=tuple(map(str, calibration)),
+        calibration_only=calibration_only,
+    )
+    return next_command(step, facts)
+
+
+def with_next(document: t.Any, command: str | None) -> dict[str, t.Any]:
+    """A result (a pydantic model or a dict) as one JSON object, with its ``next_command``."""
+    if hasattr(document, "model_dump"):
+        document = document.model_dump(mode="json")
+    return {**document, "next_command": command}
 
 
 def repeated_options(ctx: typer.Context, *, leave_out: t.Collection[str]) -> tuple[str, ...]:
@@ -233,6 +278,7 @@ DataDirOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
+        callback=absolute,
         help="Folder holding layton_eval_{split}.jsonl / ppi_{split}.jsonl "
         "(default: LAYTON_DATA_DIR, else the Hugging Face Hub).",
         show_default=False,
@@ -258,6 +304,7 @@ CalibrationOpt = t.Annotated[
     typer.Option(
         "--calibration",
         metavar="FILE",
+        callback=absolute,
         help="Labelled rows in the calibration set's schema (such as the labels of 'layton "
         "annotate') added to the published set; a row for an item the set already has (same "
         "riddle, provider and model) replaces it. Repeatable.",

@@ -225,7 +225,7 @@ def score(
             split=split,
             options=options,
         )
-    _show(result, run_name, json_=json_)
+    _show(result, run_name, options, json_=json_)
 
 
 def _scored_group(name: str, options: ScoreOptions, *, json_: bool) -> bool:
@@ -244,18 +244,30 @@ def _scored_group(name: str, options: ScoreOptions, *, json_: bool) -> bool:
     return True
 
 
-def _show(result: ScoreResult, run_name: str | None, *, json_: bool) -> None:
+def _show(result: ScoreResult, run_name: str | None, options: ScoreOptions, *, json_: bool) -> None:
+    from layton_eval.commands.options import scoring_next, with_next
+    from layton_eval.next_step import Step
+
+    command = (
+        scoring_next(
+            Step.score,
+            result.split,
+            runs=[run_name],
+            data_dir=options.data_dir,
+            calibration=options.calibration,
+            calibration_only=options.calibration_only,
+        )
+        if run_name
+        else None
+    )  # judge files: no run to place on the leaderboard
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(result)
+        emit_json(with_next(result, command))
         return
     from layton_eval.cards.score import category_table, score_card
     from layton_eval.console import show
-    from layton_eval.next_step import Facts, Step, next_command
 
-    facts = Facts(run=run_name, split=result.split) if run_name else None
-    command = next_command(Step.score, facts) if facts else None
     show(score_card(result, next_command=command))
     categories = category_table(result)
     if categories is not None:
@@ -308,9 +320,8 @@ def leaderboard(
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
     from layton_eval.score.score import ScoreOptions
 
-    extra = [
-        load_run_table(run_named(name, step=Step.score).name) for name in expand_names(add or [])
-    ]
+    added = [run_named(name, step=Step.score).name for name in expand_names(add or [])]
+    extra = [load_run_table(name) for name in added]
     options = ScoreOptions(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
@@ -324,16 +335,24 @@ def leaderboard(
         ),
         extra=extra,
     )
+    from layton_eval.commands.options import scoring_next
+
+    command = scoring_next(
+        Step.leaderboard, split, runs=added, data_dir=data_dir,
+        calibration=options.calibration, calibration_only=calibration_only,
+    )  # fmt: skip
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(rows)
+        rows_json = [row.model_dump(mode="json") for row in rows]
+        emit_json({"split": split.value, "field": field.value, "ci_method": ci.value,
+                   "rows": rows_json, "next_command": command})  # fmt: skip
         return
+    from layton_eval.cards.prepare import next_step
     from layton_eval.cards.score import leaderboard_table
     from layton_eval.console import show
 
-    show(
-        leaderboard_table(
-            rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
-        )
+    table = leaderboard_table(
+        rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
     )
+    show(table, next_step(command) if command else "")

@@ -14,10 +14,11 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.batches.send import SendOptions, SendResult, send_run
-from layton_eval.batches.status import RunStatus, member_facts, poll_run, wait_run
+from layton_eval.batches.status import RunStatus, member_facts, poll_run, require_keys, wait_run
 from layton_eval.errors import LaytonError, RunError, UsageError
 from layton_eval.next_step import Facts, Step, group_next, next_command
 from layton_eval.runs.manifest import BatchPhase, RunState
+from layton_eval.settings import require_api_keys
 
 if t.TYPE_CHECKING:
     from layton_eval.batches._calls import ClientFactory
@@ -78,6 +79,7 @@ def send_group(
         lambda run: send_run(run, options, settings=settings, dry_run=True),
     )
     if not dry_run:
+        require_api_keys((s.plan.provider for s in sends), settings)  # all named at once
         sends = each_in_turn(
             group,
             planned,
@@ -225,6 +227,7 @@ def poll_group(
     client_factory: ClientFactory | None = None,
 ) -> GroupStatus:
     """Poll every run of the group and its judges once."""
+    require_keys([member for run in runs for member in run.family()], settings)
     families = [
         [
             poll_run(member, settings=settings, client_factory=client_factory)

@@ -28,7 +28,7 @@ from layton_eval.errors import BatchError, ProviderHTTPError, RunError
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState, now
-from layton_eval.settings import Settings, require_api_key
+from layton_eval.settings import Settings, require_api_key, require_api_keys
 
 if t.TYPE_CHECKING:
     from layton_eval.providers.batch_types import BatchSnapshot
@@ -46,6 +46,7 @@ __all__ = [
     "set_aside",
     "status_of",
     "wait_run",
+    "require_keys",
 ]
 
 #: Longest pause between polls while the provider cannot be reached (seconds).
@@ -239,6 +240,15 @@ def poll_run(
     return status_of(run)
 
 
+def require_keys(runs: t.Iterable[Run], settings: Settings) -> None:
+    """The keys of every provider with a batch out in ``runs``, all checked before the first
+    poll: every missing one named at once."""
+    require_api_keys(
+        (b.provider for run in runs for b in run.manifest.batches if b.batch_id and not b.terminal),
+        settings,
+    )
+
+
 def wait_run(
     runs: t.Sequence[Run],
     *,
@@ -260,6 +270,7 @@ def wait_run(
     pause_for = sleep or time.sleep
     waited = 0.0  # time spent between polls (the polls themselves are short)
     pause = interval
+    require_keys(runs, settings)
     while True:
         statuses = [poll_run(run, settings=settings, client_factory=client_factory) for run in runs]
         on_poll(statuses)

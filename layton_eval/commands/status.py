@@ -82,7 +82,7 @@ def status(
     json_: JsonOpt = False,
 ) -> None:
     """Poll a run's batches once (and its judges' batches) and show where they stand."""
-    from layton_eval.batches.status import family_next, poll_run
+    from layton_eval.batches.status import family_next, poll_run, require_keys
     from layton_eval.errors import UsageError
 
     if all_:
@@ -118,6 +118,7 @@ def status(
     elif watch is not None:
         statuses = _watch(run, settings, interval=watch, timeout=timeout, json_=json_)
     else:
+        require_keys(run.family(), settings)
         statuses = family_next([poll_run(r, settings=settings) for r in run.family()])
     _show_status(statuses, json_=json_, printed=watch is not None and not set_aside)
 

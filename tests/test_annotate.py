@@ -453,3 +453,16 @@ def test_recheck_serves_another_annotators_items_and_measures_agreement(tmp_path
     published.label(key, True, True, "")
     [pair] = published.summary().pairs
     assert (pair.first, pair.second, pair.items) == ("bob", "ppi_llm.jsonl", 1)
+
+
+def test_the_closing_next_names_the_labels_file_only_once_written(tmp_path: Path):
+    from layton_eval.annotate.main import _result
+    from layton_eval.annotate.sources import AnnotateOptions
+
+    options = AnnotateOptions(split=Split.llm, annotator="ann", data_dir=tmp_path / "data")
+    empty = session(tmp_path, [item("1")])
+    none = _result(empty, "http://127.0.0.1:1/", options)  # stopped before any label
+    assert none.next_command == f"layton leaderboard --split llm --data-dir {tmp_path / 'data'}"
+    (tmp_path / "labels.jsonl").write_text("")  # a label was written
+    one = _result(empty, "http://127.0.0.1:1/", options)
+    assert one.next_command.endswith(f"--calibration {tmp_path / 'labels.jsonl'}")

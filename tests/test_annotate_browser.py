@@ -199,7 +199,10 @@ def test_label_five_known_items_restart_resume_and_score_with_them(browser, worl
     done = second.result()
     assert done["labelled"] == 2 and done["stopped"] == "every item is labelled"
     assert done["summary"]["labels"] == 5 and done["summary"]["by_annotator"] == {"tester": 5}
-    assert done["next_command"] == "layton leaderboard --split llm --calibration labels.jsonl"
+    assert done["next_command"] == (  # absolute paths: it works typed from any folder
+        f"layton leaderboard --split llm --data-dir {root / 'data'} --calibration "
+        f"{root / 'labels.jsonl'}"
+    )
     # the rows written are the published rows: answer, verdicts and the human labels
     written = rows(root / "labels.jsonl")
     assert sorted(key(r) for r in written) == sorted(chosen)
@@ -267,7 +270,8 @@ def test_a_run_with_hostile_answers_undo_skip_notes_and_the_budget(browser, worl
     done = session.result()
     assert (done["labelled"], done["skipped"]) == (2, 1)
     assert done["next_command"] == (
-        "layton leaderboard --split llm --calibration run-labels.jsonl --add hostile"
+        f"layton leaderboard --split llm --data-dir {SHARED_DATA} --calibration "
+        f"{root / 'run-labels.jsonl'} --add hostile"
     )
     written = rows(root / "run-labels.jsonl")
     assert [(r["riddle_id"], r[HUMAN[0]], r[HUMAN[1]], r["notes"]) for r in written] == [

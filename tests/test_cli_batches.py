@@ -358,3 +358,16 @@ def test_refused_answers_are_shown_apart_and_kept_unless_include_refused(keys, r
     assert (last["ok"], last["refused"]) == (doc["riddles"], 0)
     assert_one_line_error(invoke("send", "run", "--include-refused"), code=2,
                           contains="goes with --retry-failed")  # fmt: skip
+
+
+def test_a_dry_run_takes_no_lock(keys, runs_dir: Path):
+    """A dry run only reads: it works while another process holds the run (and in a read-only
+    runs folder, where the lock file cannot be opened); a real send is refused."""
+    import fcntl
+
+    prepare("openai", "gpt-5-mini")
+    with (runs_dir / "run" / ".lock").open("a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        dry = invoke_json("send", "run", "--dry-run")
+        assert dry["dry_run"] and dry["next_command"] == "layton send run"
+        assert_one_line_error(invoke("send", "run"), code=1, contains="another layton process")

@@ -160,7 +160,9 @@ def test_import_of_an_openai_batch_output_with_errors_and_refusals(runs_dir: Pat
 @pytest.mark.parametrize(
     ("text", "contains"),
     [
-        ('{"custom_id": "S01-1", "answer": "{}"}\n{"custom_id": "S01-2", "answer"\n', ":2: "),
+        ('{"custom_id": "S01-1", "answer": "{}"}\n{"custom_id": "S01-2", "answer"\n',
+         ":2: not valid JSON (Expecting ':' delimiter column 32)"),  # the position, not cut
+        ('{"custom_id": "S01-1", "answer": "abc\n', "(Unterminated string starting at column 34)"),
         ('{"custom_id": "S01-1", "answer": "{}"}\n[1, 2]\n', ":2: expected a JSON object"),
         ('{"custom_id": "S01-1", "answer": 3}\n', ":1: 'answer' must be the model's text"),
         ('{"answer": "{}"}\n', ":1: no 'custom_id'"),

@@ -6,6 +6,7 @@ Each batch's intent is on disk before the provider hears of it, and its batch id
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import typing as t
 
@@ -268,9 +269,10 @@ def send_run(
     """Submit the run's requests (or, with ``retry_failed``, only those lacking a valid output).
 
     Everything happens under the run's lock, the checks included: a second process is told
-    that another one is sending, never that the first one was interrupted.
+    that another one is sending, never that the first one was interrupted. A dry run only
+    reads, and takes no lock (it works in a read-only runs folder).
     """
-    with run.lock("sending"):
+    with contextlib.nullcontext() if dry_run else run.lock("sending"):
         run.check_requests()  # an edited requests.jsonl is never sent, not even in part
         provider, model = _resolve_target(run, options.provider, options.model)
         ids = _ids_to_send(run, options)

@@ -192,3 +192,15 @@ def test_default_p_value_agrees_with_an_independent_paired_bootstrap(other: str,
     reference = _independent_paired_bootstrap(FLASH, other, 10_000)
     assert pair["p_value"] == pytest.approx(reference, abs=0.03)
     assert pair["p_value"] == pytest.approx(expected, abs=0.03)
+
+def test_tab_completes_the_published_model_names(monkeypatch, runs_dir):
+    from types import SimpleNamespace
+
+    from layton_eval.commands.options import complete_subject
+
+    ctx = SimpleNamespace(params={"split": "llm", "data_dir": SHARED_DATA})
+    assert complete_subject(ctx, "gemini-3") == [FLASH, PRO]  # type: ignore[arg-type]
+    monkeypatch.setenv("LAYTON_DATA_DIR", str(SHARED_DATA))  # or from the environment
+    both = complete_subject(SimpleNamespace(params={}), "mistral")  # type: ignore[arg-type]
+    assert both == [MISTRAL]
+    assert complete_subject(SimpleNamespace(params={}), "zzz") == []  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from layton_eval.commands.options import (
     CalibrationOpt,
     DataDirOpt,
     JsonOpt,
-    complete_run,
+    complete_subject,
 )
 from layton_eval.commands.score import (
     AllowMissingOpt,
@@ -36,8 +36,9 @@ SubjectsArg = t.Annotated[
         metavar="SUBJECT",
         help="Two or more runs (with jury verdicts) or models of the calibration set "
         "(model or provider/model); write run:NAME or model:NAME when a name is both. A group "
-        "name or a quoted glob of run names stands for its runs.",
-        autocompletion=complete_run,
+        "name or a quoted glob of run names stands for its runs (TAB completes runs, groups "
+        "and the calibration set's models, from --data-dir or LAYTON_DATA_DIR).",
+        autocompletion=complete_subject,
         show_default=False,
     ),
 ]

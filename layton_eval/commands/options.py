@@ -32,6 +32,7 @@ __all__ = [
     "complete_model",
     "complete_provider",
     "complete_run",
+    "complete_subject",
     "ctrl_c_note",
     "parse_params",
     "repeated_options",
@@ -76,6 +77,38 @@ def complete_run(incomplete: str) -> list[str]:
     groups = {m["group"] for _, m in found if isinstance(m.get("group"), str)}
     names = [name for name, _ in found] + sorted(groups)
     return [name for name in dict.fromkeys(names) if name.startswith(incomplete)]
+
+
+def _calibration_models(ctx: typer.Context) -> list[str]:
+    """The models of the calibration set(s) in the data folder (``--data-dir``, else
+    ``LAYTON_DATA_DIR`` from the environment or ``.env``), read with one regular expression:
+    TAB must stay instant. None without a local data folder (the Hub is not asked)."""
+    import os
+    import re
+
+    params = ctx.params or {}
+    folder = params.get("data_dir") or os.environ.get("LAYTON_DATA_DIR")
+    if not folder:
+        from dotenv import dotenv_values
+
+        folder = dotenv_values(".env").get("LAYTON_DATA_DIR")
+    split = params.get("split")
+    splits = [getattr(split, "value", split)] if split else ["llm", "vlm"]
+    found: dict[str, None] = {}
+    for name in splits:
+        try:
+            text = (Path(folder or "").expanduser() / f"ppi_{name}.jsonl").read_text("utf-8")
+        except (OSError, ValueError):
+            continue
+        found |= dict.fromkeys(re.findall(r'"model"\s*:\s*"([^"]+)"', text))
+    return sorted(found) if folder else []
+
+
+def complete_subject(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of what ``compare`` compares: run and group names, and the models of
+    the calibration set."""
+    models = [model for model in _calibration_models(ctx) if model.startswith(incomplete)]
+    return complete_run(incomplete) + models
 
 
 def complete_model(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -360,14 +360,26 @@ def test_refused_answers_are_shown_apart_and_kept_unless_include_refused(keys, r
                           contains="goes with --retry-failed")  # fmt: skip
 
 
-def test_a_dry_run_takes_no_lock(keys, runs_dir: Path):
-    """A dry run only reads: it works while another process holds the run (and in a read-only
-    runs folder, where the lock file cannot be opened); a real send is refused."""
+def test_a_dry_run_works_in_a_read_only_runs_folder(keys, runs_dir: Path, monkeypatch):
+    """A dry run only reads: where the lock file cannot be written it goes on without it (a
+    real send is refused, naming the file); a process holding the lock is still said."""
     import fcntl
 
     prepare("openai", "gpt-5-mini")
-    with (runs_dir / "run" / ".lock").open("a+") as held:
+    lock = runs_dir / "run" / ".lock"
+    with lock.open("a+") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        dry = invoke_json("send", "run", "--dry-run")
-        assert dry["dry_run"] and dry["next_command"] == "layton send run"
-        assert_one_line_error(invoke("send", "run"), code=1, contains="another layton process")
+        busy = invoke("send", "run", "--dry-run")
+        assert_one_line_error(busy, code=1, contains="another layton process")
+    lock.unlink()
+    opened = Path.open
+
+    def read_only(path: Path, mode: str = "r", *args, **kwargs):  # root ignores chmod
+        if path == lock and mode != "r":
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", read_only)
+    dry = invoke_json("send", "run", "--dry-run")
+    assert dry["dry_run"] and dry["next_command"] == "layton send run"
+    assert_one_line_error(invoke("send", "run"), code=1, contains=f"cannot write {lock}")

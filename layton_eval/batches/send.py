@@ -270,9 +270,10 @@ def send_run(
 
     Everything happens under the run's lock, the checks included: a second process is told
     that another one is sending, never that the first one was interrupted. A dry run only
-    reads, and takes no lock (it works in a read-only runs folder).
+    reads: it goes on without the lock where the lock file cannot be written (a read-only
+    runs folder).
     """
-    with contextlib.nullcontext() if dry_run else run.lock("sending"):
+    with _lock(run, dry_run=dry_run):
         run.check_requests()  # an edited requests.jsonl is never sent, not even in part
         provider, model = _resolve_target(run, options.provider, options.model)
         ids = _ids_to_send(run, options)
@@ -306,6 +307,21 @@ def send_run(
     return SendResult(
         plan=plan, dry_run=False, batch_ids=batch_ids, next_command=_next(Step.send, run)
     )
+
+
+@contextlib.contextmanager
+def _lock(run: Run, *, dry_run: bool) -> t.Iterator[None]:
+    """The run's lock; a dry run goes on without it when the lock file cannot be written (a
+    process holding it is still said, to a dry run too)."""
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(run.lock("sending"))
+        except RunError as exc:
+            cause = exc.__cause__
+            unwritable = isinstance(cause, OSError) and not isinstance(cause, BlockingIOError)
+            if not (dry_run and unwritable):
+                raise
+        yield
 
 
 def _next(step: Step, run: Run, carry: tuple[str, ...] = ()) -> str:

@@ -97,6 +97,16 @@ def estimate(cost: float | None, source: str, output_tokens: int) -> str:
     return f"{usd(cost)}  ({source}; ~{output_tokens:,} output tokens assumed)"
 
 
+def _here(location: str) -> str:
+    """A folder under the working directory, shown relative to it (where the card is read);
+    any other as kept (``run.json`` keeps it absolute)."""
+    import os
+
+    if not os.path.isabs(location) or not location.startswith(os.getcwd() + os.sep):
+        return location
+    return os.path.relpath(location)
+
+
 def prepare_card(result: PrepareResult) -> RenderableType:
     riddles = f"{result.riddles}"
     if result.with_images:
@@ -112,7 +122,7 @@ def prepare_card(result: PrepareResult) -> RenderableType:
     cost = estimate(result.estimated_cost_usd, result.price_source, result.assumed_output_tokens)
     if not result.model:
         cost = "unknown until a model is chosen"
-    dataset = result.dataset.location + (
+    dataset = _here(result.dataset.location) + (
         f" @ {result.dataset.revision}" if result.dataset.revision else ""
     )
     table = fields_table(

@@ -363,23 +363,24 @@ def test_refused_answers_are_shown_apart_and_kept_unless_include_refused(keys, r
 def test_a_dry_run_works_in_a_read_only_runs_folder(keys, runs_dir: Path, monkeypatch):
     """A dry run only reads: where the lock file cannot be written it goes on without it (a
     real send is refused, naming the file); a process holding the lock is still said."""
-    import fcntl
+    import os
+
+    from layton_eval.runs.locks import file_lock
 
     prepare("openai", "gpt-5-mini")
     lock = runs_dir / "run" / ".lock"
-    with lock.open("a+") as held:
-        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with file_lock(lock, wait=False):  # as if another process were sending
         busy = invoke("send", "run", "--dry-run")
         assert_one_line_error(busy, code=1, contains="another layton process")
-    lock.unlink()
-    opened = Path.open
+    lock.unlink(missing_ok=True)
+    opened = os.open
 
-    def read_only(path: Path, mode: str = "r", *args, **kwargs):  # root ignores chmod
-        if path == lock and mode != "r":
-            raise PermissionError(13, "Permission denied", str(path))
-        return opened(path, mode, *args, **kwargs)
+    def read_only(path, flags, *args, **kwargs):  # root ignores chmod: refuse as a mount would
+        if os.fspath(path) == str(lock):
+            raise PermissionError(13, "Permission denied", str(lock))
+        return opened(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", read_only)
+    monkeypatch.setattr(os, "open", read_only)
     dry = invoke_json("send", "run", "--dry-run")
     assert dry["dry_run"] and dry["next_command"] == "layton send run"
     assert_one_line_error(invoke("send", "run"), code=1, contains=f"cannot write {lock}")

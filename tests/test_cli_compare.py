@@ -193,6 +193,7 @@ def test_default_p_value_agrees_with_an_independent_paired_bootstrap(other: str,
     assert pair["p_value"] == pytest.approx(reference, abs=0.03)
     assert pair["p_value"] == pytest.approx(expected, abs=0.03)
 
+
 def test_tab_completes_the_published_model_names(monkeypatch, runs_dir):
     from types import SimpleNamespace
 

@@ -103,8 +103,9 @@ def tidy(params: t.Iterable[t.Any]) -> None:
         elif isinstance(param, TyperOption):
             if param.is_flag:
                 param.metavar = ""
-            elif param.metavar is None:
-                param.metavar = _metavar(param)
+            else:
+                if param.metavar is None:
+                    param.metavar = _metavar(param)
                 _name_choices(param)
 
 

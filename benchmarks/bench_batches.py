@@ -24,7 +24,8 @@ DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "lay
 
 def main() -> None:
     from layton_eval.batches.fetch import fetch_run
-    from layton_eval.batches.send import plan_send, send_run
+    from layton_eval.batches.plan import plan_send
+    from layton_eval.batches.send import send_run
     from layton_eval.choices import Split
     from layton_eval.prepare import PrepareOptions, prepare_run
     from layton_eval.runs.store import RunStore

@@ -10,13 +10,36 @@ __all__ = [
     "DEFAULT_ITERATIONS",
     "DEFAULT_SEED",
     "MAX_HINTS",
+    "PROVIDER_CLASSES",
     "DatasetSource",
     "PromptsChoice",
     "ReasoningEffort",
     "RunKind",
     "Split",
     "VerdictField",
+    "key_var",
 ]
+
+#: Provider name -> its class in ``layton_eval.providers.<name>``, in display order: the one list
+#: of providers (the registry, ``layton_eval.providers``, imports them; settings, shell completion,
+#: the report's colours and the tests derive theirs from it). Kept here, below settings and the
+#: providers, so that neither has to import the other's package to know the names.
+PROVIDER_CLASSES: dict[str, str] = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "gemini": "Gemini",
+    "mistral": "Mistral",
+    "together": "Together",
+    "groq": "Groq",
+    "xai": "XAI",
+    "doubleword": "Doubleword",
+}
+
+
+def key_var(provider: str) -> str:
+    """The environment variable holding ``provider``'s API key (``OPENAI_API_KEY``...)."""
+    return f"{provider.upper()}_API_KEY"
+
 
 #: Highest hint level: 1-3 reveal the first three hints, 4 adds the special hint.
 MAX_HINTS = 4

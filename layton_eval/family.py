@@ -2,6 +2,8 @@
 
 ``layton fetch RUN`` downloads what is ready for the evaluated model, writes its predictions,
 then downloads each judge's verdicts and collects the jury (see :mod:`layton_eval.jury.collect`).
+:func:`fetch_runs` fetches a selection: one run, or what is ready in each run of a group (with
+what the group cost).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from layton_eval.runs.outputs import FetchResult, spend
 from layton_eval.settings import Settings
 
 if t.TYPE_CHECKING:
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.store import Run
 
-__all__ = ["FamilyFetch", "GroupFetch", "fetch_family", "fetch_group"]
+__all__ = ["FamilyFetch", "FetchOutcome", "fetch_family", "fetch_runs"]
 
 
 class FamilyFetch(BaseModel):
@@ -74,10 +77,10 @@ def _fetch_family(run: Run, settings: Settings, shown: Progress | None) -> Famil
     return family
 
 
-class GroupFetch(BaseModel):
-    """What ``layton fetch GROUP`` collected, run by run, and what the group cost so far."""
+class FetchOutcome(BaseModel):
+    """What ``layton fetch`` collected, run by run, and for a group what it cost so far."""
 
-    group: str
+    group: str | None
     runs: list[FamilyFetch]
     #: Runs with nothing fetched yet and nothing to fetch (never sent), with why.
     skipped: dict[str, str] = Field(default_factory=dict)
@@ -104,25 +107,37 @@ def _as_fetched(run: Run) -> FamilyFetch:
     )
 
 
-def fetch_group(group: str, runs: t.Sequence[Run], *, settings: Settings) -> GroupFetch:
-    """Fetch what is ready in each run of ``group`` (and its judges): a run with nothing left
-    to fetch is only summed up, a run never sent is left alone."""
+def fetch_runs(
+    selection: Selection,
+    *,
+    settings: Settings,
+    price: UserPrice | None = None,
+    shown: Progress | None = None,
+) -> FetchOutcome:
+    """Fetch what is ready in each run of ``selection`` and its judges (of a group: a run with
+    nothing left to fetch is only summed up, a run never sent is left alone).
+
+    ``price``: the evaluated model's batch price, given now for one run (kept in ``run.json``).
+    ``shown``: what follows the download and reading of each batch (see :func:`fetch_family`).
+    """
+    from layton_eval.errors import UsageError
     from layton_eval.next_step import Step, family_facts, group_next, refusal
 
-    fetched, skipped = [], {}
-    for run in runs:
-        why = refusal(Step.fetch, family_facts(run))
-        if why is not None:
-            skipped[run.name] = why
-        else:
-            fetched.append(
-                fetch_family(run, settings=settings) if _pending(run) else _as_fetched(run)
-            )
-    facts = [family_facts(run, verdicts=True) for run in runs]
-    return GroupFetch(
+    group = selection.group
+    if price is not None and group is not None:
+        raise UsageError("--price-in/--price-out price one run: name the run, not a group")
+    runs, skipped = selection.left_alone(lambda run: refusal(Step.fetch, family_facts(run)))
+    fetched = [
+        fetch_family(run, settings=settings, price=price, shown=shown)
+        if group is None or _pending(run)
+        else _as_fetched(run)
+        for run in runs
+    ]
+    return FetchOutcome(
         group=group,
         runs=fetched,
         skipped=skipped,
         cost=Spend.total(f.cost for f in fetched),
-        next_command=group_next(group, facts),
+        next_command=group
+        and group_next(group, [family_facts(run, verdicts=True) for run in selection.runs]),
     )

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 _NAME = re.compile(
-    r"^judge_(?P<provider>[^_]+)_(?P<model>.+)_(?P<split>llm|vlm)_hints_(?P<n_hints>\d+)"
+    r"^judge_(?P<provider>[^_]+)_(?P<model>.+)_(?P<split>llm|vlm)_hints_(?P<hints>\d+)"
     r"_by_(?P<judge_provider>[^_]+)_(?P<judge_model>.+)\.jsonl$"
 )
 _RESULTS = re.compile(
@@ -54,7 +54,7 @@ class JudgeFileName(BaseModel):
     provider: str
     model: str
     split: str
-    n_hints: int
+    hints: int
     judge_provider: str
     judge_model: str
 
@@ -69,7 +69,7 @@ def judge_file_name(
     provider: str,
     model: str,
     split: str,
-    n_hints: int,
+    hints: int,
     judge_provider: str,
     judge_model: str,
 ) -> str:
@@ -85,8 +85,8 @@ def judge_file_name(
     """
     if split not in ("llm", "vlm"):
         raise ValueError(f"split must be 'llm' or 'vlm', got {split!r}")
-    if n_hints < 0:
-        raise ValueError(f"n_hints must be >= 0, got {n_hints}")
+    if hints < 0:
+        raise ValueError(f"hints must be >= 0, got {hints}")
     for name, value in {"provider": provider, "judge_provider": judge_provider}.items():
         if not value or "_" in value or _UNSAFE.search(value):
             raise ValueError(f"{name} must be non-empty, without '_' or '/': {value!r}")
@@ -96,7 +96,7 @@ def judge_file_name(
     safe_model = _UNSAFE.sub("-", model)
     safe_judge = _UNSAFE.sub("-", judge_model)
     return (
-        f"judge_{provider}_{safe_model}_{split}_hints_{n_hints}"
+        f"judge_{provider}_{safe_model}_{split}_hints_{hints}"
         f"_by_{judge_provider}_{safe_judge}.jsonl"
     )
 
@@ -115,7 +115,7 @@ def parse_judge_file_name(path: str | os.PathLike[str]) -> JudgeFileName | None:
         provider=fields["provider"],
         model=fields["model"],
         split=fields["split"],
-        n_hints=int(fields["n_hints"]),
+        hints=int(fields["hints"]),
         judge_provider=fields["judge_provider"],
         judge_model=fields["judge_model"],
     )

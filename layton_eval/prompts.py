@@ -203,11 +203,11 @@ def download(url: str) -> bytes:
     return response.content
 
 
-def _riddle_parts(riddle: Riddle, hint_level: int) -> list[ContentPart]:
+def _riddle_parts(riddle: Riddle, hints: int) -> list[ContentPart]:
     parts: list[ContentPart] = [TextPart(text=f"Riddle question: {riddle.description}")]
     if riddle.split is Split.vlm and riddle.img:
         parts.append(ImagePart(data=riddle.img))
-    parts.extend(TextPart(text=f"{label}: {text}") for label, text in riddle.hints(hint_level))
+    parts.extend(TextPart(text=f"{label}: {text}") for label, text in riddle.hints(hints))
     return parts
 
 

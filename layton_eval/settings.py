@@ -1,8 +1,8 @@
 """Configuration from the environment and a ``.env`` file (pydantic-settings).
 
 The API key and endpoint variables are not listed here: one of each per provider of
-:data:`layton_eval.providers.NAMES` (``OPENAI_API_KEY``, ``LAYTON_OPENAI_BASE_URL``...), added to
-:class:`Settings` when the module loads.
+:data:`layton_eval.choices.PROVIDER_CLASSES` (``OPENAI_API_KEY``, ``LAYTON_OPENAI_BASE_URL``...),
+added to :class:`Settings` when the module loads.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from layton_eval.choices import PROVIDER_CLASSES, key_var
 from layton_eval.errors import ConfigError
-from layton_eval.providers import NAMES, key_var
 
 __all__ = [
     "API_KEY_VARS",
@@ -28,12 +28,12 @@ __all__ = [
 ]
 
 #: Environment variable holding each provider's API key.
-API_KEY_VARS: dict[str, str] = {name: key_var(name) for name in NAMES}
+API_KEY_VARS: dict[str, str] = {name: key_var(name) for name in PROVIDER_CLASSES}
 #: Environment variables overriding each provider's endpoint, the first set one winning
 #: (``OPENAI_BASE_URL`` is the OpenAI SDK's own convention).
 BASE_URL_VARS: dict[str, tuple[str, ...]] = {
     name: (f"LAYTON_{name.upper()}_BASE_URL", *(("OPENAI_BASE_URL",) if name == "openai" else ()))
-    for name in NAMES
+    for name in PROVIDER_CLASSES
 }
 
 

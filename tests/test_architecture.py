@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,126 @@ def test_imports_go_down_the_floors():
             if there[0] > here[0] or step_back:
                 wrong.append(f"{module} -> {target}")
     assert not wrong, wrong
+
+
+#: ``layton <command>``: a command a user is told to type.
+_COMMAND = re.compile(
+    r"\blayton (prepare|send|status|fetch|jury|score|leaderboard|compare|report|judges|"
+    r"annotate|import|export|cancel)\b"
+)
+#: Calls and keywords whose strings are documentation or labels, not commands to type: the
+#: examples of ``--help``, help texts and field descriptions, and card and page titles (which
+#: name the command that drew them).
+_DOCUMENTATION_CALLS = {"examples", "examples_block"}
+_DOCUMENTATION_KEYWORDS = {"help", "title", "description"}
+
+
+def _documentation(tree: ast.AST) -> set[int]:
+    """Ids of the nodes inside docstrings, ``@examples``, help texts and card titles."""
+    inside: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                inside.append(first)  # a docstring
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if name in _DOCUMENTATION_CALLS:
+                inside += node.args
+            inside += [k.value for k in node.keywords if k.arg in _DOCUMENTATION_KEYWORDS]
+        if isinstance(node, ast.Assign) and any(
+            getattr(target, "id", None) in _DOCUMENTATION_KEYWORDS for target in node.targets
+        ):
+            inside.append(node.value)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args.kwonlyargs
+            inside += [
+                default
+                for arg, default in zip(args, node.args.kw_defaults, strict=True)
+                if default is not None and arg.arg in _DOCUMENTATION_KEYWORDS
+            ]
+    return {id(inner) for node in inside for inner in ast.walk(node)}
+
+
+def _command_literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    skipped = _documentation(tree)
+    return [
+        f"{path.name}:{node.lineno}: {node.value.strip()[:60]}"
+        for node in ast.walk(tree)
+        if id(node) not in skipped
+        and isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _COMMAND.search(node.value)
+    ]
+
+
+def test_commands_to_type_are_spelled_only_in_next_step():
+    """Every ``layton ...`` a user is told to type, in a hint or in an error, is built by
+    next_step (``@examples``, help texts, docstrings and card titles aside)."""
+    spelled = {
+        name: found
+        for name, path in MODULES.items()
+        if not name.startswith("layton_eval.next_step") and (found := _command_literals(path))
+    }
+    assert not spelled, spelled
+
+
+def test_the_command_literal_check_can_fail(tmp_path: Path):
+    path = tmp_path / "module.py"
+    path.write_text(
+        '"""Docs may say layton send RUN."""\n'
+        "def f(run):\n"
+        '    """So may layton fetch."""\n'
+        "    raise ValueError(f\"run {run} was not fetched: 'layton fetch {run}' first\")\n"
+    )
+    assert [line.split(":")[1] for line in _command_literals(path)] == ["4"]
+
+
+def _every_import(path: Path) -> set[str]:
+    """The layton_eval modules ``path`` imports anywhere: at the top, inside functions and
+    under ``TYPE_CHECKING``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                names.add(candidate if candidate in MODULES else node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name in MODULES}
+
+
+def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in graph.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The circles of ``graph`` (module -> the modules it imports): each group of two modules
+    or more that reach one another, sorted."""
+    reach = {node: _reach(graph, node) for node in graph}
+    groups = {
+        frozenset({node} | {other for other in reach[node] if node in reach[other]})
+        for node in graph
+        if node in reach[node]
+    }
+    return sorted(sorted(group) for group in groups)
+
+
+def test_no_import_circle_at_all():
+    """Not even through an import inside a function or under ``TYPE_CHECKING``: a module
+    that needs another's names at any time sits above it."""
+    graph = {name: _every_import(path) - {name} for name, path in MODULES.items()}
+    assert not import_circles(graph)
+
+
+def test_import_circles_are_found():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": set()}
+    assert import_circles(graph) == [["a", "b", "c"], ["d", "e"]]

@@ -112,6 +112,15 @@ def test_dry_run_sends_nothing_and_shows_cost(keys, runs_dir: Path):
     assert json.loads((runs_dir / "run" / "run.json").read_text())["batches"] == []
 
 
+def test_a_dry_run_with_wait_prints_its_document(keys, runs_dir: Path):
+    """One run takes the group's path: a dry run waits for nothing, and --json still prints
+    what it would send (one run's path printed nothing)."""
+    _prepare("openai")
+    with emulate("openai") as fake:
+        doc = invoke_json("send", "run", "--dry-run", "--wait")
+    assert fake.calls == [] and doc["dry_run"] is True and doc["plan"]["requests"] == 8
+
+
 def test_duplicate_send_is_refused(keys, runs_dir: Path):
     _prepare("openai")
     with emulate("openai") as fake:

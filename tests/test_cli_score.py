@@ -48,7 +48,7 @@ def write_model_judge_files(split: str, provider: str, model: str, folder: Path)
             provider=provider,
             model=model,
             split=split,
-            n_hints=0,
+            hints=0,
             judge_provider=JUDGE_PROVIDERS[judge],
             judge_model=judge,
         )

@@ -269,7 +269,7 @@ def test_export_answer_elsewhere_import_into_the_run_then_jury_and_score(
     assert fetched["jury"]["next_command"] == "layton score mine"
     scored = invoke_json("score", "mine", "--iterations", "300")
     assert scored["n"] == 8 and scored["provider"] == "local"
-    assert scored["model"] == "my-org-m1"  # as the judge file names spell it
+    assert scored["model"] == "my-org/m1"  # as the run names it (its judge files spell my-org-m1)
 
 
 def test_import_into_refuses_a_run_with_batches_out_or_another_model(keys, runs_dir, tmp_path):

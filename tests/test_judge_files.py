@@ -28,11 +28,11 @@ NO = Verdict(is_answer_correct=False, is_justification_correct=False)
 @pytest.mark.parametrize(
     "fields",
     [
-        dict(provider="openai", model="gpt-5.1-2025-11-13-high", split="llm", n_hints=0,
+        dict(provider="openai", model="gpt-5.1-2025-11-13-high", split="llm", hints=0,
              judge_provider="gemini", judge_model="gemini-3-pro-preview"),
-        dict(provider="anthropic", model="claude-opus-4-5_thinking_32k", split="vlm", n_hints=4,
+        dict(provider="anthropic", model="claude-opus-4-5_thinking_32k", split="vlm", hints=4,
              judge_provider="mistral", judge_model="mistral-large-2512"),
-        dict(provider="together", model="a_llm_b", split="llm", n_hints=12,
+        dict(provider="together", model="a_llm_b", split="llm", hints=12,
              judge_provider="openai", judge_model="gpt_5.1"),
     ],
 )  # fmt: skip
@@ -50,13 +50,13 @@ def test_name_parsing_uses_the_file_name_only():
 
 def test_name_formatting_sanitises_slashes_and_refuses_bad_parts():
     name = judge_file_name(provider="together", model="moonshotai/Kimi-K2", split="llm",
-                           n_hints=0, judge_provider="openai", judge_model="gpt-5.1")  # fmt: skip
+                           hints=0, judge_provider="openai", judge_model="gpt-5.1")  # fmt: skip
     assert name == "judge_together_moonshotai-Kimi-K2_llm_hints_0_by_openai_gpt-5.1.jsonl"
     with pytest.raises(ValueError):
-        judge_file_name(provider="open_ai", model="m", split="llm", n_hints=0,
+        judge_file_name(provider="open_ai", model="m", split="llm", hints=0,
                         judge_provider="x", judge_model="y")  # fmt: skip
     with pytest.raises(ValueError):
-        judge_file_name(provider="openai", model="m", split="xlm", n_hints=0,
+        judge_file_name(provider="openai", model="m", split="xlm", hints=0,
                         judge_provider="x", judge_model="y")  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from html import escape
 from importlib import resources
 
 from layton_eval.annotate.select import RULE
+from layton_eval.next_step import fixes
 
 __all__ = ["KEYS", "Page", "render"]
 
@@ -70,6 +71,7 @@ def render(*, token: str, context: dict[str, t.Any]) -> Page:
     title = f"layton annotate · {context.get('split', '')}"
     html = _TEMPLATE.format(
         title=escape(title),
+        command=escape(fixes.annotate_again()),
         css=css,
         js=js,
         config=config,
@@ -91,7 +93,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <title>{title}</title><style>{css}</style></head>
 <body>
 <header><div class="wrap bar">
-<h1>layton annotate <span class="split">{split}</span></h1>
+<h1>{command} <span class="split">{split}</span></h1>
 <p class="sub">as <b id="who">{annotator}</b> · labels written to <code id="file">{labels}</code>
 · items: {source}</p>
 <p id="progress" class="progress" aria-live="polite"></p>
@@ -102,7 +104,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <p id="error" class="error" role="alert" hidden></p>
 <section id="done" class="done" hidden><h2>The session has stopped</h2>
 <p id="done-reason"></p><p>Every label is in <code>{labels}</code>. You can close this tab; run
-<code>layton annotate</code> again to go on where you stopped.</p></section>
+<code>{command}</code> again to go on where you stopped.</p></section>
 <section id="item" class="item" hidden>
 <div class="cols">
 <article class="riddle"><h2>Riddle <span id="riddle-id"></span>

@@ -20,6 +20,7 @@ from layton_eval.annotate.payloads import ItemShown, PageState, Reveal
 from layton_eval.annotate.summary import LabelSummary, summarize
 from layton_eval.choices import Split
 from layton_eval.errors import UsageError
+from layton_eval.next_step import fixes
 from layton_eval.score.calibration import CalibrationSet, combine_calibration, read_calibration_file
 
 if t.TYPE_CHECKING:
@@ -202,7 +203,9 @@ class Session:
 
     def _on_screen(self, token: str) -> _Screen:
         if self.finished.is_set():
-            raise Stale(f"the session has stopped ({self.stopped}); start layton annotate again")
+            raise Stale(
+                f"the session has stopped ({self.stopped}); start {fixes.annotate_again()} again"
+            )
         if self._screen is None or self._screen.item.token != token:
             raise Stale("this item is no longer on screen; the page shows the current one")
         return self._screen

@@ -21,6 +21,7 @@ from layton_eval.annotate.labels import LabelStore
 from layton_eval.annotate.session import Session, labels_path
 from layton_eval.choices import Split
 from layton_eval.errors import RunError, UsageError
+from layton_eval.next_step import fixes
 from layton_eval.score.calibration import (
     CalibrationSet,
     calibration_path,
@@ -181,7 +182,7 @@ def _empty(options: AnnotateOptions) -> str:
     if options.runs:
         return (
             "the runs have no answer that every judge graded and no one labelled yet "
-            "(fetch their jury first: layton fetch RUN)"
+            f"(fetch their jury first: {fixes.fetch()})"
         )
     if options.recheck is not None:
         return f"{options.recheck} has no labelled row this labels file lacks"

@@ -23,7 +23,7 @@ from layton_eval.batches._calls import (
     impl_of,
     run_async,
 )
-from layton_eval.batches.status import apply_snapshot, poll_records, record_failure
+from layton_eval.batches.poll import apply_snapshot, poll_records, record_failure
 from layton_eval.errors import BatchError, ProviderHTTPError
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.providers._results import LineCheck, OnBytes

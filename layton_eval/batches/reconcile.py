@@ -30,18 +30,26 @@ from layton_eval.batches._calls import (
     impl_for,
     run_async,
 )
-from layton_eval.batches.status import apply_snapshot
+from layton_eval.batches.poll import apply_snapshot
 from layton_eval.errors import BatchError, ProviderHTTPError, RunError
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.runs.manifest import BatchPhase, BatchRecord, now
+from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState, now
 from layton_eval.settings import Settings, require_api_key
 
 if t.TYPE_CHECKING:
     from layton_eval.providers.base import Provider
     from layton_eval.providers.batch_types import BatchListing, RemoteBatch
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.store import Run
 
-__all__ = ["Candidate", "Intent", "ReconcileChoice", "ReconcileResult", "reconcile_family"]
+__all__ = [
+    "Candidate",
+    "Intent",
+    "ReconcileChoice",
+    "ReconcileResult",
+    "reconcile_family",
+    "reconcile_runs",
+]
 
 #: Allowance for the difference between this machine's clock and the provider's.
 MARGIN = dt.timedelta(minutes=2)
@@ -123,6 +131,38 @@ def reconcile_family(
     facts = Facts(run=main.name, state=main.manifest.derived_state(), undecided=undecided)
     command = next_command(Step.reconcile, facts)
     return [results[0].model_copy(update={"next_command": command}), *results[1:]]
+
+
+def reconcile_runs(
+    selection: Selection,
+    *,
+    settings: Settings,
+    choice: ReconcileChoice = ReconcileChoice(),
+    client_factory: ClientFactory | None = None,
+) -> list[ReconcileResult]:
+    """Settle each run family of ``selection`` (of a group: those interrupted while
+    submitting) in turn, each against every batch id the runs folder records by then."""
+    from layton_eval.runs.store import RunStore
+
+    interrupted, _ = selection.left_alone(
+        lambda run: (
+            None
+            if any(m.manifest.derived_state() is RunState.submitting for m in run.family())
+            else "not interrupted"
+        )
+    )
+    if not interrupted:
+        raise RunError(f"no run of group {selection.name} was interrupted while submitting")
+    results = []
+    for run in interrupted:
+        results += reconcile_family(
+            run.family(),
+            settings=settings,
+            recorded=RunStore(settings.runs_dir).recorded_batch_ids(),
+            choice=choice,
+            client_factory=client_factory,
+        )
+    return results
 
 
 @dataclasses.dataclass

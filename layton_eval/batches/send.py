@@ -2,6 +2,12 @@
 
 Each batch's intent is on disk before the provider hears of it, and its batch id right after
 (see :mod:`layton_eval.batches`).
+
+:func:`send_runs` sends a selection: one run, or each run of a group that has something left
+to send. A run of a group that already has batches is left alone (never sent twice), and a run
+interrupted while submitting is named with the command that settles it. Runs are sent one after
+the other; the first failure stops the group, after saying which runs were sent, so that
+nothing is spent past a problem and ``send GROUP`` again sends the rest.
 """
 
 from __future__ import annotations
@@ -13,28 +19,21 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.batches._calls import ClientFactory, default_client_factory, impl_of
+from layton_eval.batches.plan import SendPlan, plan_send
 from layton_eval.batches.submit import Submitter
-from layton_eval.errors import BatchError, RunError, UsageError
-from layton_eval.neutral import GenerationOptions, NeutralRequest
-from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import EstimateRecord, UserPrice, estimate_cost, pricing
+from layton_eval.errors import RunError, UsageError
+from layton_eval.next_step import Facts, Step, again, fixes, next_command, sent_next
+from layton_eval.pricing import UserPrice
+from layton_eval.runs.groups import total_cost
 from layton_eval.runs.manifest import BatchPhase
 from layton_eval.runs.outputs import retry_ids
-from layton_eval.settings import Settings, require_api_key
+from layton_eval.settings import Settings, require_api_key, require_api_keys
 
 if t.TYPE_CHECKING:
-    from layton_eval.providers.base import Provider
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.store import Run
 
-__all__ = [
-    "PlannedBatch",
-    "SendOptions",
-    "SendPlan",
-    "SendResult",
-    "plan_requests",
-    "plan_send",
-    "send_run",
-]
+__all__ = ["SendOptions", "SendOutcome", "SendResult", "send_run", "send_runs"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,64 +51,11 @@ class SendOptions:
     carry: tuple[str, ...] = ()
 
 
-class PlannedBatch(BaseModel):
-    custom_ids: list[str]
-    requests: int
-    bytes: int
-    #: The batch's estimated tokens and cost (kept on the batch when it is sent).
-    estimate: EstimateRecord | None = None
-
-
-class SendPlan(BaseModel):
-    """What ``send`` will submit (the whole answer of ``--dry-run``)."""
-
-    run: str
-    provider: str
-    model: str
-    endpoint: str
-    completion_window: str
-    purpose: str
-    batches: list[PlannedBatch]
-    requests: int
-    bytes: int
-    input_tokens: int
-    assumed_output_tokens: int
-    estimated_cost_usd: float | None
-    price_source: str  # where the price comes from, or why it is unknown
-    #: The provider can list batches (else an interrupted send cannot be looked up there).
-    can_list: bool = True
-
-
 class SendResult(BaseModel):
     plan: SendPlan
     dry_run: bool
     batch_ids: list[str] = Field(default_factory=list)
     next_command: str
-
-
-def _chunks(
-    items: list[tuple[str, dict[str, t.Any]]], sizes: list[int], provider: Provider
-) -> list[list[int]]:
-    """Indices of ``items`` grouped into as few batches as the provider's limits allow."""
-    groups: list[list[int]] = [[]]
-    used = 0
-    for index, size in enumerate(sizes):
-        if size > provider.max_bytes_per_batch:
-            raise BatchError(
-                f"request {items[index][0]} alone is {size:,} bytes, over {provider.name}'s "
-                f"{provider.max_bytes_per_batch:,}-byte batch limit",
-                provider=provider.name,
-            )
-        current = groups[-1]
-        if current and (
-            len(current) >= provider.max_requests_per_batch
-            or used + size > provider.max_bytes_per_batch
-        ):
-            groups.append([])
-            used = 0
-        groups[-1].append(index)
-        used += size
-    return [group for group in groups if group]
 
 
 def _resolve_target(run: Run, provider: str | None, model: str | None) -> tuple[str, str]:
@@ -131,101 +77,22 @@ def _resolve_target(run: Run, provider: str | None, model: str | None) -> tuple[
     return chosen_provider, chosen_model
 
 
-def plan_send(
-    run: Run,
-    *,
-    provider: str,
-    model: str,
-    completion_window: str = "24h",
-    ids: list[str] | None = None,
-    purpose: str = "initial",
-    price: UserPrice | None = None,
-) -> tuple[SendPlan, list[list[tuple[str, dict[str, t.Any]]]]]:
-    """Render the run's requests for ``provider`` and split them into batches (no HTTP)."""
-    wanted = set(ids) if ids is not None else None
-    requests = [r for r in run.requests() if wanted is None or r.custom_id in wanted]
-    return plan_requests(
-        run.name,
-        requests,
-        GenerationOptions(model=model, **run.manifest.sampling.model_dump()),
-        provider=provider,
-        completion_window=completion_window,
-        purpose=purpose,
-        price=price or run.manifest.price,
-    )
-
-
-def plan_requests(
-    label: str,
-    requests: list[NeutralRequest],
-    options: GenerationOptions,
-    *,
-    provider: str,
-    completion_window: str = "24h",
-    purpose: str = "initial",
-    price: UserPrice | None = None,
-) -> tuple[SendPlan, list[list[tuple[str, dict[str, t.Any]]]]]:
-    """Native bodies of ``requests`` for ``provider``, grouped into batches, with the estimate
-    (at ``price`` when the user gave one)."""
-    impl = impl_of(provider)
-    impl.validate_completion_window(completion_window)
-    if not requests:
-        raise RunError(f"run {label} has no request to send", run=label)
-    items = [(request.custom_id, impl.build_body(request, options)) for request in requests]
-    for custom_id, _ in items:
-        impl.validate_custom_id(custom_id)
-    sizes = [impl.request_size(body) for _, body in items]
-    groups = _chunks(items, sizes, impl)
-    estimates = [
-        estimate_cost(provider, options.model, [requests[i] for i in group], price)
-        for group in groups
-    ]
-    usd = [e.usd for e in estimates]
-    plan = SendPlan(
-        run=label,
-        provider=provider,
-        model=options.model,
-        endpoint=impl.endpoint(options.model),
-        completion_window=completion_window,
-        purpose=purpose,
-        batches=[
-            PlannedBatch(
-                custom_ids=[items[i][0] for i in group],
-                requests=len(group),
-                bytes=sum(sizes[i] for i in group),
-                estimate=EstimateRecord(
-                    input_tokens=e.input_tokens, output_tokens=e.output_tokens, usd=e.usd
-                ),
-            )
-            for group, e in zip(groups, estimates, strict=True)
-        ],
-        requests=len(items),
-        bytes=sum(sizes),
-        input_tokens=sum(e.input_tokens for e in estimates),
-        assumed_output_tokens=sum(e.output_tokens for e in estimates),
-        estimated_cost_usd=None if None in usd else sum(u for u in usd if u is not None),
-        can_list=impl.supports_listing,
-        price_source=pricing(provider, options.model, price).source,
-    )
-    return plan, [[items[i] for i in group] for group in groups]
-
-
 def _check_can_send(run: Run, options: SendOptions) -> None:
     manifest = run.manifest
     unknown = [b for b in manifest.batches if b.phase is BatchPhase.submitting]
     if unknown and not options.force:
         raise RunError(
             f"run {run.name} was interrupted while submitting {len(unknown)} batch(es), which "
-            "the provider may have accepted; run 'layton status "
-            f"{manifest.parent or run.name} --reconcile' to find out before sending again",
+            f"the provider may have accepted; run '{fixes.reconcile(manifest.parent or run.name)}'"
+            " to find out before sending again",
             run=run.name,
         )
     if manifest.live_batches and not (options.force or options.retry_failed):
         ids = ", ".join(b.batch_id or "?" for b in manifest.live_batches)
         raise RunError(
-            f"run {run.name} already has batches ({ids}); follow them with 'layton status "
-            f"{run.name}', use --retry-failed to resend only failed riddles, or --force to "
-            "submit everything again (paid twice)",
+            f"run {run.name} already has batches ({ids}); follow them with "
+            f"'{fixes.follow(run.name)}', use --retry-failed to resend only failed riddles, "
+            "or --force to submit everything again (paid twice)",
             run=run.name,
         )
 
@@ -244,7 +111,7 @@ def _ids_to_send(run: Run, options: SendOptions) -> list[str] | None:
     if not ids and any(not b.fetched_at for b in run.manifest.live_batches):
         raise RunError(
             f"run {run.name} has batches that were not fetched yet; "
-            f"'layton fetch {run.name}' first, then retry what failed",
+            f"'{fixes.fetch(run.name)}' first, then retry what failed",
             run=run.name,
         )
     if not ids:
@@ -328,3 +195,61 @@ def _next(step: Step, run: Run, carry: tuple[str, ...] = ()) -> str:
     command = next_command(step, Facts.of(run.manifest, options=carry))
     assert command is not None
     return command
+
+
+class SendOutcome(BaseModel):
+    """What ``send`` sent (or, in a dry run, would send): one result per run, and for a group
+    its name, the runs left alone with why, the totals and the group's next command."""
+
+    group: str | None
+    sends: list[SendResult]
+    skipped: dict[str, str] = Field(default_factory=dict)  # run -> why it was left alone
+    requests: int
+    estimated_cost_usd: float | None
+    dry_run: bool
+    next_command: str | None
+
+
+def _left_alone(run: Run, options: SendOptions) -> str | None:
+    """Why ``send GROUP`` leaves ``run`` alone, or ``None`` when it has something to send."""
+    live = run.manifest.live_batches
+    if any(b.phase is BatchPhase.submitting for b in live):
+        return f"interrupted while submitting: {fixes.reconcile(run.name)}"
+    if live and not options.retry_failed:
+        return "already sent"
+    return None
+
+
+def send_runs(
+    selection: Selection,
+    options: SendOptions = SendOptions(),
+    *,
+    settings: Settings,
+    dry_run: bool = False,
+    client_factory: ClientFactory | None = None,
+) -> SendOutcome:
+    """Send each run of ``selection`` (of a group: each one with nothing out yet, or with
+    ``retry_failed`` what failed in each), planned first, one after the other."""
+    if options.force and selection.group is not None:
+        raise UsageError("--force sends a run again (paid twice): name the run, not a group")
+    sends, skipped = selection.each(
+        lambda run, dry: send_run(
+            run, options, settings=settings, dry_run=dry, client_factory=client_factory
+        ),
+        dry_run=dry_run,
+        left_alone=lambda run: _left_alone(run, options),
+        did="sent",
+        again=again(Step.send, selection.name),
+        check=lambda plans: require_api_keys((s.plan.provider for s in plans), settings),
+    )
+    step = Step.send_dry_run if dry_run else Step.send
+    command = sent_next(step, selection, [s.next_command for s in sends], options.carry)
+    return SendOutcome(
+        group=selection.group,
+        sends=sends,
+        skipped=skipped,
+        requests=sum(s.plan.requests for s in sends),
+        estimated_cost_usd=total_cost(s.plan.estimated_cost_usd for s in sends),
+        dry_run=dry_run,
+        next_command=command,
+    )

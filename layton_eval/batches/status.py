@@ -8,6 +8,10 @@ Each batch is polled on its own: a batch whose poll fails keeps its error in its
 others go on. A batch the provider answers 404 for is ``gone``; it, or a batch that expired, can
 be set aside (:func:`set_aside`), which opens its riddles to ``send --retry-failed``. While the
 provider cannot be reached, :func:`wait_run` waits longer and longer between polls.
+
+A selection (one run, or the runs of a group) is polled by :func:`poll_runs` and followed by
+:func:`watch_runs`: one family's statuses per run (the run's, then its judges'), and for a
+group the table of its runs with the group's next command.
 """
 
 from __future__ import annotations
@@ -16,36 +20,35 @@ import dataclasses
 import datetime as dt
 import typing as t
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
-from layton_eval.batches._calls import (
-    ClientFactory,
-    default_client_factory,
-    impl_for,
-    run_async,
-)
-from layton_eval.errors import BatchError, ProviderHTTPError, RunError
-from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.batches._calls import ClientFactory, default_client_factory
+from layton_eval.batches.poll import apply_answer, poll_records
+from layton_eval.errors import BatchError, RunError
+from layton_eval.next_step import Facts, Step, family_facts, fixes, group_next, next_command
 from layton_eval.runs import layout
-from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState, now
-from layton_eval.settings import Settings, require_api_key, require_api_keys
+from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState
+from layton_eval.settings import Settings, require_api_keys
 
 if t.TYPE_CHECKING:
-    from layton_eval.providers.batch_types import BatchSnapshot
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.store import Run
 
 __all__ = [
     "BatchView",
+    "GroupRow",
+    "GroupStatus",
     "RunStatus",
-    "apply_snapshot",
+    "SelectionStatus",
     "family_next",
-    "member_facts",
-    "poll_records",
     "poll_run",
-    "record_failure",
+    "poll_runs",
     "set_aside",
+    "set_aside_in",
     "status_of",
+    "statuses_of",
     "wait_run",
+    "watch_runs",
     "require_keys",
 ]
 
@@ -117,69 +120,6 @@ def _view(record: BatchRecord) -> BatchView:
     )
 
 
-def apply_snapshot(record: BatchRecord, snap: BatchSnapshot) -> None:
-    """Record one poll's answer on the batch."""
-    record.remote_status = snap.status
-    record.remote_state = str(snap.state)
-    if snap.error:
-        record.error = snap.error
-    record.terminal = snap.terminal
-    record.completed = snap.completed
-    record.failed = snap.failed
-    record.polled_at = now()
-    record.poll_error = None
-    record.unreachable_since = None
-    record.gone = False
-
-
-def record_failure(record: BatchRecord, error: BatchError) -> None:
-    """Record a failed poll or download: a 404 means the provider no longer knows the batch,
-    anything else that it cannot be reached (since the first failure)."""
-    record.poll_error = str(error)
-    if isinstance(error, ProviderHTTPError) and error.status_code == 404:
-        record.gone = True
-        record.unreachable_since = None
-    else:
-        record.unreachable_since = record.unreachable_since or now()
-
-
-def _apply(record: BatchRecord, answer: BatchSnapshot | BatchError) -> None:
-    if isinstance(answer, BatchError):
-        record_failure(record, answer)
-    else:
-        apply_snapshot(record, answer)
-
-
-def poll_records(
-    run: Run, records: list[BatchRecord], settings: Settings, factory: ClientFactory
-) -> dict[str, BatchSnapshot | BatchError]:
-    """One poll of each of ``records``, by intent id: its snapshot, or why the poll failed.
-
-    A refused key stops everything (every other call would fail the same way).
-    """
-    snapshots: dict[str, BatchSnapshot | BatchError] = {}
-    for record in records:
-        assert record.batch_id is not None
-        api_key = require_api_key(record.provider, settings)
-        try:
-            impl = impl_for(record)
-            snapshots[record.intent_id] = run_async(
-                impl.poll(
-                    record.batch_id,
-                    api_key=api_key,
-                    total=record.request_count,
-                    client_factory=factory,
-                )
-            )
-        except ProviderHTTPError as exc:
-            if exc.auth:
-                raise
-            snapshots[record.intent_id] = exc
-        except BatchError as exc:
-            snapshots[record.intent_id] = exc
-    return snapshots
-
-
 def status_of(run: Run) -> RunStatus:
     """The run's batches as last recorded (no HTTP)."""
     manifest = run.manifest
@@ -230,13 +170,13 @@ def poll_run(
             with run.lock("recording a poll of"):
                 for record in run.manifest.batches:
                     if record.intent_id in snapshots:
-                        _apply(record, snapshots[record.intent_id])
+                        apply_answer(record, snapshots[record.intent_id])
                 run.save()
         except RunError:
             # another layton process holds the run (e.g. `send --wait`): show, do not record
             for record in run.manifest.batches:
                 if record.intent_id in snapshots:
-                    _apply(record, snapshots[record.intent_id])
+                    apply_answer(record, snapshots[record.intent_id])
     return status_of(run)
 
 
@@ -281,7 +221,7 @@ def wait_run(
         if timeout is not None and waited + pause > timeout:
             raise BatchError(
                 f"batches still running after {waited:.0f} s of waiting; they go on at the "
-                f"provider: come back later with 'layton status {name or runs[0].name}'"
+                f"provider: come back later with '{fixes.follow(name or runs[0].name)}'"
             )
         pause_for(pause)
         waited += pause
@@ -317,3 +257,143 @@ def set_aside(runs: t.Sequence[Run], batch_id: str) -> list[RunStatus]:
             run.save()
             return [status_of(r) for r in runs]
     raise RunError(f"no batch {batch_id} in run {runs[0].name} or its judges", run=runs[0].name)
+
+
+def set_aside_in(selection: Selection, batch_id: str) -> None:
+    """Set aside ``batch_id`` in the run family of ``selection`` that holds it."""
+    owner = next(
+        (run for run in selection.runs for member in run.family()
+         for b in member.manifest.live_batches if b.batch_id == batch_id),
+        None,
+    )  # fmt: skip
+    if owner is None:
+        what = "run" if selection.group is None else "group"
+        raise RunError(
+            f"no batch {batch_id} in {what} {selection.name} or its judges",
+            run=selection.runs[0].name if selection.group is None else None,
+        )
+    set_aside(owner.family(), batch_id)
+
+
+# -- a selection: one family's statuses per run, and a group's table ------------------------------
+
+
+class GroupRow(BaseModel):
+    """One run of a group, as ``status GROUP`` shows it."""
+
+    run: str
+    provider: str | None
+    model: str | None
+    hints: int
+    state: RunState
+    completed: int  # requests done in its live batches
+    total: int
+    judges: str  # the judges' states, e.g. "3 fetched" ("-": no jury yet)
+    errors: list[str] = Field(default_factory=list)
+    next_command: str | None  # this run's own next command
+
+
+class GroupStatus(BaseModel):
+    """Where every run of a group stands."""
+
+    group: str
+    runs: list[GroupRow]
+    next_command: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SelectionStatus:
+    """Where each run of a selection stands: its family's statuses (the run's, then its
+    judges', with the family's next command), and for a group its table."""
+
+    families: list[list[RunStatus]]
+    table: GroupStatus | None
+
+
+def _judges(statuses: list[RunStatus]) -> str:
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[str(status.state)] = counts.get(str(status.state), 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in counts.items()) or "-"
+
+
+def _row(statuses: list[RunStatus], run: Run) -> GroupRow:
+    main = statuses[0]
+    live = [b for b in main.batches if b.phase is not BatchPhase.rejected]
+    return GroupRow(
+        run=main.run,
+        provider=run.manifest.provider,
+        model=run.manifest.model,
+        hints=run.manifest.hints,
+        state=main.state,
+        completed=sum(b.total if b.terminal else b.completed for b in live),
+        total=sum(b.total for b in live),
+        judges=_judges(statuses[1:]),
+        errors=[e for s in statuses for b in s.batches for e in (b.error, b.poll_error) if e],
+        next_command=next_command(Step.status, member_facts(statuses)),
+    )
+
+
+def standing(selection: Selection, families: list[list[RunStatus]]) -> SelectionStatus:
+    """``families`` (one per run of ``selection``) with the family's next command on each,
+    and for a group the table of its runs."""
+    families = [family_next(statuses) for statuses in families]
+    if selection.group is None:
+        return SelectionStatus(families, None)
+    facts = [
+        dataclasses.replace(
+            member_facts(statuses),
+            missing_verdicts=family_facts(run, verdicts=True).missing_verdicts,
+        )
+        for statuses, run in zip(families, selection.runs, strict=True)
+    ]
+    rows = [_row(statuses, run) for statuses, run in zip(families, selection.runs, strict=True)]
+    table = GroupStatus(
+        group=selection.group, runs=rows, next_command=group_next(selection.group, facts)
+    )
+    return SelectionStatus(families, table)
+
+
+def statuses_of(selection: Selection) -> SelectionStatus:
+    """Where each run of ``selection`` stands, as last recorded (no HTTP)."""
+    return standing(selection, [[status_of(m) for m in run.family()] for run in selection.runs])
+
+
+def poll_runs(
+    selection: Selection, *, settings: Settings, client_factory: ClientFactory | None = None
+) -> SelectionStatus:
+    """Poll each run of ``selection`` and its judges once."""
+    require_keys([member for run in selection.runs for member in run.family()], settings)
+    families = [
+        [poll_run(m, settings=settings, client_factory=client_factory) for m in run.family()]
+        for run in selection.runs
+    ]
+    return standing(selection, families)
+
+
+def watch_runs(
+    selection: Selection,
+    *,
+    settings: Settings,
+    interval: float,
+    timeout: float | None,
+    on_poll: t.Callable[[SelectionStatus], None],
+) -> SelectionStatus:
+    """Poll ``selection`` (each run and its judges) every ``interval`` seconds until no batch
+    is out (or ``timeout``)."""
+    families = [run.family() for run in selection.runs]
+    flat = [member for family in families for member in family]
+
+    def regroup(statuses: list[RunStatus]) -> SelectionStatus:
+        it = iter(statuses)
+        return standing(selection, [[next(it) for _ in family] for family in families])
+
+    last = wait_run(
+        flat,
+        settings=settings,
+        interval=interval,
+        timeout=timeout,
+        on_poll=lambda statuses: on_poll(regroup(statuses)),
+        name=selection.name,
+    )
+    return regroup(last)

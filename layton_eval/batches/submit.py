@@ -21,12 +21,12 @@ import typing as t
 
 from layton_eval.batches._calls import ClientFactory, endpoint_of, run_async
 from layton_eval.errors import BatchError, ProviderHTTPError, SubmitError
-from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.next_step import Facts, Step, fixes, next_command
 from layton_eval.providers.batch_types import SubmitTrace
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, now
 
 if t.TYPE_CHECKING:
-    from layton_eval.batches.send import PlannedBatch, SendPlan
+    from layton_eval.batches.plan import PlannedBatch, SendPlan
     from layton_eval.providers.base import Provider
     from layton_eval.runs.store import Run
 
@@ -120,8 +120,8 @@ def _failed(run: Run, record: BatchRecord, trace: SubmitTrace, exc: BatchError) 
         run.save()
         return BatchError(
             f"{exc}; it was recorded as a batch of run {run.name}: follow it with "
-            f"'{_command(Step.submit_partial, run)}', fetch it, then 'layton send "
-            f"{run.manifest.parent or run.name} --retry-failed' sends the rest",
+            f"'{_command(Step.submit_partial, run)}', fetch it, then "
+            f"'{fixes.retry_failed(run.manifest.parent or run.name)}' sends the rest",
             provider=record.provider,
             batch_id=exc.batch_id,
         )

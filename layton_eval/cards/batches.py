@@ -11,20 +11,27 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.batches.send import SendResult
-from layton_eval.batches.status import RunStatus
-from layton_eval.cards.confirm import no_listing_warning
-from layton_eval.cards.cost import cost_rows
+from layton_eval.batches.send import SendOutcome, SendResult
+from layton_eval.batches.status import RunStatus, SelectionStatus
+from layton_eval.cards import group
+from layton_eval.cards.confirm import no_listing_warning, send_confirm_card
+from layton_eval.cards.cost import cost_rows, family_cost_table
 from layton_eval.cards.fit import Fitted, width_of
+from layton_eval.cards.jury import jury_card
 from layton_eval.cards.prepare import card, cost_line, estimate, fields_table, next_step
+from layton_eval.family import FetchOutcome
 from layton_eval.runs.outputs import FetchResult
 from layton_eval.runs.store import RunEntry
 
 __all__ = [
     "fetch_card",
+    "fetch_cards",
     "runs_table",
     "send_card",
+    "send_cards",
+    "send_confirmation",
     "status_card",
+    "status_cards",
 ]
 
 _STATE_STYLE = {
@@ -317,3 +324,45 @@ def _refused(result: FetchResult, shown: int = 3) -> Text:
     if len(result.refusals) > shown:
         text.append(f"\n... and {len(result.refusals) - shown} more")
     return text
+
+
+# -- one run or a group: the cards of a selection --------------------------------------------------
+
+
+def send_confirmation(plan: SendOutcome) -> tuple[RenderableType, str]:
+    """The card and question asked before a paid send (of one run, or of a group)."""
+    if plan.group is None:
+        one = plan.sends[0].plan
+        return send_confirm_card(one), f"Submit {one.requests} requests to {one.provider}?"
+    question = f"Submit {plan.requests:,} requests in {len(plan.sends)} runs?"
+    return group.send_group_confirm_card(plan), question
+
+
+def send_cards(result: SendOutcome) -> list[RenderableType]:
+    """What ``send`` sent: the run's card, or the group's table."""
+    if result.group is None:
+        return [send_card(result.sends[0])]
+    return [group.send_group_card(result)]
+
+
+def status_cards(status: SelectionStatus) -> RenderableType:
+    """Where a run (and its judges) stands, or the table of a group's runs."""
+    if status.table is None:
+        return status_card(status.families[0])
+    return group.status_group_card(status.table)
+
+
+def fetch_cards(result: FetchOutcome) -> list[RenderableType]:
+    """What ``fetch`` collected: the run's, each judge's, what they cost and the jury; or the
+    table of a group's runs."""
+    if result.group is not None:
+        return [group.fetch_group_card(result)]
+    fetched, cards = result.runs[0], []
+    if fetched.run is not None:
+        cards.append(fetch_card(fetched.run))
+    cards += [fetch_card(judge, title=f"judge {judge.run}") for judge in fetched.judges]
+    if fetched.judges:  # what the run and its judges cost, before the jury's Next: line
+        cards.append(family_cost_table(fetched))
+    if fetched.jury is not None:
+        cards.append(jury_card(fetched.jury))
+    return cards

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.batches.send import SendPlan
+from layton_eval.batches.plan import SendPlan
 from layton_eval.cards.prepare import estimate, fields_table, usd
 from layton_eval.jury.send import JuryStart
 

@@ -9,15 +9,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from layton_eval.cards.group import runs_table, skipped_lines
 from layton_eval.cards.prepare import card
-from layton_eval.cards.score import CI_WORDS
+from layton_eval.cards.score import CI_WORDS, category_table, score_card
 from layton_eval.choices import MAX_HINTS
 
 if t.TYPE_CHECKING:
-    from layton_eval.score.curve import GroupScore, HintCurve
+    from layton_eval.score.curve import HintCurve, ScoreOutcome
 
-__all__ = ["curve_table", "score_group_card"]
+__all__ = ["curve_table", "score_cards", "score_group_card"]
 
 
 def curve_table(curves: list[HintCurve]) -> Table:
@@ -44,8 +43,10 @@ def curve_table(curves: list[HintCurve]) -> Table:
     return table
 
 
-def score_group_card(result: GroupScore) -> RenderableType:
+def score_group_card(result: ScoreOutcome) -> RenderableType:
     """The group's scores (one row per run) and the hint curves, with what they rest on."""
+    from layton_eval.cards.group import runs_table, skipped_lines  # the send and jury modules
+
     rows = [
         {
             "run": s.run,
@@ -60,7 +61,9 @@ def score_group_card(result: GroupScore) -> RenderableType:
     ]
     field = result.runs[0].result.field if result.runs else "both_correct"
     parts: list[RenderableType] = [
-        Text.assemble(("Group ", "bold"), (result.group, "bold"), f" · {result.split} · {field}"),
+        Text.assemble(
+            ("Group ", "bold"), (result.group or "", "bold"), f" · {result.split} · {field}"
+        ),
     ]
     if rows:
         right = {"hints", "score", "± 95%", "riddles", "jury mean"}
@@ -79,4 +82,16 @@ def score_group_card(result: GroupScore) -> RenderableType:
     parts += skipped_lines(result.skipped, label="Not scored")
     return card(
         Group(*parts), title="layton score", border="cyan", next_command=result.next_command
+    )
+
+
+def score_cards(result: ScoreOutcome) -> list[RenderableType]:
+    """A run's score card and its categories, or the table and curves of a group (the group
+    tables are imported only then: a run is scored without the send and jury modules)."""
+    if result.group is not None:
+        return [score_group_card(result)]
+    scored = result.runs[0].result
+    categories = category_table(scored)
+    return [score_card(scored, next_command=result.next_command)] + (
+        [categories] if categories is not None else []
     )

@@ -20,9 +20,10 @@ from layton_eval.cards.fit import Fitted, width_of
 from layton_eval.cards.prepare import card, usd
 
 if t.TYPE_CHECKING:
-    from layton_eval.batches.group import GroupSend, GroupStatus
-    from layton_eval.family import FamilyFetch, GroupFetch
-    from layton_eval.jury.group import GroupJury
+    from layton_eval.batches.send import SendOutcome
+    from layton_eval.batches.status import GroupStatus
+    from layton_eval.family import FamilyFetch, FetchOutcome
+    from layton_eval.jury.send import JuryOutcome
     from layton_eval.prepare import GroupPrepareResult
 
 __all__ = [
@@ -129,7 +130,11 @@ def prepare_group_card(result: GroupPrepareResult) -> RenderableType:
     )
 
 
-def _send_rows(result: GroupSend) -> tuple[list[dict[str, str]], dict[str, str]]:
+def _group(result: SendOutcome | JuryOutcome | FetchOutcome | GroupStatus) -> Text:
+    return Text.assemble(("Group ", "bold"), (result.group or "", "bold"))
+
+
+def _send_rows(result: SendOutcome) -> tuple[list[dict[str, str]], dict[str, str]]:
     rows = [
         {
             "run": s.plan.run,
@@ -150,12 +155,12 @@ def _send_rows(result: GroupSend) -> tuple[list[dict[str, str]], dict[str, str]]
     return rows, total
 
 
-def send_group_confirm_card(plan: GroupSend) -> Panel:
+def send_group_confirm_card(plan: SendOutcome) -> Panel:
     """What a paid ``send GROUP`` is about to submit, run by run, and the total (asked
     before sending)."""
     rows, total = _send_rows(plan)
     parts: list[RenderableType] = [
-        Text.assemble(("Group ", "bold"), (plan.group, "bold")),
+        _group(plan),
         runs_table(
             rows, optional=("model",), right={"requests", "batches", "est. cost"}, total=total
         ),
@@ -167,11 +172,11 @@ def send_group_confirm_card(plan: GroupSend) -> Panel:
     return paid_panel(Group(*parts), "send")
 
 
-def send_group_card(result: GroupSend) -> RenderableType:
+def send_group_card(result: SendOutcome) -> RenderableType:
     """What ``send GROUP`` sent (batch ids), or would send; the runs it left alone."""
     rows, total = _send_rows(result)
     parts: list[RenderableType] = [
-        Text.assemble(("Group ", "bold"), (result.group, "bold")),
+        _group(result),
     ]
     if rows:
         parts.append(
@@ -201,7 +206,7 @@ def status_group_card(result: GroupStatus) -> RenderableType:
         for r in result.runs
     ]
     parts: list[RenderableType] = [
-        Text.assemble(("Group ", "bold"), (result.group, "bold")),
+        _group(result),
         runs_table(rows, optional=("done", "model", "hints"), right={"hints", "done"}),
     ]
     errors = [f"{r.run}: {error}" for r in result.runs for error in r.errors]
@@ -233,7 +238,7 @@ def _counts(family: FamilyFetch) -> str:
     return ", ".join(parts)
 
 
-def fetch_group_card(result: GroupFetch) -> RenderableType:
+def fetch_group_card(result: FetchOutcome) -> RenderableType:
     """Each run's outcome, its judges, and what the group cost (batch, standard, estimate)."""
     from layton_eval.cards.cost import spend_table
 
@@ -245,7 +250,7 @@ def fetch_group_card(result: GroupFetch) -> RenderableType:
         }
         for f in result.runs
     ]
-    parts: list[RenderableType] = [Text.assemble(("Group ", "bold"), (result.group, "bold"))]
+    parts: list[RenderableType] = [_group(result)]
     if rows:
         parts.append(runs_table(rows, optional=("judges",)))
         costs = [(f.run.run if f.run else "?", f.cost) for f in result.runs]
@@ -267,7 +272,7 @@ def _judges(family: FamilyFetch) -> str:
     return f"{len(family.judges)} judges" if family.judges else "-"
 
 
-def _jury_rows(result: GroupJury) -> tuple[list[dict[str, str]], dict[str, str]]:
+def _jury_rows(result: JuryOutcome) -> tuple[list[dict[str, str]], dict[str, str]]:
     rows = [
         {
             "run": j.run,
@@ -288,11 +293,11 @@ def _jury_rows(result: GroupJury) -> tuple[list[dict[str, str]], dict[str, str]]
     return rows, total
 
 
-def jury_group_confirm_card(plan: GroupJury) -> Panel:
+def jury_group_confirm_card(plan: JuryOutcome) -> Panel:
     """What a paid ``jury GROUP`` is about to submit, run by run (asked before sending)."""
     rows, total = _jury_rows(plan)
     parts: list[RenderableType] = [
-        Text.assemble(("Group ", "bold"), (plan.group, "bold")),
+        _group(plan),
         runs_table(
             rows, optional=("judges",), right={"judged", "requests", "est. cost"}, total=total
         ),
@@ -301,10 +306,10 @@ def jury_group_confirm_card(plan: GroupJury) -> Panel:
     return paid_panel(Group(*parts), "jury")
 
 
-def jury_group_card(result: GroupJury) -> RenderableType:
+def jury_group_card(result: JuryOutcome) -> RenderableType:
     """What ``jury GROUP`` sent (or would send), and the runs it left alone."""
     rows, total = _jury_rows(result)
-    parts: list[RenderableType] = [Text.assemble(("Group ", "bold"), (result.group, "bold"))]
+    parts: list[RenderableType] = [_group(result)]
     if rows:
         parts.append(
             runs_table(

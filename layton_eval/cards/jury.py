@@ -10,9 +10,9 @@ from rich.text import Text
 from layton_eval.cards.fit import width_of
 from layton_eval.cards.prepare import card, fields_table, usd
 from layton_eval.jury.collect import JurySummary
-from layton_eval.jury.send import JuryStart
+from layton_eval.jury.send import JuryOutcome, JuryStart
 
-__all__ = ["jury_card", "jury_start_card"]
+__all__ = ["jury_card", "jury_cards", "jury_confirmation", "jury_start_card"]
 
 
 def _pct(value: float | None) -> str:
@@ -138,3 +138,25 @@ def jury_card(summary: JurySummary) -> RenderableType:
         border="magenta",
         next_command=summary.next_command,
     )
+
+
+def jury_confirmation(plan: JuryOutcome) -> tuple[RenderableType, str]:
+    """The card and question asked before a paid jury (of one run, or of a group)."""
+    from layton_eval.cards import group
+    from layton_eval.cards.confirm import jury_confirm_card
+
+    if plan.group is None:
+        one = plan.juries[0]
+        requests = sum(item.send.plan.requests for item in one.judges)
+        return jury_confirm_card(one), f"Submit {requests} judge requests?"
+    question = f"Submit {plan.requests:,} judge requests for {len(plan.juries)} runs?"
+    return group.jury_group_confirm_card(plan), question
+
+
+def jury_cards(result: JuryOutcome) -> list[RenderableType]:
+    """What ``jury`` sent: the run's panel, or the group's table."""
+    if result.group is None:
+        return [jury_start_card(result.juries[0])]
+    from layton_eval.cards.group import jury_group_card
+
+    return [jury_group_card(result)]

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from layton_eval.cards.fit import Fitted, width_of
 from layton_eval.cards.prepare import card, fields_table
+from layton_eval.next_step import fixes
 
 if t.TYPE_CHECKING:
     from layton_eval.score.leaderboard import LeaderboardRow
@@ -143,7 +144,7 @@ def leaderboard_table(
     if any(row.not_comparable for row in rows):
         caption += (
             "\n‡ not strictly comparable with the published models: prompted or judged with "
-            "other than the official prompt files (layton prepare --prompts official)"
+            f"other than the official prompt files ({fixes.official_prompts()})"
         )
     # model names are never broken: what follows a name ("(yours)", "†") wraps at its spaces
     longest = max((len(row.model) for row in rows), default=5)

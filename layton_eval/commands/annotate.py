@@ -24,7 +24,7 @@ from layton_eval.commands.options import (
 
 __all__ = ["annotate"]
 
-RunsArg = t.Annotated[
+AnnotatedRunsArg = t.Annotated[
     list[str] | None,
     typer.Argument(
         metavar="RUN",
@@ -90,7 +90,7 @@ RecheckOpt = t.Annotated[
     "layton annotate --split llm --recheck layton-labels-llm.jsonl",
 )
 def annotate(
-    runs: RunsArg = None,
+    runs: AnnotatedRunsArg = None,
     split: AnnotateSplitOpt = None,
     labels: LabelsOpt = None,
     annotator: AnnotatorOpt = None,

@@ -19,13 +19,14 @@ from layton_eval.commands.options import (
     JsonOpt,
     complete_subject,
 )
-from layton_eval.commands.score import (
+from layton_eval.commands.scoring import (
     AllowMissingOpt,
     CompareCiOpt,
     FieldOpt,
     IterationsOpt,
     SeedOpt,
     SkipUncalibratedOpt,
+    score_options,
 )
 
 __all__ = ["compare"]
@@ -74,12 +75,11 @@ def compare(
 ) -> None:
     """Compare models on their common riddles: paired difference, McNemar, power, per category."""
     from layton_eval.score.compare import compare_names
-    from layton_eval.score.score import ScoreOptions
 
-    options = ScoreOptions(
-        field=field, iterations=iterations, seed=seed, ci=ci, allow_missing=allow_missing,
-        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
-        calibration=tuple(calibration or ()), calibration_only=calibration_only,
+    options = score_options(
+        field=field, iterations=iterations, seed=seed, ci=ci,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
+        calibration_only=calibration_only, allow_missing=allow_missing,
     )  # fmt: skip
     from layton_eval.commands.options import scoring_next, with_next
     from layton_eval.commands.runs import expand_names

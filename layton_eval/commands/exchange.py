@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import MAX_HINTS, PromptsChoice, Split
+from layton_eval.choices import MAX_HINTS, Split
 from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     DataDirOpt,
@@ -25,7 +25,7 @@ from layton_eval.commands.options import (
     complete_run,
     user_price,
 )
-from layton_eval.commands.prepare import GroupOpt, PromptsDirOpt, PromptsOpt
+from layton_eval.commands.prepare import GroupOpt, PromptsDirOpt, PromptsOpt, prepare_options
 
 __all__ = ["export", "import_"]
 
@@ -122,24 +122,15 @@ def import_(
     json_: JsonOpt = False,
 ) -> None:
     """Import answers made elsewhere as a run, as if fetched: then jury, score, report."""
-    from layton_eval.errors import UsageError
     from layton_eval.exchange.answers import expand_files
     from layton_eval.exchange.importing import ImportOptions
-    from layton_eval.prepare import PrepareOptions
     from layton_eval.runs.layout import check_name
 
-    if prompts is not None and prompts_dir is not None:
-        raise UsageError("--prompts and --prompts-dir exclude each other: pass one of them")
-    prepared = PrepareOptions(
-        split=split or Split.llm,
-        hints=hints or 0,
-        price=user_price(price_in, price_out),
-        data_dir=data_dir,
-        dataset=dataset,
-        revision=revision,
+    prepared = prepare_options(
+        split=split or Split.llm, hints=hints or 0, price=user_price(price_in, price_out),
+        data_dir=data_dir, dataset=dataset, revision=revision, prompts=prompts,
         prompts_dir=prompts_dir,
-        official_prompts=prompts is PromptsChoice.official,
-    )
+    )  # fmt: skip
     options = ImportOptions(
         split=split,
         hints=hints,
@@ -209,7 +200,7 @@ FormatOpt = t.Annotated[
         "file with a run column.",
     ),
 ]
-OutOpt = t.Annotated[
+ExportOutOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--out",
@@ -244,7 +235,7 @@ MissingOpt = t.Annotated[
 )
 def export(
     run_name: RunArg = None,
-    out: OutOpt = None,
+    out: ExportOutOpt = None,
     format_: FormatOpt = "openai-batch",
     model: ExportModelOpt = None,
     missing: MissingOpt = False,

@@ -19,7 +19,7 @@ from layton_eval.commands.options import (
     JsonOpt,
     complete_run,
 )
-from layton_eval.commands.score import FieldOpt
+from layton_eval.commands.scoring import FieldOpt
 
 __all__ = ["judges"]
 

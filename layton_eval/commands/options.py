@@ -242,10 +242,11 @@ def ctrl_c_note(run_name: str) -> t.Iterator[None]:
         yield
     except KeyboardInterrupt:
         from layton_eval.console import err_console
+        from layton_eval.next_step import fixes
 
         err_console().print(
             f"Stopped waiting: nothing was lost and the batches go on at the provider "
-            f"('layton status {run_name}' shows them)."
+            f"('{fixes.follow(run_name)}' shows them)."
         )
         raise
 

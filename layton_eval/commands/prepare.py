@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from layton_eval.choices import MAX_HINTS, PromptsChoice, ReasoningEffort
+from layton_eval.choices import MAX_HINTS, DatasetSource, PromptsChoice, ReasoningEffort, Split
 from layton_eval.commands.help import examples
 from layton_eval.commands.options import (
     PROVIDER_NAMES,
@@ -30,6 +30,7 @@ from layton_eval.commands.options import (
 if t.TYPE_CHECKING:
     from layton_eval.neutral import SamplingOptions
     from layton_eval.prepare import PrepareOptions
+    from layton_eval.pricing import UserPrice
 
 HintsOpt = t.Annotated[
     str,
@@ -191,36 +192,53 @@ def prepare(
     json_: JsonOpt = False,
 ) -> None:
     """Write a run: one request per riddle, ready for 'layton send' (or a group of runs)."""
-    from layton_eval.prepare import PrepareOptions
     from layton_eval.runs.layout import check_name
+
+    levels = hint_levels(hints)
+    models: list[str | None] = [*dict.fromkeys(model or [])] or [None]
+    sampling = _sampling(max_tokens, temperature, reasoning_effort, thinking_budget, param)
+    wanted = [part.strip() for item in ids or [] for part in item.split(",") if part.strip()]
+    options = prepare_options(
+        split=split, hints=levels[0], price=user_price(price_in, price_out),
+        data_dir=data_dir, dataset=dataset, revision=revision, prompts=prompts,
+        prompts_dir=prompts_dir, provider=provider, model=models[0], sampling=sampling,
+        name=None if name is None else check_name(name), ids=wanted or None, limit=limit,
+        force=force, group=None if group is None else check_name(group),
+    )  # fmt: skip
+    _prepare(options, levels, models, json_=json_)
+
+
+def prepare_options(
+    *,
+    split: Split,
+    hints: int,
+    price: UserPrice | None,
+    data_dir: Path | None,
+    dataset: DatasetSource | None,
+    revision: str | None,
+    prompts: PromptsChoice | None,
+    prompts_dir: Path | None,
+    **more: t.Any,
+) -> PrepareOptions:
+    """What ``prepare`` and ``import`` share (the riddles, the prompts and the price of a
+    run), with ``more`` of the command's own, as the domain takes them."""
+    from layton_eval.prepare import PrepareOptions
 
     if prompts is not None and prompts_dir is not None:
         from layton_eval.errors import UsageError
 
         raise UsageError("--prompts and --prompts-dir exclude each other: pass one of them")
-    levels = hint_levels(hints)
-    models: list[str | None] = [*dict.fromkeys(model or [])] or [None]
-    sampling = _sampling(max_tokens, temperature, reasoning_effort, thinking_budget, param)
-    wanted = [part.strip() for item in ids or [] for part in item.split(",") if part.strip()]
-    options = PrepareOptions(
+    return PrepareOptions(
         split=split,
-        hints=levels[0],
-        provider=provider,
-        model=models[0],
-        sampling=sampling,
-        price=user_price(price_in, price_out),
-        name=None if name is None else check_name(name),
-        ids=wanted or None,
-        limit=limit,
+        hints=hints,
+        price=price,
         data_dir=data_dir,
         dataset=dataset,
         revision=revision,
         prompts_dir=prompts_dir,
         official_prompts=prompts is PromptsChoice.official,
-        force=force,
-        group=None if group is None else check_name(group),
+        **more,
     )
-    _prepare(options, levels, models, json_=json_)
 
 
 def _prepare(

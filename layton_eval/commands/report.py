@@ -23,18 +23,19 @@ from layton_eval.commands.options import (
     SplitOpt,
     absolute,
 )
-from layton_eval.commands.score import (
+from layton_eval.commands.scoring import (
     FieldOpt,
     IterationsOpt,
     SeedOpt,
     SkipUncalibratedOpt,
     parse_ci,
+    score_options,
 )
 
 __all__ = ["report"]
 
 
-OutOpt = t.Annotated[
+ReportOutOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--out",
@@ -70,7 +71,7 @@ ImagesOpt = t.Annotated[
 def report(
     split: SplitOpt,
     runs: RunsArg = None,
-    out: OutOpt = None,
+    out: ReportOutOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
     seed: SeedOpt = DEFAULT_SEED,
@@ -89,14 +90,13 @@ def report(
     from layton_eval.report.build import build_report
     from layton_eval.report.html import render_page
     from layton_eval.runs.atomic import atomic_write_bytes, check_out_file
-    from layton_eval.score.score import ScoreOptions
 
     path = out if out is not None else Path(f"layton-report-{split.value}.html")
     check_out_file(path, force=force)
-    options = ScoreOptions(
+    options = score_options(
         field=field, iterations=iterations, seed=seed, ci=ci,
-        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
-        calibration=tuple(calibration or ()), calibration_only=calibration_only,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
+        calibration_only=calibration_only,
     )  # fmt: skip
     data = build_report(
         split,

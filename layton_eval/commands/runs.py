@@ -3,16 +3,16 @@ glob of run names, and ready for it."""
 
 from __future__ import annotations
 
-import dataclasses
 import typing as t
 
 if t.TYPE_CHECKING:
     from layton_eval.next_step import Step
+    from layton_eval.runs.groups import Selection
     from layton_eval.runs.manifest import RunManifest
     from layton_eval.runs.store import Run
     from layton_eval.settings import Settings
 
-__all__ = ["Selection", "expand_names", "find_run", "find_runs", "run_named"]
+__all__ = ["expand_names", "find_run", "find_runs", "run_named"]
 
 
 def find_run(
@@ -51,44 +51,24 @@ def run_named(
     return run
 
 
-@dataclasses.dataclass(frozen=True)
-class Selection:
-    """The runs a name stands for.
-
-    Attributes
-    ----------
-    runs : list of Run
-        The run, or every evaluated run of the group (the group's domain function decides
-        what is left to do for each).
-    group : str or None
-        The group name or glob given; ``None`` when the name is one run (or none was given).
-    settings : Settings
-    """
-
-    runs: list[Run]
-    group: str | None
-    settings: Settings
-
-
 def find_runs(
     name: str | None,
     *,
     step: Step | None = None,
     accept: t.Callable[[RunManifest], bool] | None = None,
 ) -> Selection:
-    """The runs ``name`` stands for: one run (as :func:`find_run`: refused when ``step``
-    cannot act on it), or the evaluated runs of a group or glob of run names."""
-    from layton_eval.runs.groups import expand
+    """The runs ``name`` stands for: one run (as :func:`run_named`: refused when ``step``
+    cannot act on it), or the evaluated runs of a group or glob of run names (the runs
+    folder is read without pydantic-settings: a command that calls a provider asks for the
+    settings itself)."""
+    from layton_eval.envvars import runs_dir
+    from layton_eval.runs.groups import Selection, expand
     from layton_eval.runs.store import RunStore
-    from layton_eval.settings import get_settings
 
-    settings = get_settings()
-    found, group = ([], None) if name is None else expand(RunStore(settings.runs_dir), name)
+    found, group = ([], None) if name is None else expand(RunStore(runs_dir()), name)
     if group is None:
-        run, settings = find_run(name, step=step, accept=accept)
-        return Selection([run], None, settings)
-    runs = [run for run in found if run.manifest.kind == "benchmark"]
-    return Selection(runs, group, settings)
+        return Selection([run_named(name, step=step, accept=accept)])
+    return Selection([run for run in found if run.manifest.kind == "benchmark"], group)
 
 
 def expand_names(names: t.Iterable[str]) -> list[str]:

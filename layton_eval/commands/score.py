@@ -22,80 +22,20 @@ from layton_eval.commands.options import (
     complete_provider,
     complete_run,
 )
+from layton_eval.commands.scoring import (
+    AllowMissingOpt,
+    CiOpt,
+    FieldOpt,
+    IterationsOpt,
+    SeedOpt,
+    SkipUncalibratedOpt,
+    score_options,
+)
 
 if t.TYPE_CHECKING:
-    from layton_eval.score.score import ScoreOptions, ScoreResult
+    from layton_eval.score.score import ScoreOptions
 
-__all__ = [
-    "AllowMissingOpt",
-    "CiOpt",
-    "CompareCiOpt",
-    "FieldOpt",
-    "IterationsOpt",
-    "SeedOpt",
-    "SkipUncalibratedOpt",
-    "leaderboard",
-    "score",
-]
-
-FieldOpt = t.Annotated[
-    VerdictField,
-    typer.Option(
-        "--field",
-        help="Verdict field to score: both_correct (published), is_answer_correct or "
-        "is_justification_correct.",
-    ),
-]
-IterationsOpt = t.Annotated[int, typer.Option("--iterations", min=1, help="Bootstrap iterations.")]
-SeedOpt = t.Annotated[
-    int,
-    typer.Option(
-        "--seed", min=0, help="Seed of the bootstrap, a non-negative integer (fixed by default)."
-    ),
-]
-
-
-def parse_ci(value: str | CiMethod) -> CiMethod:
-    """``--ci`` as a :class:`CiMethod` (``calibration`` is the former name of ``published``)."""
-    try:
-        return CiMethod(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not one of published, labels, full") from None
-
-
-CiOpt = t.Annotated[
-    CiMethod,
-    typer.Option(
-        "--ci",
-        parser=parse_ci,
-        metavar="METHOD",
-        help="95% interval: 'published' reproduces the published ± (not a measure of how well "
-        "the labels or the riddles pin the score; 'calibration' is its former name); 'labels' "
-        "keeps these riddles and resamples the human-labelled rows (what more labels would "
-        "shrink); 'full' resamples the riddles too (what another sample of riddles like these "
-        "could give).",
-    ),
-]
-CompareCiOpt = t.Annotated[
-    CiMethod,
-    typer.Option(
-        "--ci",
-        parser=parse_ci,
-        metavar="METHOD",
-        help="'full' (riddles and labelled rows resampled) asks whether A beats B on riddles "
-        "like these; 'labels' (these riddles fixed, labelled rows resampled) asks whether it "
-        "does on these very riddles, as far as the human labels can tell.",
-    ),
-]
-SkipUncalibratedOpt = t.Annotated[
-    bool,
-    typer.Option(
-        "--skip-uncalibrated",
-        help="Leave out riddles whose jury value no labelled calibration row of another "
-        "provider has (counted in the result) instead of stopping.",
-    ),
-]
-
+__all__ = ["leaderboard", "score"]
 
 TargetsOpt = t.Annotated[
     list[str] | None,
@@ -119,7 +59,7 @@ JudgeFilesOpt = t.Annotated[
         show_default=False,
     ),
 ]
-ProviderOpt = t.Annotated[
+JudgedProviderOpt = t.Annotated[
     str | None,
     typer.Option(
         "--provider",
@@ -144,14 +84,6 @@ AllowJudgesOpt = t.Annotated[
         help="Number of judge files expected (3 is the published panel).",
     ),
 ]
-AllowMissingOpt = t.Annotated[
-    bool,
-    typer.Option(
-        "--allow-missing",
-        help="Score riddles from the verdicts they have instead of stopping on a missing "
-        "or unreadable verdict.",
-    ),
-]
 AddOpt = t.Annotated[
     list[str] | None,
     typer.Option(
@@ -173,7 +105,7 @@ AddOpt = t.Annotated[
 def score(
     targets: TargetsOpt = None,
     judge_files: JudgeFilesOpt = None,
-    provider: ProviderOpt = None,
+    provider: JudgedProviderOpt = None,
     split: ScoreSplitOpt = None,
     field: FieldOpt = VerdictField.both_correct,
     iterations: IterationsOpt = DEFAULT_ITERATIONS,
@@ -189,22 +121,13 @@ def score(
 ) -> None:
     """Human-calibrated score (PPI++) with its 95% interval, from a run or your judge files."""
     from layton_eval.errors import UsageError
-    from layton_eval.score.score import ScoreOptions
 
     positional = list(targets or [])
-    run_name: str | None = None
-    options = ScoreOptions(
-        field=field,
-        iterations=iterations,
-        seed=seed,
-        ci=ci,
-        judges=allow_judges,
-        allow_missing=allow_missing,
-        skip_uncalibrated=skip_uncalibrated,
-        data_dir=data_dir,
-        calibration=tuple(calibration or ()),
-        calibration_only=calibration_only,
-    )
+    options = score_options(
+        field=field, iterations=iterations, seed=seed, ci=ci,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
+        calibration_only=calibration_only, judges=allow_judges, allow_missing=allow_missing,
+    )  # fmt: skip
     if judge_files is None:
         if len(positional) > 1:
             raise UsageError(
@@ -212,87 +135,73 @@ def score(
             )
         if provider or split:
             raise UsageError("--provider and --split go with --judge-files; a run knows its own")
-        if positional and _scored_group(positional[0], options, json_=json_):
-            return
-        result, run_name = _score_run(positional[0] if positional else None, options)
+        _score_runs(positional[0] if positional else None, options, json_=json_)
     else:
-        from layton_eval.score.judge_files import expand_judge_paths
-        from layton_eval.score.score import score_judge_files
-
-        result = score_judge_files(
-            expand_judge_paths([*judge_files, *positional]),
-            provider=provider,
-            split=split,
-            options=options,
-        )
-    _show(result, run_name, options, json_=json_)
+        _score_files([*judge_files, *positional], options, provider, split, json_=json_)
 
 
-def _scored_group(name: str, options: ScoreOptions, *, json_: bool) -> bool:
-    """Score ``name`` if it is a group or a glob of run names; whether it was one."""
-    from layton_eval.commands.runs import find_runs
-    from layton_eval.envvars import runs_dir
-    from layton_eval.runs.groups import expand
-    from layton_eval.runs.store import RunStore
+def _score_files(
+    patterns: list[str],
+    options: ScoreOptions,
+    provider: str | None,
+    split: Split | None,
+    *,
+    json_: bool,
+) -> None:
+    """Score judge files brought from elsewhere (their names say the model and split)."""
+    from layton_eval.score.judge_files import expand_judge_paths
+    from layton_eval.score.score import score_judge_files
 
-    if expand(RunStore(runs_dir()), name)[1] is None:  # one run: no settings needed
-        return False
-    found = find_runs(name)
-    from layton_eval.commands.group import score_group
-
-    score_group(found, options, json_=json_)
-    return True
-
-
-def _show(result: ScoreResult, run_name: str | None, options: ScoreOptions, *, json_: bool) -> None:
-    from layton_eval.commands.options import scoring_next, with_next
-    from layton_eval.next_step import Step
-
-    command = (
-        scoring_next(
-            Step.score,
-            result.split,
-            runs=[run_name],
-            data_dir=options.data_dir,
-            calibration=options.calibration,
-            calibration_only=options.calibration_only,
-        )
-        if run_name
-        else None
-    )  # judge files: no run to place on the leaderboard
+    result = score_judge_files(
+        expand_judge_paths(patterns), provider=provider, split=split, options=options
+    )
     if json_:
+        from layton_eval.commands.options import with_next
         from layton_eval.console import emit_json
 
-        emit_json(with_next(result, command))
+        emit_json(with_next(result, None))  # no run to place on the leaderboard
         return
     from layton_eval.cards.score import category_table, score_card
     from layton_eval.console import show
 
-    show(score_card(result, next_command=command))
+    show(score_card(result, next_command=None))
     categories = category_table(result)
     if categories is not None:
         show(categories)
 
 
-def _score_run(name: str | None, options: ScoreOptions) -> tuple[ScoreResult, str]:
-    """Score a run from its judge files and keep the result as ``score.json`` in the run; the
-    result and the run's name."""
-    from layton_eval.commands.runs import run_named
+def _score_runs(name: str | None, options: ScoreOptions, *, json_: bool) -> None:
+    """Score a run (by default the latest judged one), or each judged run of a group, and
+    keep each result as ``score.json`` in its run."""
+    from layton_eval.commands.runs import find_runs
+    from layton_eval.console import emit_json, show
     from layton_eval.envvars import runs_dir
     from layton_eval.next_step import Step
     from layton_eval.runs import layout
-    from layton_eval.score.score import score_run
+    from layton_eval.score.curve import score_runs
 
-    folder = runs_dir()
-    run = run_named(
+    folder = runs_dir()  # a run is scored without pydantic-settings (issue 24)
+    selection = find_runs(
         name,
         step=Step.score,
         accept=lambda m: m.kind == "benchmark" and (folder / m.name / layout.JURY_DIR).is_dir(),
     )
-    result = score_run(run, options)
-    with run.lock():
-        run.write_bytes(layout.SCORE, result.model_dump_json(indent=2).encode())
-    return result, run.name
+    result = score_runs(selection, options)
+    by_name = {run.name: run for run in selection.runs}
+    for scored in result.runs:
+        run = by_name[scored.run]
+        with run.lock():
+            run.write_bytes(layout.SCORE, scored.result.model_dump_json(indent=2).encode())
+    if json_:
+        from layton_eval.commands.options import with_next
+
+        one = result.runs[0].result
+        emit_json(with_next(one, result.next_command) if result.group is None else result)
+        return
+    from layton_eval.cards.curve import score_cards
+
+    for shown in score_cards(result):
+        show(shown)
 
 
 @examples(
@@ -318,14 +227,13 @@ def leaderboard(
     from layton_eval.next_step import Step
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
-    from layton_eval.score.score import ScoreOptions
 
     added = [run_named(name, step=Step.score).name for name in expand_names(add or [])]
     extra = [load_run_table(name) for name in added]
-    options = ScoreOptions(
+    options = score_options(
         field=field, iterations=iterations, seed=seed, ci=ci,
-        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir,
-        calibration=tuple(calibration or ()), calibration_only=calibration_only,
+        skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
+        calibration_only=calibration_only,
     )  # fmt: skip
     rows = build_leaderboard(
         split,

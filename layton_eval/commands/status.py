@@ -6,13 +6,14 @@ import typing as t
 
 import typer
 
-from layton_eval.commands.batch import TimeoutOpt, is_benchmark
+from layton_eval.commands.batch import is_benchmark
 from layton_eval.commands.help import examples
 from layton_eval.commands.options import JsonOpt, RunArg, ctrl_c_note
+from layton_eval.commands.sending import TimeoutOpt
 
 if t.TYPE_CHECKING:
-    from layton_eval.batches.status import RunStatus
-    from layton_eval.runs.store import Run
+    from layton_eval.batches.status import SelectionStatus
+    from layton_eval.runs.groups import Selection
     from layton_eval.settings import Settings
 
 AllOpt = t.Annotated[bool, typer.Option("--all", help="Table of every run and its state.")]
@@ -82,7 +83,6 @@ def status(
     json_: JsonOpt = False,
 ) -> None:
     """Poll a run's batches once (and its judges' batches) and show where they stand."""
-    from layton_eval.batches.status import family_next, poll_run, require_keys
     from layton_eval.errors import UsageError
 
     if all_:
@@ -92,79 +92,36 @@ def status(
         raise UsageError("--adopt and --none-created go with --reconcile")
     if adopt and none_created:
         raise UsageError("choose one of --adopt and --none-created")
+    from layton_eval.batches import status as domain
     from layton_eval.commands.runs import find_runs
+    from layton_eval.settings import get_settings
 
-    found = find_runs(run_name, accept=is_benchmark)
-    if found.group is not None:
-        _group(
-            found,
-            watch=watch,
-            timeout=timeout,
-            reconcile=reconcile,
-            adopt=adopt,
-            none_created=none_created,
-            set_aside=set_aside,
-            json_=json_,
-        )
-        return
-    run, settings = found.runs[0], found.settings
+    selection, settings = find_runs(run_name, accept=is_benchmark), get_settings()
     if reconcile:
-        _reconcile(run, settings, adopt=adopt, none_created=none_created, json_=json_)
+        _reconcile(selection, settings, adopt=adopt, none_created=none_created, json_=json_)
         return
     if set_aside:
-        from layton_eval.batches.status import set_aside as set_batch_aside
-
-        statuses = family_next(set_batch_aside(run.family(), set_aside))
+        domain.set_aside_in(selection, set_aside)
+    printed = False
+    if set_aside and selection.group is None:  # one run: as recorded (no poll)
+        standing = domain.statuses_of(selection)
     elif watch is not None:
-        statuses = _watch(run, settings, interval=watch, timeout=timeout, json_=json_)
+        standing = _watch(selection, settings, interval=watch, timeout=timeout, json_=json_)
+        printed = True  # --watch printed its last card
     else:
-        require_keys(run.family(), settings)
-        statuses = family_next([poll_run(r, settings=settings) for r in run.family()])
-    _show_status(statuses, json_=json_, printed=watch is not None and not set_aside)
+        standing = domain.poll_runs(selection, settings=settings)
+    _show_status(standing, json_=json_, printed=printed)
 
 
-def _group(
-    found: t.Any,
-    *,
-    watch: float | None,
-    timeout: float | None,
-    reconcile: bool,
-    adopt: str | None,
-    none_created: bool,
-    set_aside: str | None,
-    json_: bool,
-) -> None:
-    """``status GROUP``: reconcile, set aside, or one table of the group's runs."""
-    from layton_eval.commands import group
-
-    if reconcile:
-        group.reconcile_group(found, adopt=adopt, none_created=none_created, json_=json_)
-        return
-    if set_aside:
-        from layton_eval.batches.status import set_aside as set_batch_aside
-        from layton_eval.errors import RunError
-
-        owner = next(
-            (run for run in found.runs for member in run.family()
-             for b in member.manifest.live_batches if b.batch_id == set_aside),
-            None,
-        )  # fmt: skip
-        if owner is None:
-            raise RunError(f"no batch {set_aside} in group {found.group} or its judges")
-        set_batch_aside(owner.family(), set_aside)
-    group.status_group(found, watch=watch, timeout=timeout, json_=json_)
-
-
-def _show_status(statuses: list[RunStatus], *, json_: bool, printed: bool) -> None:
-    from layton_eval.batches.status import family_next
+def _show_status(standing: SelectionStatus, *, json_: bool, printed: bool) -> None:
     from layton_eval.console import emit_json, show
 
     if json_:
-        emit_json(family_next(statuses))
-    elif not printed:  # --watch printed its last card
-        from layton_eval.cards.batches import status_card
+        emit_json(standing.table or standing.families[0])
+    elif not printed:
+        from layton_eval.cards.batches import status_cards
 
-        show(status_card(statuses))
+        show(status_cards(standing))
 
 
 def _all_runs(*, json_: bool) -> None:
@@ -199,45 +156,48 @@ def _all_runs(*, json_: bool) -> None:
 
 
 def _watch(
-    run: Run, settings: Settings, *, interval: float, timeout: float | None, json_: bool
-) -> list[RunStatus]:
+    selection: Selection,
+    settings: Settings,
+    *,
+    interval: float,
+    timeout: float | None,
+    json_: bool,
+) -> SelectionStatus:
     from rich.live import Live
 
-    from layton_eval.batches.status import family_next, wait_run
-    from layton_eval.cards.batches import status_card
+    from layton_eval.batches.status import watch_runs
+    from layton_eval.cards.batches import status_cards
     from layton_eval.console import err_console, out_console, show
 
-    last: list[RunStatus] = []
+    last: list[SelectionStatus] = []
 
-    def on_poll(statuses: list[RunStatus]) -> None:
-        last[:] = family_next(statuses)
-        live.update(status_card(last), refresh=True)
+    def on_poll(standing: SelectionStatus) -> None:
+        last[:] = [standing]
+        live.update(status_cards(standing), refresh=True)
 
     console = err_console() if json_ else out_console()
     try:
         with (
-            ctrl_c_note(run.name),
+            ctrl_c_note(selection.name),
             Live(console=console, auto_refresh=False, transient=True) as live,
         ):
-            return wait_run(
-                run.family(), settings=settings, interval=interval, timeout=timeout, on_poll=on_poll
+            return watch_runs(
+                selection, settings=settings, interval=interval, timeout=timeout, on_poll=on_poll
             )
     finally:  # the last card stays, printed whole (a live view crops its Next: line)
         if last and not json_:
-            show(status_card(last))
+            show(status_cards(last[0]))
 
 
 def _reconcile(
-    run: Run, settings: Settings, *, adopt: str | None, none_created: bool, json_: bool
+    selection: Selection, settings: Settings, *, adopt: str | None, none_created: bool, json_: bool
 ) -> None:
-    from layton_eval.batches.reconcile import ReconcileChoice, reconcile_family
+    from layton_eval.batches.reconcile import ReconcileChoice, reconcile_runs
     from layton_eval.console import emit_json, show
-    from layton_eval.runs.store import RunStore
 
-    results = reconcile_family(
-        run.family(),
+    results = reconcile_runs(
+        selection,
         settings=settings,
-        recorded=RunStore(settings.runs_dir).recorded_batch_ids(),
         choice=ReconcileChoice(adopt=adopt, none_created=none_created),
     )
     if json_:

@@ -14,7 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from layton_eval.answers import Answer
-from layton_eval.batches.send import SendOptions, SendResult, plan_requests, send_run
+from layton_eval.batches.plan import plan_requests
+from layton_eval.batches.send import SendOptions, SendResult, send_run
 from layton_eval.errors import BatchError, JuryError, RunError
 from layton_eval.jury.panel import (
     JudgeSpec,
@@ -25,10 +26,20 @@ from layton_eval.jury.panel import (
     retirement_hint,
 )
 from layton_eval.neutral import GenerationOptions, NeutralRequest
-from layton_eval.next_step import Facts, Step, next_command
+from layton_eval.next_step import (
+    Facts,
+    Step,
+    again,
+    family_facts,
+    fixes,
+    next_command,
+    refusal,
+    sent_next,
+)
 from layton_eval.prepare import load_run_dataset
 from layton_eval.prompts import PromptSet, judge_request, load_prompts
 from layton_eval.runs import layout
+from layton_eval.runs.groups import total_cost
 from layton_eval.runs.manifest import JudgeRef, PromptsRef, RunManifest, RunState
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.runs.predictions import Prediction, load_predictions
@@ -37,8 +48,9 @@ from layton_eval.settings import Settings, require_api_keys
 
 if t.TYPE_CHECKING:
     from layton_eval.batches._calls import ClientFactory
+    from layton_eval.runs.groups import Selection
 
-__all__ = ["JudgeSend", "JuryOptions", "JuryStart", "start_jury"]
+__all__ = ["JudgeSend", "JuryOptions", "JuryOutcome", "JuryStart", "start_juries", "start_jury"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,7 +107,7 @@ def start_jury(
     if manifest.derived_state() is not RunState.fetched:
         raise RunError(
             f"run {run.name} is {manifest.derived_state()}: fetch its predictions first "
-            f"(layton fetch {run.name})",
+            f"({fixes.fetch(run.name)})",
             run=run.name,
         )
     predictions = load_predictions(run)
@@ -123,9 +135,79 @@ def start_jury(
         judges=sends,
         already_sent=already_sent,
         panel_note=panel_note(judge.model for judge in panel),
-        estimated_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        estimated_cost_usd=total_cost(costs),
         dry_run=dry_run,
         next_command=next_command(step, Facts.of(manifest, options=options.carry)) or "",
+    )
+
+
+class JuryOutcome(BaseModel):
+    """What ``jury`` sent (or, in a dry run, would send): one result per run, and for a group
+    its name, the runs left alone with why, the totals and the group's next command."""
+
+    group: str | None
+    juries: list[JuryStart]
+    skipped: dict[str, str] = Field(default_factory=dict)  # run -> why it was left alone
+    requests: int
+    estimated_cost_usd: float | None
+    dry_run: bool
+    next_command: str | None
+
+
+def _left_alone(run: Run, options: JuryOptions) -> str | None:
+    """Why ``jury GROUP`` leaves ``run`` alone, or ``None`` when it has judges to send."""
+    facts = family_facts(run)
+    why = refusal(Step.jury, facts)
+    if why is not None:
+        return why
+    sent = {
+        c.manifest.judge.key for c in run.children() if c.manifest.judge and c.manifest.live_batches
+    }
+    if options.retry_missing:
+        return None if sent else f"no jury yet: {fixes.jury(run.name)}"
+    try:
+        panel = choose_panel(
+            options.config,
+            run.manifest.provider or "",
+            allow_self_judging=options.allow_self_judging,
+        )
+    except JuryError as exc:
+        return str(exc)
+    if {judge.key for judge in panel} <= sent and not options.force:
+        return "already sent to its judges"
+    return None
+
+
+def start_juries(
+    selection: Selection,
+    options: JuryOptions = JuryOptions(),
+    *,
+    settings: Settings,
+    dry_run: bool = False,
+    client_factory: ClientFactory | None = None,
+) -> JuryOutcome:
+    """Send each run of ``selection`` to its panel (of a group: each fetched run with no jury
+    yet, planned first, so that what cannot go is left alone before anything is spent)."""
+    juries, skipped = selection.each(
+        lambda run, dry: start_jury(
+            run, options, settings=settings, dry_run=dry, client_factory=client_factory
+        ),
+        dry_run=dry_run,
+        left_alone=lambda run: _left_alone(run, options),
+        errors=(RunError, JuryError),  # nothing to judge, every verdict there...
+        did="sent to their judges",
+        again=again(Step.jury, selection.name),
+    )
+    step = Step.jury_dry_run if dry_run else Step.jury
+    command = sent_next(step, selection, [j.next_command for j in juries], options.carry)
+    return JuryOutcome(
+        group=selection.group,
+        juries=juries,
+        skipped=skipped,
+        requests=sum(s.send.plan.requests for j in juries for s in j.judges),
+        estimated_cost_usd=total_cost(j.estimated_cost_usd for j in juries),
+        dry_run=dry_run,
+        next_command=command,
     )
 
 
@@ -142,7 +224,7 @@ def _already_sent(
     if sent and not force and len(sent) == len(panel):
         raise RunError(
             f"run {run.name} already has judge batches ({', '.join(sent)}); follow "
-            f"them with 'layton status {run.name}', or use --retry-missing",
+            f"them with '{fixes.follow(run.name)}', or use --retry-missing",
             run=run.name,
         )
     return [] if force else sent
@@ -226,8 +308,8 @@ class _Sender:
             child = children.get(judge.key)
             if child is None:
                 raise JuryError(
-                    f"judge {judge.key} was never sent for run {run.name}; run 'layton jury "
-                    f"{run.name}' first"
+                    f"judge {judge.key} was never sent for run {run.name}; run "
+                    f"'{fixes.jury(run.name)}' first"
                 )
             # a judge's refusal is no verdict: resend it with the missing ones
             if not retry_ids(child, include_refused=True):

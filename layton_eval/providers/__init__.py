@@ -2,9 +2,11 @@
 
 :data:`NAMES` is the one list of providers in the package: settings, shell completion, the
 report's colours and the tests derive theirs from it. Each provider lives in
-``layton_eval.providers.<name>`` as the class named in :data:`_CLASSES`; batchling and httpx cost
-most of a second to import, so :func:`get_provider` imports one provider module on first use and
-``PROVIDERS`` (built on first access) imports them all.
+``layton_eval.providers.<name>`` as the class named in
+:data:`~layton_eval.choices.PROVIDER_CLASSES` (kept with the vocabularies, so that settings need
+not import this package: no import circle). batchling and httpx cost most of a second to
+import, so :func:`get_provider` imports one provider module on first use and ``PROVIDERS``
+(built on first access) imports them all.
 """
 
 from __future__ import annotations
@@ -14,24 +16,14 @@ import importlib.util
 import sys
 import typing as t
 
+from layton_eval.choices import PROVIDER_CLASSES as _CLASSES
+from layton_eval.choices import key_var
 from layton_eval.errors import UsageError
 
 if t.TYPE_CHECKING:
     from layton_eval.providers.base import Provider
 
 __all__ = ["NAMES", "PROVIDERS", "get_provider", "key_var", "names"]
-
-#: Provider name -> its class in ``layton_eval.providers.<name>``, in display order.
-_CLASSES: dict[str, str] = {
-    "openai": "OpenAI",
-    "anthropic": "Anthropic",
-    "gemini": "Gemini",
-    "mistral": "Mistral",
-    "together": "Together",
-    "groq": "Groq",
-    "xai": "XAI",
-    "doubleword": "Doubleword",
-}
 
 #: Every provider name, in display order.
 NAMES: tuple[str, ...] = tuple(_CLASSES)
@@ -42,11 +34,6 @@ _instances: dict[str, Provider] = {}
 def names() -> tuple[str, ...]:
     """Every provider name (cheap: imports nothing)."""
     return NAMES
-
-
-def key_var(name: str) -> str:
-    """The environment variable holding ``name``'s API key (``OPENAI_API_KEY``...)."""
-    return f"{name.upper()}_API_KEY"
 
 
 def get_provider(name: str) -> Provider:

@@ -70,7 +70,7 @@ class HttpCalls:
     @property
     def api_key_var(self) -> str:
         """The environment variable of this provider's API key."""
-        from layton_eval.providers import key_var
+        from layton_eval.choices import key_var
 
         return key_var(self.name)
 

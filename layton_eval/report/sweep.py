@@ -10,6 +10,7 @@ import typing as t
 from html import escape
 
 from layton_eval.choices import MAX_HINTS
+from layton_eval.next_step import fixes
 from layton_eval.report.charts import PROVIDER_COLOURS
 
 if t.TYPE_CHECKING:
@@ -125,7 +126,7 @@ def curve_section(data: ReportData) -> str:
         "moves with the hints it was given (your runs of one model that differ only by their "
         f"hint level), with the {escape(data.ci_method)} 95% interval of each point. The human "
         "labels that calibrate every point were given to answers made with 0 hints. To tell two "
-        "levels apart, compare their runs (layton compare RUN RUN): the paired test is sharper "
+        f"levels apart, compare their runs ({fixes.compare_runs()}): the paired test is sharper "
         f"than these intervals.</p>{curve_svg(data.curves)}{curve_table(data.curves)}</section>"
     )
 

@@ -113,7 +113,7 @@ def judge_file(manifest: RunManifest, judge: JudgeRef) -> str:
         provider=manifest.provider or "unknown",
         model=manifest.model or "unknown",
         split=str(manifest.split),
-        n_hints=manifest.hints,
+        hints=manifest.hints,
         judge_provider=judge.provider,
         judge_model=judge.model,
     )

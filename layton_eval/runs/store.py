@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from layton_eval.errors import RunError
 from layton_eval.jsonl import read_jsonl
 from layton_eval.neutral import NeutralRequest
+from layton_eval.next_step import fixes
 from layton_eval.runs import layout
 from layton_eval.runs.atomic import atomic_write_bytes, atomic_write_jsonl, writing
 from layton_eval.runs.locks import Busy, file_lock, staging_folder
@@ -134,9 +135,9 @@ class Run:
         found = hashlib.sha256(path.read_bytes()).hexdigest()
         if found != expected:
             rebuild = (
-                f"layton jury {self.manifest.parent} --force"
+                fixes.rejudge(self.manifest.parent or self.name)
                 if self.manifest.kind == "judge"
-                else "layton prepare ... --force"
+                else fixes.prepare_again()
             )
             raise RunError(
                 f"{layout.REQUESTS} of run {self.name} changed since it was prepared "
@@ -222,7 +223,7 @@ def check_replaceable(path: Path, *, force: bool) -> None:
     if unfinished:
         raise RunError(
             f"run {path.name} has paid batches that are not finished and fetched "
-            f"({'; '.join(unfinished)}): fetch them ('layton fetch {path.name}') or choose "
+            f"({'; '.join(unfinished)}): fetch them ('{fixes.fetch(path.name)}') or choose "
             "another --name; replacing it would lose them",
             run=path.name,
         )
@@ -380,7 +381,7 @@ class RunStore:
         manifests = self.manifests()
         candidates = [m for m in manifests if accept is None or accept(m)] or manifests
         if not candidates:
-            raise RunError(f"no runs yet in {self.root}; create one with 'layton prepare'")
+            raise RunError(f"no runs yet in {self.root}; create one with '{fixes.prepare()}'")
         return self.load(candidates[-1].name)
 
 
@@ -389,5 +390,5 @@ def _known(names: list[str], shown: int = 5) -> str:
     if not names:
         return ""
     more = len(names) - shown
-    rest = f" and {more} more (layton status --all)" if more > 0 else ""
+    rest = f" and {more} more ({fixes.list_runs()})" if more > 0 else ""
     return f"; known runs: {', '.join(names[-shown:])}{rest}"

@@ -1,4 +1,5 @@
-"""How a model's score moves with hints, and the scores of a group of runs (``score GROUP``).
+"""How a model's score moves with hints, and the scores of a selection of runs (``score RUN``,
+``score GROUP``).
 
 A hint curve joins the scores of one model's runs that differ only by their hint level
 (0 to 4): one point per level, with the score's 95% interval. Each point is the run's own
@@ -15,13 +16,13 @@ import typing as t
 from pydantic import BaseModel, Field
 
 from layton_eval.choices import CiMethod, Split
-from layton_eval.next_step import Step, family_facts, group_next, refusal
+from layton_eval.next_step import Facts, Step, family_facts, group_next, next_command, refusal
 from layton_eval.score.score import ScoreOptions, ScoreResult, hints_warning, score_run
 
 if t.TYPE_CHECKING:
-    from layton_eval.runs.store import Run
+    from layton_eval.runs.groups import Selection
 
-__all__ = ["CurvePoint", "GroupScore", "HintCurve", "RunScore", "hint_curves", "score_group"]
+__all__ = ["CurvePoint", "HintCurve", "RunScore", "ScoreOutcome", "hint_curves", "score_runs"]
 
 
 class CurvePoint(BaseModel):
@@ -52,10 +53,10 @@ class RunScore(BaseModel):
     result: ScoreResult
 
 
-class GroupScore(BaseModel):
-    """``score GROUP``: each judged run's score, and the hint curve of each model."""
+class ScoreOutcome(BaseModel):
+    """``score``: each judged run's score, and the hint curve of each model."""
 
-    group: str
+    group: str | None
     split: Split
     ci_method: CiMethod
     runs: list[RunScore]
@@ -81,67 +82,79 @@ def hint_curves(
     ]
 
 
-def score_group(group: str, runs: t.Sequence[Run], options: ScoreOptions) -> GroupScore:
-    """Score every judged run of ``group`` (the others are listed with what to type), and
-    join the scores of each model into its hint curve.
+def score_runs(selection: Selection, options: ScoreOptions) -> ScoreOutcome:
+    """Score each judged run of ``selection`` (of a group, the others are listed with what to
+    type), and join the scores of each model into its hint curve.
 
     Raises
     ------
     RunError
-        When the runs are on different splits (a curve would mix them).
+        When the runs are on different splits (a curve would mix them), or no run of a group
+        can be scored yet.
     ScoreError
         When a judged run cannot be scored (see :func:`~layton_eval.score.score.score_run`).
     """
     from layton_eval.errors import RunError
 
+    group, runs = selection.group, selection.runs
     splits = sorted({str(run.manifest.split) for run in runs})
     if len(splits) > 1:
         raise RunError(f"group {group} mixes the {' and '.join(splits)} splits: score each apart")
-    scored, skipped = [], {}
-    for run in runs:
-        why = refusal(Step.score, family_facts(run))
-        if why is None:
-            scored.append(
-                RunScore(run=run.name, hints=run.manifest.hints, result=score_run(run, options))
-            )
-        else:
-            skipped[run.name] = why
-    if not scored:
-        fix = group_next(group, [family_facts(run, verdicts=True) for run in runs])
+    judged, skipped = selection.left_alone(lambda run: refusal(Step.score, family_facts(run)))
+    if not judged:
+        fix = group_next(selection.name, [family_facts(run, verdicts=True) for run in runs])
         raise RunError(
             f"no run of group {group} can be scored yet (none has all its jury verdicts)"
             + (f": {fix}" if fix else ""),
             run=group,
         )
-    points = (
-        (
-            s.result.provider,
-            s.result.model or s.run,
-            CurvePoint(
-                hints=s.hints,
-                score=s.result.score,
-                ci95=s.result.ci95,
-                lower=s.result.lower,
-                upper=s.result.upper,
-                n=s.result.n,
-                run=s.run,
-            ),
-        )
-        for s in scored
-    )
-    facts = [family_facts(run, verdicts=True) for run in runs]
-    if not skipped:  # every run is scored now (its score.json is written next)
-        facts = [dataclasses.replace(f, scored=True) for f in facts]
-    return GroupScore(
+    scored = [
+        RunScore(run=run.name, hints=run.manifest.hints, result=score_run(run, options))
+        for run in judged
+    ]
+    return ScoreOutcome(
         group=group,
         split=runs[0].manifest.split,
         ci_method=options.ci,
         runs=scored,
-        curves=hint_curves(points),
+        curves=hint_curves(_point(s) for s in scored),
         skipped=skipped,
         warnings=_warnings(scored),
-        next_command=group_next(group, facts),
+        next_command=_next(selection, scored, options, all_scored=not skipped),
     )
+
+
+def _point(scored: RunScore) -> tuple[str, str, CurvePoint]:
+    result = scored.result
+    point = CurvePoint(
+        hints=scored.hints,
+        score=result.score,
+        ci95=result.ci95,
+        lower=result.lower,
+        upper=result.upper,
+        n=result.n,
+        run=scored.run,
+    )
+    return result.provider, result.model or scored.run, point
+
+
+def _next(
+    selection: Selection, scored: list[RunScore], options: ScoreOptions, *, all_scored: bool
+) -> str | None:
+    """One run: its leaderboard; a group: the command that moves it on (once every run is
+    scored, its ``score.json`` written next, that is the report). Either carries the data
+    and calibration options the scores were given."""
+    given: dict[str, t.Any] = {
+        "calibration": tuple(map(str, options.calibration)),
+        "calibration_only": options.calibration_only,
+        **({"data_dir": str(options.data_dir)} if options.data_dir else {}),
+    }
+    if selection.group is None:
+        split = scored[0].result.split
+        return next_command(Step.score, Facts(run=scored[0].run, split=split, **given))
+    facts = [family_facts(run, verdicts=True) for run in selection.runs]
+    facts = [dataclasses.replace(f, scored=f.scored or all_scored, **given) for f in facts]
+    return group_next(selection.group, facts)
 
 
 def _warnings(scored: list[RunScore]) -> list[str]:

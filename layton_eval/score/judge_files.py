@@ -20,6 +20,7 @@ from layton_eval.choices import Split
 from layton_eval.errors import JuryError, RunError, UsageError
 from layton_eval.interchange import JudgeFileName, parse_judge_file_name
 from layton_eval.jsonl import json_objects
+from layton_eval.next_step import fixes
 
 if t.TYPE_CHECKING:
     from layton_eval.answers import Verdict
@@ -163,7 +164,7 @@ class Target:
     provider: str
     split: Split
     model: str | None
-    n_hints: int | None
+    hints: int | None
 
 
 def resolve_target(
@@ -191,7 +192,7 @@ def resolve_target(
         return values[0] if values else None
 
     named_provider, named_split = from_names("provider"), from_names("split")
-    model, n_hints = from_names("model"), from_names("n_hints")
+    model, hints = from_names("model"), from_names("hints")
     provider = provider or named_provider
     if provider is None:
         raise UsageError(
@@ -201,7 +202,7 @@ def resolve_target(
     chosen = split or (Split(named_split) if named_split else None)
     if chosen is None:
         raise UsageError("cannot tell the split from the file names: pass --split llm|vlm")
-    return Target(provider=provider, split=chosen, model=model, n_hints=n_hints)
+    return Target(provider=provider, split=chosen, model=model, hints=hints)
 
 
 def run_judge_files(run: Run) -> list[Path]:
@@ -212,7 +213,7 @@ def run_judge_files(run: Run) -> list[Path]:
     if not paths:
         raise RunError(
             f"run {run.name} has no jury verdicts yet: send it to the jury "
-            f"(layton jury {run.name}), then fetch them (layton fetch {run.name})",
+            f"({fixes.jury(run.name)}), then fetch them ({fixes.fetch(run.name)})",
             run=run.name,
         )
     return paths

@@ -38,7 +38,12 @@ from layton_eval.score.coverage import (
     covered_riddles,
     show_ids,
 )
-from layton_eval.score.judge_files import read_judge_file, resolve_target, run_judge_files
+from layton_eval.score.judge_files import (
+    Target,
+    read_judge_file,
+    resolve_target,
+    run_judge_files,
+)
 from layton_eval.score.verdicts import JuryTable
 from layton_eval.stats import bootstrap, intervals
 
@@ -146,10 +151,15 @@ def score_run(run: Run, options: ScoreOptions) -> ScoreResult:
     from layton_eval.prepare import load_run_dataset
     from layton_eval.score.comparable import NOT_COMPARABLE, prompt_notes
 
+    manifest = run.manifest
     result = score_judge_files(
         run_judge_files(run),
-        provider=run.manifest.provider,
-        split=run.manifest.split,
+        target=Target(  # the run says whom its jury judged (its judge files' names need not)
+            provider=manifest.provider or "unknown",
+            split=manifest.split,
+            model=manifest.model,
+            hints=manifest.hints,
+        ),
         options=options,
         foreign_ids=run.manifest.dataset.source == "sample",
         categories=categories_of(lambda: load_run_dataset(run, data_dir=options.data_dir)),
@@ -235,7 +245,7 @@ def score_verdicts(
     options: ScoreOptions,
     calibration: CalibrationSet,
     model: str | None = None,
-    n_hints: int | None = None,
+    hints: int | None = None,
     foreign_ids: bool = False,
 ) -> ScoreResult:
     """Score a panel's verdicts (bring your own judge files, or a run's jury).
@@ -281,12 +291,12 @@ def score_verdicts(
     return result.model_copy(
         update={
             "judges": list(table.judges),
-            "n_hints": n_hints,
+            "n_hints": hints,
             "dropped": dropped,
             "partial": [rid for rid in missing if rid in scored],
             "foreign_ids": bool(unknown),
             "warnings": [
-                *_warnings(table, provider, n_hints),
+                *_warnings(table, provider, hints),
                 *filter(
                     None, [panel_note((j.split("/")[-1] for j in table.judges), calibration.judges)]
                 ),
@@ -303,11 +313,11 @@ def hints_warning(levels: str) -> str:
     )
 
 
-def _warnings(table: JuryTable, provider: str, n_hints: int | None) -> list[str]:
+def _warnings(table: JuryTable, provider: str, hints: int | None) -> list[str]:
     """What makes a score less comparable to the published ones."""
     warnings = []
-    if n_hints:
-        warnings.append(hints_warning(str(n_hints)))
+    if hints:
+        warnings.append(hints_warning(str(hints)))
     own = [judge for judge in table.judges if judge.split("/")[0] == provider]
     if own:
         warnings.append(
@@ -320,13 +330,17 @@ def _warnings(table: JuryTable, provider: str, n_hints: int | None) -> list[str]
 def score_judge_files(
     paths: t.Sequence[Path],
     *,
-    provider: str | None,
-    split: Split | None,
     options: ScoreOptions,
+    provider: str | None = None,
+    split: Split | None = None,
+    target: Target | None = None,
     foreign_ids: bool = False,
     categories: t.Mapping[str, str | None] | None = None,
 ) -> ScoreResult:
     """Score bring-your-own judge files (one per judge) against the split's calibration set.
+
+    ``target``: whom the files judged, when a run says it; else it is read from ``provider``,
+    ``split`` and the files' names.
 
     ``foreign_ids`` admits riddles that are not the benchmark's (the bundled sample).
     ``categories`` (riddle id -> category) feeds the per-category table; by default it is read
@@ -349,7 +363,7 @@ def score_judge_files(
             f"with {len(paths)} judges"
         )
     files = [read_judge_file(path) for path in paths]
-    target = resolve_target([f.name for f in files], provider=provider, split=split)
+    target = target or resolve_target([f.name for f in files], provider=provider, split=split)
     table = JuryTable.from_judge_files(files)
     calibration = load_calibration(
         target.split, data_dir=options.data_dir, extra=options.calibration,
@@ -357,7 +371,7 @@ def score_judge_files(
     )  # fmt: skip
     result = score_verdicts(
         table, provider=target.provider, options=options, calibration=calibration,
-        model=target.model, n_hints=target.n_hints, foreign_ids=foreign_ids,
+        model=target.model, hints=target.hints, foreign_ids=foreign_ids,
     )  # fmt: skip
     if categories is None:
         categories = local_categories(target.split, options.data_dir)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from layton_eval.choices import Split, VerdictField
 from layton_eval.errors import LaytonError, ScoreError, UsageError
+from layton_eval.next_step import fixes
 from layton_eval.score.calibration import CalibrationSet, load_calibration
 from layton_eval.score.comparable import prompt_tag
 from layton_eval.score.coverage import show_ids
@@ -83,7 +84,7 @@ def load_subjects(
         A run without jury verdicts, or with missing verdicts (unless ``allow_missing``).
     """
     if len(names) < 2:
-        raise UsageError("compare needs at least two subjects: layton compare A B [C ...]")
+        raise UsageError(f"compare needs at least two subjects: {fixes.compare_usage()}")
     runs = {name: _run(store, name) for name in names}
     split = _split(split, [run for run in runs.values() if run is not None])
     calibration = load_calibration(

@@ -97,6 +97,10 @@ class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    #: Input tokens read from the provider's prompt cache, part of ``input_tokens`` (priced at
+    #: the cache-read rate); left out of a file when 0, so that records without any read as
+    #: they always did.
+    cache_read_tokens: int = Field(default=0, exclude_if=lambda count: not count)
 
 
 class ModelOutput(BaseModel):

@@ -160,8 +160,7 @@ class Pricing:
                 usage.input_tokens * self.user.input + usage.output_tokens * self.user.output
             ) / 1e6
         assert self.provider and self.model
-        rates = _rates(self.provider, self.model, _day(when), self.listed)
-        cost = rates.cost(usage.input_tokens, usage.output_tokens)
+        cost = _rates(self.provider, self.model, _day(when), self.listed).cost(usage)
         return cost if self.listed else cost * self.share
 
     def cost(self, usages: t.Iterable[tuple[Usage, dt.datetime | None]]) -> float | None:
@@ -175,8 +174,7 @@ class Pricing:
         share = 1.0 if listed else self.share
         total = 0.0
         for usage, when in usages:  # tens of thousands at a fetch: no call per request
-            rates = _rates(provider, model, _day(when), listed)
-            total += rates.cost(usage.input_tokens, usage.output_tokens) * share
+            total += _rates(provider, model, _day(when), listed).cost(usage) * share
         return total
 
     def costs(
@@ -195,8 +193,8 @@ class Pricing:
                 rates[day] = (_rates(self.provider, self.model, day, True),
                               _rates(self.provider, self.model, day, False))  # fmt: skip
             at_batch, at_list = rates[day]
-            batch_usd += at_batch.cost(usage.input_tokens, usage.output_tokens)
-            standard_usd += at_list.cost(usage.input_tokens, usage.output_tokens)
+            batch_usd += at_batch.cost(usage)
+            standard_usd += at_list.cost(usage)
         return batch_usd, standard_usd
 
     def standard(self, batch_usd: float | None) -> float | None:
@@ -218,21 +216,26 @@ def _day(when: dt.datetime | None) -> dt.date:
 @dataclass(frozen=True)
 class _ListRates:
     """A model's list prices on one day, in USD per token, by tier: tier ``k`` holds the
-    requests whose input tokens are above ``starts[k - 1]`` (tier 0: at most ``starts[0]``)."""
+    requests whose input tokens are above ``starts[k - 1]`` (tier 0: at most ``starts[0]``);
+    ``cached``: of input tokens read from a cache (genai-prices' input rate if it has none)."""
 
     starts: tuple[int, ...]
     input: tuple[float, ...]
     output: tuple[float, ...]
+    cached: tuple[float, ...]
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
+    def cost(self, usage: Usage) -> float:
         """List-price USD of one request: every token at its tier's rate (genai-prices prices
-        a whole request at the tier its input tokens reach)."""
-        tier = bisect.bisect_left(self.starts, input_tokens)  # starts strictly below the input
-        return input_tokens * self.input[tier] + output_tokens * self.output[tier]
+        a whole request at the tier its input tokens, cache reads included, reach)."""
+        inp, cached = usage.input_tokens, usage.cache_read_tokens
+        tier = bisect.bisect_left(self.starts, inp)  # starts strictly below the input
+        return ((inp - cached) * self.input[tier] + cached * self.cached[tier]
+                + usage.output_tokens * self.output[tier])  # fmt: skip
 
 
 #: genai-prices' request context of a Batch API request.
 _BATCH_CONTEXT = {"processing": "batch"}
+_MILLION = 1_000_000
 
 
 @functools.lru_cache(maxsize=256)
@@ -259,24 +262,23 @@ def _rates(provider: str, model: str, day: dt.date, batch: bool = False) -> _Lis
     if batch and not _batch_variant(found.model.price_variants or (), when):
         raise LookupError(f"{provider}'s price list has no batch price of {model}")
     price = found.model_price
-    tiered = [v for v in (price.input_mtok, price.output_mtok) if isinstance(v, TieredPrices)]
+    tiered = [value for value in (price.input_mtok, price.output_mtok, price.cache_read_mtok)
+              if isinstance(value, TieredPrices)]  # fmt: skip
     starts = tuple(sorted({tier.start for value in tiered for tier in value.tiers}))
 
-    def usd(input_tokens: int, output_tokens: int) -> float:
-        usage = PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens)
+    def usd(inp: int, out: int = 0, cached: int = 0) -> float:
+        usage = PriceUsage(input_tokens=inp, output_tokens=out, cache_read_tokens=cached)
         return float(price.calc_price(usage)["total_price"])
 
-    rates_in, rates_out = [], []
+    rates: tuple[list[float], list[float], list[float]] = ([], [], [])  # in, out, cached
     for tier in range(len(starts) + 1):
         # a request of this tier: just above the previous start (tier 0: its largest request)
         at = starts[tier - 1] + 1 if tier else (starts[0] if starts else _MILLION)
-        base = usd(at, 0)
-        rates_in.append(base / at if at else 0.0)
-        rates_out.append((usd(at, _MILLION) - base) / _MILLION)
-    return _ListRates(starts, tuple(rates_in), tuple(rates_out))
-
-
-_MILLION = 1_000_000
+        base = usd(at)
+        rates[0].append(base / (at or 1))
+        rates[1].append((usd(at, _MILLION) - base) / _MILLION)
+        rates[2].append(usd(at, cached=at) / (at or 1))
+    return _ListRates(starts, tuple(rates[0]), tuple(rates[1]), tuple(rates[2]))
 
 
 def _batch_variant(variants: t.Iterable[t.Any], when: dt.datetime) -> bool:

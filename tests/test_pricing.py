@@ -150,14 +150,20 @@ def test_a_request_costs_what_genai_prices_says(provider: str, model: str) -> No
     usages = [(n, draw.randint(0, 64_000)) for n in sizes]
     usages += [(draw.randint(0, 400_000), draw.randint(0, 64_000)) for _ in range(40)]
     for input_tokens, output_tokens in usages:
-        expected = calc_price(
-            PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens),
-            model,
-            provider_id=_PRICES_PROVIDER.get(provider, provider),
-            price_context={"processing": "batch"},
-        ).total_price
-        got = price.request_cost(Usage(input_tokens=input_tokens, output_tokens=output_tokens))
-        assert got == pytest.approx(float(expected), rel=1e-9, abs=1e-12), (
-            input_tokens,
-            output_tokens,
-        )
+        for cached in {0, draw.randint(0, input_tokens), input_tokens}:  # cache reads: of input
+            expected = calc_price(
+                PriceUsage(
+                    input_tokens=input_tokens, cache_read_tokens=cached, output_tokens=output_tokens
+                ),
+                model,
+                provider_id=_PRICES_PROVIDER.get(provider, provider),
+                price_context={"processing": "batch"},
+            ).total_price
+            used = Usage(input_tokens=input_tokens, output_tokens=output_tokens,
+                         cache_read_tokens=cached)  # fmt: skip
+            got = price.request_cost(used)
+            assert got == pytest.approx(float(expected), rel=1e-9, abs=1e-12), (
+                input_tokens,
+                output_tokens,
+                cached,
+            )

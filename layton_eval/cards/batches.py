@@ -248,7 +248,8 @@ def _tokens_and_cost(result: FetchResult) -> list[tuple[str, RenderableType]]:
     """The fetch card's Tokens and Cost rows."""
     if result.missing == result.total:  # nothing fetched yet: no cost to speak of
         return [("Tokens", "none yet"), ("Cost", "none yet: nothing fetched")]
-    tokens = f"{result.input_tokens:,} in / {result.output_tokens:,} out"
+    cached = f" ({result.cache_read_tokens:,} from cache)" if result.cache_read_tokens else ""
+    tokens = f"{result.input_tokens:,} in{cached} / {result.output_tokens:,} out"
     if result.reasoning_tokens:
         tokens += f" (of which {result.reasoning_tokens:,} reasoning)"
     if not result.tokens_counted and not (result.input_tokens or result.output_tokens):

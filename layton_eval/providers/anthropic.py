@@ -163,6 +163,7 @@ class Anthropic(Provider):
                 + as_int(usage.get("cache_creation_input_tokens"))
                 + as_int(usage.get("cache_read_input_tokens")),
                 output_tokens=as_int(usage.get("output_tokens")),
+                cache_read_tokens=as_int(usage.get("cache_read_input_tokens")),
             ),
             finish_reason=stop,
             # Claude's safety classifiers stopped the answer (any text so far is kept as text)

@@ -273,7 +273,8 @@ class Gemini(Provider):
 
 
 def _usage(metadata: t.Any) -> Usage:
-    """Gemini usage; output tokens include the thinking tokens (billed as output)."""
+    """Gemini usage; output tokens include the thinking tokens (billed as output), input
+    tokens the cached ones."""
     if not isinstance(metadata, dict):
         return Usage()
     thoughts = as_int(metadata.get("thoughtsTokenCount"))
@@ -281,4 +282,5 @@ def _usage(metadata: t.Any) -> Usage:
         input_tokens=as_int(metadata.get("promptTokenCount")),
         output_tokens=as_int(metadata.get("candidatesTokenCount")) + thoughts,
         reasoning_tokens=thoughts,
+        cache_read_tokens=as_int(metadata.get("cachedContentTokenCount")),
     )

@@ -205,14 +205,17 @@ def _refusal(refusal: t.Any, finish_reason: t.Any) -> str | None:
 
 
 def chat_usage(usage: t.Any) -> Usage:
-    """Chat-completions usage; output tokens include reasoning tokens."""
+    """Chat-completions usage; output tokens include reasoning tokens, input tokens the
+    cached ones (``prompt_tokens_details.cached_tokens``)."""
     if not isinstance(usage, dict):
         return Usage()
     details = usage.get("completion_tokens_details") or {}
+    prompt = usage.get("prompt_tokens_details") or {}
     return Usage(
         input_tokens=as_int(usage.get("prompt_tokens")),
         output_tokens=as_int(usage.get("completion_tokens")),
         reasoning_tokens=as_int(details.get("reasoning_tokens")),
+        cache_read_tokens=as_int(prompt.get("cached_tokens")),
     )
 
 

@@ -46,8 +46,9 @@ class Entry:
     spans: tuple[int, int, int, int, int, int]
     quality: int
     status: str
-    #: Input, output and reasoning tokens (a tuple: a ``Usage`` each would double the index).
-    tokens: tuple[int, int, int]
+    #: Input, output, reasoning and cache-read tokens (a tuple: a ``Usage`` each would double
+    #: the index).
+    tokens: tuple[int, int, int, int]
     fetched_at: dt.datetime
     refusal: str | None
     #: Hash of its text (two valid answers that differ), and of all that makes it the same
@@ -58,10 +59,11 @@ class Entry:
     @property
     def usage(self) -> Usage:
         """Its tokens (see :func:`~layton_eval.runs.outputs.summarize`)."""
-        inp, out, reasoning = self.tokens
+        inp, out, reasoning, cached = self.tokens
         return Usage.model_construct(
-            input_tokens=inp, output_tokens=out, reasoning_tokens=reasoning
-        )
+            input_tokens=inp, output_tokens=out, reasoning_tokens=reasoning,
+            cache_read_tokens=cached,
+        )  # fmt: skip
 
 
 def sameness(output: OutputRecord) -> int:
@@ -130,7 +132,12 @@ class OutputLines:
             spans=spans,
             quality=record.quality,
             status=record.status,
-            tokens=(used.input_tokens, used.output_tokens, used.reasoning_tokens),
+            tokens=(
+                used.input_tokens,
+                used.output_tokens,
+                used.reasoning_tokens,
+                used.cache_read_tokens,
+            ),  # fmt: skip
             fetched_at=record.fetched_at,
             refusal=record.refusal,
             text=hash(record.text),

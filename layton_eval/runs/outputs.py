@@ -111,6 +111,8 @@ class FetchResult(BaseModel):
     input_tokens: int
     output_tokens: int
     reasoning_tokens: int
+    #: Input tokens read from the provider's prompt cache (in --json only when there are some).
+    cache_read_tokens: int = Field(default=0, exclude_if=lambda count: not count)
     cost_usd: float | None
     price_source: str  # where the price comes from, or why it is unknown
     #: False when some answers came from a file without token counts (the tokens are short).
@@ -313,7 +315,7 @@ def summarize(
     """Counts, tokens and cost of the run's outputs so far."""
     present = [outputs[cid] for cid in run.manifest.ids if cid in outputs]
     counts = dict.fromkeys(STATUSES, 0)
-    tokens = [0, 0, 0]  # input, output, reasoning
+    tokens = [0, 0, 0, 0]  # input, output, reasoning, cache reads
     refusals = {}
     for output in present:  # one pass: a fetch may hold tens of thousands of outputs
         status = output.status
@@ -322,6 +324,7 @@ def summarize(
         tokens[0] += used.input_tokens
         tokens[1] += used.output_tokens
         tokens[2] += used.reasoning_tokens
+        tokens[3] += used.cache_read_tokens
         if status == "refused" and output.refusal:
             refusals[output.id] = output.refusal
     usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
@@ -348,6 +351,7 @@ def summarize(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         reasoning_tokens=usage.reasoning_tokens,
+        cache_read_tokens=tokens[3],
         cost_usd=cost,
         price_source=source,
         tokens_counted=counted,

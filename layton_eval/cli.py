@@ -84,7 +84,8 @@ def _exit_code(exc: BaseException, *, debug: bool) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `layton`: show the help
             sys.stdout.write(exc.format_message() + "\n")
             return 0
-        _error_line(exc.format_message() + _usage_hint(exc))
+        # Typer checks choices through pydantic, whose "Value error, " prefix says nothing
+        _error_line(exc.format_message().replace("Value error, ", "") + _usage_hint(exc))
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         _error_line("interrupted")

@@ -121,7 +121,7 @@ def load_split(
         data_dir = settings.data_dir if settings is not None else envvars.data_dir()
     folder = None if hub else data_dir
     if folder is not None:
-        path = Path(folder).expanduser()
+        path = Path(folder).expanduser().absolute()  # kept in run.json: valid from any folder
         if not path.is_dir():
             raise DatasetError(f"data folder {path} does not exist")
         file = path / name

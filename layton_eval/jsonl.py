@@ -59,7 +59,8 @@ def json_objects(
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise error(f"{where(number)}: {not_json.replace('{msg}', exc.msg)}") from exc
+            msg = f"{exc.msg} column {exc.colno}"  # the decoder's words end on a position
+            raise error(f"{where(number)}: {not_json.replace('{msg}', msg)}") from exc
         if not isinstance(row, dict):
             raise error(f"{where(number)}: {not_object}")
         rows.append((number, row))

@@ -18,7 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from layton_eval.choices import PROVIDER_CLASSES, key_var
 from layton_eval.errors import ConfigError
 
-__all__ = ["API_KEY_VARS", "BASE_URL_VARS", "Settings", "get_settings", "require_api_key"]
+__all__ = [
+    "API_KEY_VARS",
+    "BASE_URL_VARS",
+    "Settings",
+    "get_settings",
+    "require_api_key",
+    "require_api_keys",
+]
 
 #: Environment variable holding each provider's API key.
 API_KEY_VARS: dict[str, str] = {name: key_var(name) for name in PROVIDER_CLASSES}
@@ -127,3 +134,22 @@ def require_api_key(provider: str, settings: Settings | None = None) -> str:
     if secret is None or not secret.get_secret_value().strip():
         raise ConfigError(f"{var} is not set: export it or add it to .env (see .env.example)")
     return secret.get_secret_value().strip()
+
+
+def require_api_keys(providers: t.Iterable[str], settings: Settings | None = None) -> None:
+    """Check the API key of each of ``providers`` before anything is sent: every missing one
+    is named at once (not one per attempt)."""
+    missing = []
+    for provider in dict.fromkeys(providers):
+        try:
+            require_api_key(provider, settings)
+        except ConfigError:
+            if provider not in API_KEY_VARS:
+                raise
+            missing.append(API_KEY_VARS[provider])
+    if missing:
+        verb, them = ("is", "it") if len(missing) == 1 else ("are", "them")
+        raise ConfigError(
+            f"{', '.join(missing)} {verb} not set: export {them} or add {them} to .env "
+            "(see .env.example)"
+        )

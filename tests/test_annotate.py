@@ -20,7 +20,7 @@ from layton_eval.choices import Split
 from layton_eval.dataset import Riddle
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.score import calibration as cal
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke
 
 JUDGES = ("j-a", "j-b", "j-c")
@@ -152,7 +152,7 @@ def test_labels_are_counted_per_provider_panel_and_jury_value(tmp_path: Path):
     assert select.count_labels(None).cells == {}
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+@needs_shared_data
 def test_unlabelled_rows_of_the_published_set_are_the_items():
     from layton_eval.dataset import load_split
     from layton_eval.settings import get_settings
@@ -301,7 +301,7 @@ def test_a_damaged_labels_file_stops_before_serving(tmp_path: Path):
     assert_one_line_error(result, code=1, contains="l.jsonl, line 1: a label needs riddle_id")
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+@needs_shared_data
 def test_nothing_left_to_label_is_said(tmp_path: Path):
     rows = [json.loads(line) for line in (SHARED_DATA / "ppi_llm.jsonl").read_text().splitlines()]
     full = tmp_path / "labelled.jsonl"
@@ -341,7 +341,7 @@ def test_the_card_says_where_the_labels_are_and_what_comes_next(tmp_path: Path):
     assert "Next: layton leaderboard --split llm --calibration 'my labels.jsonl'" in text
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+@needs_shared_data
 def test_a_labels_file_that_covers_everything_or_another_split_stops_at_start(tmp_path: Path):
     rows = [json.loads(line) for line in (SHARED_DATA / "ppi_llm.jsonl").read_text().splitlines()]
     two = [r for r in rows if r["human_both_correct"] is None and r["answer"].strip()][:2]
@@ -352,13 +352,15 @@ def test_a_labels_file_that_covers_everything_or_another_split_stops_at_start(tm
     args = ["annotate", "--no-browser", "--split", "llm", "--calibration-only", "--calibration",
             "two.jsonl", "--data-dir", str(SHARED_DATA), "--labels"]  # fmt: skip
     result = invoke(*args, "done.jsonl")
-    assert_one_line_error(result, code=2, contains="every item is labelled in done.jsonl already")
+    assert_one_line_error(
+        result, code=2, contains=f"every item is labelled in {tmp_path / 'done.jsonl'} already"
+    )
     (tmp_path / "vlm.jsonl").write_text(json.dumps(dict(done[0], split="vlm")) + "\n")
     result = invoke(*args, "vlm.jsonl")
     assert_one_line_error(result, code=1, contains="a row of the vlm split, not llm")
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+@needs_shared_data
 def test_a_run_gives_its_judged_answers_and_leaves_out_failed_and_unreadable_ones(
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -411,7 +413,7 @@ def test_the_next_command_scores_with_the_same_calibration():
     )
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no real data")
+@needs_shared_data
 def test_recheck_serves_another_annotators_items_and_measures_agreement(tmp_path: Path):
     from layton_eval.annotate.sources import AnnotateOptions, open_session
     from layton_eval.settings import get_settings
@@ -451,3 +453,16 @@ def test_recheck_serves_another_annotators_items_and_measures_agreement(tmp_path
     published.label(key, True, True, "")
     [pair] = published.summary().pairs
     assert (pair.first, pair.second, pair.items) == ("bob", "ppi_llm.jsonl", 1)
+
+
+def test_the_closing_next_names_the_labels_file_only_once_written(tmp_path: Path):
+    from layton_eval.annotate.main import _result
+    from layton_eval.annotate.sources import AnnotateOptions
+
+    options = AnnotateOptions(split=Split.llm, annotator="ann", data_dir=tmp_path / "data")
+    empty = session(tmp_path, [item("1")])
+    none = _result(empty, "http://127.0.0.1:1/", options)  # stopped before any label
+    assert none.next_command == f"layton leaderboard --split llm --data-dir {tmp_path / 'data'}"
+    (tmp_path / "labels.jsonl").write_text("")  # a label was written
+    one = _result(empty, "http://127.0.0.1:1/", options)
+    assert one.next_command.endswith(f"--calibration {tmp_path / 'labels.jsonl'}")

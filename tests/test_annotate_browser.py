@@ -20,15 +20,13 @@ from pathlib import Path
 import pytest
 
 from layton_eval.settings import get_settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY
 from tests.helpers import invoke_json, rows
 from tests.test_report import JUDGES, make_run
 from tests.test_report_browser import CHROMIUM, CHROMIUM_ARGS, launcher  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"real data not found at {SHARED_DATA}"
-)
+pytestmark = needs_shared_data
 HUMAN = ("human_answer_correct", "human_justification_correct", "human_both_correct")
 SCORED = ("score", "ci95", "lower", "upper", "calibration_rows", "bins", "n")
 _URL = re.compile(r"Labelling page: (http://127\.0\.0\.1:\d+/)")
@@ -201,7 +199,10 @@ def test_label_five_known_items_restart_resume_and_score_with_them(browser, worl
     done = second.result()
     assert done["labelled"] == 2 and done["stopped"] == "every item is labelled"
     assert done["summary"]["labels"] == 5 and done["summary"]["by_annotator"] == {"tester": 5}
-    assert done["next_command"] == "layton leaderboard --split llm --calibration labels.jsonl"
+    assert done["next_command"] == (  # absolute paths: it works typed from any folder
+        f"layton leaderboard --split llm --data-dir {root / 'data'} --calibration "
+        f"{root / 'labels.jsonl'}"
+    )
     # the rows written are the published rows: answer, verdicts and the human labels
     written = rows(root / "labels.jsonl")
     assert sorted(key(r) for r in written) == sorted(chosen)
@@ -269,7 +270,8 @@ def test_a_run_with_hostile_answers_undo_skip_notes_and_the_budget(browser, worl
     done = session.result()
     assert (done["labelled"], done["skipped"]) == (2, 1)
     assert done["next_command"] == (
-        "layton leaderboard --split llm --calibration run-labels.jsonl --add hostile"
+        f"layton leaderboard --split llm --data-dir {SHARED_DATA} --calibration "
+        f"{root / 'run-labels.jsonl'} --add hostile"
     )
     written = rows(root / "run-labels.jsonl")
     assert [(r["riddle_id"], r[HUMAN[0]], r[HUMAN[1]], r["notes"]) for r in written] == [

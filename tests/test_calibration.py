@@ -11,10 +11,10 @@ import pytest
 from layton_eval.errors import DatasetError, UsageError
 from layton_eval.score import calibration as cal
 from layton_eval.settings import get_settings
-from tests.conftest import NO_DATA, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 
 DATA = SHARED_DATA  # LAYTON_TEST_DATA, else ../shared/layton-data
-needs_ppi = pytest.mark.skipif(not (DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
+needs_ppi = needs_shared_data
 
 
 def _row(rid: str, provider: str, model: str, *, judges: dict, human: bool | None) -> dict:

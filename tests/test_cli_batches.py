@@ -216,7 +216,8 @@ def test_expired_batch_keeps_the_error(keys, runs_dir: Path):
 def test_status_all_and_unknown_run(keys, runs_dir: Path):
     _prepare("openai", name="one")
     table = invoke_json("status", "--all")
-    assert [r["run"] for r in table] == ["one"] and table[0]["state"] == "prepared"
+    assert [r["run"] for r in table["runs"]] == ["one"] and table["runs"][0]["state"] == "prepared"
+    assert table["next_command"] == "layton status one"
     assert_one_line_error(invoke("status", "nope"), code=1, contains="no run named")
     assert_one_line_error(invoke("fetch", "nope"), code=1, contains="no run named")
 
@@ -366,3 +367,29 @@ def test_refused_answers_are_shown_apart_and_kept_unless_include_refused(keys, r
     assert (last["ok"], last["refused"]) == (doc["riddles"], 0)
     assert_one_line_error(invoke("send", "run", "--include-refused"), code=2,
                           contains="goes with --retry-failed")  # fmt: skip
+
+
+def test_a_dry_run_works_in_a_read_only_runs_folder(keys, runs_dir: Path, monkeypatch):
+    """A dry run only reads: where the lock file cannot be written it goes on without it (a
+    real send is refused, naming the file); a process holding the lock is still said."""
+    import os
+
+    from layton_eval.runs.locks import file_lock
+
+    prepare("openai", "gpt-5-mini")
+    lock = runs_dir / "run" / ".lock"
+    with file_lock(lock, wait=False):  # as if another process were sending
+        busy = invoke("send", "run", "--dry-run")
+        assert_one_line_error(busy, code=1, contains="another layton process")
+    lock.unlink(missing_ok=True)
+    opened = os.open
+
+    def read_only(path, flags, *args, **kwargs):  # root ignores chmod: refuse as a mount would
+        if os.fspath(path) == str(lock):
+            raise PermissionError(13, "Permission denied", str(lock))
+        return opened(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    dry = invoke_json("send", "run", "--dry-run")
+    assert dry["dry_run"] and dry["next_command"] == "layton send run"
+    assert_one_line_error(invoke("send", "run"), code=1, contains=f"cannot write {lock}")

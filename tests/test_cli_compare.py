@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 
 from layton_eval.stats.compare import holm
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json
 from tests.test_cli_jury import all_providers, keys  # noqa: F401 (a fixture)
 from tests.test_official_prompts import _judged_run, official  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {SHARED_DATA}"
-)
+pytestmark = needs_shared_data
 DATA = ["--data-dir", str(SHARED_DATA)]
 FLASH, PRO, MISTRAL = "gemini-3-flash-high", "gemini-3-pro-high", "mistral-large-2512"
 PAIR_KEYS = {"a", "b", "n", "diff", "lower", "upper", "p_a_better", "mcnemar_p", "a_only",
@@ -74,7 +72,7 @@ def test_a_clearly_weaker_model_and_the_json_shape():
     assert pair["lower"] < pair["diff"] < pair["upper"]
     # the paired interval is narrower than the two full intervals side by side
     board = {r["model"]: r for r in invoke_json("leaderboard", "--split", "llm", "--ci", "full",
-                                                "--iterations", "2000", *DATA)}  # fmt: skip
+                                                "--iterations", "2000", *DATA)["rows"]}  # fmt: skip
     half = (pair["upper"] - pair["lower"]) / 2
     assert half < np.hypot(board[FLASH]["ci95"], board[MISTRAL]["ci95"])
     assert sum(c["n"] for c in pair["categories"]) == 186  # the riddles' categories are known
@@ -194,3 +192,16 @@ def test_default_p_value_agrees_with_an_independent_paired_bootstrap(other: str,
     reference = _independent_paired_bootstrap(FLASH, other, 10_000)
     assert pair["p_value"] == pytest.approx(reference, abs=0.03)
     assert pair["p_value"] == pytest.approx(expected, abs=0.03)
+
+
+def test_tab_completes_the_published_model_names(monkeypatch, runs_dir):
+    from types import SimpleNamespace
+
+    from layton_eval.commands.options import complete_subject
+
+    ctx = SimpleNamespace(params={"split": "llm", "data_dir": SHARED_DATA})
+    assert complete_subject(ctx, "gemini-3") == [FLASH, PRO]  # type: ignore[arg-type]
+    monkeypatch.setenv("LAYTON_DATA_DIR", str(SHARED_DATA))  # or from the environment
+    both = complete_subject(SimpleNamespace(params={}), "mistral")  # type: ignore[arg-type]
+    assert both == [MISTRAL]
+    assert complete_subject(SimpleNamespace(params={}), "zzz") == []  # type: ignore[arg-type]

@@ -52,6 +52,20 @@ def _flat(text: str) -> str:
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+def test_help_lists_every_choice(name: str, columns_80):
+    """An option with choices lists them: as its metavar (``llm|vlm``), else at the end of its
+    help (--ci, --field, --prompts)."""
+    text = _flat(_help(name))
+    command = GROUP.commands[name]  # type: ignore[attr-defined]
+    for param in command.params:
+        descriptor = getattr(param, "type_descriptor", None)
+        choices = [str(getattr(c, "value", c)) for c in getattr(descriptor, "choices", None) or ()]
+        if choices:
+            listed = f"Choices: {', '.join(choices)}." in text or "|".join(choices) in text
+            assert listed, (name, param.name, choices)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
 def test_help_shows_no_types_cuts_nothing_and_ends_with_examples(name: str, columns_80):
     text = _help(name)
     for leftover in ("<bool>", "<str>", "<int", "<float", "<list", "<path", "<Path", "…"):

@@ -263,7 +263,7 @@ def test_leaderboard_places_a_scored_run(keys, runs_dir: Path):
         invoke_json("jury", "run")
         invoke_json("fetch", "run")
     args = ["--iterations", "1000", "--seed", "7"]
-    board = invoke_json("leaderboard", "--split", "llm", "--add", "run", *args)
+    board = invoke_json("leaderboard", "--split", "llm", "--add", "run", *args)["rows"]
     mine = [row for row in board if row["is_yours"]]
     assert len(mine) == 1 and len(board) == 10
     scored = invoke_json("score", "run", *args)
@@ -289,3 +289,38 @@ def test_jury_resumes_after_one_judge_is_refused(keys, runs_dir: Path, monkeypat
         assert fakes["anthropic"].batches_created == 1
         fetched = invoke_json("fetch", "run")
     assert fetched["jury"]["missing"] == {} and len(fetched["judges"]) == 3
+
+
+def test_every_missing_key_is_named_at_once_before_anything_is_sent(keys, runs_dir, monkeypatch):
+    with all_providers(polls_until_done=2) as fakes:
+        prepare("openai", "gpt-5-mini")
+        invoke_json("send", "run")
+        invoke_json("status", "run", "--watch", "1")
+        invoke_json("fetch", "run")
+        for var in ("GEMINI_API_KEY", "ANTHROPIC_API_KEY"):
+            monkeypatch.delenv(var)
+        get_settings.cache_clear()
+        refused = invoke("jury", "run")  # the panel: mistral, gemini, anthropic
+        assert_one_line_error(refused, code=1, contains="GEMINI_API_KEY, ANTHROPIC_API_KEY are")
+        assert all(f.batches_created == 0 for n, f in fakes.items() if n != "openai")
+        monkeypatch.setenv("GEMINI_API_KEY", TEST_KEY)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", TEST_KEY)
+        get_settings.cache_clear()
+        invoke_json("jury", "run")
+        for var in ("MISTRAL_API_KEY", "GEMINI_API_KEY", "ANTHROPIC_API_KEY"):
+            monkeypatch.delenv(var)
+        get_settings.cache_clear()
+        polls = {name: fake.polls for name, fake in fakes.items()}
+        status = invoke("status", "run")  # the judges' batches are out: all three keys
+        assert_one_line_error(status, code=1, contains="are not set")
+        assert all(var in status.stderr for var in ("MISTRAL", "GEMINI", "ANTHROPIC"))
+        assert {name: fake.polls for name, fake in fakes.items()} == polls  # nothing asked
+
+
+def test_a_group_of_two_providers_names_both_missing_keys(runs_dir):
+    prepare("openai", "gpt-5-mini", name="a", extra=["--group", "two"])
+    prepare("gemini", "gemini-2.5-flash", name="b", extra=["--group", "two"])
+    with all_providers() as fakes:
+        refused = invoke("send", "two")
+    assert_one_line_error(refused, code=1, contains="OPENAI_API_KEY, GEMINI_API_KEY are not set")
+    assert all(fake.batches_created == 0 for fake in fakes.values())

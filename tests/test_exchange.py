@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -159,7 +160,9 @@ def test_import_of_an_openai_batch_output_with_errors_and_refusals(runs_dir: Pat
 @pytest.mark.parametrize(
     ("text", "contains"),
     [
-        ('{"custom_id": "S01-1", "answer": "{}"}\n{"custom_id": "S01-2", "answer"\n', ":2: "),
+        ('{"custom_id": "S01-1", "answer": "{}"}\n{"custom_id": "S01-2", "answer"\n',
+         ":2: not valid JSON (Expecting ':' delimiter column 32)"),  # the position, not cut
+        ('{"custom_id": "S01-1", "answer": "abc\n', "(Unterminated string starting at column 34)"),
         ('{"custom_id": "S01-1", "answer": "{}"}\n[1, 2]\n', ":2: expected a JSON object"),
         ('{"custom_id": "S01-1", "answer": 3}\n', ":1: 'answer' must be the model's text"),
         ('{"answer": "{}"}\n', ":1: no 'custom_id'"),
@@ -215,14 +218,17 @@ def _stand_in_engine(requests: Path, results: Path, *, fail: str) -> None:
 
 
 @needs_shared_data
-def test_export_answer_elsewhere_import_into_the_run_then_jury_and_score(keys, runs_dir, tmp_path):
+def test_export_answer_elsewhere_import_into_the_run_then_jury_and_score(
+    keys, runs_dir, tmp_path, monkeypatch
+):
     prepare(name="mine")  # no provider or model: answered on one's own GPU
     ids = request_ids(runs_dir / "mine")
     assert_one_line_error(invoke("export", "mine"), code=2, contains="pass --model")
     exported = invoke_json("export", "mine", "--model", "my-org/m1", "--out", "mine.requests.jsonl")
-    assert exported["requests"] == 8 and exported["results_path"] == "mine.results.jsonl"
-    assert exported["next_command"] == "layton import mine.results.jsonl --into mine"
-    assert exported["engine_command"].startswith("vllm run-batch -i mine.requests.jsonl")
+    results = str(tmp_path / "mine.results.jsonl")  # paths are made absolute: from anywhere
+    assert exported["requests"] == 8 and exported["results_path"] == results
+    assert exported["next_command"] == f"layton import {results} --into mine --provider local"
+    assert exported["engine_command"].startswith(f"vllm run-batch -i {tmp_path}/mine.requests")
     sent = rows(tmp_path / "mine.requests.jsonl")
     assert [line["custom_id"] for line in sent] == ids
     first = sent[0]
@@ -234,10 +240,11 @@ def test_export_answer_elsewhere_import_into_the_run_then_jury_and_score(keys, r
 
     _stand_in_engine(tmp_path / "mine.requests.jsonl", tmp_path / "mine.results.jsonl",
                      fail=ids[4])  # fmt: skip
-    results = str(tmp_path / "mine.results.jsonl")
     assert_one_line_error(invoke("import", results, "--into", "mine"), code=2,
-                          contains="pass --provider and --model")  # fmt: skip
-    brought = invoke_json("import", results, "--into", "mine", "--provider", "local")
+                          contains="names no provider yet: pass --provider")  # fmt: skip
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the Next: line, typed from another folder
+    brought = invoke_json(*shlex.split(exported["next_command"])[1:])
     assert not brought["created"] and brought["run"] == "mine"
     assert (brought["fetch"]["ok"], brought["fetch"]["failed"]) == (7, 1)
     manifest = json.loads((runs_dir / "mine" / "run.json").read_text())
@@ -245,6 +252,7 @@ def test_export_answer_elsewhere_import_into_the_run_then_jury_and_score(keys, r
     assert_one_line_error(invoke("import", results, "--into", "mine"), code=1,
                           contains="already imported")  # fmt: skip
     # only what is left goes out again, and comes back
+    monkeypatch.chdir(tmp_path)
     again = invoke_json("export", "mine", "--missing", "--out", "left.jsonl")
     assert again["requests"] == 1 and rows(tmp_path / "left.jsonl")[0]["custom_id"] == ids[4]
     _stand_in_engine(tmp_path / "left.jsonl", tmp_path / "left.results.jsonl", fail="none")

@@ -12,14 +12,12 @@ import numpy as np
 import pytest
 
 from layton_eval.stats import agreement, intervals
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
 from tests.test_cli_jury import MODELS, all_providers, keys  # noqa: F401 (a fixture)
 from tests.test_official_prompts import _judged_run
 
-needs_data = pytest.mark.skipif(
-    not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=f"no calibration files in {SHARED_DATA}"
-)
+needs_data = needs_shared_data
 DATA = ["--data-dir", str(SHARED_DATA)]
 HUMAN = {"both_correct": "human_both_correct", "is_answer_correct": "human_answer_correct",
          "is_justification_correct": "human_justification_correct"}  # fmt: skip
@@ -135,7 +133,8 @@ def test_a_runs_own_judges_beside_their_record(keys, runs_dir: Path):  # noqa: F
     doc = invoke_json("judges", "trial", *DATA)
     run = doc["run"]
     assert doc["split"] == "llm" and run["run"] == "trial"
-    assert doc["next_command"] == "layton annotate trial"  # its provider joins the bin rates
+    # its provider joins the bin rates; annotate is given the data folder judges was given
+    assert doc["next_command"] == f"layton annotate trial --data-dir {SHARED_DATA}"
     assert {j["judge"].split("/")[-1] for j in run["judges"]} == {
         "mistral-large-2512", "gemini-3-pro-preview", "claude-opus-4-5-20251101",
     }  # fmt: skip
@@ -219,7 +218,7 @@ def test_homogeneity_tests_match_scipy_and_a_brute_force_count():
 @needs_data
 def test_bins_by_provider_count_the_file_and_flag_rates_that_differ(monkeypatch):
     doc = invoke_json("judges", "--split", "vlm", *DATA)
-    assert doc["next_command"] == "layton annotate --split vlm"
+    assert doc["next_command"] == f"layton annotate --split vlm --data-dir {SHARED_DATA}"
     rows = [json.loads(line) for line in (SHARED_DATA / "ppi_vlm.jsonl").read_text().splitlines()]
     first = doc["bins_by_provider"][0]
     assert first["label"] == "0" and first["test"] == "exact" and not first["differs"]
@@ -246,6 +245,6 @@ def test_bins_by_provider_count_the_file_and_flag_rates_that_differ(monkeypatch)
     assert flipped.bins_by_provider[0].differs and flipped.bins_by_provider[0].p_value < 1e-6
     monkeypatch.setenv("COLUMNS", "60")
     text = invoke("judges", "--split", "vlm", *DATA).stdout
-    table = text[text.index("Human pass rate by provider") :]
+    table = text[text.index("Human pass rate by provider") : text.index("Next: ")]  # one line
     assert "exact p = 0.644" in table and "anthropic " in table and "…" not in table
     assert max(len(line) for line in table.splitlines()) <= 60

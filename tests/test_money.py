@@ -497,7 +497,7 @@ def test_status_all_lists_damaged_runs(keys, runs_dir: Path):
     _prepare("openai", "good")
     _prepare("openai", "bad")
     (runs_dir / "bad" / "run.json").write_text('{"name": "bad", "split"')
-    table = invoke_json("status", "--all")
+    table = invoke_json("status", "--all")["runs"]
     assert [r["run"] for r in table] == ["good", "bad"]
     assert table[1]["state"] == "damaged" and "run.json" in table[1]["reason"]
     card = invoke("status", "--all")
@@ -517,7 +517,7 @@ def test_prepare_force_moves_a_damaged_run_aside(keys, runs_dir: Path):
     [aside] = [p for p in runs_dir.iterdir() if p.name.startswith("run.damaged-")]
     assert (aside / "notes.txt").read_text() == "keep me"
     assert _manifest(runs_dir)["state"] == "prepared"
-    assert any(r["state"] == "damaged" for r in invoke_json("status", "--all"))
+    assert any(r["state"] == "damaged" for r in invoke_json("status", "--all")["runs"])
 
 
 def test_prepare_force_moves_a_run_with_a_damaged_judge_aside(keys, runs_dir: Path):

@@ -18,6 +18,7 @@ import pytest
 from layton_eval.next_step import EXAMPLE_TARGET, Facts, Step, first_command, next_command, refusal
 from layton_eval.runs.manifest import BatchRecord, RunState
 from layton_eval.runs.store import RunStore
+from layton_eval.settings import get_settings
 from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
 from tests.test_cli_jury import all_providers, keys  # noqa: F401 (a fixture)
@@ -92,7 +93,7 @@ def test_a_family_walks_from_prepared_to_the_leaderboard_by_its_suggestions(keys
         follow("layton score run")
         assert status_next() == "layton leaderboard --split llm --add run"
         board = follow("layton leaderboard --split llm --add run")
-        assert any(row["is_yours"] for row in board)
+        assert any(row["is_yours"] for row in board["rows"])
 
 
 def test_an_interrupted_send_leads_to_reconcile_then_to_send(keys, runs_dir: Path):  # noqa: F811
@@ -213,3 +214,36 @@ def test_fetch_is_refused_only_when_no_batch_was_ever_accepted():
     )
     partly = Facts(run="r", state=RunState.submitting, accepted=True)
     assert refusal(Step.fetch, partly) is None
+
+
+@needs_shared_data
+def test_every_next_line_works_typed_from_another_folder(keys, tmp_path, monkeypatch):  # noqa: F811
+    """A relative --data-dir, given once at prepare: each suggestion, typed elsewhere, works."""
+    monkeypatch.delenv("LAYTON_DATA_DIR")  # only the --data-dir typed: no fallback
+    monkeypatch.setenv("LAYTON_RUNS_DIR", str(tmp_path / "runs"))
+    get_settings.cache_clear()
+    (tmp_path / "start").mkdir()
+    (tmp_path / "start" / "layton-data").symlink_to(SHARED_DATA)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "start")
+    made = invoke_json("prepare", "--split", "llm", "--hints", "0", "--data-dir", "layton-data",
+                       "--ids", "002-1115,005-3", "--name", "pair")  # fmt: skip
+    manifest = json.loads((tmp_path / "runs" / "pair" / "run.json").read_text())
+    assert manifest["dataset"]["location"] == str(tmp_path / "start" / "layton-data")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    typed, command = [], made["next_command"]
+    with all_providers(polls_until_done=1):
+        while command and not command.startswith("layton leaderboard"):
+            typed.append(command)
+            shown = follow(command)
+            shown = shown[0] if isinstance(shown, list) else shown  # status: the run, its judges
+            parts = [shown.get("jury"), shown.get("run"), shown]  # fetch: the jury's, the run's
+            command = next(
+                p["next_command"] for p in parts if isinstance(p, dict) and p.get("next_command")
+            )
+            assert len(typed) < 12, typed
+        board = follow(command)
+    data = f"--data-dir {tmp_path / 'start' / 'layton-data'}"
+    assert typed[-1] == f"layton score pair {data}"
+    assert command == f"layton leaderboard --split llm --add pair {data}"
+    assert any(row["is_yours"] for row in board["rows"])

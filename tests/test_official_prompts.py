@@ -19,7 +19,7 @@ from layton_eval import prompts
 from layton_eval.prompts import PROMPT_FILES, OfficialPrompts
 from layton_eval.runs.manifest import PromptsRef
 from layton_eval.settings import get_settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.helpers import assert_one_line_error, invoke, invoke_json, prepare
 from tests.test_cli_jury import MODELS, all_providers, keys  # noqa: F401 (a fixture)
 
@@ -145,7 +145,7 @@ def _judge_systems(run_dir: Path) -> set[str]:
     }
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason="no shared data")
+@needs_shared_data
 def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs_dir: Path):  # noqa: F811
     with all_providers(polls_until_done=1):
         _judged_run("strict", ["--prompts", "official"])
@@ -155,8 +155,12 @@ def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs
     assert len(children) == 3 and {c["prompts"]["source"] for c in children} == {"official"}
     assert len(official) == 4  # the jury read the cached files
     args = ["--split", "llm", "--iterations", "300"]
-    strict = [r for r in invoke_json("leaderboard", *args, "--add", "strict") if r["is_yours"]]
-    loose = [r for r in invoke_json("leaderboard", *args, "--add", "loose") if r["is_yours"]]
+    strict = [
+        r for r in invoke_json("leaderboard", *args, "--add", "strict")["rows"] if r["is_yours"]
+    ]
+    loose = [
+        r for r in invoke_json("leaderboard", *args, "--add", "loose")["rows"] if r["is_yours"]
+    ]
     assert strict[0]["not_comparable"] == []
     assert loose[0]["not_comparable"] == [
         "model prompts are builtin, not the official files",
@@ -167,7 +171,7 @@ def test_judges_follow_the_run_and_other_prompts_are_marked(official, keys, runs
     assert "‡" not in invoke("leaderboard", *args, "--add", "strict").stdout
     # two runs of one model on one board: each row names its run
     both = [*args, "--add", "strict", "--add", "loose"]
-    rows = [r for r in invoke_json("leaderboard", *both) if r["is_yours"]]
+    rows = [r for r in invoke_json("leaderboard", *both)["rows"] if r["is_yours"]]
     assert sorted(r["run"] for r in rows) == ["loose", "strict"]
     assert rows[0]["model"] == rows[1]["model"]
     card = invoke("leaderboard", *both).stdout

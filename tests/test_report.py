@@ -23,12 +23,12 @@ from layton_eval.runs.store import RunStore
 from layton_eval.score.categories import UNKNOWN_CATEGORY, category_means
 from layton_eval.score.score import ScoreOptions
 from layton_eval.settings import get_settings
-from tests.conftest import NO_DATA, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY, emulate
 from tests.helpers import assert_one_line_error, invoke, invoke_json, rows
 from tests.test_cli_jury import responder
 
-pytestmark = pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
+pytestmark = needs_shared_data
 
 JUDGES = ("openai", "gemini", "anthropic", "mistral")
 HOSTILE_ANSWER = "<b>bold</b> & \"quoted\" 'single'"
@@ -336,7 +336,8 @@ def test_cli_report_writes_once_then_needs_force(runs: Path, tmp_path: Path):
             "--iterations", ITERATIONS]  # fmt: skip
     done = invoke_json(*args)
     path = tmp_path / "layton-report-llm.html"  # the working directory of the test
-    assert done == {"path": str(path), "bytes": path.stat().st_size, "models": 10, "runs": ["mini"]}
+    assert done == {"path": str(path), "bytes": path.stat().st_size, "models": 10, "runs": ["mini"],
+                    "next_command": None}  # fmt: skip
     assert_one_line_error(invoke(*args), code=2, contains="--force")
     missing = invoke(*args, "--out", str(tmp_path / "out" / "r.html"))
     assert_one_line_error(missing, code=2, contains=f"folder {tmp_path / 'out'} does not exist")
@@ -362,7 +363,7 @@ def test_cli_report_without_runs_is_the_leaderboard(tmp_path: Path):
     done = invoke_json("report", *common, "--out", str(tmp_path / "v.html"))
     assert done["models"] == 7 and done["runs"] == []
     board = tables((tmp_path / "v.html").read_text())["leaderboard-table"][1:]
-    expected = invoke_json("leaderboard", *common)
+    expected = invoke_json("leaderboard", *common)["rows"]
     assert [(r[1], r[3]) for r in board] == [(e["model"], f"{e['score']:.1f}") for e in expected]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from layton_eval.settings import get_settings
-from tests.conftest import NO_DATA, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.fakes import TEST_KEY
 from tests.helpers import invoke_json, rows
 from tests.test_report import JUDGES, make_run
@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
 ]
 OPTIONS = ["--split", "llm", "--iterations", "2000", "--seed", "11", "--data-dir", str(SHARED_DATA)]
 
-pytestmark = pytest.mark.skipif(not (SHARED_DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
+pytestmark = needs_shared_data
 
 
 def _skip(reason: str) -> t.NoReturn:
@@ -55,7 +55,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, t.Any]:
         make_run("mine")
         out = root / "report.html"
         invoke_json("report", "mine", *OPTIONS, "--out", str(out))
-        board = invoke_json("leaderboard", *OPTIONS, "--add", "mine")
+        board = invoke_json("leaderboard", *OPTIONS, "--add", "mine")["rows"]
     get_settings.cache_clear()
     return {"path": out, "leaderboard": board, "jury": rows(root / "runs" / "mine" / "jury.jsonl")}
 

@@ -13,11 +13,14 @@ def _readme_commands() -> list[str]:
     return [line.removeprefix("    $ ") for line in text.splitlines() if line.startswith("    $ ")]
 
 
-def test_ci_runs_the_readme_test_command():
+def test_ci_runs_the_readme_test_command_then_again_without_the_data():
     ci_lines = (REPO / ".ci" / "run").read_text().splitlines()
     ci_test = [line for line in ci_lines if "python -m pytest" in line]
-    assert len(ci_test) == 1
+    assert len(ci_test) == 2
     assert ci_test[0] in _readme_commands()
+    # the second run hides the data (an empty folder): an unmarked test that reads it fails
+    assert ci_test[1].startswith('LAYTON_TEST_DATA="$bare" .venv/bin/python -m pytest -n 2')
+    assert "bare=$(mktemp -d)" in ci_lines
 
 
 def test_readme_quickstart_prepares_the_sample_offline():

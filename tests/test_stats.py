@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from layton_eval.stats import bootstrap, draws, intervals, ppi
-from tests.conftest import NO_DATA, SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared_data
 
 DATA = SHARED_DATA  # LAYTON_TEST_DATA, else ../shared/layton-data
 
@@ -161,7 +161,7 @@ def test_general_path_equals_ppi_py_when_predictions_vary_per_iteration():
     np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-12)
 
 
-@pytest.mark.skipif(not (DATA / "ppi_llm.jsonl").is_file(), reason=NO_DATA)
+@needs_shared_data
 @pytest.mark.parametrize("split", ["llm", "vlm"])
 def test_equals_ppi_py_on_the_real_calibration_set(split):
     from layton_eval.score.calibration import read_calibration_file

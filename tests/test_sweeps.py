@@ -202,7 +202,7 @@ def test_a_group_sent_with_wait_is_fetched_when_done(keys, runs_dir, monkeypatch
 
     naps: list[float] = []
     monkeypatch.setattr(time, "sleep", naps.append)
-    _prepare_sweep("--limit", "2")
+    _prepare_sweep("--dataset", "sample", "--limit", "2")
     with emulate("openai", responder=responder, polls_until_done=2) as fake:
         dry = invoke_json("send", GROUP, "--dry-run", "--wait")  # a dry run waits for nothing
         assert len(dry["sends"]) == 10 and dry["dry_run"] and fake.batches_created == 0

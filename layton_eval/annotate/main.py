@@ -102,11 +102,13 @@ def _source(options: AnnotateOptions) -> str:
 
 def _result(session: Session, url: str, options: AnnotateOptions) -> AnnotateResult:
     path = str(session.store.path)
+    written = (path,) if session.store.path.is_file() else ()  # no label: no file to name
     facts = Facts(
         run="",
         split=session.split.value,
-        calibration=(*map(str, options.calibration), path),
+        calibration=(*map(str, options.calibration), *written),
         calibration_only=options.calibration_only,
+        data_dir=str(options.data_dir) if options.data_dir else None,
         runs=options.runs,
     )
     return AnnotateResult(

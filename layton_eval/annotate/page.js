@@ -84,6 +84,9 @@
     setText('solution', item.solution || '(none)');
     $('solution-box').hidden = !item.solution;
     setText('answer', item.answer);
+    // the answer as the model wrote it: large only when it is a short line, never a "heading"
+    const text = item.answer || '';
+    $('answer').classList.toggle('big', text.length <= 80 && !text.includes('\n'));
     setText('justification', item.justification || '(no justification)');
   }
 

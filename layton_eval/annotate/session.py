@@ -274,4 +274,4 @@ def _reveal(item: Item, answer: bool, justification: bool, reason: str) -> Revea
 
 def labels_path(split: Split, given: Path | None) -> Path:
     """The labels file: ``--labels``, else ``layton-labels-{split}.jsonl`` here."""
-    return given if given is not None else Path(f"layton-labels-{split.value}.jsonl")
+    return (given if given is not None else Path(f"layton-labels-{split.value}.jsonl")).absolute()

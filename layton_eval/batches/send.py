@@ -12,6 +12,7 @@ nothing is spent past a problem and ``send GROUP`` again sends the rest.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import typing as t
 
@@ -26,7 +27,7 @@ from layton_eval.pricing import UserPrice
 from layton_eval.runs.groups import total_cost
 from layton_eval.runs.manifest import BatchPhase
 from layton_eval.runs.outputs import retry_ids
-from layton_eval.settings import Settings, require_api_key
+from layton_eval.settings import Settings, require_api_key, require_api_keys
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.groups import Selection
@@ -193,9 +194,11 @@ def send_run(
     """Submit the run's requests (or, with ``retry_failed``, only those lacking a valid output).
 
     Everything happens under the run's lock, the checks included: a second process is told
-    that another one is sending, never that the first one was interrupted.
+    that another one is sending, never that the first one was interrupted. A dry run only
+    reads: it goes on without the lock where the lock file cannot be written (a read-only
+    runs folder).
     """
-    with run.lock("sending"):
+    with _lock(run, dry_run=dry_run):
         run.check_requests()  # an edited requests.jsonl is never sent, not even in part
         provider, model = _resolve_target(run, options.provider, options.model)
         ids = _ids_to_send(run, options)
@@ -232,6 +235,21 @@ def send_run(
     )
 
 
+@contextlib.contextmanager
+def _lock(run: Run, *, dry_run: bool) -> t.Iterator[None]:
+    """The run's lock; a dry run goes on without it when the lock file cannot be written (a
+    process holding it is still said, to a dry run too)."""
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(run.lock("sending"))
+        except RunError as exc:
+            cause = exc.__cause__
+            unwritable = isinstance(cause, OSError) and not isinstance(cause, BlockingIOError)
+            if not (dry_run and unwritable):
+                raise
+        yield
+
+
 def _next(step: Step, run: Run, carry: tuple[str, ...] = ()) -> str:
     command = next_command(step, Facts.of(run.manifest, options=carry))
     assert command is not None
@@ -261,6 +279,18 @@ def _left_alone(run: Run, options: SendOptions) -> str | None:
     return None
 
 
+def _check_group(
+    selection: Selection, plans: list[SendResult], options: SendOptions, settings: Settings
+) -> None:
+    """Before anything of a group is sent: its total against the spending limit, then every
+    API key its plans need (all named at once)."""
+    what = sending_what(selection)
+    refuse_over_limit(
+        total_cost(s.plan.estimated_cost_usd for s in plans), options.max_cost, settings, what
+    )
+    require_api_keys((s.plan.provider for s in plans), settings)
+
+
 def send_runs(
     selection: Selection,
     options: SendOptions = SendOptions(),
@@ -281,12 +311,7 @@ def send_runs(
         left_alone=lambda run: _left_alone(run, options),
         did="sent",
         again=again(Step.send, selection.name),
-        before=lambda plans: refuse_over_limit(  # the group's total, before anything is sent
-            total_cost(s.plan.estimated_cost_usd for s in plans),
-            options.max_cost,
-            settings,
-            sending_what(selection),
-        ),
+        check=lambda plans: _check_group(selection, plans, options, settings),
     )
     step = Step.send_dry_run if dry_run else Step.send
     command = sent_next(step, selection, [s.next_command for s in sends], options.carry)

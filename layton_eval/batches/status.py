@@ -28,7 +28,7 @@ from layton_eval.errors import BatchError, RunError
 from layton_eval.next_step import Facts, Step, family_facts, fixes, group_next, next_command
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchPhase, BatchRecord, RunState
-from layton_eval.settings import Settings
+from layton_eval.settings import Settings, require_api_keys
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.groups import Selection
@@ -49,6 +49,7 @@ __all__ = [
     "statuses_of",
     "wait_run",
     "watch_runs",
+    "require_keys",
 ]
 
 #: Longest pause between polls while the provider cannot be reached (seconds).
@@ -179,6 +180,15 @@ def poll_run(
     return status_of(run)
 
 
+def require_keys(runs: t.Iterable[Run], settings: Settings) -> None:
+    """The keys of every provider with a batch out in ``runs``, all checked before the first
+    poll: every missing one named at once."""
+    require_api_keys(
+        (b.provider for run in runs for b in run.manifest.batches if b.batch_id and not b.terminal),
+        settings,
+    )
+
+
 def wait_run(
     runs: t.Sequence[Run],
     *,
@@ -200,6 +210,7 @@ def wait_run(
     pause_for = sleep or time.sleep
     waited = 0.0  # time spent between polls (the polls themselves are short)
     pause = interval
+    require_keys(runs, settings)
     while True:
         statuses = [poll_run(run, settings=settings, client_factory=client_factory) for run in runs]
         on_poll(statuses)
@@ -352,6 +363,7 @@ def poll_runs(
     selection: Selection, *, settings: Settings, client_factory: ClientFactory | None = None
 ) -> SelectionStatus:
     """Poll each run of ``selection`` and its judges once."""
+    require_keys([member for run in selection.runs for member in run.family()], settings)
     families = [
         [poll_run(m, settings=settings, client_factory=client_factory) for m in run.family()]
         for run in selection.runs

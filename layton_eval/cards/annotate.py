@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import typing as t
 
-from rich.console import Group, RenderableType
-from rich.panel import Panel
+from rich.console import RenderableType
 from rich.table import Table
-from rich.text import Text
 
-from layton_eval.cards.prepare import fields_table, next_step
+from layton_eval.cards.prepare import card, fields_table
 
 if t.TYPE_CHECKING:
     from layton_eval.annotate.main import AnnotateResult
@@ -60,7 +58,7 @@ def _disagreements(summary: LabelSummary) -> str:
     return f"{len(found)}: {shown}{more} (the page's agreement view lists them)"
 
 
-def annotate_card(result: AnnotateResult) -> Panel:
+def annotate_card(result: AnnotateResult) -> RenderableType:
     """Labels written, where, why the session stopped, and the agreement view in short."""
     summary = result.summary
     who = ", ".join(f"{name} {count}" for name, count in summary.by_annotator.items())
@@ -74,9 +72,8 @@ def annotate_card(result: AnnotateResult) -> Panel:
         ("Annotators", _pairs(summary)),
         ("Disagreements", _disagreements(summary)),
     ]  # fmt: skip
-    return Panel(
-        Group(fields_table(rows), Text(), next_step(result.next_command)),
-        title=Text("layton annotate", style="bold"),
-        border_style="cyan",
-        expand=False,
-    )
+    # the Next: line under the panel, whole: inside it, it would be cut at the border
+    return card(
+        fields_table(rows), title="layton annotate", border="cyan",
+        next_command=result.next_command or None,
+    )  # fmt: skip

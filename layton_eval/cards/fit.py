@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["Fitted", "width_of"]
+__all__ = ["COMPACT", "Fitted", "name_table", "width_of"]
 
 
 def width_of(header: str, cells: Iterable[str]) -> int:
@@ -58,3 +60,54 @@ class Fitted:
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         # inside a panel that fits its content, the panel is as wide as the fitted table
         return self.table(console, options.max_width).__rich_measure__(console, options)
+
+
+#: The first thing a table built by :func:`name_table` gives up: its wide layout (outer edge,
+#: outer padding; the padding between columns is shared), short cells where it has them.
+COMPACT = "compact"
+
+#: A row of a :func:`name_table`: its cells, else ``None`` for a line between sections.
+Row = Sequence[str | Text] | None
+
+
+def name_table(
+    title: str,
+    caption: str,
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    *,
+    optional: Sequence[str] = (),
+    short: Sequence[Row] | None = None,
+    short_note: str = "",
+) -> Fitted:
+    """A table whose first column holds names (judges, models, runs, fields), never wrapped
+    or cut: on a narrow terminal the table first narrows (``short`` rows instead of ``rows``,
+    ``short_note`` added to the caption), then drops the ``optional`` columns in order, named
+    in the caption."""
+
+    def build(dropped: frozenset[str]) -> Table:
+        compact = COMPACT in dropped
+        gone = [name for name in optional if name in dropped]
+        notes = [caption, short_note if compact and short is not None else ""]
+        notes.append(f"left out for width: {', '.join(gone)}" if gone else "")
+        table = Table(
+            title=title,
+            caption="\n".join(note for note in notes if note),
+            caption_style="dim",
+            header_style="bold cyan",
+            box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+            pad_edge=not compact,
+            show_edge=not compact,
+            collapse_padding=compact,
+        )
+        kept = [i for i, name in enumerate(columns) if name not in dropped]
+        for i in kept:
+            table.add_column(columns[i], justify="left" if i == 0 else "right", no_wrap=True)
+        for row in short if compact and short is not None else rows:
+            if row is None:
+                table.add_section()
+            else:
+                table.add_row(*(row[i] for i in kept))
+        return table
+
+    return Fitted(build, optional=(COMPACT, *optional), unwrapped=True)

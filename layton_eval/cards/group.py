@@ -51,13 +51,18 @@ def runs_table(
     columns = list(rows[0]) if rows else ["run"]
 
     def build(dropped: frozenset[str]) -> Table:
-        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+        gone = [name for name in optional if name in dropped]
+        note = f"left out for width: {', '.join(gone)}" if gone else None
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, caption=note,
+                      caption_style="dim")  # fmt: skip
         names = [name for name in columns if name not in dropped]
         for name in names:
             cells = [row[name] for row in rows] + ([total[name]] if total else [])
             justify: t.Literal["left", "right"] = "right" if name in right else "left"
-            if name in ("model", "state", "judges"):
-                table.add_column(name, justify=justify, overflow="fold", min_width=8)
+            if name in ("model", "state", "judges"):  # wrap at spaces; names are never split
+                words = [len(word) for cell in cells for word in cell.split()]
+                least = 8 if name == "state" else max([8, *words])
+                table.add_column(name, justify=justify, overflow="fold", min_width=least)
             else:
                 width = width_of(name, cells)
                 table.add_column(name, justify=justify, no_wrap=True, width=width)
@@ -109,7 +114,7 @@ def prepare_group_card(result: GroupPrepareResult) -> RenderableType:
         Text.assemble(("Group ", "bold"), (result.group or "-", "bold cyan")),
         runs_table(
             rows,
-            optional=("input tokens", "riddles", "provider"),
+            optional=("input tokens", "riddles", "provider", "model", "hints"),  # in run names
             right={"hints", "riddles", "input tokens", "est. cost"},
             total=total,
         ),

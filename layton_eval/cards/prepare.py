@@ -5,7 +5,10 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Sequence
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -16,21 +19,54 @@ if t.TYPE_CHECKING:
 __all__ = ["card", "cost_line", "estimate", "fields_table", "next_step", "prepare_card", "usd"]
 
 
-def fields_table(rows: Sequence[tuple[str, RenderableType]]) -> Table:
-    """Two-column key/value table used by every card; a long value (a path) folds, never cut."""
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column(overflow="fold")
-    for key, value in rows:
-        table.add_row(key, value)
-    return table
+class Fields:
+    """Key/value rows, keys beside their values; when a word of a value (a path, a run or judge
+    name) would not fit beside its key, every value goes under its key instead, so that names
+    stay whole (only a word wider than the whole card folds)."""
+
+    def __init__(self, rows: Sequence[tuple[str, RenderableType]]) -> None:
+        self.rows = list(rows)
+
+    def _grid(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(overflow="fold")
+        for key, value in self.rows:
+            table.add_row(key, value)
+        return table
+
+    def _stacked(self) -> Table:
+        table = Table.grid()
+        table.add_column(overflow="fold")
+        for key, value in self.rows:
+            table.add_row(Text(key, style="bold cyan"))
+            table.add_row(Padding(value, (0, 0, 0, 2)))
+        return table
+
+    def _fits(self, width: int) -> bool:
+        keys = max((cell_len(key) for key, _ in self.rows), default=0)
+        texts = [v if isinstance(v, str) else getattr(v, "plain", "") for _, v in self.rows]
+        longest = max((cell_len(word) for text in texts for word in text.split()), default=0)
+        # stacked only when that keeps the word whole (one wider than the card folds anyway)
+        return keys + 2 + longest <= width or longest > width - 2
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._grid() if self._fits(options.max_width) else self._stacked()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._grid())
 
 
-def next_step(command: str) -> Text:
+def fields_table(rows: Sequence[tuple[str, RenderableType]]) -> Fields:
+    """Two-column key/value rows used by every card; names and paths are never broken."""
+    return Fields(rows)
+
+
+def next_step(command: str) -> Group:
     """The ``Next:`` line: one line however long (the terminal wraps it, so that it is copied
-    whole), printed under the card's panel."""
-    return Text.assemble(
-        ("Next: ", "bold"), (command, "bold green"), no_wrap=True, overflow="ignore"
+    whole), printed under the card's panel (in a group: a text printed alone is wrapped)."""
+    return Group(
+        Text.assemble(("Next: ", "bold"), (command, "bold green"), no_wrap=True, overflow="ignore")
     )
 
 
@@ -61,19 +97,32 @@ def estimate(cost: float | None, source: str, output_tokens: int) -> str:
     return f"{usd(cost)}  ({source}; ~{output_tokens:,} output tokens assumed)"
 
 
+def _here(location: str) -> str:
+    """A folder under the working directory, shown relative to it (where the card is read);
+    any other as kept (``run.json`` keeps it absolute)."""
+    import os
+
+    if not os.path.isabs(location) or not location.startswith(os.getcwd() + os.sep):
+        return location
+    return os.path.relpath(location)
+
+
 def prepare_card(result: PrepareResult) -> RenderableType:
     riddles = f"{result.riddles}"
     if result.with_images:
         riddles += f" ({result.with_images} with pictures)"
     if result.without_gold:
-        riddles += f", {result.without_gold} without a gold answer"
+        riddles += (
+            f", {result.without_gold} without a gold answer (the judges grade those against "
+            "the solution text alone)"
+        )
     model = f"{result.provider or '?'} / {result.model or '?'}"
     if not (result.provider and result.model):
         model += "  (set at send with --provider/--model)"
     cost = estimate(result.estimated_cost_usd, result.price_source, result.assumed_output_tokens)
     if not result.model:
         cost = "unknown until a model is chosen"
-    dataset = result.dataset.location + (
+    dataset = _here(result.dataset.location) + (
         f" @ {result.dataset.revision}" if result.dataset.revision else ""
     )
     table = fields_table(

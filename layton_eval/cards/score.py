@@ -146,32 +146,43 @@ def leaderboard_table(
             "\n‡ not strictly comparable with the published models: prompted or judged with "
             f"other than the official prompt files ({fixes.official_prompts()})"
         )
-    cells = _leaderboard_cells(rows)
     # model names are never broken: what follows a name ("(yours)", "†") wraps at its spaces
     longest = max((len(row.model) for row in rows), default=5)
 
     def build(dropped: frozenset[str]) -> Table:
+        compact = "wide" in dropped  # narrow: short headers, "1–2" spreads, tighter padding
+        cells = _leaderboard_cells(rows, compact=compact)
         table = Table(
             title=f"layton-eval leaderboard · {split} · {field}",
-            caption=caption,
+            caption=caption + (_COMPACT_NOTE if compact else ""),
             caption_style="dim",
             header_style="bold cyan",
             box=box.SIMPLE_HEAD,
+            pad_edge=not compact,
+            show_edge=not compact,
+            collapse_padding=compact,
         )
         names = [name for name in _LEADERBOARD_COLUMNS if name not in dropped]
         for name in names:
+            header = _COMPACT_HEADERS.get(name, name) if compact else name
             if name == "Model":
-                table.add_column(name, min_width=longest)
+                table.add_column(header, min_width=longest)
             else:
-                width = width_of(name, (cell[name] for cell in cells))
+                width = width_of(header, (cell[name] for cell in cells))
                 justify = _LEADERBOARD_COLUMNS[name]
-                table.add_column(name, justify=justify, no_wrap=True, width=width)
+                table.add_column(header, justify=justify, no_wrap=True, width=width)
         for row, cell in zip(rows, cells, strict=True):
             style = "bold yellow" if row.is_yours else None
             table.add_row(*(cell[name] for name in names), style=style)
         return table
 
-    return Fitted(build, optional=("Provider",))
+    # give way, in turn: the provider, the wide layout, then the rank spread
+    return Fitted(build, optional=("Provider", "wide", "Rank spread"))
+
+
+#: The headers of a leaderboard too narrow for the wide ones, and what the caption then says.
+_COMPACT_HEADERS = {"Rank": "#", "± 95%": "±", "Rank spread": "Ranks"}
+_COMPACT_NOTE = "\n#: rank; ±: 95% half-width; Ranks: rank spread, best–worst (narrow terminal)"
 
 
 _LEADERBOARD_COLUMNS: dict[str, t.Literal["left", "center", "right"]] = {
@@ -184,8 +195,8 @@ _LEADERBOARD_COLUMNS: dict[str, t.Literal["left", "center", "right"]] = {
 }
 
 
-def _leaderboard_cells(rows: list[LeaderboardRow]) -> list[dict[str, str]]:
-    """Each row's cells, by column name."""
+def _leaderboard_cells(rows: list[LeaderboardRow], *, compact: bool) -> list[dict[str, str]]:
+    """Each row's cells, by column name (``compact``: the rank spread as ``1–2``)."""
     models = [row.model for row in rows]
     return [
         {
@@ -193,7 +204,7 @@ def _leaderboard_cells(rows: list[LeaderboardRow]) -> list[dict[str, str]]:
             "Model": _model_cell(row, twice=models.count(row.model) > 1),
             "Score": f"{row.score:.1f}",
             "± 95%": f"{row.ci95:.1f}",
-            "Rank spread": row.rank_spread,
+            "Rank spread": f"{row.best_rank}–{row.worst_rank}" if compact else row.rank_spread,
             "Provider": row.provider,
         }
         for row in rows

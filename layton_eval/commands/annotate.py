@@ -18,6 +18,7 @@ from layton_eval.commands.options import (
     CalibrationOpt,
     DataDirOpt,
     JsonOpt,
+    absolute,
     complete_run,
 )
 
@@ -42,6 +43,7 @@ LabelsOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--labels",
+        callback=absolute,
         metavar="FILE",
         help="Labels file, appended to and resumed from (default: layton-labels-{split}.jsonl "
         "here); give it to score and leaderboard with --calibration.",
@@ -73,6 +75,7 @@ RecheckOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--recheck",
+        callback=absolute,
         metavar="FILE",
         help="Label again the items of another annotator's labels file (or of a calibration "
         "file), their labels hidden, to measure agreement (Cohen's kappa).",

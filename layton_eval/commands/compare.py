@@ -17,7 +17,7 @@ from layton_eval.commands.options import (
     CalibrationOpt,
     DataDirOpt,
     JsonOpt,
-    complete_run,
+    complete_subject,
 )
 from layton_eval.commands.scoring import (
     AllowMissingOpt,
@@ -37,8 +37,9 @@ SubjectsArg = t.Annotated[
         metavar="SUBJECT",
         help="Two or more runs (with jury verdicts) or models of the calibration set "
         "(model or provider/model); write run:NAME or model:NAME when a name is both. A group "
-        "name or a quoted glob of run names stands for its runs.",
-        autocompletion=complete_run,
+        "name or a quoted glob of run names stands for its runs (TAB completes runs, groups "
+        "and the calibration set's models, from --data-dir or LAYTON_DATA_DIR).",
+        autocompletion=complete_subject,
         show_default=False,
     ),
 ]
@@ -80,15 +81,22 @@ def compare(
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
         calibration_only=calibration_only, allow_missing=allow_missing,
     )  # fmt: skip
+    from layton_eval.commands.options import scoring_next, with_next
     from layton_eval.commands.runs import expand_names
+    from layton_eval.next_step import Step
 
     result = compare_names(expand_names(subjects), split=split, options=options)
+    command = scoring_next(
+        Step.compare, result.split, runs=[s.name for s in result.subjects if s.kind == "run"],
+        data_dir=data_dir, calibration=options.calibration, calibration_only=calibration_only,
+    )  # fmt: skip
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(result)
+        emit_json(with_next(result, command))
         return
     from layton_eval.cards.compare import compare_card
+    from layton_eval.cards.prepare import next_step
     from layton_eval.console import show
 
-    show(compare_card(result))
+    show(compare_card(result), next_step(command) if command else "")

@@ -18,6 +18,7 @@ from layton_eval.commands.options import (
     PriceOutOpt,
     RevisionOpt,
     RunArg,
+    absolute,
     complete_hints,
     complete_model,
     complete_provider,
@@ -204,6 +205,7 @@ ExportOutOpt = t.Annotated[
     typer.Option(
         "--out",
         "-o",
+        callback=absolute,
         help="File to write, in an existing folder (default: RUN.requests.jsonl, or RUN.csv / "
         "RUN.jsonl, here); for a group's requests, a folder (one RUN.requests.jsonl per run; "
         "default: here).",

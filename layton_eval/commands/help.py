@@ -8,7 +8,7 @@ later gets it without asking:
 - an option without an explicit ``metavar`` shows one made from its type and name: ``N`` for
   whole numbers, ``NUMBER`` for other numbers, ``DIR`` or ``FILE`` for paths, the choices
   (``llm|vlm``) for an enum with short choices, else its own name (``--model`` -> ``MODEL``,
-  ``--field`` -> ``FIELD``);
+  ``--field`` -> ``FIELD``, its choices then listed at the end of its help);
 - an argument shows its name only (``RUN``), not its type;
 - the examples given with :func:`examples` close the help.
 
@@ -103,5 +103,14 @@ def tidy(params: t.Iterable[t.Any]) -> None:
         elif isinstance(param, TyperOption):
             if param.is_flag:
                 param.metavar = ""
-            elif param.metavar is None:
-                param.metavar = _metavar(param)
+            else:
+                if param.metavar is None:
+                    param.metavar = _metavar(param)
+                _name_choices(param)
+
+
+def _name_choices(option: TyperOption) -> None:
+    """Choices too long for the metavar are listed at the end of the option's help."""
+    choices = [str(getattr(c, "value", c)) for c in option.type_descriptor.choices or ()]
+    if choices and option.metavar != "|".join(choices) and "Choices:" not in (option.help or ""):
+        option.help = f"{option.help or ''} Choices: {', '.join(choices)}.".strip()

@@ -74,10 +74,12 @@ def judges(
         )  # fmt: skip
         for name in names
     ]
+    command = results[0].next_command  # a group's: the first run's
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(results[0] if len(results) == 1 else results)
+        several = {"runs": [r.model_dump(mode="json") for r in results]}  # one object, too
+        emit_json(results[0] if len(results) == 1 else {**several, "next_command": command})
         return
     from layton_eval.cards.judges import judges_card
     from layton_eval.console import show

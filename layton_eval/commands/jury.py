@@ -13,6 +13,7 @@ from layton_eval.commands.options import (
     JsonOpt,
     RunArg,
     YesOpt,
+    absolute,
     confirm_spending,
     interactive,
     repeated_options,
@@ -60,6 +61,7 @@ JudgePromptsDirOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--prompts-dir",
+        callback=absolute,
         help="Judge prompt folder (default: the one the run was prepared with).",
         show_default=False,
     ),

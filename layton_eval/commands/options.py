@@ -32,9 +32,13 @@ __all__ = [
     "complete_model",
     "complete_provider",
     "complete_run",
+    "complete_subject",
     "ctrl_c_note",
     "parse_params",
     "repeated_options",
+    "absolute",
+    "scoring_next",
+    "with_next",
 ]
 
 
@@ -75,6 +79,38 @@ def complete_run(incomplete: str) -> list[str]:
     return [name for name in dict.fromkeys(names) if name.startswith(incomplete)]
 
 
+def _calibration_models(ctx: typer.Context) -> list[str]:
+    """The models of the calibration set(s) in the data folder (``--data-dir``, else
+    ``LAYTON_DATA_DIR`` from the environment or ``.env``), read with one regular expression:
+    TAB must stay instant. None without a local data folder (the Hub is not asked)."""
+    import os
+    import re
+
+    params = ctx.params or {}
+    folder = params.get("data_dir") or os.environ.get("LAYTON_DATA_DIR")
+    if not folder:
+        from dotenv import dotenv_values
+
+        folder = dotenv_values(".env").get("LAYTON_DATA_DIR")
+    split = params.get("split")
+    splits = [getattr(split, "value", split)] if split else ["llm", "vlm"]
+    found: dict[str, None] = {}
+    for name in splits:
+        try:
+            text = (Path(folder or "").expanduser() / f"ppi_{name}.jsonl").read_text("utf-8")
+        except (OSError, ValueError):
+            continue
+        found |= dict.fromkeys(re.findall(r'"model"\s*:\s*"([^"]+)"', text))
+    return sorted(found) if folder else []
+
+
+def complete_subject(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of what ``compare`` compares: run and group names, and the models of
+    the calibration set."""
+    models = [model for model in _calibration_models(ctx) if model.startswith(incomplete)]
+    return complete_run(incomplete) + models
+
+
 def complete_model(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of model names seen in earlier runs (of ``--provider`` when given)."""
     provider = (ctx.params or {}).get("provider")
@@ -95,6 +131,48 @@ def complete_provider(incomplete: str) -> list[str]:
 def complete_hints(incomplete: str) -> list[str]:
     """Shell completion of hint levels."""
     return [str(n) for n in range(MAX_HINTS + 1) if str(n).startswith(incomplete)]
+
+
+def absolute(value: t.Any) -> t.Any:
+    """A path typed on the command line (or each of a list), made absolute with ``~``
+    expanded: stored in a run or repeated in a ``Next:`` line, it names the same file from any
+    folder."""
+    import os
+
+    if isinstance(value, list | tuple):
+        return [absolute(item) for item in value]
+    return None if value is None else Path(os.path.abspath(Path(value).expanduser()))
+
+
+def scoring_next(
+    step: t.Any,
+    split: t.Any,
+    *,
+    runs: t.Sequence[str] = (),
+    data_dir: Path | None = None,
+    calibration: t.Sequence[Path] = (),
+    calibration_only: bool = False,
+) -> str | None:
+    """The next command after a command that scores (``step``), carrying the data and
+    calibration options it was given."""
+    from layton_eval.next_step import Facts, next_command
+
+    facts = Facts(
+        run=runs[0] if runs else "",
+        split=str(split),
+        runs=tuple(runs),
+        data_dir=str(data_dir) if data_dir else None,
+        calibration=tuple(map(str, calibration)),
+        calibration_only=calibration_only,
+    )
+    return next_command(step, facts)
+
+
+def with_next(document: t.Any, command: str | None) -> dict[str, t.Any]:
+    """A result (a pydantic model or a dict) as one JSON object, with its ``next_command``."""
+    if hasattr(document, "model_dump"):
+        document = document.model_dump(mode="json")
+    return {**document, "next_command": command}
 
 
 def repeated_options(ctx: typer.Context, *, leave_out: t.Collection[str]) -> tuple[str, ...]:
@@ -237,6 +315,7 @@ DataDirOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
+        callback=absolute,
         help="Folder holding layton_eval_{split}.jsonl / ppi_{split}.jsonl "
         "(default: LAYTON_DATA_DIR, else the Hugging Face Hub).",
         show_default=False,
@@ -262,6 +341,7 @@ CalibrationOpt = t.Annotated[
     typer.Option(
         "--calibration",
         metavar="FILE",
+        callback=absolute,
         help="Labelled rows in the calibration set's schema (such as the labels of 'layton "
         "annotate') added to the published set; a row for an item the set already has (same "
         "riddle, provider and model) replaces it. Repeatable.",

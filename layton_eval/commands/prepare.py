@@ -19,6 +19,7 @@ from layton_eval.commands.options import (
     PriceOutOpt,
     RevisionOpt,
     SplitOpt,
+    absolute,
     complete_hints,
     complete_model,
     complete_provider,
@@ -142,6 +143,7 @@ PromptsDirOpt = t.Annotated[
     Path | None,
     typer.Option(
         "--prompts-dir",
+        callback=absolute,
         help="Folder with benchmark/ and benchmark_judge/ prompt files (e.g. the official "
         "layton-eval prompts/ folder) instead of the built-in prompts.",
         show_default=False,

@@ -21,6 +21,7 @@ from layton_eval.commands.options import (
     JsonOpt,
     RunsArg,
     SplitOpt,
+    absolute,
 )
 from layton_eval.commands.scoring import (
     FieldOpt,
@@ -39,6 +40,7 @@ ReportOutOpt = t.Annotated[
     typer.Option(
         "--out",
         "-o",
+        callback=absolute,
         help="HTML file to write, in an existing folder (default: layton-report-SPLIT.html in "
         "the current folder).",
         show_default=False,
@@ -109,6 +111,7 @@ def report(
         "bytes": len(page),
         "models": len(data.leaderboard),
         "runs": [run.name for run in data.runs],
+        "next_command": None,  # open the page: no command to type
     }
     from layton_eval.console import emit_json, out_console
 

@@ -156,9 +156,10 @@ def _score_files(
         expand_judge_paths(patterns), provider=provider, split=split, options=options
     )
     if json_:
+        from layton_eval.commands.options import with_next
         from layton_eval.console import emit_json
 
-        emit_json(result)
+        emit_json(with_next(result, None))  # no run to place on the leaderboard
         return
     from layton_eval.cards.score import category_table, score_card
     from layton_eval.console import show
@@ -192,7 +193,10 @@ def _score_runs(name: str | None, options: ScoreOptions, *, json_: bool) -> None
         with run.lock():
             run.write_bytes(layout.SCORE, scored.result.model_dump_json(indent=2).encode())
     if json_:
-        emit_json(result.runs[0].result if result.group is None else result)
+        from layton_eval.commands.options import with_next
+
+        one = result.runs[0].result
+        emit_json(with_next(one, result.next_command) if result.group is None else result)
         return
     from layton_eval.cards.curve import score_cards
 
@@ -224,9 +228,8 @@ def leaderboard(
     from layton_eval.score.calibration import load_calibration
     from layton_eval.score.leaderboard import build_leaderboard, load_run_table
 
-    extra = [
-        load_run_table(run_named(name, step=Step.score).name) for name in expand_names(add or [])
-    ]
+    added = [run_named(name, step=Step.score).name for name in expand_names(add or [])]
+    extra = [load_run_table(name) for name in added]
     options = score_options(
         field=field, iterations=iterations, seed=seed, ci=ci,
         skip_uncalibrated=skip_uncalibrated, data_dir=data_dir, calibration=calibration,
@@ -240,16 +243,24 @@ def leaderboard(
         ),
         extra=extra,
     )
+    from layton_eval.commands.options import scoring_next
+
+    command = scoring_next(
+        Step.leaderboard, split, runs=added, data_dir=data_dir,
+        calibration=options.calibration, calibration_only=calibration_only,
+    )  # fmt: skip
     if json_:
         from layton_eval.console import emit_json
 
-        emit_json(rows)
+        rows_json = [row.model_dump(mode="json") for row in rows]
+        emit_json({"split": split.value, "field": field.value, "ci_method": ci.value,
+                   "rows": rows_json, "next_command": command})  # fmt: skip
         return
+    from layton_eval.cards.prepare import next_step
     from layton_eval.cards.score import leaderboard_table
     from layton_eval.console import show
 
-    show(
-        leaderboard_table(
-            rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
-        )
+    table = leaderboard_table(
+        rows, split=split, field=field, iterations=iterations, seed=seed, ci_method=ci
     )
+    show(table, next_step(command) if command else "")

@@ -126,30 +126,31 @@ def _show_status(standing: SelectionStatus, *, json_: bool, printed: bool) -> No
 
 def _all_runs(*, json_: bool) -> None:
     from layton_eval.console import emit_json, show
+    from layton_eval.next_step import after_listing, first_command
     from layton_eval.runs.store import RunStore
     from layton_eval.settings import get_settings
 
     store = RunStore(get_settings().runs_dir)
     entries = store.entries()
     if json_:
-        emit_json(
-            [
-                {
-                    "run": e.manifest.name,
-                    "state": e.manifest.derived_state(),
-                    "split": e.manifest.split,
-                    "provider": e.manifest.provider,
-                    "model": e.manifest.model,
-                    "batches": len(e.manifest.live_batches),
-                }
-                if e.manifest
-                else {"run": e.name, "state": "damaged", "reason": e.damaged}
-                for e in entries
-            ]
-        )
+        manifests = [e.manifest for e in entries if e.manifest]
+        latest = max(manifests, key=lambda m: m.created_at, default=None)
+        runs = [
+            {
+                "run": e.manifest.name,
+                "state": e.manifest.derived_state(),
+                "split": e.manifest.split,
+                "provider": e.manifest.provider,
+                "model": e.manifest.model,
+                "batches": len(e.manifest.live_batches),
+            }
+            if e.manifest
+            else {"run": e.name, "state": "damaged", "reason": e.damaged}
+            for e in entries
+        ]
+        emit_json({"runs": runs, "next_command": after_listing(latest.name if latest else None)})
         return
     from layton_eval.cards.batches import runs_table
-    from layton_eval.next_step import first_command
 
     show(runs_table(entries, root=str(store.root), start=first_command()))
 

@@ -107,7 +107,7 @@ def export_run(run: Run, options: ExportOptions) -> ExportResult:
             shlex.quote(model),
         ]
     )
-    facts = Facts(run=run.name, options=(str(answers),))
+    facts = Facts(run=run.name, options=(str(answers),), model_known=bool(run.manifest.provider))
     return ExportResult(
         run=run.name,
         path=str(options.out),

@@ -363,6 +363,11 @@ def import_into(run: Run, path: Path, options: ImportOptions) -> ImportResult:
     model = manifest.model or options.model or _one_model(answers)
     if options.model and manifest.model and options.model != manifest.model:
         raise UsageError(f"run {run.name} is for model {manifest.model}, not {options.model}")
+    if model is None:
+        named = ", ".join(sorted(answers.models)) or "none"
+        raise UsageError(
+            f"run {run.name} names no model and its answers name {named}: pass --model"
+        )
     strangers = sorted(answers.models - {model}) if not options.model else []
     if strangers:
         raise RunError(
@@ -372,8 +377,11 @@ def import_into(run: Run, path: Path, options: ImportOptions) -> ImportResult:
             run=run.name,
         )
     provider = manifest.provider or options.provider
-    if not provider or not model:
-        raise UsageError(f"run {run.name} names no provider/model yet: pass --provider and --model")
+    if not provider:
+        raise UsageError(
+            f"run {run.name} names no provider yet: pass --provider (who made the model, any "
+            "name without '_', such as local)"
+        )
     with run.lock("importing into"):
         run.manifest.provider, run.manifest.model = _provider(provider), model
         price = options.prepare.price if options.prepare else None

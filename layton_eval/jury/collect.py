@@ -18,6 +18,7 @@ from layton_eval.interchange import JudgeRecord
 from layton_eval.jury.panel import panel_note, retirement_hint
 from layton_eval.next_step import Facts, Step, next_command
 from layton_eval.runs import layout
+from layton_eval.runs.data import scoring_data_dir
 from layton_eval.runs.manifest import JudgeRef
 from layton_eval.runs.outputs import OutputRecord, load_outputs
 from layton_eval.runs.predictions import Prediction, load_predictions
@@ -213,7 +214,12 @@ def _summary(
         for c in children
         if c.manifest.judge and any(not b.fetched_at for b in c.manifest.live_batches)
     ]
-    facts = Facts(run=run.name, waiting=bool(waiting), missing_verdicts=bool(missing))
+    facts = Facts(
+        run=run.name,
+        waiting=bool(waiting),
+        missing_verdicts=bool(missing),
+        data_dir=scoring_data_dir(run.manifest),  # score needs the calibration set
+    )
     return JurySummary(
         run=run.name,
         riddles=len(rows),

@@ -50,7 +50,7 @@ from layton_eval.runs.manifest import JudgeRef, PromptsRef, RunManifest, RunStat
 from layton_eval.runs.outputs import retry_ids
 from layton_eval.runs.predictions import Prediction, load_predictions
 from layton_eval.runs.store import Run, write_run
-from layton_eval.settings import Settings, require_api_key
+from layton_eval.settings import Settings, require_api_keys
 
 if t.TYPE_CHECKING:
     from layton_eval.batches._calls import ClientFactory
@@ -224,7 +224,7 @@ def start_juries(
         errors=(RunError, JuryError),  # nothing to judge, every verdict there...
         did="sent to their judges",
         again=again(Step.jury, selection.name),
-        before=lambda plans: refuse_over_limit(  # the group's total, before any judge is sent
+        check=lambda plans: refuse_over_limit(  # the group's total, before any judge is sent
             total_cost(j.estimated_cost_usd for j in plans),
             options.max_cost,
             settings,
@@ -288,8 +288,8 @@ class _Sender:
             judge_request(riddles[cid], _answer(predictions[cid]), prompts) for cid in judged
         ]
         if not self.dry_run:
-            for judge in judges:  # every key before the first batch: no half-sent jury
-                require_api_key(judge.provider, self.settings)
+            # every key before the first batch, every missing one named: no half-sent jury
+            require_api_keys((judge.provider for judge in judges), self.settings)
             with run.lock():  # jury.jsonl flags these riddles
                 run.manifest.notes["without_gold"] = without_gold
                 run.save()

@@ -9,9 +9,10 @@ run is named by its parent run (the only name the commands accept), and a dry ru
 carries the options the dry run was given.
 """
 
-from layton_eval.next_step.facts import EXAMPLE_TARGET, Facts, Step, family_facts
+from layton_eval.next_step.facts import EXAMPLE_TARGET, LOCAL_PROVIDER, Facts, Step, family_facts
 from layton_eval.next_step.refusals import ensure_ready, refusal
 from layton_eval.next_step.rules import (
+    after_listing,
     again,
     first_command,
     group_next,
@@ -21,8 +22,10 @@ from layton_eval.next_step.rules import (
 
 __all__ = [
     "EXAMPLE_TARGET",
+    "LOCAL_PROVIDER",
     "Facts",
     "Step",
+    "after_listing",
     "again",
     "ensure_ready",
     "family_facts",

@@ -7,16 +7,18 @@ import enum
 import typing as t
 
 from layton_eval.runs import layout
+from layton_eval.runs.data import scoring_data_dir
 from layton_eval.runs.manifest import RunState
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.manifest import RunManifest
     from layton_eval.runs.store import Run
 
-__all__ = ["EXAMPLE_TARGET", "Facts", "Step", "family_facts"]
+__all__ = ["EXAMPLE_TARGET", "LOCAL_PROVIDER", "Facts", "Step", "family_facts"]
 
-#: Provider and model a run prepared without one is shown with, in a free dry run.
-EXAMPLE_TARGET = ("openai", "gpt-5-mini")
+#: Provider and model a run prepared without one is shown with, in a free dry run; the provider
+#: of answers made on one's own engine, imported into a run that names none.
+EXAMPLE_TARGET, LOCAL_PROVIDER = ("openai", "gpt-5-mini"), "local"
 
 
 class Step(enum.StrEnum):
@@ -39,6 +41,8 @@ class Step(enum.StrEnum):
     imported = "import"  # answers imported from a file (the run is as if fetched)
     export = "export"  # a run's requests written for another engine (options: the results file)
     judges = "judges"  # the judges were checked against the human labels (run: "" without one)
+    leaderboard = "leaderboard"  # the ranked models (runs: those added)
+    compare = "compare"  # subjects compared (runs: the runs among them)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,11 +78,14 @@ class Facts:
     undecided : bool
         Interrupted submissions that reconcile could not settle alone (``status --reconcile``).
     calibration : tuple of str
-        The calibration files an annotation session's labels join, its labels file last.
+        ``--calibration`` files (an annotation session's labels file last), as given: repeated
+        to a next command that scores.
     calibration_only : bool
-        Those files are the whole calibration (``annotate``).
+        ``--calibration-only`` was given: those files are the whole calibration.
+    data_dir : str or None
+        ``--data-dir`` (absolute), as given or as the run recorded it.
     runs : tuple of str
-        The runs whose answers were labelled (``annotate``).
+        The runs whose answers were labelled (``annotate``), or added or compared.
     accepted : bool
         Some batch of the run was accepted by its provider (it has a batch id).
     """
@@ -98,6 +105,7 @@ class Facts:
     undecided: bool = False
     calibration: tuple[str, ...] = ()
     calibration_only: bool = False
+    data_dir: str | None = None
     runs: tuple[str, ...] = ()
     accepted: bool = False
 
@@ -111,6 +119,7 @@ class Facts:
             "model_known": bool(manifest.provider and manifest.model),
             "split": str(manifest.split),
             "accepted": any(batch.batch_id for batch in manifest.live_batches),
+            "data_dir": scoring_data_dir(manifest),
         }
         return cls(**(known | more))
 

@@ -6,14 +6,28 @@ import dataclasses
 import shlex
 import typing as t
 
-from layton_eval.next_step.facts import EXAMPLE_TARGET, Facts, Step, family_facts
+from layton_eval.next_step.facts import (
+    EXAMPLE_TARGET,
+    LOCAL_PROVIDER,
+    Facts,
+    Step,
+    family_facts,
+)
 from layton_eval.next_step.fixes import command as _command
 from layton_eval.runs.manifest import RunState
 
 if t.TYPE_CHECKING:
     from layton_eval.runs.groups import Selection
 
-__all__ = ["after_status", "again", "first_command", "group_next", "next_command", "sent_next"]
+__all__ = [
+    "after_listing",
+    "after_status",
+    "again",
+    "first_command",
+    "group_next",
+    "next_command",
+    "sent_next",
+]
 
 
 def next_command(step: Step, facts: Facts) -> str | None:
@@ -29,6 +43,11 @@ def again(step: Step, name: str) -> str:
 def first_command() -> str:
     """What to type when there is no run yet: a trial on the bundled sample (works offline)."""
     return "layton prepare --split llm --hints 0 --dataset sample --name trial"
+
+
+def after_listing(latest: str | None) -> str:
+    """After ``status --all``: where the latest run stands (the first command, with none)."""
+    return _command("status", latest) if latest else first_command()
 
 
 def _send(facts: Facts) -> str:
@@ -53,11 +72,20 @@ def _after_verdicts(facts: Facts) -> str:
         return _command("status", facts.run, "--watch", "60")
     if facts.missing_verdicts:
         return _command("jury", facts.run, "--retry-missing")
-    return _command("score", facts.run)
+    return _command("score", facts.run, *_data_options(facts))
+
+
+def _data_options(facts: Facts) -> list[str]:
+    """The data and calibration options the user gave, for a next command that scores."""
+    words = (["--data-dir", facts.data_dir] if facts.data_dir else []) + (
+        ["--calibration-only"] if facts.calibration_only else []
+    )
+    return words + [word for path in facts.calibration for word in ("--calibration", path)]
 
 
 def _after_score(facts: Facts) -> str:
-    return _command("leaderboard", "--split", facts.split, "--add", facts.run)
+    added = ("--add", facts.run)
+    return _command("leaderboard", "--split", facts.split, *added, *_data_options(facts))
 
 
 _BY_STATE: dict[RunState, tuple[str, ...]] = {
@@ -92,7 +120,7 @@ def after_status(facts: Facts) -> str | None:
             return _by_state(state, dataclasses.replace(facts, kind="judge"))
     if facts.scored:
         return _after_score(facts)
-    return _command("score", facts.run)
+    return _command("score", facts.run, *_data_options(facts))
 
 
 def _dry_run(step: str) -> t.Callable[[Facts], str]:
@@ -109,23 +137,22 @@ def _after_reconcile(facts: Facts) -> str | None:
 
 
 def _after_annotate(facts: Facts) -> str:
-    words = ["leaderboard", "--split", facts.split]
-    words += ["--calibration-only"] if facts.calibration_only else []
-    for path in facts.calibration:
-        words += ["--calibration", path]
-    for run in facts.runs:
-        words += ["--add", run]
-    return _command(*words)
+    added = [word for run in facts.runs for word in ("--add", run)]
+    return _command("leaderboard", "--split", facts.split, *_data_options(facts), *added)
 
 
-def _after_judges(facts: Facts) -> str:
-    """Label answers: the run's (its provider then shows in the per-bin rates), else the
-    calibration set's unlabelled rows."""
-    return (
-        _command("annotate", facts.run)
-        if facts.run
-        else _command("annotate", "--split", facts.split)
-    )
+def _after_export(facts: Facts) -> str:  # the model is read from the answers, not a provider
+    who = [] if facts.model_known else ["--provider", LOCAL_PROVIDER]
+    return _command("import", *facts.options, "--into", facts.run, *who)
+
+
+def _after_judges(facts: Facts) -> str:  # label the run's answers, else unlabelled rows
+    where = [facts.run] if facts.run else ["--split", facts.split]
+    return _command("annotate", *where, *_data_options(facts))
+
+
+def _after_ranking(facts: Facts) -> str:  # leaderboard, compare: the report of those runs
+    return _command("report", *facts.runs, "--split", facts.split, *_data_options(facts))
 
 
 _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
@@ -144,8 +171,10 @@ _RULES: dict[Step, t.Callable[[Facts], str | None]] = {
     Step.reconcile: _after_reconcile,
     Step.annotate: _after_annotate,
     Step.imported: _after_fetch,
-    Step.export: lambda f: _command("import", *f.options, "--into", f.run),
+    Step.export: _after_export,
     Step.judges: _after_judges,
+    Step.leaderboard: _after_ranking,
+    Step.compare: _after_ranking,
 }
 
 # -- groups: the command that moves a group of runs on ---------------------------------------------
@@ -185,8 +214,9 @@ def group_next(group: str, members: t.Sequence[Facts]) -> str | None:
     if stage == 3:
         missing = any(f.missing_verdicts and f.judge_states for f in members)
         return _command("jury", group, *(["--retry-missing"] if missing else []))
-    words = {2: ("fetch", group), 4: ("status", group, "--watch", "60"), 5: ("score", group),
-             6: ("report", group, "--split", first.split)}  # fmt: skip
+    data = tuple(_data_options(first))
+    words = {2: ("fetch", group), 4: ("status", group, "--watch", "60"), 5: ("score", group, *data),
+             6: ("report", group, "--split", first.split, *data)}  # fmt: skip
     return _command(*words[stage])
 
 

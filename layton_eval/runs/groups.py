@@ -73,15 +73,15 @@ class Selection:
         errors: tuple[type[LaytonError], ...] = (RunError,),
         did: str,
         again: str,
-        before: t.Callable[[list[T]], None] | None = None,
+        check: t.Callable[[list[T]], None] | None = None,
     ) -> tuple[list[T], dict[str, str]]:
         """``act(run, dry_run)`` on each run, and why each run left alone was.
 
         A group is planned whole before anything is spent (``act(run, True)``; a run whose
         plan fails with one of ``errors`` is left alone, any other error stops the group),
         then acted on run after run: the first failure stops the group, saying which runs
-        were done (``did``: "sent") and that ``again`` does the rest. ``before(plans)`` sees
-        the group's plans before anything is spent, and may refuse them all (a spending limit).
+        were done (``did``: "sent") and that ``again`` does the rest. ``check`` sees the plans
+        before the first run is acted on (such as every API key they need, all named at once).
         """
         runs, skipped = self.left_alone(left_alone)
         if self.group is None:
@@ -96,8 +96,8 @@ class Selection:
                 planned.append(run)
         if dry_run:
             return plans, skipped
-        if before is not None:
-            before(plans)
+        if check is not None:
+            check(plans)
         return _in_turn(self.group, planned, lambda run: act(run, False), did, again), skipped
 
 

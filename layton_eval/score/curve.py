@@ -120,7 +120,7 @@ def score_runs(selection: Selection, options: ScoreOptions) -> ScoreOutcome:
         curves=hint_curves(_point(s) for s in scored),
         skipped=skipped,
         warnings=_warnings(scored),
-        next_command=_next(selection, scored, all_scored=not skipped),
+        next_command=_next(selection, scored, options, all_scored=not skipped),
     )
 
 
@@ -138,14 +138,22 @@ def _point(scored: RunScore) -> tuple[str, str, CurvePoint]:
     return result.provider, result.model or scored.run, point
 
 
-def _next(selection: Selection, scored: list[RunScore], *, all_scored: bool) -> str | None:
+def _next(
+    selection: Selection, scored: list[RunScore], options: ScoreOptions, *, all_scored: bool
+) -> str | None:
     """One run: its leaderboard; a group: the command that moves it on (once every run is
-    scored, its ``score.json`` written next, that is the report)."""
+    scored, its ``score.json`` written next, that is the report). Either carries the data
+    and calibration options the scores were given."""
+    given: dict[str, t.Any] = {
+        "calibration": tuple(map(str, options.calibration)),
+        "calibration_only": options.calibration_only,
+        **({"data_dir": str(options.data_dir)} if options.data_dir else {}),
+    }
     if selection.group is None:
-        return next_command(Step.score, Facts(run=scored[0].run, split=scored[0].result.split))
+        split = scored[0].result.split
+        return next_command(Step.score, Facts(run=scored[0].run, split=split, **given))
     facts = [family_facts(run, verdicts=True) for run in selection.runs]
-    if all_scored:
-        facts = [dataclasses.replace(f, scored=True) for f in facts]
+    facts = [dataclasses.replace(f, scored=f.scored or all_scored, **given) for f in facts]
     return group_next(selection.group, facts)
 
 

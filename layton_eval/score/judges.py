@@ -191,7 +191,13 @@ def judges_of(
     from layton_eval.next_step import Facts, Step, next_command
 
     run = None if verdicts is None else (verdicts.name, verdicts.table)
-    facts = Facts(run=verdicts.name if verdicts else "", split=chosen)
+    facts = Facts(
+        run=verdicts.name if verdicts else "",
+        split=chosen,
+        data_dir=str(data_dir) if data_dir else None,  # annotate reads the data too
+        calibration=tuple(map(str, calibration_files)),
+        calibration_only=calibration_only,
+    )
     return judge_report(calibration, field=field, run=run).model_copy(
         update={"next_command": next_command(Step.judges, facts)}
     )

@@ -49,8 +49,17 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     get_settings.cache_clear()
+    _fresh_consoles()  # a console made under a test's COLUMNS would keep its width
     yield
     get_settings.cache_clear()
+    _fresh_consoles()
+
+
+def _fresh_consoles() -> None:
+    from layton_eval.console import err_console, out_console
+
+    out_console.cache_clear()
+    err_console.cache_clear()
 
 
 @pytest.fixture

@@ -69,6 +69,8 @@ def test_cancel_stops_the_batch_and_fetch_keeps_what_was_answered(provider, runs
         fetched = invoke_json("fetch", "run")["run"]
         kept = 4 if provider in KEEPS_ANSWERS else 0
         assert (fetched["ok"], fetched["failed"]) == (kept, 8 - kept)
+        # the riddles the cancel left are sent again before any jury counts them wrong
+        assert fetched["next_command"] == "layton send run --retry-failed"
         fake.polls_until_done = 1
         retry = invoke_json("send", "run", "--retry-failed")
         assert sorted(retry["plan"]["batches"][0]["custom_ids"]) == sorted(ids[kept:])

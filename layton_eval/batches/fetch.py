@@ -33,7 +33,7 @@ from layton_eval.runs.atomic import atomic_open, writing
 from layton_eval.runs.decode import BatchOutputs, batch_outputs, download_damage
 from layton_eval.runs.lines import OutputLines
 from layton_eval.runs.manifest import BatchRecord, now
-from layton_eval.runs.outputs import FetchResult, summarize
+from layton_eval.runs.outputs import FetchResult, retry_ids, summarize
 from layton_eval.settings import Settings, require_api_key
 
 if t.TYPE_CHECKING:
@@ -113,6 +113,7 @@ def fetch_run(
         waiting=bool(progress.waiting or progress.unreachable),
         has_judges=has_judges,
         gone=gone,
+        cancelled_unanswered=_cancelled_unanswered(run),
     )
     result = summarize(
         run,
@@ -282,3 +283,10 @@ def rebuild_outputs(run: Run) -> set[str]:
     batches on disk (call under the run's lock); the ids rebuilt."""
     with OutputLines(run) as lines:
         return _rebuild(run, lines)
+
+
+def _cancelled_unanswered(run: Run) -> bool:
+    """A batch of ``run`` was cancelled and some riddle still has no valid answer."""
+    if not any(batch.cancel_requested_at for batch in run.manifest.live_batches):
+        return False  # the common case reads no outputs
+    return bool(retry_ids(run))

@@ -88,6 +88,9 @@ class Facts:
         The runs whose answers were labelled (``annotate``), or added or compared.
     accepted : bool
         Some batch of the run was accepted by its provider (it has a batch id).
+    cancelled_unanswered : bool
+        A batch of the run was cancelled and some riddle has no valid answer (``fetch``): they
+        are sent again before the jury, else the jury counts them incorrect.
     """
 
     run: str
@@ -108,6 +111,7 @@ class Facts:
     data_dir: str | None = None
     runs: tuple[str, ...] = ()
     accepted: bool = False
+    cancelled_unanswered: bool = False
 
     @classmethod
     def of(cls, manifest: RunManifest, **more: t.Any) -> Facts:

@@ -64,6 +64,8 @@ def _after_fetch(facts: Facts) -> str | None:
         return _command("status", facts.run, "--watch", "60")
     if facts.kind != "benchmark":
         return None  # a judge's outputs feed the jury card
+    if facts.cancelled_unanswered:  # judged now, the riddles a cancel left would count as wrong
+        return _command("send", facts.run, "--retry-failed")
     return _command("jury", facts.run)
 
 

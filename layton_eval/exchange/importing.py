@@ -3,7 +3,7 @@
 The file (see :mod:`layton_eval.exchange.answers`) is read whole and checked before anything is
 written: a line that cannot be read, or a riddle id the run does not have, stops the import
 and nothing is created. Then each riddle's result goes down the fetch path: parsed by the
-openai provider, classified by :func:`~layton_eval.runs.outputs.output_record` (valid,
+openai provider, classified by :func:`~layton_eval.runs.outputs.decoded_output` (valid,
 unreadable, truncated, refused, failed; of several lines for one riddle the first valid answer
 wins, as across a run's batches), merged into ``outputs.jsonl`` (a valid answer is never
 replaced) and written as ``predictions.jsonl`` and the results file. A riddle the file does not
@@ -44,9 +44,9 @@ from layton_eval.runs.manifest import BatchPhase, BatchRecord, ImportSource, Run
 from layton_eval.runs.outputs import (
     FetchResult,
     OutputRecord,
+    decoded_output,
     load_outputs,
     merge_outputs,
-    output_record,
     save_decoded_results,
     save_outputs,
     summarize,
@@ -196,7 +196,7 @@ def _kept(
     results, outputs, conflicts = {}, [], []
     for cid in ids:
         lines = answers.results.get(cid) or [missing]
-        made = [output_record(cid, raw, record, impl, "benchmark") for raw in lines]
+        made = [decoded_output(cid, raw, record, impl, "benchmark")[0] for raw in lines]
         best = max(range(len(made)), key=lambda i: (made[i].quality, -i))
         if len({output.text for output in made if output.quality == 2}) > 1:
             conflicts.append(cid)

@@ -3,7 +3,7 @@
 Every fetched batch adds its results to ``outputs.jsonl``; for each request the best outcome seen
 so far is kept (a valid output over an unreadable one over a failed request), so fetching twice or
 fetching a retry batch never loses or duplicates a line. Each output is parsed once, when its
-result arrives (:func:`output_record`); the parsed answer or verdict travels with the record and
+result arrives (:func:`decoded_output`); the parsed answer or verdict travels with the record and
 is written with it (``parsed``), so no later step reads the text again.
 
 One classification holds for every provider (:attr:`OutputRecord.status`): ``valid`` (the
@@ -39,7 +39,6 @@ __all__ = [
     "decoded_output",
     "load_outputs",
     "merge_outputs",
-    "output_record",
     "retry_ids",
     "save_decoded_results",
     "save_outputs",
@@ -192,18 +191,6 @@ def retry_ids(run: Run, *, include_refused: bool = False) -> list[str]:
     ]
 
 
-def output_record(
-    custom_id: str,
-    raw: RawResult | None,
-    record: BatchRecord,
-    impl: Provider,
-    kind: str,
-    fetched_at: dt.datetime | None = None,
-) -> OutputRecord:
-    """The outcome of one request of a fetched batch, its text parsed once here."""
-    return decoded_output(custom_id, raw, record, impl, kind, fetched_at)[0]
-
-
 def decoded_output(
     custom_id: str,
     raw: RawResult | None,
@@ -212,8 +199,8 @@ def decoded_output(
     kind: str,
     fetched_at: dt.datetime | None = None,
 ) -> tuple[OutputRecord, int]:
-    """The outcome of one request (see :func:`~layton_eval.runs.outputs.output_record`), and
-    how many lone surrogates its texts held (replaced).
+    """The outcome of one request of a fetched (or imported) batch, its text parsed once here,
+    and how many lone surrogates its texts held (replaced).
 
     A result that cannot be read (an unexpected shape, a value of the wrong type) is that
     request's failed outcome with the reason: it never stops the batch.

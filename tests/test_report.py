@@ -261,6 +261,25 @@ def test_compare_view_is_every_pair_of_the_page(runs: Path):
     assert 'class="num pair up"' in page or 'class="num pair down"' in page
 
 
+def test_each_cell_is_what_compare_prints_for_that_pair(runs: Path):
+    """The matrix draws every model in one pass; a cell must still be the pair's own
+    comparison (fails on a shared pass whose draws depend on which models are on the page)."""
+    result = report_data("mini").comparison
+    assert result is not None
+    published = [p for p in result.pairs if "★" not in p.a + p.b]
+    for pair in (published[0], published[7], published[-1]):
+        alone = invoke_json("compare", pair.a, pair.b, "--split", "llm", "--seed", "7",
+                            "--iterations", ITERATIONS, "--data-dir", str(SHARED_DATA))  # fmt: skip
+        got = alone["pairs"][0]
+        assert (got["lower"], got["upper"], got["p_value"], got["mde"], got["p_a_better"]) == (
+            pair.lower,
+            pair.upper,
+            pair.p_value,
+            pair.mde,
+            pair.p_a_better,
+        )
+
+
 def test_full_interval_on_the_page(runs: Path):
     result = invoke_json("report", "mini", "--split", "llm", "--ci", "full", "--iterations",
                          ITERATIONS, "--data-dir", str(SHARED_DATA),

@@ -1,4 +1,4 @@
-"""stats/compare.py: the paired bootstrap, McNemar, Holm and the detectable difference."""
+"""stats/compare.py: the joint (paired) bootstrap, McNemar, Holm and the detectable difference."""
 
 from __future__ import annotations
 
@@ -30,12 +30,23 @@ def _pair(rng: np.random.Generator, n: int, gap: float) -> tuple[np.ndarray, np.
     return jury(a_solves), jury(b_solves)
 
 
+def _paired(yhat_a, yhat_b, pool_a, pool_b, *, shared_pool, resample_riddles, iterations, rng):
+    """Two subjects drawn together: one pool for both when ``shared_pool``."""
+    pools = [pool_a] if shared_pool else [pool_a, pool_b]
+    theta = compare.joint_bootstrap(
+        [yhat_a, yhat_b], pools, [0, 0] if shared_pool else [0, 1],
+        resample_riddles=resample_riddles, iterations=iterations, riddle_rng=rng,
+        pool_rngs=rng.spawn(len(pools)),
+    )  # fmt: skip
+    return theta[0], theta[1]
+
+
 @pytest.mark.parametrize("resample", [False, True])
 def test_a_subject_against_itself_differs_by_exactly_zero(resample: bool):
     rng = np.random.default_rng(0)
     pool = _pool(rng)
     yhat = rng.choice(VALUES, size=120)
-    theta_a, theta_b = compare.paired_bootstrap(
+    theta_a, theta_b = _paired(
         yhat, yhat.copy(), pool, pool, shared_pool=True, resample_riddles=resample,
         iterations=3000, rng=np.random.default_rng(1),
     )  # fmt: skip
@@ -49,7 +60,7 @@ def test_each_side_has_the_distribution_of_its_own_score(resample: bool):
     rng = np.random.default_rng(2)
     pool_a, pool_b = _pool(rng), _pool(rng)
     yhat_a, yhat_b = _pair(rng, 150, gap=0.2)
-    theta_a, theta_b = compare.paired_bootstrap(
+    theta_a, theta_b = _paired(
         yhat_a, yhat_b, pool_a, pool_b, shared_pool=False, resample_riddles=resample,
         iterations=60_000, rng=np.random.default_rng(3),
     )  # fmt: skip
@@ -67,7 +78,7 @@ def test_pairing_removes_the_riddle_variance_both_share():
     rng = np.random.default_rng(5)
     pool = _pool(rng)
     yhat_a, yhat_b = _pair(rng, 186, gap=0.1)
-    theta_a, theta_b = compare.paired_bootstrap(
+    theta_a, theta_b = _paired(
         yhat_a, yhat_b, pool, pool, shared_pool=True, resample_riddles=True,
         iterations=20_000, rng=np.random.default_rng(6),
     )  # fmt: skip
@@ -79,7 +90,7 @@ def test_a_clearly_weaker_model_is_found_weaker():
     rng = np.random.default_rng(7)
     pool = _pool(rng)
     yhat_a, yhat_b = _pair(rng, 186, gap=0.3)
-    theta_a, theta_b = compare.paired_bootstrap(
+    theta_a, theta_b = _paired(
         yhat_a, yhat_b, pool, pool, shared_pool=True, resample_riddles=True,
         iterations=10_000, rng=np.random.default_rng(8),
     )  # fmt: skip
@@ -88,16 +99,56 @@ def test_a_clearly_weaker_model_is_found_weaker():
     assert compare.bootstrap_p_value(diff) < 0.01
 
 
-def test_paired_bootstrap_validates_with_valueerror():
+def test_joint_bootstrap_validates_with_valueerror():
     pool = (np.array([1.0, 0.0]), np.array([1.0, 0.0]))
-    with pytest.raises(ValueError, match="same"):
-        compare.paired_bootstrap([1.0], [1.0, 0.0], pool, pool, shared_pool=True,
-                                 resample_riddles=False, iterations=3,
-                                 rng=np.random.default_rng(0))  # fmt: skip
-    with pytest.raises(ValueError, match="no calibration row of pool b has jury value 0.5"):
-        compare.paired_bootstrap([1.0], [0.5], pool, pool, shared_pool=True,
-                                 resample_riddles=False, iterations=3,
-                                 rng=np.random.default_rng(0))  # fmt: skip
+    with pytest.raises(ValueError, match="same, non-zero number of riddles"):
+        _paired([1.0], [1.0, 0.0], pool, pool, shared_pool=True,
+                resample_riddles=False, iterations=3, rng=np.random.default_rng(0))  # fmt: skip
+    with pytest.raises(ValueError, match="no calibration row of pool 0 has jury value 0.5"):
+        _paired([1.0], [0.5], pool, pool, shared_pool=True,
+                resample_riddles=False, iterations=3, rng=np.random.default_rng(0))  # fmt: skip
+    with pytest.raises(ValueError, match="one generator per pool"):
+        compare.joint_bootstrap([[1.0]], [pool], [0], resample_riddles=True, iterations=3,
+                                riddle_rng=np.random.default_rng(0), pool_rngs=[])  # fmt: skip
+
+
+def _generators(seed: int, pools: int) -> dict:
+    return {
+        "riddle_rng": np.random.default_rng([seed, 0]),
+        "pool_rngs": [np.random.default_rng([seed, 1, p]) for p in range(pools)],
+    }
+
+
+@pytest.mark.parametrize("resample", [False, True])
+def test_a_subjects_draws_do_not_depend_on_the_others_drawn_with_it(resample: bool):
+    """The report draws every model at once; `compare A B` draws two: same numbers for A and B
+    (the generators being the same), in any order and with any company."""
+    rng = np.random.default_rng(9)
+    pools = [_pool(rng), _pool(rng)]
+    a, b = _pair(rng, 150, gap=0.2)
+    c = rng.choice(VALUES, size=150)
+    common = {"resample_riddles": resample, "iterations": 5000}
+    alone = compare.joint_bootstrap([a, b], pools, [0, 1], **common, **_generators(3, 2))
+    crowd = compare.joint_bootstrap(
+        [c, b, a, c], pools, [1, 1, 0, 0], **common, **_generators(3, 2)
+    )
+    assert (crowd[2] == alone[0]).all() and (crowd[1] == alone[1]).all()
+
+
+def test_iterations_beyond_one_chunk_continue_the_riddle_resample():
+    """Riddle resamples are drawn CHUNK iterations at a time: the rows after the first chunk are
+    fresh draws with the same distribution, not a repeat of it."""
+    rng = np.random.default_rng(10)
+    pool, yhat = _pool(rng), rng.choice(VALUES, size=186)
+    iterations = 2 * compare.CHUNK + 17
+    theta = compare.joint_bootstrap([yhat], [pool], [0], resample_riddles=True,
+                                    iterations=iterations, **_generators(4, 1))[0]  # fmt: skip
+    first, later = theta[: compare.CHUNK], theta[compare.CHUNK :]
+    assert theta.shape == (iterations,) and not np.array_equal(first, later[: compare.CHUNK])
+    assert later.std() == pytest.approx(first.std(), rel=0.1)
+    fixed = compare.joint_bootstrap([yhat], [pool], [0], resample_riddles=False,
+                                    iterations=iterations, **_generators(4, 1))[0]  # fmt: skip
+    assert theta.std() > fixed.std()
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """``layton compare``: every pair of subjects, compared on their common riddles.
 
 For each pair: the calibrated score difference and its 95% interval from a paired bootstrap
-(:func:`layton_eval.stats.compare.paired_bootstrap`, with a fresh ``default_rng(seed)`` per
-pair, so a pair's numbers do not depend on the other subjects), the share of resamples in which
+(:func:`layton_eval.stats.compare.joint_bootstrap`: every pair drawn in one pass, the riddle
+resample from the seed, each calibration pool's label resample from the seed and its rows, so
+that a pair's numbers do not depend on the other subjects), the share of resamples in which
 A is ahead, McNemar's exact test on the jury-majority verdicts, the minimum difference detectable at
 80% power, and the difference per riddle category. With several pairs, the bootstrap p-values
 are Holm-adjusted. Differences are in percentage points, A minus B.
@@ -10,7 +11,9 @@ are Holm-adjusted. Differences are in percentage points, A minus B.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import typing as t
 
 import numpy as np
@@ -157,6 +160,10 @@ def compare_subjects(
 ) -> CompareResult:
     """Every pair (in the order given: A before B), Holm-adjusted when there are several.
 
+    All pairs are drawn in one pass per set of common riddles
+    (:func:`~layton_eval.stats.compare.joint_bootstrap`); a pair's numbers are those of
+    comparing the two alone, whatever else is compared with them.
+
     Raises
     ------
     UsageError
@@ -167,10 +174,17 @@ def compare_subjects(
         riddle has a jury value that no calibration row of the subject's pool has.
     """
     _refuse_published(options.ci)
-    pairs = [
-        _pair(a, b, calibration, options, categories)
+    pool_of = functools.cache(
+        lambda provider: calibration.pool(options.field, exclude_provider=provider)
+    )
+    plans = [
+        _plan(a, b, pool_of(a.provider), pool_of(b.provider), options)
         for i, a in enumerate(subjects)
         for b in subjects[i + 1 :]
+    ]
+    pairs = [
+        _pair(plan, drawn, categories)
+        for plan, drawn in zip(plans, _drawn_differences(plans, options), strict=True)
     ]
     adjusted = compare.holm([pair.p_value for pair in pairs])
     return CompareResult(
@@ -197,55 +211,72 @@ def compare_subjects(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """One pair on the common riddles both can be calibrated on, in sorted id order (the order
+    the riddles are resampled in, so that it does not depend on which subject comes first)."""
+
+    a: Subject
+    b: Subject
+    ids: tuple[str, ...]
+    ya: npt.NDArray[np.float64]
+    yb: npt.NDArray[np.float64]
+    pool_a: CalibrationPool
+    pool_b: CalibrationPool
+    excluded: list[str]
+
+
 def _common(
     a: Subject, b: Subject
 ) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Riddles both subjects have a jury value for, in A's order, and both values."""
+    """Riddles both subjects have a jury value for, in id order, and both values."""
+    index_a = {rid: i for i, rid in enumerate(a.riddle_ids)}
     index_b = {rid: i for i, rid in enumerate(b.riddle_ids)}
-    pairs = [
-        (rid, va, b.yhat[index_b[rid]])
-        for rid, va in zip(a.riddle_ids, a.yhat, strict=True)
-        if rid in index_b and not np.isnan(va) and not np.isnan(b.yhat[index_b[rid]])
-    ]
-    if not pairs:
+    common = sorted(index_a.keys() & index_b.keys())
+    ya = a.yhat[np.array([index_a[rid] for rid in common], dtype=np.intp)]
+    yb = b.yhat[np.array([index_b[rid] for rid in common], dtype=np.intp)]
+    both = ~np.isnan(ya) & ~np.isnan(yb)
+    if not both.any():
         raise ScoreError(f"{a.name} and {b.name} have no riddle with verdicts in common")
-    ids = [rid for rid, _, _ in pairs]
-    return ids, np.array([va for _, va, _ in pairs]), np.array([vb for _, _, vb in pairs])
+    ids = [rid for rid, ok in zip(common, both.tolist(), strict=True) if ok]
+    ya, yb = ya[both], yb[both]
+    return ids, ya, yb
 
 
-# long: one pass over a pair, each step named; splitting it would only pass the arrays around
-def _pair(
-    a: Subject,
-    b: Subject,
-    calibration: CalibrationSet,
-    options: ScoreOptions,
-    categories: t.Mapping[str, str | None],
-) -> PairResult:
+def _plan(
+    a: Subject, b: Subject, pool_a: CalibrationPool, pool_b: CalibrationPool, options: ScoreOptions
+) -> _Plan:
     ids, ya, yb = _common(a, b)
-    pool_a = calibration.pool(options.field, exclude_provider=a.provider)
-    pool_b = calibration.pool(options.field, exclude_provider=b.provider)
     skip = options.skip_uncalibrated
     keep_a, _ = covered_riddles(a.name, ids, ya, pool_a, skip=skip)
     keep_b, _ = covered_riddles(b.name, ids, yb, pool_b, skip=skip)
     keep = keep_a & keep_b
     if not keep.any():
         raise ScoreError(f"{a.name} and {b.name}: no common riddle can be calibrated for both")
-    excluded = [rid for rid, k in zip(ids, keep, strict=True) if not k]
-    ids, ya, yb = [rid for rid, k in zip(ids, keep, strict=True) if k], ya[keep], yb[keep]
+    return _Plan(
+        a, b, tuple(rid for rid, k in zip(ids, keep, strict=True) if k), ya[keep], yb[keep],
+        pool_a, pool_b, excluded=[rid for rid, k in zip(ids, keep, strict=True) if not k],
+    )  # fmt: skip
+
+
+def _pair(
+    plan: _Plan, drawn: npt.NDArray[np.float64], categories: t.Mapping[str, str | None]
+) -> PairResult:
+    """The pair's numbers from ``drawn``: its paired differences, the subjects in name order."""
+    a, b, ya, yb = plan.a, plan.b, plan.ya, plan.yb
     swap = a.name > b.name
-    drawn = _drawn_differences(ya, yb, pool_a, pool_b, swap, options)
     lo, hi = intervals.percentile_interval(drawn)
     lo, hi = (0.0 - hi, 0.0 - lo) if swap else (lo, hi)  # 0.0 - x: never a negative zero
     differences = -drawn if swap else drawn
-    cal_a = compare.post_stratified(ya, (pool_a.y, pool_a.yhat))
-    cal_b = compare.post_stratified(yb, (pool_b.y, pool_b.yhat))
+    cal_a = compare.post_stratified(ya, (plan.pool_a.y, plan.pool_a.yhat))
+    cal_b = compare.post_stratified(yb, (plan.pool_b.y, plan.pool_b.yhat))
     a_only = int(((ya > 0.5) & (yb <= 0.5)).sum())
     b_only = int(((yb > 0.5) & (ya <= 0.5)).sum())
     sd = float(differences.std(ddof=1)) if differences.size > 1 else 0.0
     return PairResult(
         a=a.name,
         b=b.name,
-        n=len(ids),
+        n=len(plan.ids),
         diff=100 * (float(cal_a.mean()) - float(cal_b.mean())),
         lower=100 * lo,
         upper=100 * hi,
@@ -258,30 +289,60 @@ def _pair(
         mde=100 * compare.minimum_detectable_difference(sd),
         comparable=a.prompts == b.prompts,
         notes=[] if a.prompts == b.prompts else _notes(a, b),
-        excluded=excluded,
-        categories=_by_category(ids, ya - yb, cal_a - cal_b, categories),
+        excluded=plan.excluded,
+        categories=_by_category(list(plan.ids), ya - yb, cal_a - cal_b, categories),
     )
 
 
-def _drawn_differences(
-    ya: npt.NDArray[np.float64],
-    yb: npt.NDArray[np.float64],
-    pool_a: CalibrationPool,
-    pool_b: CalibrationPool,
-    swap: bool,
-    options: ScoreOptions,
-) -> npt.NDArray[np.float64]:
-    """First minus second in every iteration, the subjects taken in name order (B first when
-    ``swap``), so that swapping A and B negates every number exactly."""
-    first, second = ((yb, pool_b), (ya, pool_a)) if swap else ((ya, pool_a), (yb, pool_b))
-    shared = np.array_equal(pool_a.y, pool_b.y) and np.array_equal(pool_a.yhat, pool_b.yhat)
-    theta_1, theta_2 = compare.paired_bootstrap(
-        first[0], second[0], (first[1].y, first[1].yhat), (second[1].y, second[1].yhat),
-        shared_pool=shared, resample_riddles=options.ci is CiMethod.full,
-        iterations=options.iterations, rng=np.random.default_rng(options.seed),
+#: Entropy tags of the two kinds of draw under one ``--seed``.
+_RIDDLES, _LABELS = 0, 1
+
+
+def _digest(pool: CalibrationPool) -> bytes:
+    """What tells a pool's rows apart: a hash of its labels and jury values."""
+    return hashlib.blake2b(pool.y.tobytes() + pool.yhat.tobytes(), digest_size=16).digest()
+
+
+def _pool_rng(seed: int, digest: bytes) -> np.random.Generator:
+    """The generator of a pool's label resamples: from the seed and the pool's rows, so that
+    the same rows are resampled the same way in every comparison (one resample shared by the
+    subjects they calibrate) and different rows independently."""
+    words = np.frombuffer(digest, dtype=np.uint32).tolist()
+    return np.random.default_rng(np.random.SeedSequence([seed, _LABELS, *words]))
+
+
+def _joint(members: list[_Plan], options: ScoreOptions) -> dict[int, npt.NDArray[np.float64]]:
+    """The bootstrap estimates of every subject of pairs that share their common riddles."""
+    sides: dict[int, tuple[npt.NDArray[np.float64], CalibrationPool]] = {}
+    for plan in members:
+        sides.setdefault(id(plan.a), (plan.ya, plan.pool_a))
+        sides.setdefault(id(plan.b), (plan.yb, plan.pool_b))
+    pools = {_digest(pool): pool for _, pool in sides.values()}
+    digests = list(pools)
+    drawn = compare.joint_bootstrap(
+        [y for y, _ in sides.values()], [(pool.y, pool.yhat) for pool in pools.values()],
+        [digests.index(_digest(pool)) for _, pool in sides.values()],
+        resample_riddles=options.ci is CiMethod.full, iterations=options.iterations,
+        riddle_rng=np.random.default_rng(np.random.SeedSequence([options.seed, _RIDDLES])),
+        pool_rngs=[_pool_rng(options.seed, digest) for digest in digests],
     )  # fmt: skip
-    drawn: npt.NDArray[np.float64] = theta_1 - theta_2
-    return drawn
+    return dict(zip(sides, drawn, strict=True))
+
+
+def _drawn_differences(plans: list[_Plan], options: ScoreOptions) -> list[npt.NDArray[np.float64]]:
+    """Each pair's paired bootstrap differences, first minus second subject in name order (B
+    first when A's name sorts after B's), so that swapping A and B negates every number
+    exactly. One joint draw per set of common riddles: its riddle resample from the seed alone,
+    each pool's label resample from the seed and the pool's rows."""
+    groups: dict[tuple[str, ...], list[_Plan]] = {}
+    for plan in plans:
+        groups.setdefault(plan.ids, []).append(plan)
+    theta = {ids: _joint(members, options) for ids, members in groups.items()}
+    out = []
+    for plan in plans:
+        first, second = (plan.b, plan.a) if plan.a.name > plan.b.name else (plan.a, plan.b)
+        out.append(theta[plan.ids][id(first)] - theta[plan.ids][id(second)])
+    return out
 
 
 def _notes(a: Subject, b: Subject) -> list[str]:

@@ -1,9 +1,9 @@
 """Paired comparison of two subjects on the same riddles, as plain numpy functions.
 
-- :func:`paired_bootstrap`: both subjects' calibrated scores in every iteration, drawn together:
-  the same riddle resample for both (a multinomial over the joint jury bins of the riddles),
-  and, when both are calibrated by the same rows, the same resample of those rows, so that a
-  subject compared with itself differs by exactly 0;
+- :func:`joint_bootstrap`: every subject's calibrated score in every iteration, drawn together:
+  one riddle resample for all, and one resample of each calibration pool's rows shared by the
+  subjects it calibrates (so a subject compared with itself differs by exactly 0); every pair's
+  paired differences come from one call;
 - :func:`post_stratified`: each riddle's calibrated value (the human rate of its jury bin);
 - :func:`p_better`, :func:`bootstrap_p_value`: what the bootstrap differences say;
 - :func:`mcnemar_exact`: McNemar's exact test on discordant verdict counts;
@@ -23,7 +23,7 @@ import typing as t
 import numpy as np
 import numpy.typing as npt
 
-from layton_eval.stats import bootstrap, draws
+from layton_eval.stats import bootstrap
 from layton_eval.stats._arrays import FloatArray, as_1d_float
 from layton_eval.stats.ppi import bin_keys
 
@@ -34,130 +34,148 @@ __all__ = [
     "minimum_detectable_difference",
     "TIE_TOLERANCE",
     "p_better",
-    "paired_bootstrap",
+    "joint_bootstrap",
     "post_stratified",
 ]
 
 Pool = tuple[npt.ArrayLike, npt.ArrayLike]  # (human labels y, jury values yhat) of the rows
 
 
-class _Side(t.NamedTuple):
-    bins: FloatArray  # bin keys present among the riddles, increasing
-    inverse: npt.NDArray[np.intp]  # bin of each riddle
-    labels: list[FloatArray]  # human labels of the pool rows of each bin
+#: Iterations whose riddle resamples are drawn at once (an (iterations x riddles) block of
+#: indices): bounds memory at any ``--iterations``; part of the random stream, so fixed.
+CHUNK = 2048
 
 
-def _side(name: str, yhat: npt.ArrayLike, pool: Pool) -> _Side:
-    values = as_1d_float(f"yhat_{name}", yhat)
-    y = as_1d_float(f"y_pool_{name}", pool[0])
-    pool_yhat = as_1d_float(f"yhat_pool_{name}", pool[1])
-    if y.shape != pool_yhat.shape or np.isnan(y).any():
-        raise ValueError(f"pool {name}: labels must match jury values and be free of NaN")
-    keys, pool_keys = bin_keys(values), bin_keys(pool_yhat)
-    bins, inverse = np.unique(keys, return_inverse=True)
-    members = [np.flatnonzero(pool_keys == b) for b in bins]
-    if any(m.size == 0 for m in members):
-        missing = [f"{b:g}" for b, m in zip(bins, members, strict=True) if m.size == 0]
-        raise ValueError(f"no calibration row of pool {name} has jury value {', '.join(missing)}")
-    return _Side(
-        bins=bins,
-        inverse=inverse,
-        labels=[y[m] for m in members],
-    )
+def _subject_bins(
+    name: str, yhat: npt.ArrayLike, pool_bins: FloatArray, pool: str
+) -> npt.NDArray[np.intp]:
+    """Position in its pool's bins of each riddle's jury value (the pool must have it)."""
+    keys = bin_keys(as_1d_float(name, yhat))
+    where = np.minimum(np.searchsorted(pool_bins, keys), pool_bins.size - 1)
+    missing = np.unique(keys[pool_bins[where] != keys])
+    if missing.size:
+        values = ", ".join(f"{v:g}" for v in missing)
+        raise ValueError(f"no calibration row of pool {pool} has jury value {values}")
+    return where
 
 
-def paired_bootstrap(
-    yhat_a: npt.ArrayLike,
-    yhat_b: npt.ArrayLike,
-    pool_a: Pool,
-    pool_b: Pool,
+def _pool_rates(
+    pool: Pool, *, iterations: int, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """A pool's bins (increasing) and, per iteration, each bin's resampled human rate."""
+    y, yhat = as_1d_float("pool labels", pool[0]), as_1d_float("pool jury values", pool[1])
+    if y.shape != yhat.shape or y.size == 0 or np.isnan(y).any():
+        raise ValueError("a pool needs labels matching its jury values, free of NaN")
+    keys = bin_keys(yhat)
+    bins = np.unique(keys)
+    return bins, bootstrap.bin_rates([y[keys == b] for b in bins], iterations=iterations, rng=rng)
+
+
+def _resampled_counts(
+    where: list[npt.NDArray[np.intp]], sizes: list[int], *, iterations: int,
+    rng: np.random.Generator,
+) -> list[FloatArray]:  # fmt: skip
+    """Per subject, riddles per pool bin in every resample of the riddles (the same resample
+    for every subject): ``CHUNK`` iterations at a time, each a row of ``n`` uniform indices
+    turned into how often each riddle was drawn, then summed over each bin's riddles."""
+    n = where[0].size
+    counts = [np.empty((int(iterations), size)) for size in sizes]
+    members = [
+        [np.flatnonzero(w == k) for k in range(size)] for w, size in zip(where, sizes, strict=True)
+    ]
+    for start in range(0, int(iterations), CHUNK):
+        rows = min(CHUNK, int(iterations) - start)
+        picks = rng.integers(0, n, size=(rows, n)) + n * np.arange(rows)[:, None]
+        drawn = np.bincount(picks.ravel(), minlength=rows * n).reshape(rows, n)
+        for subject, bins in zip(counts, members, strict=True):
+            for k, riddles in enumerate(bins):
+                subject[start : start + rows, k] = drawn[:, riddles].sum(axis=1)
+    return counts
+
+
+def joint_bootstrap(
+    yhats: t.Sequence[npt.ArrayLike],
+    pools: t.Sequence[Pool],
+    pool_of: t.Sequence[int],
     *,
-    shared_pool: bool,
     resample_riddles: bool,
     iterations: int,
-    rng: np.random.Generator,
-) -> tuple[FloatArray, FloatArray]:
-    """Both subjects' calibrated scores in every iteration, drawn together.
+    riddle_rng: np.random.Generator,
+    pool_rngs: t.Sequence[np.random.Generator],
+) -> FloatArray:
+    """Every subject's calibrated score in every iteration, all drawn together.
 
-    Riddle ``i`` has jury value ``yhat_a[i]`` for subject A and ``yhat_b[i]`` for B; it belongs
-    to the cell (A's bin, B's bin). Each iteration:
+    Subject ``s`` has jury value ``yhats[s][i]`` on riddle ``i`` (the same riddles for all)
+    and is calibrated by ``pools[pool_of[s]]``. Each iteration:
 
-    1. with ``resample_riddles`` (the full interval), the riddles are resampled with replacement
-       for both subjects at once: a multinomial over the cells; otherwise (the labels interval)
-       every cell keeps its count;
-    2. every bin's labelled rows are resampled at their own size
-       (:func:`~layton_eval.stats.bootstrap.bin_rates`); where ``shared_pool``, both subjects
-       are calibrated by the very same rows, so one resample serves both (they share that
-       uncertainty, and a subject compared with itself differs by exactly 0); otherwise each
-       subject's pool is resampled on its own;
+    1. with ``resample_riddles`` (the full interval), the riddles are resampled with
+       replacement, once for every subject (``n`` uniform indices, from ``riddle_rng``);
+       otherwise (the labels interval) every riddle counts once;
+    2. each pool's labelled rows are resampled at their own size in every bin
+       (:func:`~layton_eval.stats.bootstrap.bin_rates`, from that pool's own ``pool_rngs``
+       entry): subjects calibrated by the same pool share that one resample (a subject
+       compared with itself differs by exactly 0), different pools are drawn independently;
     3. each subject's score is ``sum_k N_k p_k / N`` over its bins
        (:func:`~layton_eval.stats.bootstrap.stratified_means`).
 
     No human verdict of a subject's own answer is ever drawn, so two answers that share a jury
-    bin are not given the same verdict. Per subject, this is exactly the distribution of
-    :func:`~layton_eval.stats.bootstrap.calibrated_bootstrap`.
+    bin are not given the same verdict. Per subject this is exactly the distribution of
+    :func:`~layton_eval.stats.bootstrap.calibrated_bootstrap`; for any two subjects, exactly
+    that of a paired index bootstrap. A subject's draws depend only on its own values, its
+    pool's rows and the generators: never on which other subjects are drawn with it.
 
     Parameters
     ----------
-    yhat_a, yhat_b : array_like, shape (n,)
-        Jury values of the same riddles, for A and for B.
-    pool_a, pool_b : tuple of array_like
-        ``(y, yhat)`` of the calibration rows that calibrate A and B (each without its own
-        provider's rows).
-    shared_pool : bool
-        The two pools are the same rows (same provider left out, or neither in the set).
+    yhats : sequence of array_like, each of shape (n,)
+        Jury values of the same riddles, one array per subject.
+    pools : sequence of tuple of array_like
+        ``(y, yhat)`` of each distinct calibration pool's rows.
+    pool_of : sequence of int
+        Index in ``pools`` of each subject's pool.
     resample_riddles : bool
         Resample the riddles (the full interval).
     iterations : int
         Number of iterations ``B``.
-    rng : numpy.random.Generator
+    riddle_rng : numpy.random.Generator
+        The riddle resamples.
+    pool_rngs : sequence of numpy.random.Generator
+        One per pool: its label resamples.
 
     Returns
     -------
-    tuple of ndarray, each of shape (B,)
-        A's and B's estimates.
+    ndarray of shape (S, B)
+        Each subject's estimates.
 
     Raises
     ------
     ValueError
         On mismatched or empty inputs, or a jury value without a calibration row.
     """
-    a, b = _side("a", yhat_a, pool_a), _side("b", yhat_b, pool_b)
-    if a.inverse.size != b.inverse.size or a.inverse.size == 0:
-        raise ValueError("yhat_a and yhat_b must hold the same, non-zero number of riddles")
+    sizes = {np.size(yhat) for yhat in yhats}
+    if len(sizes) != 1 or 0 in sizes:
+        raise ValueError("every subject needs jury values on the same, non-zero number of riddles")
     if int(iterations) != iterations or iterations < 1:
         raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
-    cells, cell_counts = np.unique(
-        np.stack([a.inverse, b.inverse], axis=1), axis=0, return_counts=True
-    )
+    if len(pool_rngs) != len(pools) or len(pool_of) != len(yhats):
+        raise ValueError("give one generator per pool and one pool per subject")
+    drawn = [
+        _pool_rates(pool, iterations=iterations, rng=rng)
+        for pool, rng in zip(pools, pool_rngs, strict=True)
+    ]
+    where = [
+        _subject_bins(f"yhats[{s}]", yhat, drawn[p][0], str(p))
+        for s, (yhat, p) in enumerate(zip(yhats, pool_of, strict=True))
+    ]
+    sizes_per = [drawn[p][0].size for p in pool_of]
     counts = (
-        draws.riddle_counts(cell_counts, iterations=iterations, rng=rng)
+        _resampled_counts(where, sizes_per, iterations=iterations, rng=riddle_rng)
         if resample_riddles
-        else cell_counts
+        else [np.bincount(w, minlength=k) for w, k in zip(where, sizes_per, strict=True)]
     )
-    per_cell = np.broadcast_to(counts, (int(iterations), cells.shape[0]))
-    if shared_pool:  # one resample of the common rows, over the bins of either subject
-        bins = np.union1d(a.bins, b.bins)
-        pool_y, pool_keys = as_1d_float("y", pool_a[0]), bin_keys(pool_a[1])
-        rates = bootstrap.bin_rates(
-            [pool_y[pool_keys == k] for k in bins], iterations=iterations, rng=rng
-        )
-        where_a, where_b = np.searchsorted(bins, a.bins), np.searchsorted(bins, b.bins)
-        to_a, to_b = (
-            np.eye(bins.size)[where_a[cells[:, 0]]],
-            np.eye(bins.size)[where_b[cells[:, 1]]],
-        )
-        return (
-            bootstrap.stratified_means(per_cell @ to_a, rates),
-            bootstrap.stratified_means(per_cell @ to_b, rates),
-        )
-    rates_a = bootstrap.bin_rates(a.labels, iterations=iterations, rng=rng)
-    rates_b = bootstrap.bin_rates(b.labels, iterations=iterations, rng=rng)
-    to_a, to_b = np.eye(a.bins.size)[cells[:, 0]], np.eye(b.bins.size)[cells[:, 1]]
-    return (
-        bootstrap.stratified_means(per_cell @ to_a, rates_a),
-        bootstrap.stratified_means(per_cell @ to_b, rates_b),
-    )
+    return np.stack([
+        bootstrap.stratified_means(c, drawn[p][1])
+        for c, p in zip(counts, pool_of, strict=True)
+    ])  # fmt: skip
 
 
 def post_stratified(yhat: npt.ArrayLike, pool: Pool) -> FloatArray:
@@ -165,14 +183,16 @@ def post_stratified(yhat: npt.ArrayLike, pool: Pool) -> FloatArray:
 
     Their mean is the post-stratified estimate the stratified bootstrap is centred on.
     """
-    side = _side("", yhat, pool)
-    rates = np.array([labels.mean() for labels in side.labels])
-    values: FloatArray = rates[side.inverse]
+    y, pool_yhat = as_1d_float("pool labels", pool[0]), as_1d_float("pool jury values", pool[1])
+    keys = bin_keys(pool_yhat)
+    bins = np.unique(keys)
+    rates = np.array([y[keys == b].mean() for b in bins])
+    values: FloatArray = rates[_subject_bins("yhat", yhat, bins, "given")]
     return values
 
 
 #: Differences this close to 0 are ties. The estimates are computed so that an exact tie is 0
-#: to the last bit (:func:`paired_bootstrap`); the tolerance only guards against float noise, far
+#: to the last bit (:func:`joint_bootstrap`); the tolerance only guards against float noise, far
 #: below any real difference (at least 1 / (N x the labelled rows' sizes), about 1e-10).
 TIE_TOLERANCE = 1e-12
 

@@ -8,6 +8,7 @@ traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 import typing as t
@@ -206,6 +207,15 @@ _command("report", report_cmd.report)
 _command("annotate", annotate_cmd.annotate)
 
 
+#: Thread counts of the BLAS libraries numpy may be built with. layton's arrays are small (at
+#: most the bootstrap iterations times a few hundred riddles): a second BLAS thread never
+#: shortens a command, it spins, and doubled the CPU time of the report's comparison matrix.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: one BLAS thread unless the environment asks otherwise (set
+    before numpy is imported, which no command does before this runs)."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
     app()

@@ -147,3 +147,28 @@ def test_reading_a_judged_run_reads_no_settings(tmp_path: Path, monkeypatch: pyt
     ):
         report = _imports(tmp_path, "-", "done", *args)
         assert not {"pydantic_settings", "aiohttp", "batchling"} & set(report["imported"]), args
+
+
+@pytest.mark.parametrize(("asked", "threads"), [(None, 1), ("2", 2)])
+def test_numpy_gets_one_blas_thread_unless_the_environment_asks(asked: str | None, threads: int):
+    """A second BLAS thread spins on layton's small arrays (it doubled the CPU time of the
+    report's comparison matrix); a user's own setting wins. Fails without cli.main's default
+    on a machine with more than one core."""
+    code = (
+        "import json, sys\n"
+        "from layton_eval.cli import main\n"
+        "sys.argv = ['layton', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "blas = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "print(json.dumps(blas))"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+    }
+    if asked is not None:
+        env["OPENBLAS_NUM_THREADS"] = asked
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [threads]

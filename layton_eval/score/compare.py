@@ -177,13 +177,14 @@ def compare_subjects(
     pool_of = functools.cache(
         lambda provider: calibration.pool(options.field, exclude_provider=provider)
     )
+    memo = _Memo(skip=options.skip_uncalibrated)
     plans = [
-        _plan(a, b, pool_of(a.provider), pool_of(b.provider), options)
+        _plan(a, b, pool_of(a.provider), pool_of(b.provider), memo)
         for i, a in enumerate(subjects)
         for b in subjects[i + 1 :]
     ]
     pairs = [
-        _pair(plan, drawn, categories)
+        _pair(plan, drawn, categories, memo)
         for plan, drawn in zip(plans, _drawn_differences(plans, options), strict=True)
     ]
     adjusted = compare.holm([pair.p_value for pair in pairs])
@@ -243,14 +244,37 @@ def _common(
     return ids, ya, yb
 
 
+class _Memo:
+    """What depends on one subject and a set of riddles only (its coverage, its riddles'
+    calibrated values), computed once for all the pairs it is in."""
+
+    def __init__(self, *, skip: bool) -> None:
+        self.skip = skip
+        self._covered: dict[tuple[int, tuple[str, ...]], npt.NDArray[np.bool_]] = {}
+        self._calibrated: dict[tuple[int, tuple[str, ...]], npt.NDArray[np.float64]] = {}
+
+    def covered(
+        self, who: Subject, ids: t.Sequence[str], y: npt.NDArray[np.float64], pool: CalibrationPool
+    ) -> npt.NDArray[np.bool_]:
+        key = (id(who), tuple(ids))
+        if key not in self._covered:
+            self._covered[key] = covered_riddles(who.name, ids, y, pool, skip=self.skip)[0]
+        return self._covered[key]
+
+    def calibrated(
+        self, who: Subject, ids: tuple[str, ...], y: npt.NDArray[np.float64], pool: CalibrationPool
+    ) -> npt.NDArray[np.float64]:
+        key = (id(who), ids)
+        if key not in self._calibrated:
+            self._calibrated[key] = compare.post_stratified(y, (pool.y, pool.yhat))
+        return self._calibrated[key]
+
+
 def _plan(
-    a: Subject, b: Subject, pool_a: CalibrationPool, pool_b: CalibrationPool, options: ScoreOptions
+    a: Subject, b: Subject, pool_a: CalibrationPool, pool_b: CalibrationPool, memo: _Memo
 ) -> _Plan:
     ids, ya, yb = _common(a, b)
-    skip = options.skip_uncalibrated
-    keep_a, _ = covered_riddles(a.name, ids, ya, pool_a, skip=skip)
-    keep_b, _ = covered_riddles(b.name, ids, yb, pool_b, skip=skip)
-    keep = keep_a & keep_b
+    keep = memo.covered(a, ids, ya, pool_a) & memo.covered(b, ids, yb, pool_b)
     if not keep.any():
         raise ScoreError(f"{a.name} and {b.name}: no common riddle can be calibrated for both")
     return _Plan(
@@ -260,7 +284,10 @@ def _plan(
 
 
 def _pair(
-    plan: _Plan, drawn: npt.NDArray[np.float64], categories: t.Mapping[str, str | None]
+    plan: _Plan,
+    drawn: npt.NDArray[np.float64],
+    categories: t.Mapping[str, str | None],
+    memo: _Memo,
 ) -> PairResult:
     """The pair's numbers from ``drawn``: its paired differences, the subjects in name order."""
     a, b, ya, yb = plan.a, plan.b, plan.ya, plan.yb
@@ -268,8 +295,8 @@ def _pair(
     lo, hi = intervals.percentile_interval(drawn)
     lo, hi = (0.0 - hi, 0.0 - lo) if swap else (lo, hi)  # 0.0 - x: never a negative zero
     differences = -drawn if swap else drawn
-    cal_a = compare.post_stratified(ya, (plan.pool_a.y, plan.pool_a.yhat))
-    cal_b = compare.post_stratified(yb, (plan.pool_b.y, plan.pool_b.yhat))
+    cal_a = memo.calibrated(a, plan.ids, ya, plan.pool_a)
+    cal_b = memo.calibrated(b, plan.ids, yb, plan.pool_b)
     a_only = int(((ya > 0.5) & (yb <= 0.5)).sum())
     b_only = int(((yb > 0.5) & (ya <= 0.5)).sum())
     sd = float(differences.std(ddof=1)) if differences.size > 1 else 0.0

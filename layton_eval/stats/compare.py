@@ -77,20 +77,19 @@ def _resampled_counts(
 ) -> list[FloatArray]:  # fmt: skip
     """Per subject, riddles per pool bin in every resample of the riddles (the same resample
     for every subject): ``CHUNK`` iterations at a time, each a row of ``n`` uniform indices
-    turned into how often each riddle was drawn, then summed over each bin's riddles."""
-    n = where[0].size
-    counts = [np.empty((int(iterations), size)) for size in sizes]
-    members = [
-        [np.flatnonzero(w == k) for k in range(size)] for w, size in zip(where, sizes, strict=True)
-    ]
+    turned into how often each riddle was drawn, then summed over each bin's riddles (one
+    product with the riddles' bin indicators; integers, so exact in float64)."""
+    n, offsets = where[0].size, np.cumsum([0, *sizes])
+    indicators = np.zeros((n, int(offsets[-1])))
+    for s, w in enumerate(where):
+        indicators[np.arange(n), offsets[s] + w] = 1.0
+    counts = np.empty((int(iterations), int(offsets[-1])))
     for start in range(0, int(iterations), CHUNK):
         rows = min(CHUNK, int(iterations) - start)
-        picks = rng.integers(0, n, size=(rows, n)) + n * np.arange(rows)[:, None]
+        picks = rng.integers(0, n, size=(rows, n), dtype=np.int32) + n * np.arange(rows)[:, None]
         drawn = np.bincount(picks.ravel(), minlength=rows * n).reshape(rows, n)
-        for subject, bins in zip(counts, members, strict=True):
-            for k, riddles in enumerate(bins):
-                subject[start : start + rows, k] = drawn[:, riddles].sum(axis=1)
-    return counts
+        counts[start : start + rows] = drawn.astype(np.float64) @ indicators
+    return [counts[:, offsets[s] : offsets[s + 1]] for s in range(len(where))]
 
 
 def joint_bootstrap(

@@ -356,20 +356,21 @@ def _joint(members: list[_Plan], options: ScoreOptions) -> dict[int, npt.NDArray
     return dict(zip(sides, drawn, strict=True))
 
 
-def _drawn_differences(plans: list[_Plan], options: ScoreOptions) -> list[npt.NDArray[np.float64]]:
+def _drawn_differences(
+    plans: list[_Plan], options: ScoreOptions
+) -> t.Iterator[npt.NDArray[np.float64]]:
     """Each pair's paired bootstrap differences, first minus second subject in name order (B
     first when A's name sorts after B's), so that swapping A and B negates every number
-    exactly. One joint draw per set of common riddles: its riddle resample from the seed alone,
-    each pool's label resample from the seed and the pool's rows."""
+    exactly; one pair's at a time. One joint draw per set of common riddles: its riddle
+    resample from the seed alone, each pool's label resample from the seed and the pool's
+    rows."""
     groups: dict[tuple[str, ...], list[_Plan]] = {}
     for plan in plans:
         groups.setdefault(plan.ids, []).append(plan)
     theta = {ids: _joint(members, options) for ids, members in groups.items()}
-    out = []
     for plan in plans:
         first, second = (plan.b, plan.a) if plan.a.name > plan.b.name else (plan.a, plan.b)
-        out.append(theta[plan.ids][id(first)] - theta[plan.ids][id(second)])
-    return out
+        yield theta[plan.ids][id(first)] - theta[plan.ids][id(second)]
 
 
 def _notes(a: Subject, b: Subject) -> list[str]:

@@ -43,7 +43,7 @@ Pool = tuple[npt.ArrayLike, npt.ArrayLike]  # (human labels y, jury values yhat)
 
 #: Iterations whose riddle resamples are drawn at once (an (iterations x riddles) block of
 #: indices): bounds memory at any ``--iterations``; part of the random stream, so fixed.
-CHUNK = 2048
+CHUNK = 512
 
 
 def _subject_bins(
@@ -74,22 +74,22 @@ def _pool_rates(
 def _resampled_counts(
     where: list[npt.NDArray[np.intp]], sizes: list[int], *, iterations: int,
     rng: np.random.Generator,
-) -> list[FloatArray]:  # fmt: skip
+) -> t.Iterator[tuple[slice, list[FloatArray]]]:  # fmt: skip
     """Per subject, riddles per pool bin in every resample of the riddles (the same resample
-    for every subject): ``CHUNK`` iterations at a time, each a row of ``n`` uniform indices
+    for every subject), ``CHUNK`` iterations at a time: each a row of ``n`` uniform indices
     turned into how often each riddle was drawn, then summed over each bin's riddles (one
     product with the riddles' bin indicators; integers, so exact in float64)."""
     n, offsets = where[0].size, np.cumsum([0, *sizes])
     indicators = np.zeros((n, int(offsets[-1])))
     for s, w in enumerate(where):
         indicators[np.arange(n), offsets[s] + w] = 1.0
-    counts = np.empty((int(iterations), int(offsets[-1])))
     for start in range(0, int(iterations), CHUNK):
         rows = min(CHUNK, int(iterations) - start)
         picks = rng.integers(0, n, size=(rows, n), dtype=np.int32) + n * np.arange(rows)[:, None]
         drawn = np.bincount(picks.ravel(), minlength=rows * n).reshape(rows, n)
-        counts[start : start + rows] = drawn.astype(np.float64) @ indicators
-    return [counts[:, offsets[s] : offsets[s + 1]] for s in range(len(where))]
+        counts = drawn.astype(np.float64) @ indicators
+        span = slice(start, start + rows)
+        yield span, [counts[:, offsets[s] : offsets[s + 1]] for s in range(len(where))]
 
 
 def joint_bootstrap(
@@ -166,15 +166,17 @@ def joint_bootstrap(
         for s, (yhat, p) in enumerate(zip(yhats, pool_of, strict=True))
     ]
     sizes_per = [drawn[p][0].size for p in pool_of]
-    counts = (
-        _resampled_counts(where, sizes_per, iterations=iterations, rng=riddle_rng)
-        if resample_riddles
-        else [np.bincount(w, minlength=k) for w, k in zip(where, sizes_per, strict=True)]
-    )
-    return np.stack([
-        bootstrap.stratified_means(c, drawn[p][1])
-        for c, p in zip(counts, pool_of, strict=True)
-    ])  # fmt: skip
+    theta = np.empty((len(yhats), int(iterations)))
+    if not resample_riddles:
+        for s, (w, p) in enumerate(zip(where, pool_of, strict=True)):
+            counts = np.bincount(w, minlength=sizes_per[s])
+            theta[s] = bootstrap.stratified_means(counts, drawn[p][1])
+        return theta
+    chunks = _resampled_counts(where, sizes_per, iterations=iterations, rng=riddle_rng)
+    for span, counts_per_subject in chunks:  # each row on its own: chunking changes no bit
+        for s, (counts, p) in enumerate(zip(counts_per_subject, pool_of, strict=True)):
+            theta[s, span] = bootstrap.stratified_means(counts, drawn[p][1][span])
+    return theta
 
 
 def post_stratified(yhat: npt.ArrayLike, pool: Pool) -> FloatArray:

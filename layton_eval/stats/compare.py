@@ -169,13 +169,13 @@ def joint_bootstrap(
     theta = np.empty((len(yhats), int(iterations)))
     if not resample_riddles:
         for s, (w, p) in enumerate(zip(where, pool_of, strict=True)):
-            counts = np.bincount(w, minlength=sizes_per[s])
-            theta[s] = bootstrap.stratified_means(counts, drawn[p][1])
+            observed = np.bincount(w, minlength=sizes_per[s])
+            theta[s] = bootstrap.stratified_means(observed, drawn[p][1])
         return theta
     chunks = _resampled_counts(where, sizes_per, iterations=iterations, rng=riddle_rng)
-    for span, counts_per_subject in chunks:  # each row on its own: chunking changes no bit
-        for s, (counts, p) in enumerate(zip(counts_per_subject, pool_of, strict=True)):
-            theta[s, span] = bootstrap.stratified_means(counts, drawn[p][1][span])
+    for span, per_subject in chunks:  # each row on its own: chunking changes no bit
+        for s, (resampled, p) in enumerate(zip(per_subject, pool_of, strict=True)):
+            theta[s, span] = bootstrap.stratified_means(resampled, drawn[p][1][span])
     return theta
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "ReasoningEffort",
     "SamplingOptions",
     "TextPart",
+    "TokenCounts",
     "Usage",
 ]
 
@@ -101,6 +102,20 @@ class Usage(BaseModel):
     #: the cache-read rate); left out of a file when 0, so that records without any read as
     #: they always did.
     cache_read_tokens: int = Field(default=0, exclude_if=lambda count: not count)
+
+
+class TokenCounts(t.Protocol):
+    """What pricing and a fetch's counts read of a request's tokens: a :class:`Usage`, or the
+    token counts a fetch keeps of an outcome written to disk (no model built for each)."""
+
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+    @property
+    def cache_read_tokens(self) -> int: ...
 
 
 class ModelOutput(BaseModel):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, computed_field
 
-from layton_eval.neutral import ImagePart, NeutralRequest, TextPart, Usage
+from layton_eval.neutral import ImagePart, NeutralRequest, TextPart, TokenCounts, Usage
 
 __all__ = [
     "ASSUMED_OUTPUT_TOKENS",
@@ -151,7 +151,7 @@ class Pricing:
     user: UserPrice | None = None
     listed: bool = False
 
-    def request_cost(self, usage: Usage, when: dt.datetime | None = None) -> float | None:
+    def request_cost(self, usage: TokenCounts, when: dt.datetime | None = None) -> float | None:
         """USD of one request's usage at batch prices (``None``: price unknown)."""
         if not self.known:
             return None
@@ -163,7 +163,7 @@ class Pricing:
         cost = _rates(self.provider, self.model, _day(when), self.listed).cost(usage)
         return cost if self.listed else cost * self.share
 
-    def cost(self, usages: t.Iterable[tuple[Usage, dt.datetime | None]]) -> float | None:
+    def cost(self, usages: t.Iterable[tuple[TokenCounts, dt.datetime | None]]) -> float | None:
         """USD of many requests, each priced on its own (``None``: price unknown)."""
         if not self.known:
             return None
@@ -178,7 +178,7 @@ class Pricing:
         return total
 
     def costs(
-        self, usages: t.Iterable[tuple[Usage, dt.datetime | None]]
+        self, usages: t.Iterable[tuple[TokenCounts, dt.datetime | None]]
     ) -> tuple[float | None, float | None]:
         """USD of many requests at batch prices and at standard prices (``None``: unknown)."""
         if not self.listed:
@@ -224,7 +224,7 @@ class _ListRates:
     output: tuple[float, ...]
     cached: tuple[float, ...]
 
-    def cost(self, usage: Usage) -> float:
+    def cost(self, usage: TokenCounts) -> float:
         """List-price USD of one request: every token at its tier's rate (genai-prices prices
         a whole request at the tier its input tokens, cache reads included, reach)."""
         inp, cached = usage.input_tokens, usage.cache_read_tokens

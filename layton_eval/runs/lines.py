@@ -21,7 +21,6 @@ from pydantic_core import to_json
 
 from layton_eval.answers import parse_output
 from layton_eval.errors import RunError
-from layton_eval.neutral import Usage
 from layton_eval.runs import layout
 from layton_eval.runs.atomic import atomic_open, jsonl_line
 from layton_eval.runs.outputs import OutputRecord
@@ -30,10 +29,20 @@ from layton_eval.runs.predictions import interchange_row, prediction_row
 if t.TYPE_CHECKING:
     from layton_eval.runs.store import Run
 
-__all__ = ["Entry", "OutputLines"]
+__all__ = ["Entry", "OutputLines", "Tokens"]
 
 #: Bytes written to, and read back from, the temporary files at a time.
 _BLOCK = 1 << 20
+
+
+class Tokens(t.NamedTuple):
+    """One outcome's token counts, read like a :class:`~layton_eval.neutral.Usage` (pricing
+    and :func:`~layton_eval.runs.outputs.summarize` take either) at the size of a tuple."""
+
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cache_read_tokens: int
 
 
 @dataclasses.dataclass(slots=True)
@@ -46,24 +55,14 @@ class Entry:
     spans: tuple[int, int, int, int, int, int]
     quality: int
     status: str
-    #: Input, output, reasoning and cache-read tokens (a tuple: a ``Usage`` each would double
-    #: the index).
-    tokens: tuple[int, int, int, int]
+    #: Its token counts (a tuple: a ``Usage`` each would double the index).
+    usage: Tokens
     fetched_at: dt.datetime
     refusal: str | None
     #: Hash of its text (two valid answers that differ), and of all that makes it the same
     #: answer as another result line for the request.
     text: int
     same: int
-
-    @property
-    def usage(self) -> Usage:
-        """Its tokens (see :func:`~layton_eval.runs.outputs.summarize`)."""
-        inp, out, reasoning, cached = self.tokens
-        return Usage.model_construct(
-            input_tokens=inp, output_tokens=out, reasoning_tokens=reasoning,
-            cache_read_tokens=cached,
-        )  # fmt: skip
 
 
 def sameness(output: OutputRecord) -> int:
@@ -132,11 +131,8 @@ class OutputLines:
             spans=spans,
             quality=record.quality,
             status=record.status,
-            tokens=(
-                used.input_tokens,
-                used.output_tokens,
-                used.reasoning_tokens,
-                used.cache_read_tokens,
+            usage=Tokens(
+                used.input_tokens, used.output_tokens, used.reasoning_tokens, used.cache_read_tokens
             ),  # fmt: skip
             fetched_at=record.fetched_at,
             refusal=record.refusal,

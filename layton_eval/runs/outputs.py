@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, computed_field
 
 from layton_eval.answers import Answer, Verdict, parse_output, replace_lone_surrogates
-from layton_eval.neutral import ModelOutput, Usage
+from layton_eval.neutral import ModelOutput, TokenCounts, Usage
 from layton_eval.pricing import EstimateRecord, Spend, pricing
 from layton_eval.runs import layout
 from layton_eval.runs.manifest import BatchRecord, now
@@ -283,7 +283,7 @@ class Counted(t.Protocol):
     @property
     def status(self) -> str: ...
     @property
-    def usage(self) -> Usage: ...
+    def usage(self) -> TokenCounts: ...
     @property
     def refusal(self) -> str | None: ...
     @property
@@ -304,10 +304,12 @@ def summarize(
     counts = dict.fromkeys(STATUSES, 0)
     tokens = [0, 0, 0, 0]  # input, output, reasoning, cache reads
     refusals = {}
+    priced: list[tuple[TokenCounts, dt.datetime | None]] = []
     for output in present:  # one pass: a fetch may hold tens of thousands of outputs
         status = output.status
         counts[status] += 1
         used = output.usage
+        priced.append((used, output.fetched_at))
         tokens[0] += used.input_tokens
         tokens[1] += used.output_tokens
         tokens[2] += used.reasoning_tokens
@@ -316,7 +318,7 @@ def summarize(
             refusals[output.id] = output.refusal
     usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
-    cost, standard = price.costs((o.usage, o.fetched_at) for o in present)
+    cost, standard = price.costs(priced)
     source = price.source
     counted = not any(b.source and not b.source.usage for b in run.manifest.live_batches)
     if not counted:

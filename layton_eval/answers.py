@@ -130,7 +130,7 @@ VERDICT_SCHEMA: dict[str, t.Any] = _schema_of(
 
 def strip_think(text: str) -> str:
     """Remove ``<think>...</think>`` blocks (and an unclosed leading one) from a model's text."""
-    if _THINK_TAG.search(text) is None:  # most texts: one scan, nothing to remove
+    if "<" not in text or _THINK_TAG.search(text) is None:  # most texts: nothing to remove
         return text.strip()
     text = _THINK.sub("", text)
     lowered = text.lower()
@@ -197,7 +197,11 @@ def extract_json_object(text: str | None, *, repair: bool = True) -> dict[str, t
 
 def _parse[M: BaseModel](model: type[M], text: str | None, repair: bool) -> M | None:
     whole = text.strip() if text else ""
-    if whole[:1] == "{" and whole[-1:] == "}" and _THINK_TAG.search(whole) is None:
+    if (
+        whole[:1] == "{"
+        and whole[-1:] == "}"
+        and ("<" not in whole or not _THINK_TAG.search(whole))
+    ):
         try:  # the usual case, the text is the object: read and check it in one step
             return model.model_validate_json(whole)
         except ValidationError:

@@ -70,19 +70,20 @@ def test_a_fetch_holds_no_record_in_memory(runs_dir: Path, monkeypatch):
     """Each outcome is written as it is decoded: no more than one record is alive at once."""
     import gc
 
+    from layton_eval.runs.lines import OutputLines
     from layton_eval.runs.outputs import OutputRecord
 
     prepare("openai", "gpt-5.1", name="run", hints=1)
     alive: list[int] = []
-    original = OutputRecord.__init__
+    original = OutputLines.add
 
-    def counting(self, **data):
-        original(self, **data)
+    def counting(self, record):  # every decoded record is written through add
         alive.append(sum(isinstance(o, OutputRecord) for o in gc.get_objects()))
+        return original(self, record)
 
     with emulate("openai", polls_until_done=1):
         invoke_json("send", "run")
-        monkeypatch.setattr(OutputRecord, "__init__", counting)
+        monkeypatch.setattr(OutputLines, "add", counting)
         fetched = invoke_json("fetch", "run")["run"]
     assert fetched["ok"] == len(request_ids(runs_dir / "run"))
     assert alive and max(alive) <= 2, alive

@@ -80,6 +80,8 @@ def parse_time(value: t.Any) -> datetime | None:
 
 def as_int(value: t.Any) -> int:
     """An int from a JSON number or numeric string (Google sends int64 as strings); else 0."""
+    if type(value) is int:  # the usual case, read four times a result line at fetch
+        return value if value > 0 else 0
     try:
         return max(0, int(value))
     except (TypeError, ValueError):

@@ -220,7 +220,9 @@ def decoded_output(
         ), 0
     try:
         fields, replaced = _read_result(raw, impl, kind)
-        return OutputRecord(**base, **fields), replaced
+        # model_validate: the same validation as OutputRecord(**...), without __init__'s
+        # keyword packing (once a result line at fetch)
+        return OutputRecord.model_validate(base | fields), replaced
     except Exception as exc:  # one odd result must not stop the batch
         error = f"the result could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         return OutputRecord(**base, error=replace_lone_surrogates(error)[0]), 0

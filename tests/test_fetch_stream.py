@@ -130,3 +130,31 @@ def test_a_download_is_written_in_chunks_and_starts_over_when_retried():
     assert sink.end() == b'{"b": 2}'
     assert handle.getvalue() == b'before\n{"a": 1}\n{"b": 2}\n'
     assert seen[-2:] == [(0, 17), (17, 17)]
+
+
+def test_lines_arriving_out_of_riddle_order_are_written_in_it(runs_dir: Path, tmp_path: Path):
+    """The lines that follow each other in the temporary file are copied as one piece: lines
+    in another order (in runs of several, and alone) still come out in the riddle order."""
+    prepare("openai", "gpt-5.1", name="run", hints=1)
+    ids = request_ids(runs_dir / "run")
+    with emulate("openai", polls_until_done=1) as fake:
+        serialize = fake.result_lines
+
+        def shuffled(batch, lines):  # two runs swapped, the first line last
+            out = serialize(batch, lines)
+            return out[4:-1] + out[1:4] + out[-1:] + out[:1]
+
+        fake.result_lines = shuffled
+        invoke_json("send", "run")
+        fetched = invoke_json("fetch", "run")["run"]
+    assert fetched["ok"] == len(ids) == 8
+    run = RunStore(runs_dir).load("run")
+    written = {
+        "outputs": run.file(layout.OUTPUTS).read_bytes(),
+        "predictions": run.file(layout.PREDICTIONS).read_bytes(),
+        "interchange": run.file(layout.results_file(run.manifest)).read_bytes(),
+    }
+    assert written == _dumped(runs_dir / "run", tmp_path)
+    for rows_of in (layout.OUTPUTS, layout.PREDICTIONS):
+        assert [row["id"] for row in rows(run.file(rows_of))] == ids
+    assert [row["custom_id"] for row in rows(run.file(layout.results_file(run.manifest)))] == ids

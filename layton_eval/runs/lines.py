@@ -166,20 +166,22 @@ class OutputLines:
 
     def _kept_lines(self, which: int) -> t.Iterator[bytes]:
         """Line ``which`` (0 outputs, 1 prediction, 2 results file) of each kept outcome, in
-        the run's riddle order, read a block at a time (the lines of most runs arrive in that
-        order)."""
+        the run's riddle order: the lines that follow each other in the file are read and
+        written as one piece (the lines of most runs arrive in riddle order)."""
         handle = self._files[which]
         handle.flush()
         fd = handle.fileno()
-        block, start = b"", 0
+        start = end = 0  # the lines read next: one piece of the file
         for cid in self.run.manifest.ids:
             entry = self.kept.get(cid)
             if entry is None or not entry.spans[which + 3]:
                 continue
-            offset, size = entry.spans[which], entry.spans[which + 3]
-            if not start <= offset <= offset + size <= start + len(block):
-                block, start = os.pread(fd, max(size, _BLOCK), offset), offset
-            yield block[offset - start : offset - start + size]
+            offset = entry.spans[which]
+            if offset != end:
+                yield from _pieces(fd, start, end)
+                start = offset
+            end = offset + entry.spans[which + 3]
+        yield from _pieces(fd, start, end)
 
     def save(self) -> None:
         """Write ``outputs.jsonl`` in the run's riddle order."""
@@ -190,6 +192,16 @@ class OutputLines:
         predictions = _write(self.run, layout.PREDICTIONS, self._kept_lines(1))
         results = _write(self.run, layout.results_file(self.run.manifest), self._kept_lines(2))
         return {"predictions": str(predictions), "interchange": str(results)}
+
+
+def _pieces(fd: int, start: int, end: int) -> t.Iterator[bytes]:
+    """The bytes of the file ``fd`` from ``start`` to ``end``, at most a block at a time."""
+    while start < end:
+        piece = os.pread(fd, min(_BLOCK, end - start), start)
+        if not piece:
+            raise RunError(f"a fetch's temporary file ended at byte {start} of {end}")
+        yield piece
+        start += len(piece)
 
 
 def _write(run: Run, name: str, lines: t.Iterable[bytes]) -> str:

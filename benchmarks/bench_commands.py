@@ -160,9 +160,14 @@ def main() -> None:
     if args.setup:
         _setup(Path(args.setup), args.data)
         return
+    command_table(_base_commit(args.base), args.runs, args.data)
+
+
+def command_table(base: str, runs: int, data: str) -> None:
+    """Print every command's CPU time and peak memory at commit ``base`` and in this checkout
+    (medians of ``runs`` runs each, in turn)."""
     from _env import with_bytecode  # beside this script
 
-    base = _base_commit(args.base)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         src = root / "base"
@@ -170,17 +175,17 @@ def main() -> None:
         archive = subprocess.run(["git", "-C", str(REPO), "archive", base], check=True,
                                  capture_output=True).stdout  # fmt: skip
         subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-        subprocess.run([sys.executable, __file__, "--setup", str(root), "--data", args.data],
+        subprocess.run([sys.executable, __file__, "--setup", str(root), "--data", data],
                        check=True)  # fmt: skip
-        folders = {"LAYTON_RUNS_DIR": str(root / "runs"), "LAYTON_DATA_DIR": args.data}
+        folders = {"LAYTON_RUNS_DIR": str(root / "runs"), "LAYTON_DATA_DIR": data}
         env = with_bytecode(root / "pycache") | folders | {"COLUMNS": "80"}
         env = {k: v for k, v in env.items() if not k.endswith("_API_KEY")}
         sides = [Side("before", src, root, env), Side("after", REPO, root, env)]
-        print(f"before: {base[:10]}; after: this checkout; {args.runs} runs each, medians")
+        print(f"before: {base[:10]}; after: this checkout; {runs} runs each, medians")
         print(f"{'command':20} {'CPU before':>10} {'after':>7} {'ratio':>6}   "
               f"{'peak MB before':>14} {'after':>6} {'ratio':>6}")  # fmt: skip
         for label, command, emulated in COMMANDS:
-            _compare(label, command, emulated, sides, args.runs)
+            _compare(label, command, emulated, sides, runs)
 
 
 if __name__ == "__main__":

@@ -208,6 +208,46 @@ def _measure(n: int, results: Path, repeat: int) -> dict[str, dict[str, float]]:
     return found
 
 
+def fetch_rows(sizes: list[int], repeat: int) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """The 1-riddle fetch, then one row per size: the file's size, the median times, the time
+    ratio (the fair one), each kind's peak (VmHWM) and the fetch's traced peak."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {n: Path(tmp) / f"results-{n}.jsonl" for n in [1, *sizes]}
+        file_mb = {n: _child("make", n, path)["file_mb"] for n, path in files.items()}
+        _child("layton", 1, files[1])  # compiles the modules once, outside any measurement
+        one = _measure(1, files[1], repeat)
+        rows = []
+        for n in sizes:
+            got = _measure(n, files[n], repeat)
+            fetch = got["layton"]["seconds"] - one["layton"]["seconds"]
+            plain = got["plain"]["seconds"] - one["plain"]["seconds"]
+            rows.append({
+                "lines": n, "file_mb": file_mb[n], "plain_s": got["plain"]["seconds"],
+                "fetch_s": got["layton"]["seconds"], "ratio": fetch / plain,
+                "plain_hwm_mb": got["plain"]["hwm_mb"], "fetch_hwm_mb": got["layton"]["hwm_mb"],
+                "traced_mb": _child("layton", n, files[n], traced=True)["peak_mb"],
+            })  # fmt: skip
+    flat = {f"{kind}_{key}": value for kind, found in one.items() for key, value in found.items()}
+    return flat, rows
+
+
+def print_fetch(one: dict[str, float], rows: list[dict[str, float]]) -> None:
+    """The table of :func:`fetch_rows`, with how the ratio is measured and the targets."""
+    print("lines    file MB  plain s  fetch s  ratio  fetch VmHWM  traced peak  target")
+    for row in rows:
+        print(
+            f"{row['lines']:>7,}  {row['file_mb']:7.1f}  {row['plain_s']:7.2f}  "
+            f"{row['fetch_s']:7.2f}  {row['ratio']:5.2f}x  {row['fetch_hwm_mb']:8.0f} MB  "
+            f"{row['traced_mb']:8.0f} MB  {100 + row['file_mb']:4.0f} MB"
+        )
+    print(
+        "ratio: (fetch - 1-riddle fetch) / (round trip - 1-line round trip), target <= 1.5x; "
+        f"1 riddle: fetch {one['layton_seconds']:.2f} s (VmHWM {one['layton_hwm_mb']:.0f} MB), "
+        f"round trip {one['plain_seconds']:.3f} s; "
+        "memory target: fetch VmHWM <= 100 MB + 1x the results file"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="*", default=[5_000, 20_000, 50_000])
@@ -224,28 +264,7 @@ def main() -> None:
             measure = _layton if args.child == "layton" else _plain
             print(json.dumps(measure(n, results, args.traced)))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        files = {n: Path(tmp) / f"results-{n}.jsonl" for n in [1, *args.sizes]}
-        sizes = {n: _child("make", n, path)["file_mb"] for n, path in files.items()}
-        _child("layton", 1, files[1])  # compiles the modules once, outside any measurement
-        one = _measure(1, files[1], args.repeat)
-        print("lines    file MB  plain s  fetch s  ratio  fetch VmHWM  traced peak  target")
-        for n in args.sizes:
-            got = _measure(n, files[n], args.repeat)
-            traced = _child("layton", n, files[n], traced=True)["peak_mb"]
-            fetch = got["layton"]["seconds"] - one["layton"]["seconds"]
-            plain = got["plain"]["seconds"] - one["plain"]["seconds"]
-            print(
-                f"{n:>7,}  {sizes[n]:7.1f}  {got['plain']['seconds']:7.2f}  "
-                f"{got['layton']['seconds']:7.2f}  {fetch / plain:5.2f}x  "
-                f"{got['layton']['hwm_mb']:8.0f} MB  {traced:8.0f} MB  {100 + sizes[n]:4.0f} MB"
-            )
-    print(
-        "ratio: (fetch - 1-riddle fetch) / (round trip - 1-line round trip), target <= 1.5x; "
-        f"1 riddle: fetch {one['layton']['seconds']:.2f} s (VmHWM "
-        f"{one['layton']['hwm_mb']:.0f} MB), round trip {one['plain']['seconds']:.3f} s; "
-        "memory target: fetch VmHWM <= 100 MB + 1x the results file"
-    )
+    print_fetch(*fetch_rows(args.sizes, args.repeat))
 
 
 if __name__ == "__main__":

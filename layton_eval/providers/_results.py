@@ -103,11 +103,14 @@ def decode_line(line: bytes | str, field: str, result_of: ResultOf) -> tuple[str
     A blank line or an item without an id gives ``None``; a line that cannot be decoded gives a
     malformed result for its id when the id can be read (else ``None``).
     """
-    if not line.strip():
+    if not line or line.isspace():  # blank (``not line.strip()`` without copying the line)
         return None
     custom_id: t.Any = None
     try:
-        item = _json_value(line)
+        try:
+            item = from_json(line)  # pydantic-core's reader: faster than json's
+        except ValueError:  # what it refuses (a lone surrogate escape, say): json's reader
+            item = json.loads(line)
         custom_id = item.get(field)
         if custom_id is None:
             return None
@@ -117,15 +120,6 @@ def decode_line(line: bytes | str, field: str, result_of: ResultOf) -> tuple[str
             text = line if isinstance(line, str) else line.decode("utf-8", "replace")
             custom_id = salvage_id(text, field)
         return None if custom_id is None else (str(custom_id), malformed_result())
-
-
-def _json_value(line: bytes | str) -> t.Any:
-    """The JSON value of one line: pydantic-core's reader (faster than ``json.loads``), then
-    ``json.loads`` for what it refuses (a lone surrogate escape, say)."""
-    try:
-        return from_json(line)
-    except ValueError:
-        return json.loads(line)
 
 
 def salvage_id(line: str, field: str) -> str | None:

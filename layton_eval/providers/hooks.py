@@ -155,9 +155,9 @@ class ProviderHooks(ABC):
         Raises on a line of an unexpected shape (it then counts as malformed).
         """
         response = item.get("response")
-        error = item.get("error") or {}
         if response:
             return RawResult(int(response.get("status_code", 200)), response.get("body"))
+        error = item.get("error") or {}
         return RawResult(int(error.get("status_code", 500)), error or {"error": "Missing response"})
 
     def decode_lines(

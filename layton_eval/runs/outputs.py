@@ -231,25 +231,28 @@ def decoded_output(
 def _read_result(raw: RawResult, impl: Provider, kind: str) -> tuple[dict[str, t.Any], int]:
     """The fields of one result's outcome, with every text valid UTF-8; the replacements."""
     output: ModelOutput = impl.parse_response(raw)
-    texts = {"text": output.text, "error": output.error, "refusal": output.refusal,
-             "finish_reason": output.finish_reason}  # fmt: skip
+    fields: dict[str, t.Any] = {"text": output.text, "error": output.error,
+                                "refusal": output.refusal,
+                                "finish_reason": output.finish_reason}  # fmt: skip
     replaced = 0
-    for key, value in texts.items():
-        if isinstance(value, str):
-            texts[key], count = replace_lone_surrogates(value)
+    for key, value in fields.items():
+        if value is not None and not value.isascii():  # an ASCII text holds no surrogate
+            fields[key], count = replace_lone_surrogates(value)
             replaced += count
     parsed = None
     if output.error is None and output.refusal is None:
         # an answer cut at the token limit counts only if its JSON was complete
-        parsed = parse_output(kind, texts["text"], repair=not output.truncated)
-    if isinstance(parsed, Answer):
+        parsed = parse_output(kind, fields["text"], repair=not output.truncated)
+    if isinstance(parsed, Answer) and not (
+        parsed.answer.isascii() and parsed.justification.isascii()
+    ):
         answer, one = replace_lone_surrogates(parsed.answer)
         justification, two = replace_lone_surrogates(parsed.justification)
         if one or two:
             parsed = Answer(answer=answer, justification=justification)
             replaced += one + two
-    fields = texts | {"valid": parsed is not None, "usage": output.usage,
-                      "truncated": output.truncated, "parsed": parsed}  # fmt: skip
+    fields |= {"valid": parsed is not None, "usage": output.usage,
+               "truncated": output.truncated, "parsed": parsed}  # fmt: skip
     return fields, replaced
 
 

@@ -12,7 +12,7 @@ import pytest
 from layton_eval.runs import layout
 from layton_eval.runs.outputs import load_outputs, save_outputs
 from layton_eval.runs.predictions import write_predictions
-from layton_eval.runs.store import RunStore
+from layton_eval.runs.store import Run, RunStore
 from tests.fakes import emulate
 from tests.helpers import invoke, invoke_json, prepare, request_ids, rows
 from tests.test_money import fast_retries, keys  # noqa: F401 (fixtures)
@@ -28,11 +28,16 @@ def _dumped(run_dir: Path, tmp_path: Path) -> dict[str, bytes]:
     run = RunStore(copy.parent).load(run_dir.name)
     outputs = load_outputs(run)
     save_outputs(run, outputs)
-    files = write_predictions(run, outputs)
+    write_predictions(run, outputs)
+    return _written(run)
+
+
+def _written(run: Run) -> dict[str, bytes]:
+    """The run's outputs, predictions and results file as the fetch wrote them."""
     return {
         "outputs": run.file(layout.OUTPUTS).read_bytes(),
-        "predictions": Path(files["predictions"]).read_bytes(),
-        "interchange": Path(files["interchange"]).read_bytes(),
+        "predictions": run.file(layout.PREDICTIONS).read_bytes(),
+        "interchange": run.file(layout.results_file(run.manifest)).read_bytes(),
     }
 
 
@@ -56,12 +61,7 @@ def test_files_written_line_by_line_are_the_dumped_records(runs_dir: Path, tmp_p
     assert first["duplicates"] == [ids[3]] and first["failed"] == 1
     assert second["ok"] == len(ids) - 1 and second["refused"] == 1
     run = RunStore(runs_dir).load("run")
-    written = {
-        "outputs": run.file(layout.OUTPUTS).read_bytes(),
-        "predictions": run.file(layout.PREDICTIONS).read_bytes(),
-        "interchange": run.file(layout.results_file(run.manifest)).read_bytes(),
-    }
-    assert written == _dumped(runs_dir / "run", tmp_path)
+    assert _written(run) == _dumped(runs_dir / "run", tmp_path)
     assert [row["id"] for row in rows(run.file(layout.OUTPUTS))] == ids  # the riddle order
     assert not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
 
@@ -149,12 +149,7 @@ def test_lines_arriving_out_of_riddle_order_are_written_in_it(runs_dir: Path, tm
         fetched = invoke_json("fetch", "run")["run"]
     assert fetched["ok"] == len(ids) == 8
     run = RunStore(runs_dir).load("run")
-    written = {
-        "outputs": run.file(layout.OUTPUTS).read_bytes(),
-        "predictions": run.file(layout.PREDICTIONS).read_bytes(),
-        "interchange": run.file(layout.results_file(run.manifest)).read_bytes(),
-    }
-    assert written == _dumped(runs_dir / "run", tmp_path)
+    assert _written(run) == _dumped(runs_dir / "run", tmp_path)
     for rows_of in (layout.OUTPUTS, layout.PREDICTIONS):
         assert [row["id"] for row in rows(run.file(rows_of))] == ids
     assert [row["custom_id"] for row in rows(run.file(layout.results_file(run.manifest)))] == ids

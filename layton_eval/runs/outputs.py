@@ -309,12 +309,10 @@ def summarize(
     counts = dict.fromkeys(STATUSES, 0)
     tokens = [0, 0, 0, 0]  # input, output, reasoning, cache reads
     refusals = {}
-    priced: list[tuple[TokenCounts, dt.datetime | None]] = []
     for output in present:  # one pass: a fetch may hold tens of thousands of outputs
         status = output.status
         counts[status] += 1
         used = output.usage
-        priced.append((used, output.fetched_at))
         tokens[0] += used.input_tokens
         tokens[1] += used.output_tokens
         tokens[2] += used.reasoning_tokens
@@ -323,7 +321,7 @@ def summarize(
             refusals[output.id] = output.refusal
     usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1], reasoning_tokens=tokens[2])
     price = pricing(run.manifest.provider, run.manifest.model, run.manifest.price)
-    cost, standard = price.costs(priced)
+    cost, standard = price.costs((o.usage, o.fetched_at) for o in present)
     source = price.source
     counted = not any(b.source and not b.source.usage for b in run.manifest.live_batches)
     if not counted:

@@ -9,7 +9,7 @@ measurement). (b) Every command's whole-process CPU time and peak memory, this c
 ``--base`` (``bench_commands.py``'s table; default the issue's "before", commit 11a67a0, when
 this checkout's history has it, else where this branch left ``main``).
 
-About 6 minutes on 2 cores with the defaults (fetch ~2, commands ~4).
+About 3 minutes on 2 cores with the defaults (fetch ~1.5, commands ~1).
 
 Usage: .venv/bin/python benchmarks/bench_issue24.py [--base REV] [--repeat R] [--runs N]
        [--data DIR] [--skip-fetch] [--skip-commands]

@@ -110,15 +110,18 @@ def test_a_full_disk_at_a_runs_first_lock_is_one_line(tmp_path: Path, monkeypatc
 
 
 def test_a_lock_file_that_cannot_be_written_is_one_line(tmp_path: Path, monkeypatch, runs_dir):
-    import filelock
+    from layton_eval.runs import locks
 
     prepare("openai", "gpt-5-mini", name="run")
     lock = runs_dir / "run" / ".lock"
+    real_open = os.open
 
-    def full(self, *args, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(lock))
+    def full(path, *args, **kwargs):
+        if Path(path) == lock:  # creating the lock file finds the disk full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(lock))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(filelock.FileLock, "acquire", full)
+    monkeypatch.setattr(locks.os, "open", full)
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     get_settings.cache_clear()
     with emulate("openai") as fake:

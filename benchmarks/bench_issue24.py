@@ -7,12 +7,14 @@ trip - 1-line round trip), each child's own peak resident memory, VmHWM), then a
 fetch, extrapolated from the 20,000 -> 50,000 slope of time and of peak (a line, not a
 measurement). (b) Every command's whole-process CPU time and peak memory, this checkout against
 ``--base`` (``bench_commands.py``'s table; default the issue's "before", commit 11a67a0, when
-this checkout's history has it, else where this branch left ``main``).
+this checkout's history has it, else where this branch left ``main``). (c) The report against
+the leaderboard plus the report's own page (``bench_report.py``: the report with its comparison
+matrix left out), per split.
 
-About 3 minutes on 2 cores with the defaults (fetch ~1.5, commands ~1).
+About 4 minutes on 2 cores with the defaults (fetch ~1.5, commands ~1, report ~1).
 
 Usage: .venv/bin/python benchmarks/bench_issue24.py [--base REV] [--repeat R] [--runs N]
-       [--data DIR] [--skip-fetch] [--skip-commands]
+       [--data DIR] [--skip-fetch] [--skip-commands] [--skip-report]
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import subprocess
 
 from bench_commands import REPO, _base_commit, command_table
 from bench_fetch import fetch_rows, print_fetch
+from bench_report import report_table
 
 #: The commit the issue measured against ("before"), when this checkout's history has it.
 ISSUE_BASE = "11a67a0"
@@ -61,6 +64,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "layton-data"))
     parser.add_argument("--skip-fetch", action="store_true")
     parser.add_argument("--skip-commands", action="store_true")
+    parser.add_argument("--skip-report", action="store_true")
     args = parser.parse_args()
     if not args.skip_fetch:
         print("(a) fetch vs a plain JSON round trip of the same results file")
@@ -76,6 +80,9 @@ def main() -> None:
         base, why = (_base_commit(args.base), "--base") if args.base else _default_base()
         print(f"\n(b) every command, whole process: before = {why}")
         command_table(base, args.runs, args.data)
+    if not args.skip_report:
+        print("\n(c) the report against the leaderboard plus its own page (bench_report.py)")
+        report_table(["llm", "vlm"], args.runs, args.data)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 LAYTON = "from layton_eval.cli import main; main()"
-#: The report command with its comparison matrix left out.
-PAGE = "import layton_eval.report.build as b; b._comparison = lambda *a: None; " + LAYTON
+#: The report command with its comparison matrix left out (numpy's BLAS threads set as
+#: layton's entry point sets them, before the report's modules import numpy).
+PAGE = (
+    "import os; from layton_eval.cli import BLAS_THREADS; "
+    "[os.environ.setdefault(name, '1') for name in BLAS_THREADS]; "
+    "import layton_eval.report.build as b; b._comparison = lambda *a: None; " + LAYTON
+)
 
 
 def _cpu_of(command: list[str], env: dict[str, str]) -> float:
@@ -63,6 +68,41 @@ def _matrix(split: str) -> None:
     print(json.dumps({"matrix": time.process_time() - start}))
 
 
+def report_table(splits: list[str], runs: int, data: str) -> None:
+    """Print one line per split: leaderboard, page, report and matrix CPU, and the ratio."""
+    from _env import with_bytecode  # beside this script
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        env = with_bytecode(root / "pycache") | {
+            "LAYTON_DATA_DIR": data, "LAYTON_RUNS_DIR": str(root / "runs"),
+            "PYTHONPATH": str(REPO), "COLUMNS": "80",
+        }  # fmt: skip
+        print(f"{runs} runs each, medians of whole-process CPU seconds")
+        print(f"{'split':6} {'leaderboard':>11} {'page':>6} {'report':>7} {'matrix':>7} "
+              f"{'report / page':>14}")  # fmt: skip
+        for split in splits:
+            out = ["--out", str(root / f"{split}.html"), "--force"]
+            commands = {
+                "leaderboard": [sys.executable, "-c", LAYTON, "leaderboard", "--split", split],
+                "page": [sys.executable, "-c", PAGE, "report", "--split", split, *out],
+                "report": [sys.executable, "-c", LAYTON, "report", "--split", split, *out],
+            }
+            matrix = [sys.executable, __file__, "--matrix", split]
+            cpu: dict[str, list[float]] = {name: [] for name in [*commands, "matrix"]}
+            for command in commands.values():  # compile the modules once, untimed
+                _cpu_of(command, env)
+            for _ in range(runs):
+                for name, command in commands.items():
+                    cpu[name].append(_cpu_of(command, env))
+                done = subprocess.run(matrix, env=env, check=True, capture_output=True, text=True)
+                cpu["matrix"].append(json.loads(done.stdout.strip().splitlines()[-1])["matrix"])
+            m = {name: statistics.median(values) for name, values in cpu.items()}
+            print(f"{split:6} {m['leaderboard']:10.2f}s {m['page']:5.2f}s {m['report']:6.2f}s "
+                  f"{m['matrix']:6.3f}s {m['report'] / m['page']:13.2f}x")  # fmt: skip
+    print("target: report / page = report / (leaderboard + its own page) <= 1.10x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement")
@@ -74,37 +114,7 @@ def main() -> None:
         sys.path.insert(0, str(REPO))
         _matrix(args.matrix)
         return
-    from _env import with_bytecode  # beside this script
-
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        env = with_bytecode(root / "pycache") | {
-            "LAYTON_DATA_DIR": args.data, "LAYTON_RUNS_DIR": str(root / "runs"),
-            "PYTHONPATH": str(REPO), "COLUMNS": "80",
-        }  # fmt: skip
-        print(f"{args.runs} runs each, medians of whole-process CPU seconds")
-        print(f"{'split':6} {'leaderboard':>11} {'page':>6} {'report':>7} {'matrix':>7} "
-              f"{'report / page':>14}")  # fmt: skip
-        for split in args.split:
-            out = ["--out", str(root / f"{split}.html"), "--force"]
-            commands = {
-                "leaderboard": [sys.executable, "-c", LAYTON, "leaderboard", "--split", split],
-                "page": [sys.executable, "-c", PAGE, "report", "--split", split, *out],
-                "report": [sys.executable, "-c", LAYTON, "report", "--split", split, *out],
-            }
-            matrix = [sys.executable, __file__, "--matrix", split]
-            cpu: dict[str, list[float]] = {name: [] for name in [*commands, "matrix"]}
-            for command in commands.values():  # compile the modules once, untimed
-                _cpu_of(command, env)
-            for _ in range(args.runs):
-                for name, command in commands.items():
-                    cpu[name].append(_cpu_of(command, env))
-                done = subprocess.run(matrix, env=env, check=True, capture_output=True, text=True)
-                cpu["matrix"].append(json.loads(done.stdout.strip().splitlines()[-1])["matrix"])
-            m = {name: statistics.median(values) for name, values in cpu.items()}
-            print(f"{split:6} {m['leaderboard']:10.2f}s {m['page']:5.2f}s {m['report']:6.2f}s "
-                  f"{m['matrix']:6.3f}s {m['report'] / m['page']:13.2f}x")  # fmt: skip
-    print("target: report / page = report / (leaderboard + its own page) <= 1.10x")
+    report_table(args.split, args.runs, args.data)
 
 
 if __name__ == "__main__":

@@ -72,24 +72,19 @@ def _pool_rates(
 
 
 def _resampled_counts(
-    where: list[npt.NDArray[np.intp]], sizes: list[int], *, iterations: int,
-    rng: np.random.Generator,
-) -> t.Iterator[tuple[slice, list[FloatArray]]]:  # fmt: skip
-    """Per subject, riddles per pool bin in every resample of the riddles (the same resample
-    for every subject), ``CHUNK`` iterations at a time: each a row of ``n`` uniform indices
-    turned into how often each riddle was drawn, then summed over each bin's riddles (one
-    product with the riddles' bin indicators; integers, so exact in float64)."""
-    n, offsets = where[0].size, np.cumsum([0, *sizes])
-    indicators = np.zeros((n, int(offsets[-1])))
-    for s, w in enumerate(where):
-        indicators[np.arange(n), offsets[s] + w] = 1.0
+    indicators: FloatArray, *, iterations: int, rng: np.random.Generator
+) -> t.Iterator[tuple[slice, FloatArray]]:
+    """Riddles per column (a subject's bin) in every resample of the riddles, the same
+    resample for every column, ``CHUNK`` iterations at a time: each a row of ``n`` uniform
+    indices turned into how often each riddle was drawn, then multiplied by the riddles' 0/1
+    ``indicators`` of shape (n, columns) (integers, so exact in float64)."""
+    n = indicators.shape[0]
     for start in range(0, int(iterations), CHUNK):
         rows = min(CHUNK, int(iterations) - start)
-        picks = rng.integers(0, n, size=(rows, n), dtype=np.int32) + n * np.arange(rows)[:, None]
+        picks = rng.integers(0, n, size=(rows, n), dtype=np.int32)
+        picks += (n * np.arange(rows, dtype=np.int32))[:, None]  # row r counts in [r n, r n + n)
         drawn = np.bincount(picks.ravel(), minlength=rows * n).reshape(rows, n)
-        counts = drawn.astype(np.float64) @ indicators
-        span = slice(start, start + rows)
-        yield span, [counts[:, offsets[s] : offsets[s + 1]] for s in range(len(where))]
+        yield slice(start, start + rows), drawn.astype(np.float64) @ indicators
 
 
 def joint_bootstrap(
@@ -114,8 +109,8 @@ def joint_bootstrap(
        (:func:`~layton_eval.stats.bootstrap.bin_rates`, from that pool's own ``pool_rngs``
        entry): subjects calibrated by the same pool share that one resample (a subject
        compared with itself differs by exactly 0), different pools are drawn independently;
-    3. each subject's score is ``sum_k N_k p_k / N`` over its bins
-       (:func:`~layton_eval.stats.bootstrap.stratified_means`).
+    3. each subject's score is ``sum_k N_k p_k / N`` over its pool's bins, summed in one order
+       for every subject (the sum of :func:`~layton_eval.stats.bootstrap.stratified_means`).
 
     No human verdict of a subject's own answer is ever drawn, so two answers that share a jury
     bin are not given the same verdict. Per subject this is exactly the distribution of
@@ -165,17 +160,23 @@ def joint_bootstrap(
         _subject_bins(f"yhats[{s}]", yhat, drawn[p][0], str(p))
         for s, (yhat, p) in enumerate(zip(yhats, pool_of, strict=True))
     ]
-    sizes_per = [drawn[p][0].size for p in pool_of]
+    offsets = np.cumsum([0, *(drawn[p][0].size for p in pool_of)])
+    indicators = np.zeros((where[0].size, int(offsets[-1])))  # riddle i in column (s, bin)
+    for s, w in enumerate(where):
+        indicators[np.arange(w.size), offsets[s] + w] = 1.0
     theta = np.empty((len(yhats), int(iterations)))
-    if not resample_riddles:
-        for s, (w, p) in enumerate(zip(where, pool_of, strict=True)):
-            observed = np.bincount(w, minlength=sizes_per[s])
-            theta[s] = bootstrap.stratified_means(observed, drawn[p][1])
-        return theta
-    chunks = _resampled_counts(where, sizes_per, iterations=iterations, rng=riddle_rng)
-    for span, per_subject in chunks:  # each row on its own: chunking changes no bit
-        for s, (resampled, p) in enumerate(zip(per_subject, pool_of, strict=True)):
-            theta[s, span] = bootstrap.stratified_means(resampled, drawn[p][1][span])
+    chunks = (
+        _resampled_counts(indicators, iterations=iterations, rng=riddle_rng)
+        if resample_riddles
+        else (
+            (slice(start, start + CHUNK), indicators.sum(axis=0))
+            for start in range(0, int(iterations), CHUNK)
+        )
+    )
+    for span, counts in chunks:  # sum_k N_k p_k / N, each row on its own: chunks change no bit
+        rates = np.concatenate([drawn[p][1][span] for p in pool_of], axis=1)
+        weighted = np.add.reduceat(counts * rates, offsets[:-1], axis=1)
+        theta[:, span] = (weighted / where[0].size).T
     return theta
 
 

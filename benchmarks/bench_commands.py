@@ -1,8 +1,8 @@
 """Every command's whole-process CPU time and peak memory, this checkout against a base commit.
 
 Both sides run the same commands on the same runs folder, in turn, each in a fresh interpreter
-started by ``/usr/bin/time`` (user + system CPU seconds, and the child's own peak resident set:
-nothing is inherited from this process). The base is the commit given with ``--base`` (default:
+started by ``/usr/bin/time`` (the child's own peak resident set: nothing is inherited from this
+process); its user + system CPU seconds are this process's children's, in microseconds. The base is the commit given with ``--base`` (default:
 where this branch left ``main``), exported with ``git archive`` to a temporary folder and put
 first on ``PYTHONPATH``. Compiled modules are kept (``benchmarks/_env.py``) and one untimed run
 of each command on each side compiles them.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -114,14 +115,18 @@ class Side:
         else:
             command = [sys.executable, "-c", LAYTON]
         out = self.root / "time.txt"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "%U %S %M", "-o", str(out), *command, *args],
+            ["/usr/bin/time", "-f", "%M", "-o", str(out), *command, *args],
             env=self.env, cwd=self.root, capture_output=True, text=True, check=False,
         )  # fmt: skip
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise SystemExit(f"{self.label}: layton {' '.join(args)} failed:\n{done.stderr}")
-        user, system, peak_kb = out.read_text().split()[-3:]
-        return float(user) + float(system), int(peak_kb) / 1024
+        # CPU from this process's children in microseconds (time(1) prints 10 ms steps, a 6%
+        # step on --help); the peak from time(1), the child's own high-water mark
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return cpu, int(out.read_text().split()[-1]) / 1024
 
 
 def _base_commit(rev: str | None) -> str:

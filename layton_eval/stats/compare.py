@@ -81,8 +81,8 @@ def _resampled_counts(
     n = indicators.shape[0]
     for start in range(0, int(iterations), CHUNK):
         rows = min(CHUNK, int(iterations) - start)
-        picks = rng.integers(0, n, size=(rows, n), dtype=np.int32)
-        picks += (n * np.arange(rows, dtype=np.int32))[:, None]  # row r counts in [r n, r n + n)
+        picks = rng.integers(0, n, size=(rows, n), dtype=np.int64)  # bincount's own type
+        picks += (n * np.arange(rows, dtype=np.int64))[:, None]  # row r counts in [r n, r n + n)
         drawn = np.bincount(picks.ravel(), minlength=rows * n).reshape(rows, n)
         yield slice(start, start + rows), drawn.astype(np.float64) @ indicators
 

@@ -2,10 +2,11 @@
 
 Both sides run the same commands on the same runs folder, in turn, each in a fresh interpreter
 started by ``/usr/bin/time`` (the child's own peak resident set: nothing is inherited from this
-process); its user + system CPU seconds are this process's children's, in microseconds. The base is the commit given with ``--base`` (default:
-where this branch left ``main``), exported with ``git archive`` to a temporary folder and put
-first on ``PYTHONPATH``. Compiled modules are kept (``benchmarks/_env.py``) and one untimed run
-of each command on each side compiles them.
+process); its user + system CPU seconds are this process's children's, in microseconds. The
+base is the commit given with ``--base`` (default: where this branch left ``main``), exported
+with ``git archive`` to a temporary folder and put first on ``PYTHONPATH``. Compiled modules
+are kept (``benchmarks/_env.py``) and one untimed run of each command on each side compiles
+them.
 
 The runs folder is built once, with this checkout, on the provider emulators: ``trial`` (the
 186 llm riddles answered by gpt-5-mini, judged by the default jury) for ``score``, ``compare``,

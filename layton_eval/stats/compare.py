@@ -110,7 +110,7 @@ def joint_bootstrap(
        entry): subjects calibrated by the same pool share that one resample (a subject
        compared with itself differs by exactly 0), different pools are drawn independently;
     3. each subject's score is ``sum_k N_k p_k / N`` over its pool's bins, summed in one order
-       for every subject (the sum of :func:`~layton_eval.stats.bootstrap.stratified_means`).
+       for every subject (as :func:`~layton_eval.stats.bootstrap.stratified_means` sums).
 
     No human verdict of a subject's own answer is ever drawn, so two answers that share a jury
     bin are not given the same verdict. Per subject this is exactly the distribution of

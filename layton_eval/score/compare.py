@@ -1,19 +1,16 @@
 """``layton compare``: every pair of subjects, compared on their common riddles.
 
 For each pair: the calibrated score difference and its 95% interval from a paired bootstrap
-(:func:`layton_eval.stats.compare.joint_bootstrap`: every pair drawn in one pass, the riddle
-resample from the seed, each calibration pool's label resample from the seed and its rows, so
-that a pair's numbers do not depend on the other subjects), the share of resamples in which
-A is ahead, McNemar's exact test on the jury-majority verdicts, the minimum difference detectable at
-80% power, and the difference per riddle category. With several pairs, the bootstrap p-values
+(:mod:`layton_eval.score.paired`: every pair drawn in one pass, and a pair's numbers do not
+depend on the other subjects), the share of resamples in which A is ahead, McNemar's exact test
+on the jury-majority verdicts, the minimum difference detectable at 80% power, and the
+difference per riddle category. With several pairs, the bootstrap p-values
 are Holm-adjusted. Differences are in percentage points, A minus B.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import hashlib
 import typing as t
 
 import numpy as np
@@ -21,10 +18,10 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from layton_eval.choices import CiMethod, Split, VerdictField
-from layton_eval.errors import ScoreError, UsageError
-from layton_eval.score.calibration import CalibrationPool, CalibrationSet
+from layton_eval.errors import UsageError
+from layton_eval.score import paired
+from layton_eval.score.calibration import CalibrationSet
 from layton_eval.score.categories import UNKNOWN_CATEGORY
-from layton_eval.score.coverage import covered_riddles
 from layton_eval.stats import compare, intervals
 
 if t.TYPE_CHECKING:
@@ -160,9 +157,8 @@ def compare_subjects(
 ) -> CompareResult:
     """Every pair (in the order given: A before B), Holm-adjusted when there are several.
 
-    All pairs are drawn in one pass per set of common riddles
-    (:func:`~layton_eval.stats.compare.joint_bootstrap`); a pair's numbers are those of
-    comparing the two alone, whatever else is compared with them.
+    All pairs are drawn in one pass per set of common riddles (:mod:`~layton_eval.score.paired`);
+    a pair's numbers are those of comparing the two alone, whatever else is compared with them.
 
     Raises
     ------
@@ -174,18 +170,10 @@ def compare_subjects(
         riddle has a jury value that no calibration row of the subject's pool has.
     """
     _refuse_published(options.ci)
-    pool_of = functools.cache(
-        lambda provider: calibration.pool(options.field, exclude_provider=provider)
-    )
-    memo = _Memo(skip=options.skip_uncalibrated)
-    plans = [
-        _plan(a, b, pool_of(a.provider), pool_of(b.provider), memo)
-        for i, a in enumerate(subjects)
-        for b in subjects[i + 1 :]
-    ]
+    plans, memo = paired.plan_pairs(subjects, calibration, options)
     pairs = [
         _pair(plan, drawn, categories, memo)
-        for plan, drawn in zip(plans, _drawn_differences(plans, options), strict=True)
+        for plan, drawn in zip(plans, paired.drawn_differences(plans, options), strict=True)
     ]
     adjusted = compare.holm([pair.p_value for pair in pairs])
     return CompareResult(
@@ -212,82 +200,11 @@ def compare_subjects(
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plan:
-    """One pair on the common riddles both can be calibrated on, in sorted id order (the order
-    the riddles are resampled in, so that it does not depend on which subject comes first)."""
-
-    a: Subject
-    b: Subject
-    ids: tuple[str, ...]
-    ya: npt.NDArray[np.float64]
-    yb: npt.NDArray[np.float64]
-    pool_a: CalibrationPool
-    pool_b: CalibrationPool
-    excluded: list[str]
-
-
-def _common(
-    a: Subject, b: Subject
-) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Riddles both subjects have a jury value for, in id order, and both values."""
-    index_a = {rid: i for i, rid in enumerate(a.riddle_ids)}
-    index_b = {rid: i for i, rid in enumerate(b.riddle_ids)}
-    common = sorted(index_a.keys() & index_b.keys())
-    ya = a.yhat[np.array([index_a[rid] for rid in common], dtype=np.intp)]
-    yb = b.yhat[np.array([index_b[rid] for rid in common], dtype=np.intp)]
-    both = ~np.isnan(ya) & ~np.isnan(yb)
-    if not both.any():
-        raise ScoreError(f"{a.name} and {b.name} have no riddle with verdicts in common")
-    ids = [rid for rid, ok in zip(common, both.tolist(), strict=True) if ok]
-    ya, yb = ya[both], yb[both]
-    return ids, ya, yb
-
-
-class _Memo:
-    """What depends on one subject and a set of riddles only (its coverage, its riddles'
-    calibrated values), computed once for all the pairs it is in."""
-
-    def __init__(self, *, skip: bool) -> None:
-        self.skip = skip
-        self._covered: dict[tuple[int, tuple[str, ...]], npt.NDArray[np.bool_]] = {}
-        self._calibrated: dict[tuple[int, tuple[str, ...]], npt.NDArray[np.float64]] = {}
-
-    def covered(
-        self, who: Subject, ids: t.Sequence[str], y: npt.NDArray[np.float64], pool: CalibrationPool
-    ) -> npt.NDArray[np.bool_]:
-        key = (id(who), tuple(ids))
-        if key not in self._covered:
-            self._covered[key] = covered_riddles(who.name, ids, y, pool, skip=self.skip)[0]
-        return self._covered[key]
-
-    def calibrated(
-        self, who: Subject, ids: tuple[str, ...], y: npt.NDArray[np.float64], pool: CalibrationPool
-    ) -> npt.NDArray[np.float64]:
-        key = (id(who), ids)
-        if key not in self._calibrated:
-            self._calibrated[key] = compare.post_stratified(y, (pool.y, pool.yhat))
-        return self._calibrated[key]
-
-
-def _plan(
-    a: Subject, b: Subject, pool_a: CalibrationPool, pool_b: CalibrationPool, memo: _Memo
-) -> _Plan:
-    ids, ya, yb = _common(a, b)
-    keep = memo.covered(a, ids, ya, pool_a) & memo.covered(b, ids, yb, pool_b)
-    if not keep.any():
-        raise ScoreError(f"{a.name} and {b.name}: no common riddle can be calibrated for both")
-    return _Plan(
-        a, b, tuple(rid for rid, k in zip(ids, keep, strict=True) if k), ya[keep], yb[keep],
-        pool_a, pool_b, excluded=[rid for rid, k in zip(ids, keep, strict=True) if not k],
-    )  # fmt: skip
-
-
 def _pair(
-    plan: _Plan,
+    plan: paired.Plan,
     drawn: npt.NDArray[np.float64],
     categories: t.Mapping[str, str | None],
-    memo: _Memo,
+    memo: paired.Memo,
 ) -> PairResult:
     """The pair's numbers from ``drawn``: its paired differences, the subjects in name order."""
     a, b, ya, yb = plan.a, plan.b, plan.ya, plan.yb
@@ -319,58 +236,6 @@ def _pair(
         excluded=plan.excluded,
         categories=_by_category(list(plan.ids), ya - yb, cal_a - cal_b, categories),
     )
-
-
-#: Entropy tags of the two kinds of draw under one ``--seed``.
-_RIDDLES, _LABELS = 0, 1
-
-
-def _digest(pool: CalibrationPool) -> bytes:
-    """What tells a pool's rows apart: a hash of its labels and jury values."""
-    return hashlib.blake2b(pool.y.tobytes() + pool.yhat.tobytes(), digest_size=16).digest()
-
-
-def _pool_rng(seed: int, digest: bytes) -> np.random.Generator:
-    """The generator of a pool's label resamples: from the seed and the pool's rows, so that
-    the same rows are resampled the same way in every comparison (one resample shared by the
-    subjects they calibrate) and different rows independently."""
-    words = np.frombuffer(digest, dtype=np.uint32).tolist()
-    return np.random.default_rng(np.random.SeedSequence([seed, _LABELS, *words]))
-
-
-def _joint(members: list[_Plan], options: ScoreOptions) -> dict[int, npt.NDArray[np.float64]]:
-    """The bootstrap estimates of every subject of pairs that share their common riddles."""
-    sides: dict[int, tuple[npt.NDArray[np.float64], CalibrationPool]] = {}
-    for plan in members:
-        sides.setdefault(id(plan.a), (plan.ya, plan.pool_a))
-        sides.setdefault(id(plan.b), (plan.yb, plan.pool_b))
-    pools = {_digest(pool): pool for _, pool in sides.values()}
-    digests = list(pools)
-    drawn = compare.joint_bootstrap(
-        [y for y, _ in sides.values()], [(pool.y, pool.yhat) for pool in pools.values()],
-        [digests.index(_digest(pool)) for _, pool in sides.values()],
-        resample_riddles=options.ci is CiMethod.full, iterations=options.iterations,
-        riddle_rng=np.random.default_rng(np.random.SeedSequence([options.seed, _RIDDLES])),
-        pool_rngs=[_pool_rng(options.seed, digest) for digest in digests],
-    )  # fmt: skip
-    return dict(zip(sides, drawn, strict=True))
-
-
-def _drawn_differences(
-    plans: list[_Plan], options: ScoreOptions
-) -> t.Iterator[npt.NDArray[np.float64]]:
-    """Each pair's paired bootstrap differences, first minus second subject in name order (B
-    first when A's name sorts after B's), so that swapping A and B negates every number
-    exactly; one pair's at a time. One joint draw per set of common riddles: its riddle
-    resample from the seed alone, each pool's label resample from the seed and the pool's
-    rows."""
-    groups: dict[tuple[str, ...], list[_Plan]] = {}
-    for plan in plans:
-        groups.setdefault(plan.ids, []).append(plan)
-    theta = {ids: _joint(members, options) for ids, members in groups.items()}
-    for plan in plans:
-        first, second = (plan.b, plan.a) if plan.a.name > plan.b.name else (plan.a, plan.b)
-        yield theta[plan.ids][id(first)] - theta[plan.ids][id(second)]
 
 
 def _notes(a: Subject, b: Subject) -> list[str]:

@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from layton_eval.choices import DatasetSource, Split
 from layton_eval.dataset import LoadedSplit, Riddle, load_split, select_riddles
 from layton_eval.errors import DatasetError, RunError, UsageError
+from layton_eval.estimates import Estimate, estimate_cost
 from layton_eval.neutral import NeutralRequest, SamplingOptions
 from layton_eval.next_step import Facts, Step, next_command
-from layton_eval.pricing import Estimate, UserPrice, estimate_cost
+from layton_eval.pricing import UserPrice
 from layton_eval.prompts import PromptSet, benchmark_request, load_prompts
 from layton_eval.providers import NAMES
 from layton_eval.providers._options import check_options

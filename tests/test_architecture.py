@@ -182,7 +182,7 @@ def test_next_commands_are_decided_in_one_place():
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("errors", "choices", "console", "jsonl", "stats"),
     ("settings", "envvars", "hub", "dataset", "prompts", "neutral", "answers", "interchange",
-     "pricing", "providers"),  # the registry, providers/__init__
+     "pricing", "estimates", "providers"),  # the registry, providers/__init__
     ("runs", "next_step"),
     ("providers.",),  # the provider modules
     ("prepare", "batches", "exchange", "jury", "family", "score"),

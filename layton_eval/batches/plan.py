@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from layton_eval.batches._calls import impl_of
 from layton_eval.errors import BatchError, RunError
+from layton_eval.estimates import estimate_cost
 from layton_eval.neutral import GenerationOptions, NeutralRequest
-from layton_eval.pricing import EstimateRecord, UserPrice, estimate_cost, pricing
+from layton_eval.pricing import EstimateRecord, UserPrice, pricing
 
 if t.TYPE_CHECKING:
     from layton_eval.providers.base import Provider

@@ -59,16 +59,22 @@ def _subject_bins(
     return where
 
 
-def _pool_rates(
-    pool: Pool, *, iterations: int, rng: np.random.Generator
-) -> tuple[FloatArray, FloatArray]:
-    """A pool's bins (increasing) and, per iteration, each bin's resampled human rate."""
+def _pool_bins(pool: Pool) -> tuple[FloatArray, list[FloatArray]]:
+    """A pool's bins (increasing) and the human labels of each bin's rows."""
     y, yhat = as_1d_float("pool labels", pool[0]), as_1d_float("pool jury values", pool[1])
     if y.shape != yhat.shape or y.size == 0 or np.isnan(y).any():
         raise ValueError("a pool needs labels matching its jury values, free of NaN")
     keys = bin_keys(yhat)
     bins = np.unique(keys)
-    return bins, bootstrap.bin_rates([y[keys == b] for b in bins], iterations=iterations, rng=rng)
+    return bins, [y[keys == b] for b in bins]
+
+
+def _pool_rates(
+    pool: Pool, *, iterations: int, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """A pool's bins (increasing) and, per iteration, each bin's resampled human rate."""
+    bins, labels = _pool_bins(pool)
+    return bins, bootstrap.bin_rates(labels, iterations=iterations, rng=rng)
 
 
 def _resampled_counts(
@@ -165,13 +171,11 @@ def joint_bootstrap(
     for s, w in enumerate(where):
         indicators[np.arange(w.size), offsets[s] + w] = 1.0
     theta = np.empty((len(yhats), int(iterations)))
+    observed = indicators.sum(axis=0)  # every riddle once: the labels interval's counts
     chunks = (
         _resampled_counts(indicators, iterations=iterations, rng=riddle_rng)
         if resample_riddles
-        else (
-            (slice(start, start + CHUNK), indicators.sum(axis=0))
-            for start in range(0, int(iterations), CHUNK)
-        )
+        else ((slice(start, start + CHUNK), observed) for start in range(0, int(iterations), CHUNK))
     )
     for span, counts in chunks:  # sum_k N_k p_k / N, each row on its own: chunks change no bit
         rates = np.concatenate([drawn[p][1][span] for p in pool_of], axis=1)
@@ -185,10 +189,8 @@ def post_stratified(yhat: npt.ArrayLike, pool: Pool) -> FloatArray:
 
     Their mean is the post-stratified estimate the stratified bootstrap is centred on.
     """
-    y, pool_yhat = as_1d_float("pool labels", pool[0]), as_1d_float("pool jury values", pool[1])
-    keys = bin_keys(pool_yhat)
-    bins = np.unique(keys)
-    rates = np.array([y[keys == b].mean() for b in bins])
+    bins, labels = _pool_bins(pool)
+    rates = np.array([rows.mean() for rows in labels])
     values: FloatArray = rates[_subject_bins("yhat", yhat, bins, "given")]
     return values
 

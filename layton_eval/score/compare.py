@@ -208,10 +208,9 @@ def _pair(
 ) -> PairResult:
     """The pair's numbers from ``drawn``: its paired differences, the subjects in name order."""
     a, b, ya, yb = plan.a, plan.b, plan.ya, plan.yb
-    swap = a.name > b.name
     lo, hi = intervals.percentile_interval(drawn)
-    lo, hi = (0.0 - hi, 0.0 - lo) if swap else (lo, hi)  # 0.0 - x: never a negative zero
-    differences = -drawn if swap else drawn
+    lo, hi = (0.0 - hi, 0.0 - lo) if plan.swapped else (lo, hi)  # 0.0 - x: never a negative zero
+    differences = -drawn if plan.swapped else drawn
     cal_a = memo.calibrated(a, plan.ids, ya, plan.pool_a)
     cal_b = memo.calibrated(b, plan.ids, yb, plan.pool_b)
     a_only = int(((ya > 0.5) & (yb <= 0.5)).sum())

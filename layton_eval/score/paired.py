@@ -70,6 +70,11 @@ class Plan:
     pool_b: CalibrationPool
     excluded: list[str]
 
+    @property
+    def swapped(self) -> bool:
+        """The pair is drawn in name order, B first here: its differences are B minus A."""
+        return self.a.name > self.b.name
+
 
 def _common(
     a: Subject, b: Subject
@@ -150,11 +155,12 @@ def _joint(members: list[Plan], options: ScoreOptions) -> dict[int, npt.NDArray[
     for plan in members:
         sides.setdefault(id(plan.a), (plan.ya, plan.pool_a))
         sides.setdefault(id(plan.b), (plan.yb, plan.pool_b))
-    pools = {_digest(pool): pool for _, pool in sides.values()}
+    digest_of = {key: _digest(pool) for key, (_, pool) in sides.items()}
+    pools = {digest: sides[key][1] for key, digest in digest_of.items()}
     digests = list(pools)
     drawn = compare.joint_bootstrap(
         [y for y, _ in sides.values()], [(pool.y, pool.yhat) for pool in pools.values()],
-        [digests.index(_digest(pool)) for _, pool in sides.values()],
+        [digests.index(digest_of[key]) for key in sides],
         resample_riddles=options.ci is CiMethod.full, iterations=options.iterations,
         riddle_rng=np.random.default_rng(np.random.SeedSequence([options.seed, _RIDDLES])),
         pool_rngs=[_pool_rng(options.seed, digest) for digest in digests],
@@ -175,5 +181,5 @@ def drawn_differences(
         groups.setdefault(plan.ids, []).append(plan)
     theta = {ids: _joint(members, options) for ids, members in groups.items()}
     for plan in plans:
-        first, second = (plan.b, plan.a) if plan.a.name > plan.b.name else (plan.a, plan.b)
+        first, second = (plan.b, plan.a) if plan.swapped else (plan.a, plan.b)
         yield theta[plan.ids][id(first)] - theta[plan.ids][id(second)]

@@ -35,8 +35,7 @@ LAYTON = "from layton_eval.cli import main; main()"
 #: The report command with its comparison matrix left out (numpy's BLAS threads set as
 #: layton's entry point sets them, before the report's modules import numpy).
 PAGE = (
-    "import os; from layton_eval.cli import BLAS_THREADS; "
-    "[os.environ.setdefault(name, '1') for name in BLAS_THREADS]; "
+    "from layton_eval.cli import one_blas_thread; one_blas_thread(); "
     "import layton_eval.report.build as b; b._comparison = lambda *a: None; " + LAYTON
 )
 
@@ -51,10 +50,9 @@ def _cpu_of(command: list[str], env: dict[str, str]) -> float:
 
 def _matrix(split: str) -> None:
     """Print the CPU seconds of the comparison matrix alone, as `layton report` runs it."""
-    from layton_eval.cli import BLAS_THREADS
+    from layton_eval.cli import one_blas_thread
 
-    for name in BLAS_THREADS:  # as layton's entry point does, before numpy is imported
-        os.environ.setdefault(name, "1")
+    one_blas_thread()  # as layton's entry point does, before numpy is imported
     from layton_eval.choices import Split
     from layton_eval.report.build import _comparison, build_report
     from layton_eval.score.calibration import load_calibration

@@ -213,9 +213,14 @@ _command("annotate", annotate_cmd.annotate)
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def main() -> None:
-    """Console-script entry point: one BLAS thread unless the environment asks otherwise (set
-    before numpy is imported, which no command does before this runs)."""
+def one_blas_thread() -> None:
+    """One BLAS thread unless the environment asks otherwise; takes effect only before numpy
+    is imported (no command imports it before :func:`main` calls this)."""
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    one_blas_thread()
     app()

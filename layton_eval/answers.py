@@ -128,9 +128,14 @@ VERDICT_SCHEMA: dict[str, t.Any] = _schema_of(
 )
 
 
+def _has_think_tag(text: str) -> bool:
+    """``<think>`` or ``</think>`` in ``text`` (most texts hold no ``<``: no regex scan)."""
+    return "<" in text and _THINK_TAG.search(text) is not None
+
+
 def strip_think(text: str) -> str:
     """Remove ``<think>...</think>`` blocks (and an unclosed leading one) from a model's text."""
-    if "<" not in text or _THINK_TAG.search(text) is None:  # most texts: nothing to remove
+    if not _has_think_tag(text):  # most texts: nothing to remove
         return text.strip()
     text = _THINK.sub("", text)
     lowered = text.lower()
@@ -143,7 +148,7 @@ def strip_think(text: str) -> str:
 
 def _candidates(text: str) -> t.Iterator[str]:
     """Pieces of ``text`` that may hold the object, most likely first."""
-    cleaned = (_THINK.sub("", text) if _THINK_TAG.search(text) else text).strip()
+    cleaned = (_THINK.sub("", text) if _has_think_tag(text) else text).strip()
     yield cleaned
     for match in _FENCE.finditer(cleaned):
         yield match.group(1).strip()
@@ -197,11 +202,7 @@ def extract_json_object(text: str | None, *, repair: bool = True) -> dict[str, t
 
 def _parse[M: BaseModel](model: type[M], text: str | None, repair: bool) -> M | None:
     whole = text.strip() if text else ""
-    if (
-        whole[:1] == "{"
-        and whole[-1:] == "}"
-        and ("<" not in whole or not _THINK_TAG.search(whole))
-    ):
+    if whole[:1] == "{" and whole[-1:] == "}" and not _has_think_tag(whole):
         try:  # the usual case, the text is the object: read and check it in one step
             return model.model_validate_json(whole)
         except ValidationError:

@@ -84,7 +84,7 @@ def _library_lock(path: Path, *, wait: bool) -> t.Callable[[], None]:
         lock.acquire()
     except Timeout as exc:  # an OSError: not a failed write
         raise Busy(str(path)) from exc
-    return lambda: lock.release()
+    return lock.release
 
 
 def _guard(staging: Path) -> Path:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -115,18 +114,16 @@ class Side:
             command = [sys.executable, str(CHILD), str(self.root / "runs" / run), state, "--"]
         else:
             command = [sys.executable, "-c", LAYTON]
+        from _env import timed_run  # beside this script
+
         out = self.root / "time.txt"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run(
+        done, cpu = timed_run(
             ["/usr/bin/time", "-f", "%M", "-o", str(out), *command, *args],
-            env=self.env, cwd=self.root, capture_output=True, text=True, check=False,
+            env=self.env, cwd=self.root, check=False,
         )  # fmt: skip
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise SystemExit(f"{self.label}: layton {' '.join(args)} failed:\n{done.stderr}")
-        # CPU from this process's children in microseconds (time(1) prints 10 ms steps, a 6%
-        # step on --help); the peak from time(1), the child's own high-water mark
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        # the peak from time(1): the child's own high-water mark
         return cpu, int(out.read_text().split()[-1]) / 1024
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,10 +41,9 @@ PAGE = (
 
 def _cpu_of(command: list[str], env: dict[str, str]) -> float:
     """Whole-process CPU seconds of one child run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    from _env import timed_run  # beside this script
+
+    return timed_run(command, env=env, check=True)[1]
 
 
 def _matrix(split: str) -> None:
